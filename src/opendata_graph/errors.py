@@ -1,0 +1,88 @@
+"""The project's exception family: every error knows where it happened and how to fix it.
+
+Messages print as ``path:line:col: error: message (hint)`` -- the format compilers and editors understand --
+and the CLI prints them without a traceback. Exit codes: 0 success, 1 validation found violations,
+2 input or usage error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_INPUT = 2
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a source file; ``line`` and ``column`` are 1-based, 0 when unknown."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line and self.column:
+            return f"{self.path}:{self.line}:{self.column}"
+        if self.line:
+            return f"{self.path}:{self.line}"
+        return self.path
+
+    @classmethod
+    def of(cls, path: Path | str, line: int = 0, column: int = 0) -> Location:
+        return cls(display_path(path), line, column)
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user should see it: relative to the working directory when it is inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+class OdgError(Exception):
+    """Base class: an error the user can act on, with its location and a hint."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, location: Location | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{where}error: {self.message}{hint}"
+
+
+class DataError(OdgError):
+    """A source description is malformed: syntax, schema, reference or quote."""
+
+
+class ConfigError(OdgError):
+    """A path, option or configuration file is wrong."""
+
+
+class BuildError(OdgError):
+    """The build could not produce a release (validation failed, a violation query returned rows)."""
+
+    exit_code = EXIT_VIOLATIONS
+
+
+class ErrorList(OdgError):
+    """Several errors found in one run; all of them are reported, sorted by location."""
+
+    def __init__(self, errors: Iterable[OdgError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.location or Location(""), e.message))
+        super().__init__(f"{len(self.errors)} error(s)")
+        self.exit_code = max((e.exit_code for e in self.errors), default=EXIT_INPUT)
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)

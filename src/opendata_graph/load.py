@@ -1,0 +1,219 @@
+"""Load step: ``data/<kind>/<id>.yaml`` -> records that remember the file, line and column of every key.
+
+YAML is parsed with libyaml's C loader (``yaml.CSafeLoader``) into a node tree, which carries the position of
+every scalar, mapping and sequence; the same tree is then constructed into plain Python values. Every record
+is checked against :mod:`opendata_graph.schema`, ids against file names, references against the ids loaded.
+All problems of a run are collected and raised together as one :class:`~opendata_graph.errors.ErrorList`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import DataError, ErrorList, Location, OdgError
+from .schema import KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type
+
+Key = tuple[str | int, ...]
+#: Refuse files larger than this: a curated record is a few kilobytes.
+MAX_FILE_BYTES = 1_000_000
+
+try:  # libyaml's C loader; the pure-Python loader gives the same nodes, only slower.
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+
+@dataclass
+class Record:
+    """One entity's source description with the position of each of its keys."""
+
+    kind: Kind
+    id: str
+    path: Path
+    data: dict[str, Any]
+    positions: dict[Key, tuple[int, int]] = field(default_factory=dict)
+
+    def loc(self, *key: str | int) -> Location:
+        """The location of ``key`` (a path into the record), or of its nearest enclosing key."""
+        k: Key = tuple(key)
+        while k and k not in self.positions:
+            k = k[:-1]
+        line, col = self.positions.get(k, (1, 1))
+        return Location.of(self.path, line, col)
+
+
+@dataclass
+class Dataset:
+    """All records of a data directory, by id."""
+
+    root: Path
+    records: dict[str, Record]
+    release: dict[str, Any]
+
+    def of_kind(self, segment: str) -> list[Record]:
+        return [r for r in self.records.values() if r.kind.segment == segment]
+
+
+def parse_yaml(path: Path) -> tuple[Any, dict[Key, tuple[int, int]]]:
+    """Parse one YAML file into a value and the (line, column) of every key path inside it."""
+    raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        raise DataError(f"file is {len(raw):,} bytes; a record should be far smaller than {MAX_FILE_BYTES:,}",
+                        Location.of(path), "split it into one file per entity")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})", Location.of(path, line),
+                        "save the file as UTF-8") from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise DataError("file is empty", Location.of(path, 1), "start with 'id: <file name>'")
+        positions: dict[Key, tuple[int, int]] = {}
+        _collect(node, (), positions, path)
+        value = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        raise DataError(f"YAML syntax: {exc.problem or exc.context}", Location.of(path, line, col),
+                        "check indentation and quoting (tabs are not allowed)") from None
+    finally:
+        loader.dispose()
+    return value, positions
+
+
+def _collect(node: yaml.Node, key: Key, out: dict[Key, tuple[int, int]], path: Path) -> None:
+    out[key] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for k_node, v_node in node.value:
+            k = k_node.value
+            if k in seen:
+                raise DataError(f"duplicate key {k!r} (first on line {seen[k]})",
+                                Location.of(path, k_node.start_mark.line + 1, k_node.start_mark.column + 1),
+                                "keep one of them")
+            seen[k] = k_node.start_mark.line + 1
+            _collect(v_node, (*key, k), out, path)
+            out[(*key, k)] = (k_node.start_mark.line + 1, k_node.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _collect(item, (*key, i), out, path)
+
+
+def load_record(path: Path, kind: Kind) -> Record:
+    """Parse and schema-check one record file; raises :class:`ErrorList` with every problem found."""
+    value, positions = parse_yaml(path)
+    record = Record(kind, path.stem, path, value if isinstance(value, dict) else {}, positions)
+    problems = [DataError(msg, record.loc(*key), hint) for key, msg, hint in kind.spec.check(value, ())]
+    if isinstance(value, dict) and value.get("id") not in (None, path.stem):
+        problems.append(DataError(f"id {value['id']!r} does not match the file name {path.name!r}",
+                                  record.loc("id"), f"rename the file to {value['id']}.yaml or fix the id"))
+    if problems:
+        raise ErrorList(problems)
+    return record
+
+
+def load(data_dir: Path) -> Dataset:
+    """Load every record under ``data_dir``, check the schema and every reference between records."""
+    errors: list[OdgError] = []
+    records: dict[str, Record] = {}
+    if not data_dir.is_dir():
+        raise DataError("data directory not found", Location.of(data_dir), "pass --data DIR")
+    for directory in sorted(p for p in data_dir.iterdir() if p.is_dir()):
+        kind = KIND_BY_DIRECTORY.get(directory.name)
+        if kind is None:
+            errors.append(DataError(f"unknown kind of entity {directory.name!r}", Location.of(directory),
+                                    f"use one of: {', '.join(sorted(KIND_BY_DIRECTORY))}"))
+            continue
+        for path in sorted(directory.iterdir()):
+            if path.suffix not in (".yaml", ".yml"):
+                continue
+            try:
+                record = load_record(path, kind)
+            except ErrorList as exc:
+                errors.extend(exc.errors)
+                continue
+            except OdgError as exc:
+                errors.append(exc)
+                continue
+            if record.id in records:
+                other = records[record.id]
+                errors.append(DataError(f"id {record.id!r} is already used by {other.loc()}", record.loc("id"),
+                                        "ids are unique across all kinds; choose another"))
+                continue
+            records[record.id] = record
+    release_path = data_dir / "release.yaml"
+    release: dict[str, Any] = {}
+    if release_path.exists():
+        try:
+            value, _ = parse_yaml(release_path)
+            release = value if isinstance(value, dict) else {}
+        except OdgError as exc:
+            errors.append(exc)
+    errors.extend(check_references(records))
+    if errors:
+        raise ErrorList(errors)
+    return Dataset(data_dir, records, release)
+
+
+def check_references(records: dict[str, Record]) -> Iterator[OdgError]:
+    """Every reference names a loaded record of an allowed kind; every quoted document exists."""
+    documents = {r.id for r in records.values() if r.kind.segment == "document"}
+    for record in records.values():
+        for key, spec, value in walk(record.kind.spec, record.data, ()):
+            if isinstance(spec, Ref) and isinstance(value, str):
+                target = records.get(value)
+                if target is None:
+                    yield DataError(f"no entity with id {value!r}", record.loc(*key), _closest(value, records))
+                elif "any" not in spec.kinds and target.kind.segment not in spec.kinds:
+                    yield DataError(f"{value!r} is a {target.kind.segment}, expected a {' or '.join(spec.kinds)}",
+                                    record.loc(*key), None)
+            if key and key[-1] == "source":
+                for doc_key, doc in _source_documents(value, key):
+                    if doc not in documents:
+                        yield DataError(f"unknown source document {doc!r}", record.loc(*doc_key),
+                                        f"documents are: {', '.join(sorted(documents))}")
+
+
+def walk(spec: Type, value: Any, key: Key) -> Iterator[tuple[Key, Type, Any]]:
+    """Every (key path, type, value) in a schema-valid value, depth first."""
+    from .schema import ListOf
+
+    yield key, spec, value
+    if isinstance(spec, Obj) and isinstance(value, dict):
+        for k, v in value.items():
+            if k in spec.fields:
+                yield from walk(spec.fields[k], v, (*key, k))
+    elif isinstance(spec, ListOf) and isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from walk(spec.item, v, (*key, i))
+
+
+def sources(value: Any) -> list[tuple[str, str]]:
+    """The (document id, quote) pairs of a ``source`` value."""
+    items = value if isinstance(value, list) else [value]
+    return [(doc, str(quote)) for item in items if isinstance(item, dict) for doc, quote in item.items()]
+
+
+def _source_documents(value: Any, key: Key) -> Iterable[tuple[Key, str]]:
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            for doc in item:
+                yield ((*key, i, doc) if isinstance(value, list) else (*key, doc)), doc
+
+
+def _closest(value: str, records: dict[str, Record]) -> str | None:
+    from .schema import suggest
+
+    return suggest(value, tuple(records)) or "add a file for it under data/, or fix the id"
+
+
+__all__ = ["KINDS", "Dataset", "Record", "load", "load_record", "parse_yaml", "sources", "walk"]

@@ -1,0 +1,83 @@
+"""Every vocabulary IRI the project uses, as named constants.
+
+Nothing else in the code spells out a namespace: import the term from here. Terms are plain ``str`` IRIs so
+they work with pyoxigraph (``NamedNode(ORG.Membership)``) and rdflib (``URIRef(...)``) alike.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFAULT_BASE: Final = "https://w3id.org/opendata-graph/"
+
+
+class Namespace(str):
+    """A namespace IRI; attribute or item access returns the IRI of a term in it."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self + name
+
+    def __getitem__(self, name: str) -> str:  # type: ignore[override]
+        return self + name
+
+
+RDF: Final = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS: Final = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+OWL: Final = Namespace("http://www.w3.org/2002/07/owl#")
+XSD: Final = Namespace("http://www.w3.org/2001/XMLSchema#")
+SKOS: Final = Namespace("http://www.w3.org/2004/02/skos/core#")
+DCTERMS: Final = Namespace("http://purl.org/dc/terms/")
+DCAT: Final = Namespace("http://www.w3.org/ns/dcat#")
+FOAF: Final = Namespace("http://xmlns.com/foaf/0.1/")
+ORG: Final = Namespace("http://www.w3.org/ns/org#")
+SCHEMA: Final = Namespace("http://schema.org/")
+PROV: Final = Namespace("http://www.w3.org/ns/prov#")
+OA: Final = Namespace("http://www.w3.org/ns/oa#")
+TIME: Final = Namespace("http://www.w3.org/2006/time#")
+VOID: Final = Namespace("http://rdfs.org/ns/void#")
+SH: Final = Namespace("http://www.w3.org/ns/shacl#")
+CC: Final = Namespace("http://creativecommons.org/ns#")
+SPDX: Final = Namespace("http://spdx.org/rdf/terms#")
+SPDX_LICENSE: Final = Namespace("http://spdx.org/licenses/")
+WD: Final = Namespace("http://www.wikidata.org/entity/")
+IANA_MEDIA: Final = Namespace("https://www.iana.org/assignments/media-types/")
+VANN: Final = Namespace("http://purl.org/vocab/vann/")
+
+#: The project's own ontology namespace (classes and properties) and its concept schemes.
+ODG: Final = Namespace(DEFAULT_BASE + "ontology#")
+ODG_ONTOLOGY: Final = DEFAULT_BASE + "ontology"
+ROLE: Final = Namespace(DEFAULT_BASE + "ontology/role/")
+QUALIFIER: Final = Namespace(DEFAULT_BASE + "ontology/qualifier/")
+
+#: Prefixes written into Turtle and the JSON-LD context, in this order.
+PREFIXES: Final[dict[str, str]] = {
+    "odg": str(ODG),
+    "role": str(ROLE),
+    "qualifier": str(QUALIFIER),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "dcat": str(DCAT),
+    "foaf": str(FOAF),
+    "org": str(ORG),
+    "schema": str(SCHEMA),
+    "prov": str(PROV),
+    "oa": str(OA),
+    "time": str(TIME),
+    "void": str(VOID),
+    "cc": str(CC),
+    "spdx": str(SPDX),
+    "wd": str(WD),
+}
+
+#: Vocabularies whose terms consumers may rely on without our ontology.
+STANDARD_NAMESPACES: Final = tuple(
+    str(ns) for ns in (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, DCAT, FOAF, ORG, SCHEMA, PROV, OA, TIME, VOID, CC, SPDX)
+)
