@@ -71,9 +71,19 @@ class ConfigError(OdgError):
 
 
 class BuildError(OdgError):
-    """The build could not produce a release (validation failed, a violation query returned rows)."""
+    """The build could not produce a release (validation failed, a violation query returned rows).
+
+    ``details`` are the located results that caused it, printed one per line before the message.
+    """
 
     exit_code = EXIT_VIOLATIONS
+
+    def __init__(self, message: str, details: Iterable[str] = (), hint: str | None = None) -> None:
+        super().__init__(message, None, hint)
+        self.details = list(details)
+
+    def __str__(self) -> str:
+        return "\n".join([*self.details, super().__str__()])
 
 
 class ErrorList(OdgError):

@@ -11,18 +11,30 @@ from typing import Final
 DEFAULT_BASE: Final = "https://w3id.org/opendata-graph/"
 
 
-class Namespace(str):
-    """A namespace IRI; attribute or item access returns the IRI of a term in it."""
+class Namespace:
+    """A namespace IRI; ``NS.term`` and ``NS["term"]`` return the term's IRI as a ``str``.
 
-    __slots__ = ()
+    Deliberately not a ``str`` subclass: ``DCTERMS.title`` must not resolve to ``str.title``.
+    """
+
+    __slots__ = ("iri",)
+
+    def __init__(self, iri: str) -> None:
+        self.iri = iri
 
     def __getattr__(self, name: str) -> str:
         if name.startswith("__"):
             raise AttributeError(name)
-        return self + name
+        return self.iri + name
 
-    def __getitem__(self, name: str) -> str:  # type: ignore[override]
-        return self + name
+    def __getitem__(self, name: str) -> str:
+        return self.iri + name
+
+    def __str__(self) -> str:
+        return self.iri
+
+    def __repr__(self) -> str:
+        return f"Namespace({self.iri!r})"
 
 
 RDF: Final = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")

@@ -81,7 +81,7 @@ class Iri(Type):
 class Pattern(Type):
     regex: re.Pattern[str]
     name: str
-    hint: str
+    hint: str = ""
 
     def check(self, value: Any, path: Path_) -> Iterator[Problem]:
         if not isinstance(value, str) or not self.regex.match(value):
@@ -243,6 +243,7 @@ COMMON: dict[str, Type] = {
     "name": Text(),
     "short_names": ListOf(Text()),
     "variant_names": ListOf(FACT_TEXT),
+    "misspellings": ListOf(FACT_TEXT),
     "source": Source(),
     "evidence": Text(),
     "confidence": CONFIDENCE,

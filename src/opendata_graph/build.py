@@ -1,0 +1,67 @@
+"""``odg build``: load -> convert -> validate -> publish, nothing published unless validation passes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .convert import convert
+from .errors import BuildError
+from .load import load
+from .namespaces import DEFAULT_BASE
+from .publish import release_files, write_release
+from .validate import Report, load_turtle_dir, validate
+
+
+@dataclass
+class Options:
+    """Inputs and outputs of a build; defaults come from :mod:`opendata_graph.paths`."""
+
+    data: Path
+    ontology: Path
+    shapes: Path
+    queries: Path
+    dist: Path
+    seeds: Path | None
+    base: str = DEFAULT_BASE
+    strict: bool = False
+
+
+@dataclass
+class Outcome:
+    report: Report
+    files: dict[str, bytes]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Outcome:
+    """Build and publish a release; raises :class:`BuildError` (nothing written) when validation fails."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal t0
+        now = time.perf_counter()
+        timings[step] = now - t0
+        t0 = now
+        progress(f"{step}: {timings[step]:.2f} s")
+
+    dataset = load(opts.data)
+    lap("load")
+    graph = convert(dataset, opts.base)
+    triples = graph.triples()
+    lap("convert")
+    report = validate(dataset, graph, triples, opts.shapes, opts.queries, opts.seeds)
+    lap("validate")
+    if not report.conforms(opts.strict):
+        raise BuildError(f"validation failed ({report.summary()}); nothing was published, dist/ is unchanged",
+                         details=[str(r) for r in report.results])
+    documents = [graph.iri("document", d.id).value for d in sorted(dataset.of_kind("document"), key=lambda r: r.id)]
+    files = release_files(triples, opts.base, dataset.release, documents, load_turtle_dir(opts.ontology),
+                          load_turtle_dir(opts.shapes))
+    lap("serialise")
+    write_release(files, opts.dist)
+    lap("write")
+    return Outcome(report, files, timings)

@@ -1,0 +1,162 @@
+"""``odg``: a thin command line over the steps. Imports happen inside commands so ``odg --help`` is instant.
+
+Exit codes: 0 success, 1 validation found violations (or query results differ from the expected ones),
+2 input or usage error. Errors print as ``path:line:col: error: message`` without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import paths
+from .errors import EXIT_OK, EXIT_VIOLATIONS, ErrorList, OdgError
+
+PathOption = click.Path(path_type=Path)
+
+
+def _inputs(f: Any) -> Any:
+    for name, default, text in reversed((
+        ("--data", paths.data_dir, "Source descriptions (data/<kind>/<id>.yaml)."),
+        ("--ontology", paths.ontology_dir, "Ontology directory (*.ttl)."),
+        ("--shapes", paths.shapes_dir, "SHACL shapes directory (*.ttl)."),
+        ("--queries", paths.queries_dir, "Query directory (*.rq; *-violation.rq run as checks)."),
+        ("--seeds", paths.seeds_dir, "Local copies of the source documents, to check every quote."),
+    )):
+        f = click.option(name, type=PathOption, default=default, show_default="repository", help=text)(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="opendata-graph")
+def cli() -> None:
+    """opendata-graph: curated YAML -> validated, deterministic linked-data release."""
+
+
+@cli.command()
+@_inputs
+@click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
+@click.option("--base", default=None, help="Base IRI for minted resources [default: https://w3id.org/opendata-graph/].")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, dist: Path, base: str | None,
+          strict: bool, no_quote_check: bool) -> None:
+    """Load, convert, validate and publish the release into DIST (atomically; nothing on failure)."""
+    from .build import Options
+    from .build import build as run_build
+    from .namespaces import DEFAULT_BASE
+
+    seeds_dir = _seeds(seeds, no_quote_check)
+    opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict)
+    outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
+    for result in outcome.report.results:
+        click.echo(str(result), err=True)
+    total = sum(outcome.timings.values())
+    click.echo(f"built {dist}: {len(outcome.files)} files in {total:.2f} s ({outcome.report.summary()})", err=True)
+
+
+@cli.command()
+@_inputs
+@click.option("--base", default=None, help="Base IRI for minted resources.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+def validate(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, base: str | None, strict: bool,
+             no_quote_check: bool) -> None:
+    """Validate the source descriptions: schema, SHACL shapes, violation queries, quotes."""
+    from .convert import convert
+    from .load import load
+    from .namespaces import DEFAULT_BASE
+    from .validate import format_text
+    from .validate import validate as run_validate
+
+    dataset = load(data)
+    graph = convert(dataset, base or DEFAULT_BASE)
+    report = run_validate(dataset, graph, graph.triples(), shapes, queries, _seeds(seeds, no_quote_check))
+    for line in format_text(report):
+        click.echo(line)
+    sys.exit(EXIT_OK if report.conforms(strict) else EXIT_VIOLATIONS)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("-e", "--expression", help="Query text instead of a FILE.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]), default="table",
+              show_default=True)
+@click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/",
+              help="The built release (or an RDF file) to query.")
+@click.option("--all", "run_all", is_flag=True, help="Run every query file and compare with its expected results.")
+@click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
+@click.option("--write-expected", is_flag=True, help="With --all: rewrite queries/expected/*.tsv from this release.")
+def query(file: Path | None, expression: str | None, fmt: str, dist: Path, run_all: bool, queries: Path,
+          write_expected: bool) -> None:
+    """Run a SPARQL query FILE (or -e TEXT) on the built release; --all checks every query file."""
+    from . import query as q
+
+    store = q.open_store(dist)
+    if run_all:
+        sys.exit(_run_all(q, store, queries, write_expected))
+    if (file is None) == (expression is None):
+        raise click.UsageError("give exactly one of FILE or -e TEXT")
+    text = expression if expression is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    result = q.run(store, text, str(file or "-e"))
+    click.echo(q.serialize_results(result, fmt), nl=False)
+
+
+def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
+    failed = 0
+    for qf in q.query_files(queries):
+        result = q.run(store, qf.text, str(qf.path))
+        if write_expected:
+            qf.expected.parent.mkdir(exist_ok=True)
+            qf.expected.write_text(q.serialize_results(q.run(store, qf.text), "tsv"), encoding="utf-8")
+            click.echo(f"wrote {qf.expected}")
+            continue
+        actual = q.rows(result)
+        if not qf.expected.exists():
+            click.echo(f"MISSING {qf.name}: no {qf.expected} (run: make golden)")
+            failed += 1
+            continue
+        differences = list(q.diff(actual, q.expected_rows(qf.expected)))
+        click.echo(f"{'ok  ' if not differences else 'FAIL'} {qf.name} ({sum(actual.values())} rows)")
+        for line in differences:
+            click.echo(f"     {line}")
+        failed += bool(differences)
+    return EXIT_VIOLATIONS if failed else EXIT_OK
+
+
+def _seeds(seeds: Path, skip: bool) -> Path | None:
+    if skip:
+        return None
+    if not seeds.is_dir():
+        click.echo(f"warning: {seeds} not found; quotes not checked (pass --seeds or --no-quote-check)", err=True)
+        return None
+    return seeds
+
+
+def main() -> None:
+    """Entry point: run the CLI, printing project errors as located one-liners without a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except ErrorList as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        click.echo(f"{len(exc.errors)} error(s)", err=True)
+        sys.exit(exc.exit_code)
+    except OdgError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

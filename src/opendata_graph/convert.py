@@ -1,0 +1,443 @@
+"""Convert step: records -> triples, each fact traced to its quote and each node to its file and line.
+
+Every node gets a minted IRI under the configured base (no blank nodes): ``<base><kind>/<id>`` for entities and
+paths below them for what they own (``.../membership/...``, ``.../figure/<id>``, ``.../period``). Each fact
+triple is reified once as an ``rdf:Statement`` whose ``prov:wasDerivedFrom`` points at an ``odg:Excerpt`` of a
+source document (an ``oa:SpecificResource`` with an ``oa:TextQuoteSelector``) or at ``odg:ExternalEvidence``.
+The standard triples of the vocabulary contract (``org:memberOf`` beside ``org:Membership``, ``schema:name``
+beside ``rdfs:label``...) are written explicitly, so consumers need no reasoner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from .errors import Location
+from .load import Dataset, Record, sources
+from .namespaces import (
+    CC, DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, QUALIFIER, RDF, RDFS, ROLE, SCHEMA, SKOS, SPDX_LICENSE,
+    TIME, WD, XSD,
+)
+from .schema import date_text
+
+Term = NamedNode | Literal
+TYPE = NamedNode(RDF.type)
+
+#: rdf:type of each kind, standard types included (consumers rarely reason).
+KIND_TYPES: dict[str, tuple[str, ...]] = {
+    "organisation": (ORG.Organization, SCHEMA.Organization),
+    "programme": (ODG.Programme, ORG.OrganizationalCollaboration, ORG.Organization, SCHEMA.Organization),
+    "cohort": (ODG.Cohort, ORG.OrganizationalCollaboration, ORG.Organization, SCHEMA.Organization),
+    "collaboration": (ODG.DataCollaboration, ORG.OrganizationalCollaboration, ORG.Organization,
+                      SCHEMA.Organization, SCHEMA.Project),
+    "person": (FOAF.Person, SCHEMA.Person),
+    "product": (ODG.Product, SCHEMA.CreativeWork),
+    "dataset": (DCAT.Dataset,),
+    "licence": (DCTERMS.LicenseDocument,),
+    "licence-family": (ODG.LicenceFamily, SKOS.Concept),
+    "standard": (DCTERMS.Standard,),
+    "place": (SCHEMA.Place, DCTERMS.Location),
+    "document": (ODG.SourceDocument, FOAF.Document, PROV.Entity),
+    "ambiguity": (ODG.Ambiguity, OA.Annotation),
+}
+#: Reference-list fields: key -> predicates (own term first, then the standard terms it refines).
+REF_FIELDS: dict[str, tuple[str, ...]] = {
+    "location": (SCHEMA.location,),
+    "publisher": (DCTERMS.publisher, SCHEMA.publisher),
+    "data_of": (ODG.dataOf, DCTERMS.relation),
+    "licence": (DCTERMS.license, SCHEMA.license),
+    "licence_family": (ODG.licenceFamily, DCTERMS.relation),
+    "family": (ODG.licenceFamily, DCTERMS.relation),
+    "conforms_to": (DCTERMS.conformsTo,),
+    "operated_by": (ODG.operatedBy, SCHEMA.provider),
+    "supported_by": (ODG.supportedBy, SCHEMA.sponsor),
+    "spatial": (DCTERMS.spatial,),
+    "steward": (DCTERMS.publisher, SCHEMA.publisher),
+    "not_funded_by": (ODG.notFundedBy, DCTERMS.relation),
+}
+#: Inverse triples written for reference fields (target -> source).
+REF_INVERSES: dict[str, tuple[str, ...]] = {"part_of": (ORG.hasSubOrganization,), "version_of": (DCTERMS.hasVersion,)}
+TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "description": (DCTERMS.description, SCHEMA.description),
+    "notes": (SKOS.note,),
+    "aims": (ODG.aim, SKOS.note),
+    "questions": (ODG.guidingQuestion, SKOS.note),
+    "variant_names": (SKOS.altLabel,),
+    "misspellings": (SKOS.hiddenLabel,),
+    "licence_statement": (ODG.licenceStatement, SKOS.note),
+    "title": (DCTERMS.title,),
+}
+LOWER_BOUND = {"more-than", "over", "from"}
+UPPER_BOUND = {"nearly", "almost"}
+REQUIREMENTS = {"attribution": CC.Attribution, "share-alike": CC.ShareAlike}
+#: Kinds whose nodes are provenance machinery: their triples need no reified source of their own.
+EXEMPT_TYPES = frozenset({ODG.SourceDocument, ODG.Excerpt, OA.TextQuoteSelector, ODG.ExternalEvidence,
+                          ODG.ReferenceFile, RDF.Statement, ODG.Ambiguity})
+
+
+def literal_date(value: Any) -> Literal:
+    """An xsd:gYear, xsd:gYearMonth or xsd:date literal from a YAML date value."""
+    text = date_text(value) or str(value)
+    datatype = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(text), XSD.date)
+    return Literal(text, datatype=NamedNode(datatype))
+
+
+def en(text: str) -> Literal:
+    return Literal(" ".join(text.split()), language="en")
+
+
+def digest(text: str, length: int = 16) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+@dataclass
+class Graph:
+    """The converted graph: fact triples with their provenance, plus where every node came from."""
+
+    base: str
+    facts: dict[Triple, list[NamedNode]] = field(default_factory=dict)
+    annotations: dict[Triple, set[tuple[str, str]]] = field(default_factory=dict)
+    plain: set[Triple] = field(default_factory=set)
+    #: Minted node IRI -> the file/line that produced it; (subject, predicate) -> the key's location.
+    origins: dict[str, Location] = field(default_factory=dict)
+    key_origins: dict[tuple[str, str], Location] = field(default_factory=dict)
+
+    def iri(self, *parts: str) -> NamedNode:
+        return NamedNode(self.base + "/".join(parts))
+
+    def add(self, s: NamedNode, p: str, o: Term, prov: Sequence[NamedNode], loc: Location | None = None,
+            notes: Iterable[tuple[str, str]] = ()) -> None:
+        """A fact triple, derived from ``prov`` (excerpts or evidence)."""
+        triple = Triple(s, NamedNode(p), o)
+        known = self.facts.setdefault(triple, [])
+        known.extend(x for x in prov if x not in known)
+        if notes:
+            self.annotations.setdefault(triple, set()).update(notes)
+        if loc is not None:
+            self.key_origins.setdefault((s.value, p), loc)
+
+    def add_all(self, s: NamedNode, predicates: Iterable[str], o: Term, prov: Sequence[NamedNode],
+                loc: Location | None = None, notes: Iterable[tuple[str, str]] = ()) -> None:
+        for p in predicates:
+            self.add(s, p, o, prov, loc, notes)
+
+    def describe(self, s: NamedNode, p: str, o: Term) -> None:
+        """A triple of the provenance machinery (documents, excerpts, evidence): no source of its own."""
+        self.plain.add(Triple(s, NamedNode(p), o))
+
+    def triples(self) -> list[Triple]:
+        """Every triple, reifications included, in a deterministic order (subject, predicate rank, object)."""
+        out = set(self.plain) | set(self.facts)
+        for triple, prov in self.facts.items():
+            if self.is_exempt(triple.subject) and not prov:
+                continue
+            st = self.iri("statement", digest(str(triple), 20))
+            out.update({
+                Triple(st, TYPE, NamedNode(RDF.Statement)),
+                Triple(st, NamedNode(RDF.subject), triple.subject),
+                Triple(st, NamedNode(RDF.predicate), triple.predicate),
+                Triple(st, NamedNode(RDF.object), triple.object),
+            })
+            out.update(Triple(st, NamedNode(PROV.wasDerivedFrom), x) for x in prov)
+            out.update(Triple(st, NamedNode(p), en(text)) for p, text in self.annotations.get(triple, ()))
+        return sorted(out, key=sort_key)
+
+    def is_exempt(self, node: Any) -> bool:
+        return any(Triple(node, TYPE, NamedNode(t)) in self.plain for t in EXEMPT_TYPES)
+
+
+_PREDICATE_RANK = {RDF.type: "0", RDFS.label: "1", SKOS.prefLabel: "2"}
+
+
+def sort_key(t: Triple) -> tuple[str, str, str]:
+    p = t.predicate.value
+    return (t.subject.value, _PREDICATE_RANK.get(p, "3") + p, str(t.object))
+
+
+class Converter:
+    """Turns a loaded :class:`Dataset` into a :class:`Graph`."""
+
+    def __init__(self, dataset: Dataset, base: str) -> None:
+        self.ds = dataset
+        self.g = Graph(base)
+
+    # -- identifiers --------------------------------------------------------------------------------------
+    def node(self, id_: str) -> NamedNode:
+        return self.g.iri(self.ds.records[id_].kind.segment, id_)
+
+    def label(self, id_: str) -> str:
+        r = self.ds.records[id_]
+        return str(r.data.get("name") or r.data.get("label") or r.data.get("title") or id_)
+
+    # -- provenance -----------------------------------------------------------------------------------------
+    def prov(self, record: Record, value: dict[str, Any], key: tuple[str | int, ...]) -> list[NamedNode]:
+        """The excerpt or evidence nodes that a fact mapping cites."""
+        if "source" in value:
+            return [self.excerpt(doc, quote) for doc, quote in sources(value["source"])]
+        if "evidence" in value:
+            return [self.evidence(str(value["evidence"]), str(value["confidence"]), record.loc(*key))]
+        return []
+
+    def excerpt(self, doc: str, quote: str) -> NamedNode:
+        node = self.g.iri("document", doc, "excerpt", digest(quote))
+        selector = NamedNode(node.value + "/selector")
+        g = self.g
+        for t in (ODG.Excerpt, OA.SpecificResource, PROV.Entity):
+            g.describe(node, RDF.type, NamedNode(t))
+        g.describe(node, OA.hasSource, self.node(doc))
+        g.describe(node, OA.hasSelector, selector)
+        g.describe(selector, RDF.type, NamedNode(OA.TextQuoteSelector))
+        g.describe(selector, OA.exact, Literal(quote))
+        return node
+
+    def evidence(self, text: str, confidence: str, loc: Location) -> NamedNode:
+        node = self.g.iri("evidence", digest(confidence + "\n" + text))
+        reference = self.g.iri("reference", "identifiers")
+        g = self.g
+        for t in (ODG.ExternalEvidence, PROV.Entity):
+            g.describe(node, RDF.type, NamedNode(t))
+        g.describe(node, RDFS.comment, Literal(text))
+        g.describe(node, ODG.confidence, Literal(confidence))
+        g.describe(node, PROV.wasDerivedFrom, reference)
+        g.describe(reference, RDF.type, NamedNode(ODG.ReferenceFile))
+        g.describe(reference, RDF.type, NamedNode(PROV.Entity))
+        g.describe(reference, RDFS.label, en("Reference identifiers with their evidence (shared/reference/identifiers.yaml)"))
+        g.origins.setdefault(node.value, loc)
+        return node
+
+    @staticmethod
+    def notes_of(value: dict[str, Any]) -> list[tuple[str, str]]:
+        out = []
+        if "note" in value:
+            out.append((SKOS.editorialNote, str(value["note"])))
+        if "scope" in value:
+            out.append((SKOS.scopeNote, str(value["scope"])))
+        return out
+
+    # -- the walk -----------------------------------------------------------------------------------------
+    def convert(self) -> Graph:
+        for record in sorted(self.ds.records.values(), key=lambda r: r.id):
+            self.record(record)
+        return self.g
+
+    def record(self, r: Record) -> None:
+        g, d, seg = self.g, r.data, r.kind.segment
+        s = self.node(r.id)
+        g.origins[s.value] = r.loc()
+        prov = self.prov(r, d, ())
+        exempt = seg in ("document", "ambiguity")
+        put = (lambda p, o: g.describe(s, p, o)) if exempt else (lambda p, o: g.add(s, p, o, prov, r.loc()))
+        for t in KIND_TYPES[seg]:
+            put(RDF.type, NamedNode(t))
+        if "name" in d:
+            for p in (RDFS.label, SKOS.prefLabel, SCHEMA.name) + ((FOAF.name,) if seg == "person" else ()):
+                g.add(s, p, en(d["name"]), prov, r.loc("name"))
+        for alt in d.get("short_names", []):
+            g.add(s, SKOS.altLabel, en(alt), prov, r.loc("short_names"))
+        for key, predicates in TEXT_FIELDS.items():
+            if key == "title" and seg != "document":
+                continue
+            for i, item in enumerate(d.get(key, [])):
+                g.add_all(s, predicates, en(item["text"]), self.prov(r, item, (key, i)), r.loc(key, i),
+                          self.notes_of(item))
+        for key, predicates in REF_FIELDS.items():
+            for i, item in enumerate(d.get(key, [])):
+                g.add_all(s, predicates, self.node(item["value"]), self.prov(r, item, (key, i)), r.loc(key, i),
+                          self.notes_of(item))
+        for key, inverses in REF_INVERSES.items():
+            forward = {"part_of": ORG.subOrganizationOf, "version_of": DCTERMS.isVersionOf}[key]
+            for i, item in enumerate(d.get(key, [])):
+                p, target = self.prov(r, item, (key, i)), self.node(item["value"])
+                g.add(s, forward, target, p, r.loc(key, i), self.notes_of(item))
+                for inv in inverses:
+                    g.add(target, inv, s, p, r.loc(key, i), self.notes_of(item))
+        self.identifiers(r, s)
+        for i, fig in enumerate(d.get("figures", [])):
+            self.figure(r, s, fig, i)
+        for i, m in enumerate(d.get("memberships", [])):
+            self.membership(r, r.id, m["organisation"], m["role"], m, ("memberships", i))
+        for i, lead in enumerate(d.get("leads", [])):
+            self.membership(r, lead["value"], r.id, "lead", lead, ("leads", i))
+        getattr(self, "kind_" + seg.replace("-", "_"), lambda *_: None)(r, s, prov)
+
+    def identifiers(self, r: Record, s: NamedNode) -> None:
+        ids = r.data.get("identifiers", {})
+        for key, values in ids.items():
+            for i, item in enumerate(values):
+                p, loc, notes = self.prov(r, item, ("identifiers", key, i)), r.loc("identifiers", key, i), self.notes_of(item)
+                v = str(item["value"])
+                if key == "homepage":
+                    self.g.add_all(s, (FOAF.homepage, SCHEMA.url), NamedNode(v), p, loc, notes)
+                elif key == "wikidata":
+                    self.g.add(s, OWL.sameAs, NamedNode(WD[v]), p, loc, notes)
+                else:
+                    self.g.add(s, OWL.sameAs, NamedNode(v), p, loc, notes)
+
+    def figure(self, r: Record, s: NamedNode, fig: dict[str, Any], i: int) -> None:
+        g, key = self.g, ("figures", i)
+        f = NamedNode(f"{s.value}/figure/{fig['id']}")
+        p, loc, notes = self.prov(r, fig, key), r.loc(*key), self.notes_of(fig)
+        g.origins[f.value] = loc
+        g.add(s, SCHEMA.additionalProperty, f, p, loc, notes)
+        for t in (ODG.Figure, SCHEMA.PropertyValue):
+            g.add(f, RDF.type, NamedNode(t), p, loc)
+        g.add(f, RDFS.label, en(f"{fig['stated_as']} ({fig['unit']})"), p, loc)
+        g.add_all(f, (SCHEMA.name, SCHEMA.unitText), en(fig["unit"]), p, r.loc(*key, "unit"))
+        g.add_all(f, (ODG.statedAs, SCHEMA.description), en(fig["stated_as"]), p, r.loc(*key, "stated_as"), notes)
+        qualifier = fig.get("qualifier", "exact")
+        g.add_all(f, (ODG.qualifier, SCHEMA.valueReference), NamedNode(QUALIFIER[qualifier]), p,
+                  r.loc(*key, "qualifier"))
+        if "value" in fig:
+            value = fig["value"]
+            lit = Literal(str(value), datatype=NamedNode(XSD.integer if isinstance(value, int) else XSD.decimal))
+            g.add(f, SCHEMA.value, lit, p, r.loc(*key, "value"))
+            if qualifier in LOWER_BOUND:
+                g.add(f, SCHEMA.minValue, lit, p, r.loc(*key, "qualifier"))
+            elif qualifier in UPPER_BOUND:
+                g.add(f, SCHEMA.maxValue, lit, p, r.loc(*key, "qualifier"))
+        if "date" in fig:
+            g.add(f, DCTERMS.date, literal_date(fig["date"]), p, r.loc(*key, "date"))
+        if "time_reference" in fig:
+            g.add_all(f, (ODG.timeReference, SKOS.scopeNote), en(fig["time_reference"]), p,
+                      r.loc(*key, "time_reference"))
+
+    def membership(self, r: Record, member: str, organisation: str, role: str, value: dict[str, Any],
+                   key: tuple[str | int, ...]) -> None:
+        g = self.g
+        m, o = self.node(member), self.node(organisation)
+        ms = g.iri("membership", member, organisation, role)
+        p, loc, notes = self.prov(r, value, key), r.loc(*key), self.notes_of(value)
+        g.origins[ms.value] = loc
+        g.add(ms, RDF.type, NamedNode(ORG.Membership), p, loc)
+        g.add(ms, RDFS.label, en(f"{self.label(member)} in {self.label(organisation)} ({role.replace('-', ' ')})"), p, loc)
+        g.add(ms, ORG.member, m, p, loc)
+        g.add(ms, ORG.organization, o, p, r.loc(*key, "organisation"))
+        g.add(ms, ORG.role, NamedNode(ROLE[role]), p, r.loc(*key, "role"))
+        g.add(m, ORG.hasMembership, ms, p, loc)
+        g.add(m, ORG.memberOf, o, p, loc, notes)
+        g.add(o, ORG.hasMember, m, p, loc, notes)
+        if "during" in value:
+            g.add(ms, ORG.memberDuring, self.interval(r, ms, value["during"], p, (*key, "during")), p, loc)
+
+    def interval(self, r: Record, owner: NamedNode, spec: dict[str, Any], default_prov: list[NamedNode],
+                 key: tuple[str | int, ...]) -> NamedNode:
+        """An OWL-Time interval (also a dcterms:PeriodOfTime) owned by ``owner``."""
+        g = self.g
+        node = NamedNode(owner.value + "/period")
+        p = [self.excerpt(doc, q) for doc, q in sources(spec["source"])] if "source" in spec else default_prov
+        loc = r.loc(*key)
+        g.origins[node.value] = loc
+        for t in (TIME.Interval, DCTERMS.PeriodOfTime):
+            g.add(node, RDF.type, NamedNode(t), p, loc)
+        for field_, link, dcat in (("begin", TIME.hasBeginning, DCAT.startDate), ("end", TIME.hasEnd, DCAT.endDate),
+                                   ("inside", TIME.inside, None)):
+            if field_ not in spec:
+                continue
+            lit = literal_date(spec[field_])
+            instant = NamedNode(f"{node.value}/{field_}")
+            g.origins[instant.value] = r.loc(*key, field_)
+            g.add(node, link, instant, p, r.loc(*key, field_))
+            g.add(instant, RDF.type, NamedNode(TIME.Instant), p, r.loc(*key, field_))
+            in_xsd = {XSD.gYear: TIME.inXSDgYear, XSD.gYearMonth: TIME.inXSDgYearMonth}.get(lit.datatype.value,
+                                                                                            TIME.inXSDDate)
+            g.add(instant, in_xsd, lit, p, r.loc(*key, field_))
+            if dcat:
+                g.add(node, dcat, lit, p, r.loc(*key, field_))
+        if "within" in spec:
+            g.add(node, TIME.intervalDuring, NamedNode(self.node(spec["within"]).value + "/period"), p,
+                  r.loc(*key, "within"))
+        if "duration" in spec:
+            g.add(node, TIME.hasXSDDuration, Literal(spec["duration"], datatype=NamedNode(XSD.duration)), p,
+                  r.loc(*key, "duration"))
+        return node
+
+    # -- kind-specific fields -------------------------------------------------------------------------------
+    def kind_document(self, r: Record, s: NamedNode, _: list[NamedNode]) -> None:
+        g, d = self.g, r.data
+        g.describe(s, RDFS.label, en(d["label"]))
+        g.describe(s, DCTERMS.identifier, Literal(d["local_copy"]))
+        for i, item in enumerate(d.get("issued", [])):
+            g.add(s, DCTERMS.issued, literal_date(item["value"]), self.prov(r, item, ("issued", i)), r.loc("issued", i))
+        for i, item in enumerate(d.get("url", [])):
+            g.add_all(s, (FOAF.page, SCHEMA.url), NamedNode(item["value"]), self.prov(r, item, ("url", i)),
+                      r.loc("url", i))
+
+    def kind_organisation(self, r: Record, s: NamedNode, _: list[NamedNode]) -> None:
+        g, d = self.g, r.data
+        for i, ev in enumerate(d.get("events", [])):
+            key = ("events", i)
+            p, loc = self.prov(r, ev, key), r.loc(*key)
+            e = NamedNode(f"{s.value}/event/{ev['id']}")
+            g.origins[e.value] = loc
+            for t in (ORG.ChangeEvent, PROV.Activity):
+                g.add(e, RDF.type, NamedNode(t), p, loc)
+            g.add(e, RDFS.label, en(ev["label"]), p, loc)
+            g.add(e, ORG.resultingOrganization, s, p, loc)
+            g.add(s, ORG.resultedFrom, e, p, loc)
+            if "original" in ev:
+                g.add(e, ORG.originalOrganization, self.node(ev["original"]), p, r.loc(*key, "original"))
+            if "date" in ev:
+                g.add(e, DCTERMS.date, literal_date(ev["date"]), p, r.loc(*key, "date"))
+        for i, act in enumerate(d.get("activities", [])):
+            key = ("activities", i)
+            p, loc = self.prov(r, act, key), r.loc(*key)
+            a = NamedNode(f"{s.value}/activity/{act['id']}")
+            g.origins[a.value] = loc
+            for t in (ODG.Activity, PROV.Activity):
+                g.add(a, RDF.type, NamedNode(t), p, loc)
+            g.add(a, RDFS.label, en(act["text"]), p, loc)
+            g.add(a, PROV.wasAssociatedWith, s, p, loc)
+            if "during" in act:
+                g.add(a, TIME.hasTime, self.interval(r, a, act["during"], p, (*key, "during")), p, loc)
+
+    def kind_programme(self, r: Record, s: NamedNode, prov: list[NamedNode]) -> None:
+        if "period" in r.data:
+            self.g.add(s, DCTERMS.temporal, self.interval(r, s, r.data["period"], prov, ("period",)), prov,
+                       r.loc("period"))
+
+    def kind_person(self, r: Record, s: NamedNode, _: list[NamedNode]) -> None:
+        g = self.g
+        for i, post in enumerate(r.data.get("posts", [])):
+            key = ("posts", i)
+            p, loc = self.prov(r, post, key), r.loc(*key)
+            o = self.node(post["organisation"])
+            node = NamedNode(f"{s.value}/post/{post['organisation']}")
+            g.origins[node.value] = loc
+            title = en(post["title"])
+            g.add(node, RDF.type, NamedNode(ORG.Post), p, loc)
+            g.add_all(node, (RDFS.label, SKOS.prefLabel), title, p, r.loc(*key, "title"))
+            g.add(node, ORG.postIn, o, p, r.loc(*key, "organisation"))
+            g.add(node, ORG.heldBy, s, p, loc)
+            g.add(o, ORG.hasPost, node, p, loc)
+            g.add(s, ORG.holds, node, p, loc)
+            g.add(s, SCHEMA.jobTitle, title, p, r.loc(*key, "title"))
+            g.add(s, SCHEMA.affiliation, o, p, r.loc(*key, "organisation"))
+
+    def kind_licence(self, r: Record, s: NamedNode, prov: list[NamedNode]) -> None:
+        g, d = self.g, r.data
+        if "spdx" in d:
+            g.add(s, OWL.sameAs, NamedNode(SPDX_LICENSE[d["spdx"]]), prov, r.loc("spdx"))
+            g.add(s, DCTERMS.identifier, Literal(d["spdx"]), prov, r.loc("spdx"))
+        for i, req in enumerate(d.get("requires", [])):
+            g.add(s, CC.requires, NamedNode(REQUIREMENTS[req["value"]]), self.prov(r, req, ("requires", i)),
+                  r.loc("requires", i), self.notes_of(req))
+
+    def kind_ambiguity(self, r: Record, s: NamedNode, prov: list[NamedNode]) -> None:
+        g, d = self.g, r.data
+        g.describe(s, RDFS.label, en(d["title"]))
+        g.describe(s, OA.bodyValue, en(d["text"]))
+        g.describe(s, OA.motivatedBy, NamedNode(OA.questioning))
+        for target in d["about"]:
+            g.describe(s, OA.hasTarget, self.node(target))
+        for excerpt in prov:
+            g.describe(s, OA.hasTarget, excerpt)
+
+
+def convert(dataset: Dataset, base: str) -> Graph:
+    """Convert every record of ``dataset`` into triples under ``base``."""
+    return Converter(dataset, base).convert()

@@ -1,0 +1,169 @@
+"""Publish step: write the release to ``dist/`` -- dumps, gzip copies, VoID/DCAT description, SHA256SUMS.
+
+The release is written into a fresh sibling directory and swapped in with two renames, so ``dist/`` is always a
+whole release: the new one, or (if anything fails before the swap) the previous one untouched. Nothing in the
+files depends on the clock or on hash order, so two builds of the same data are byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from . import serialize
+from .convert import digest, en
+from .namespaces import DCAT, DCTERMS, FOAF, IANA_MEDIA, OWL, RDF, SPDX, SPDX_LICENSE, STANDARD_NAMESPACES, VOID, XSD
+
+STEM = "opendata-graph"
+MEDIA_TYPES = {
+    ".ttl": "text/turtle",
+    ".nt": "application/n-triples",
+    ".jsonld": "application/ld+json",
+}
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a build produced: the files written and the figures of the VoID description."""
+
+    directory: Path
+    files: Mapping[str, int]
+    triples: int
+    entities: int
+
+
+def dumps(triples: Sequence[Triple], base: str) -> dict[str, bytes]:
+    """The data dumps and their gzip copies, by file name."""
+    files = {
+        f"{STEM}.ttl": serialize.turtle(triples, base),
+        f"{STEM}.nt": serialize.ntriples(triples),
+        f"{STEM}.jsonld": serialize.jsonld(triples, base),
+        "context.jsonld": (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8"),
+    }
+    for name in (f"{STEM}.ttl", f"{STEM}.nt", f"{STEM}.jsonld"):
+        files[name + ".gz"] = serialize.gzipped(files[name])
+    return files
+
+
+def void_description(triples: Sequence[Triple], files: Mapping[str, bytes], base: str,
+                     release: Mapping[str, Any], documents: Sequence[str]) -> list[Triple]:
+    """VoID + DCAT description of the release: counts, class partitions, distributions with size and SHA-256."""
+    ds = NamedNode(base + "dataset")
+    out: list[Triple] = []
+
+    def add(s: NamedNode, p: str, o: NamedNode | Literal) -> None:
+        out.append(Triple(s, NamedNode(p), o))
+
+    def integer(n: int) -> Literal:
+        return Literal(str(n), datatype=NamedNode(XSD.integer))
+
+    subjects = {t.subject.value for t in triples}
+    classes = Counter(t.object.value for t in triples if t.predicate.value == RDF.type)
+    predicates = {t.predicate.value for t in triples}
+    for t in (VOID.Dataset, DCAT.Dataset):
+        add(ds, RDF.type, NamedNode(t))
+    add(ds, DCTERMS.title, en(str(release.get("title", "opendata-graph release"))))
+    if release.get("description"):
+        add(ds, DCTERMS.description, en(str(release["description"])))
+    if release.get("version"):
+        add(ds, DCAT.version, Literal(str(release["version"])))
+        add(ds, OWL.versionInfo, Literal(str(release["version"])))
+    if release.get("licence"):
+        add(ds, DCTERMS.license, NamedNode(SPDX_LICENSE[str(release["licence"])]))
+    if release.get("rights"):
+        add(ds, DCTERMS.rights, en(str(release["rights"])))
+    if release.get("homepage"):
+        add(ds, FOAF.homepage, NamedNode(str(release["homepage"])))
+    add(ds, DCTERMS.conformsTo, NamedNode(base + "shapes"))
+    add(ds, VOID.uriSpace, Literal(base))
+    for doc in documents:
+        add(ds, DCTERMS.source, NamedNode(doc))
+    for ns in sorted(ns for ns in STANDARD_NAMESPACES if any(p.startswith(ns) for p in predicates | set(classes))):
+        add(ds, VOID.vocabulary, NamedNode(ns))
+    add(ds, VOID.vocabulary, NamedNode(base + "ontology#"))
+    add(ds, VOID.triples, integer(len(triples)))
+    add(ds, VOID.entities, integer(len(subjects)))
+    add(ds, VOID.distinctSubjects, integer(len(subjects)))
+    add(ds, VOID.properties, integer(len(predicates)))
+    add(ds, VOID.classes, integer(len(classes)))
+    for cls, n in sorted(classes.items()):
+        part = NamedNode(f"{base}dataset/class/{digest(cls, 12)}")
+        add(ds, VOID.classPartition, part)
+        add(part, VOID["class"], NamedNode(cls))
+        add(part, VOID.entities, integer(n))
+    for name, data in sorted(files.items()):
+        dist = NamedNode(f"{base}dataset/distribution/{name}")
+        checksum = NamedNode(f"{base}dataset/distribution/{name}/sha256")
+        suffix = Path(name.removesuffix(".gz")).suffix
+        add(ds, DCAT.distribution, dist)
+        if name.startswith(STEM):
+            add(ds, VOID.dataDump, NamedNode(f"{base}dist/{name}"))
+        add(dist, RDF.type, NamedNode(DCAT.Distribution))
+        add(dist, DCTERMS.title, Literal(name))
+        add(dist, DCAT.downloadURL, NamedNode(f"{base}dist/{name}"))
+        add(dist, DCAT.mediaType, NamedNode(IANA_MEDIA[MEDIA_TYPES[suffix]]))
+        if name.endswith(".gz"):
+            add(dist, DCAT.compressFormat, NamedNode(IANA_MEDIA["application/gzip"]))
+        add(dist, DCAT.byteSize, Literal(str(len(data)), datatype=NamedNode(XSD.nonNegativeInteger)))
+        add(dist, SPDX.checksum, checksum)
+        add(checksum, RDF.type, NamedNode(SPDX.Checksum))
+        add(checksum, SPDX.algorithm, NamedNode(SPDX.checksumAlgorithm_sha256))
+        add(checksum, SPDX.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=NamedNode(XSD.hexBinary)))
+    return out
+
+
+def release_files(triples: Sequence[Triple], base: str, release: Mapping[str, Any], documents: Sequence[str],
+                  ontology: bytes, shapes: bytes) -> dict[str, bytes]:
+    """Every file of a release, by name: dumps, ontology, shapes, ``void.ttl`` and ``SHA256SUMS``."""
+    files = dumps(triples, base)
+    files["ontology.ttl"] = ontology
+    files["shapes.ttl"] = shapes
+    described = {k: v for k, v in files.items() if k.startswith(STEM) or k == "context.jsonld"}
+    files["void.ttl"] = serialize.turtle(void_description(triples, described, base, release, documents), base)
+    files["SHA256SUMS"] = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
+    ).encode("ascii")
+    return files
+
+
+def recover(dist: Path) -> None:
+    """Put back the previous release if a build was killed between its two renames."""
+    if dist.exists():
+        for old in dist.parent.glob(f".{dist.name}.old-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        return
+    olds = sorted(dist.parent.glob(f".{dist.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds:
+        os.rename(olds[-1], dist)
+
+
+def write_release(files: Mapping[str, bytes], dist: Path) -> None:
+    """Write ``files`` into ``dist`` atomically: a sibling directory first, then swapped in by renames."""
+    dist = dist.resolve()
+    dist.parent.mkdir(parents=True, exist_ok=True)
+    recover(dist)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=dist.parent))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+            os.chmod(staging / name, 0o644)
+        os.chmod(staging, 0o755)
+        old = dist.parent / f".{dist.name}.old-{os.getpid()}"
+        if dist.exists():
+            os.rename(dist, old)
+        os.rename(staging, dist)
+        if old.exists():
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,165 @@
+"""Query step: run SPARQL files on the built release with pyoxigraph, print tables or standard result formats.
+
+Query files live in ``queries/NAME.rq`` with a header (``# title:``, ``# answers:``) and their expected results
+in ``queries/expected/NAME.tsv`` (SPARQL 1.1 TSV results). Results are compared as multisets of rows, so a
+query's row order never makes a test flaky. ``*-violation.rq`` files are data-quality checks run by the build.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import (
+    Literal, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store, parse_query_results,
+)
+
+from .errors import ConfigError, Location, OdgError
+from .namespaces import PREFIXES
+from .publish import STEM
+
+FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON,
+           "xml": QueryResultsFormat.XML}
+
+
+class QueryError(OdgError):
+    """A query does not parse or fails to run."""
+
+
+@dataclass(frozen=True)
+class QueryFile:
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    @property
+    def title(self) -> str:
+        return self._header("title") or self.name
+
+    @property
+    def answers(self) -> str:
+        return self._header("answers")
+
+    @property
+    def expected(self) -> Path:
+        return self.path.parent / "expected" / f"{self.name}.tsv"
+
+    def _header(self, key: str) -> str:
+        for line in self.text.splitlines():
+            if line.startswith(f"# {key}:"):
+                return line.split(":", 1)[1].strip()
+        return ""
+
+
+def query_files(directory: Path, violations: bool = False) -> list[QueryFile]:
+    """The analysts' query files (or, with ``violations``, only the data-quality checks), by name."""
+    files = sorted(directory.glob("*.rq"))
+    return [QueryFile(f) for f in files if f.stem.endswith("-violation") == violations]
+
+
+def open_store(dist: Path) -> Store:
+    """An in-memory store holding the release's N-Triples dump (or any single RDF file given directly)."""
+    path = dist / f"{STEM}.nt" if dist.is_dir() else dist
+    if not path.is_file():
+        raise ConfigError("no release to query", Location.of(path), "run 'odg build' first, or pass --dist")
+    store = Store()
+    store.load(path=str(path), format=RdfFormat.from_extension(path.suffix.lstrip(".")) or RdfFormat.N_TRIPLES)
+    return store
+
+
+def run(store: Store, text: str, source: str = "<query>") -> QuerySolutions | QueryBoolean | object:
+    try:
+        return store.query(text)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax: {exc}", Location(source), "check the query against SPARQL 1.1") from None
+    except OSError as exc:
+        raise QueryError(f"query failed: {exc}", Location(source)) from None
+
+
+def serialize_results(result: QuerySolutions | QueryBoolean | object, fmt: str) -> str:
+    """Results as a table for people, or as SPARQL 1.1 CSV/TSV/JSON/XML for programs."""
+    if fmt == "table":
+        return table(result)
+    if isinstance(result, QuerySolutions | QueryBoolean):
+        return result.serialize(format=FORMATS[fmt]).decode("utf-8")  # type: ignore[union-attr]
+    # CONSTRUCT / DESCRIBE: triples
+    from pyoxigraph import serialize
+
+    rdf = {"json": RdfFormat.JSON_LD}.get(fmt, RdfFormat.N_TRIPLES)
+    return serialize(list(result), format=rdf).decode("utf-8")  # type: ignore[call-overload]
+
+
+def short(term: object, base: str | None = None) -> str:
+    """A term as a person reads it: literals by value, IRIs as prefixed names where a prefix fits."""
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return term.value
+    if isinstance(term, NamedNode):
+        for prefix, ns in PREFIXES.items():
+            if term.value.startswith(ns):
+                return f"{prefix}:{term.value[len(ns):]}"
+        if base and term.value.startswith(base):
+            return term.value[len(base):]
+        return term.value
+    return str(term)
+
+
+def table(result: object, max_width: int = 60) -> str:
+    """An aligned text table (or ``true``/``false`` for ASK); long cells are cut with an ellipsis."""
+    if isinstance(result, QueryBoolean):
+        return "true\n" if bool(result) else "false\n"
+    if not isinstance(result, QuerySolutions):
+        return serialize_results(result, "tsv")
+    names = [v.value for v in result.variables]
+    rows = [[_cut(short(row[n], _base()), max_width) for n in names] for row in result]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    out = io.StringIO()
+    out.write("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for r in rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
+    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+    return out.getvalue()
+
+
+def _base() -> str:
+    from .namespaces import DEFAULT_BASE
+
+    return DEFAULT_BASE
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def rows(result: object) -> Counter[tuple[str, ...]]:
+    """A SELECT result as a multiset of rows of N-Triples terms (``""`` for unbound)."""
+    if isinstance(result, QueryBoolean):
+        return Counter({(str(bool(result)).lower(),): 1})
+    assert isinstance(result, QuerySolutions)
+    names = [v.value for v in result.variables]
+    return Counter(tuple(str(row[n]) if row[n] is not None else "" for n in names) for row in result)
+
+
+def expected_rows(path: Path) -> Counter[tuple[str, ...]]:
+    """The multiset of rows of an expected-results TSV file."""
+    parsed = parse_query_results(path.read_bytes(), format=QueryResultsFormat.TSV)
+    return rows(parsed)
+
+
+def diff(actual: Counter[tuple[str, ...]], expected: Counter[tuple[str, ...]]) -> Iterator[str]:
+    for row in sorted((expected - actual).elements()):
+        yield "- " + "\t".join(row)
+    for row in sorted((actual - expected).elements()):
+        yield "+ " + "\t".join(row)

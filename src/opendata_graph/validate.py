@@ -1,0 +1,175 @@
+"""Validate step: SHACL shapes, data-quality queries and quotes, reported at the YAML line that caused them.
+
+SHACL runs in pyshacl with no inference (the dumps state every type explicitly). Each result's focus node and
+path are looked up in the converter's source map, so a result prints as
+``data/organisations/gbif.yaml:14:5: error: <sh:message> [shape, path, value]``. Queries named
+``*-violation.rq`` must return no rows. Quotes are checked against the local copies of the source documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import Quad, RdfFormat, Store, Triple
+
+from .convert import Graph
+from .errors import Location
+from .load import Dataset, sources, walk
+from .namespaces import PREFIXES, SH
+
+SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
+
+
+@dataclass(frozen=True, order=True)
+class Result:
+    """One problem found by validation, where a curator can fix it."""
+
+    location: Location
+    severity: str
+    message: str
+    shape: str = ""
+    path: str = ""
+    value: str = ""
+    focus: str = ""
+
+    def __str__(self) -> str:
+        detail = ", ".join(x for x in (self.shape, self.path, self.value) if x)
+        return f"{self.location}: {self.severity}: {self.message}" + (f" [{detail}]" if detail else "")
+
+
+@dataclass
+class Report:
+    results: list[Result]
+
+    @property
+    def errors(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "warning"]
+
+    def conforms(self, strict: bool = False) -> bool:
+        return not self.errors and not (strict and self.warnings)
+
+    def summary(self) -> str:
+        if not self.results:
+            return "conforms: no problems found"
+        return f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+
+
+def curie(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return f"<{iri}>"
+
+
+def load_turtle_dir(directory: Path) -> bytes:
+    """Every ``*.ttl`` file of a directory, concatenated in name order (each file declares its prefixes)."""
+    files = sorted(directory.glob("*.ttl"))
+    return b"\n".join(f.read_bytes() for f in files)
+
+
+def shacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path) -> list[Result]:
+    """Run the shapes of ``shapes_dir`` over ``triples`` with pyshacl; results located via ``graph``'s source map."""
+    import rdflib
+    from pyoxigraph import serialize
+    from pyshacl import validate as pyshacl_validate
+
+    data = rdflib.Graph()
+    data.parse(data=serialize(list(triples), format=RdfFormat.N_TRIPLES), format="nt")
+    shapes = rdflib.Graph()
+    shapes.parse(data=load_turtle_dir(shapes_dir), format="turtle")
+    _, report, _ = pyshacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True,
+                                    advanced=True)
+    sh = rdflib.Namespace(str(SH))
+    results = []
+    for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
+        focus = str(report.value(r, sh.focusNode) or "")
+        path = report.value(r, sh.resultPath)
+        path_iri = str(path) if isinstance(path, rdflib.URIRef) else ""
+        value = report.value(r, sh.value)
+        shape = report.value(r, sh.sourceShape)
+        message = report.value(r, sh.resultMessage)
+        severity = SEVERITIES.get(str(report.value(r, sh.resultSeverity)), "error")
+        results.append(Result(
+            location=locate(graph, focus, path_iri),
+            severity=severity,
+            message=str(message) if message else "constraint violated",
+            shape=curie(str(shape)) if isinstance(shape, rdflib.URIRef) else "",
+            path=curie(path_iri) if path_iri else "",
+            value=value.n3() if value is not None else "",
+            focus=focus,
+        ))
+    return sorted(results)
+
+
+def locate(graph: Graph, focus: str, path: str = "") -> Location:
+    """The YAML location that produced ``focus`` (and the key that produced ``path`` on it, if known)."""
+    return graph.key_origins.get((focus, path)) or graph.origins.get(focus) or Location(focus or "<graph>")
+
+
+def violation_queries(graph: Graph, triples: Sequence[Triple], queries_dir: Path) -> list[Result]:
+    """Run every ``*-violation.rq``; each row is an error located at its first bound minted IRI."""
+    files = sorted(queries_dir.glob("*-violation.rq"))
+    if not files:
+        return []
+    store = Store()
+    store.extend(Quad(t.subject, t.predicate, t.object) for t in triples)
+    results = []
+    for f in files:
+        title = query_title(f.read_text(encoding="utf-8")) or f.stem
+        for row in store.query(f.read_text(encoding="utf-8")):  # type: ignore[union-attr]
+            terms = [t for t in row if t is not None]
+            focus = next((t.value for t in terms if getattr(t, "value", "").startswith(graph.base)), "")
+            results.append(Result(locate(graph, focus), "error", f"{title} ({f.name})",
+                                  value=" ".join(str(t) for t in terms), focus=focus))
+    return sorted(results)
+
+
+def query_title(text: str) -> str:
+    for line in text.splitlines():
+        if line.startswith("# title:"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
+    """Every quote is an exact substring of its document's local copy (whitespace included)."""
+    texts: dict[str, str] = {}
+    results = []
+    for doc in dataset.of_kind("document"):
+        path = seeds_dir / str(doc.data["local_copy"])
+        if not path.is_file():
+            results.append(Result(doc.loc("local_copy"), "error", f"local copy {path} not found",
+                                  value=str(path)))
+            continue
+        texts[doc.id] = path.read_text(encoding="utf-8")
+    for record in dataset.records.values():
+        for key, _, value in walk(record.kind.spec, record.data, ()):
+            if key and key[-1] == "source":
+                for doc, quote in sources(value):
+                    if doc in texts and quote not in texts[doc]:
+                        results.append(Result(record.loc(*key), "error",
+                                              f"quote not found in {doc}: copy it exactly from the document",
+                                              value=repr(quote[:80])))
+    return sorted(results)
+
+
+def validate(dataset: Dataset, graph: Graph, triples: Sequence[Triple], shapes_dir: Path, queries_dir: Path,
+             seeds_dir: Path | None) -> Report:
+    """All checks of a build; ``seeds_dir=None`` skips the quote check (no local copies at hand)."""
+    results: list[Result] = []
+    results += shacl(graph, triples, shapes_dir)
+    results += violation_queries(graph, triples, queries_dir)
+    if seeds_dir is not None:
+        results += check_quotes(dataset, seeds_dir)
+    return Report(sorted(set(results)))
+
+
+def format_text(report: Report) -> Iterable[str]:
+    yield from (str(r) for r in report.results)
+    yield report.summary()
