@@ -50,7 +50,8 @@ def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Ou
 
     dataset = load(opts.data)
     lap("load")
-    graph = convert(dataset, opts.base)
+    ontology = load_turtle_dir(opts.ontology)
+    graph = convert(dataset, opts.base, ontology)
     triples = graph.triples()
     lap("convert")
     report = validate(dataset, graph, triples, opts.shapes, opts.queries, opts.seeds)
@@ -59,7 +60,7 @@ def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Ou
         raise BuildError(f"validation failed ({report.summary()}); nothing was published, dist/ is unchanged",
                          details=[str(r) for r in report.results])
     documents = [graph.iri("document", d.id).value for d in sorted(dataset.of_kind("document"), key=lambda r: r.id)]
-    files = release_files(triples, opts.base, dataset.release, documents, load_turtle_dir(opts.ontology),
+    files = release_files(triples, opts.base, dataset.release, documents, ontology,
                           load_turtle_dir(opts.shapes))
     lap("serialise")
     write_release(files, opts.dist)

@@ -69,11 +69,11 @@ def validate(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Pat
     from .convert import convert
     from .load import load
     from .namespaces import DEFAULT_BASE
-    from .validate import format_text
+    from .validate import format_text, load_turtle_dir
     from .validate import validate as run_validate
 
     dataset = load(data)
-    graph = convert(dataset, base or DEFAULT_BASE)
+    graph = convert(dataset, base or DEFAULT_BASE, load_turtle_dir(ontology))
     report = run_validate(dataset, graph, graph.triples(), shapes, queries, _seeds(seeds, no_quote_check))
     for line in format_text(report):
         click.echo(line)

@@ -77,7 +77,7 @@ UPPER_BOUND = {"nearly", "almost"}
 REQUIREMENTS = {"attribution": CC.Attribution, "share-alike": CC.ShareAlike}
 #: Kinds whose nodes are provenance machinery: their triples need no reified source of their own.
 EXEMPT_TYPES = frozenset({ODG.SourceDocument, ODG.Excerpt, OA.TextQuoteSelector, ODG.ExternalEvidence,
-                          ODG.ReferenceFile, RDF.Statement, ODG.Ambiguity})
+                          ODG.ReferenceFile, RDF.Statement, ODG.Ambiguity, SKOS.ConceptScheme})
 
 
 def literal_date(value: Any) -> Literal:
@@ -438,6 +438,20 @@ class Converter:
             g.describe(s, OA.hasTarget, excerpt)
 
 
-def convert(dataset: Dataset, base: str) -> Graph:
-    """Convert every record of ``dataset`` into triples under ``base``."""
-    return Converter(dataset, base).convert()
+def vocabulary(ontology: bytes) -> list[Triple]:
+    """The ontology's concept schemes (membership roles, figure qualifiers) that the data points at.
+
+    They are copied into the release so that a consumer of the dump alone can read every role and qualifier.
+    """
+    from pyoxigraph import RdfFormat, parse
+
+    schemes = (str(ROLE), str(QUALIFIER))
+    return [Triple(t.subject, t.predicate, t.object) for t in parse(ontology, format=RdfFormat.TURTLE)
+            if isinstance(t.subject, NamedNode) and (t.subject.value + "/").startswith(schemes)]
+
+
+def convert(dataset: Dataset, base: str, ontology: bytes = b"") -> Graph:
+    """Convert every record of ``dataset`` into triples under ``base`` (plus the ontology's concept schemes)."""
+    graph = Converter(dataset, base).convert()
+    graph.plain.update(vocabulary(ontology) if ontology else ())
+    return graph
