@@ -203,6 +203,7 @@ class Converter:
             g.describe(node, RDF.type, NamedNode(t))
         g.describe(node, RDFS.comment, Literal(text))
         g.describe(node, ODG.confidence, Literal(confidence))
+        g.describe(node, SKOS.note, Literal(confidence))  # odg:confidence refines skos:note
         g.describe(node, PROV.wasDerivedFrom, reference)
         g.describe(reference, RDF.type, NamedNode(ODG.ReferenceFile))
         g.describe(reference, RDF.type, NamedNode(PROV.Entity))

@@ -8,7 +8,7 @@ All problems of a run are collected and raised together as one :class:`~opendata
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,7 +176,7 @@ def check_references(records: dict[str, Record]) -> Iterator[OdgError]:
                     yield DataError(f"{value!r} is a {target.kind.segment}, expected a {' or '.join(spec.kinds)}",
                                     record.loc(*key), None)
             if key and key[-1] == "source":
-                for doc_key, doc in _source_documents(value, key):
+                for doc_key, doc, _ in located_sources(value, key):
                     if doc not in documents:
                         yield DataError(f"unknown source document {doc!r}", record.loc(*doc_key),
                                         f"documents are: {', '.join(sorted(documents))}")
@@ -198,16 +198,14 @@ def walk(spec: Type, value: Any, key: Key) -> Iterator[tuple[Key, Type, Any]]:
 
 def sources(value: Any) -> list[tuple[str, str]]:
     """The (document id, quote) pairs of a ``source`` value."""
-    items = value if isinstance(value, list) else [value]
-    return [(doc, str(quote)) for item in items if isinstance(item, dict) for doc, quote in item.items()]
+    return [(doc, quote) for _, doc, quote in located_sources(value, ())]
 
 
-def _source_documents(value: Any, key: Key) -> Iterable[tuple[Key, str]]:
+def located_sources(value: Any, key: Key) -> list[tuple[Key, str, str]]:
+    """The (key path of the quote, document id, quote) triples of the ``source`` value found at ``key``."""
     items = value if isinstance(value, list) else [value]
-    for i, item in enumerate(items):
-        if isinstance(item, dict):
-            for doc in item:
-                yield ((*key, i, doc) if isinstance(value, list) else (*key, doc)), doc
+    return [((*key, i, doc) if isinstance(value, list) else (*key, doc), doc, str(quote))
+            for i, item in enumerate(items) if isinstance(item, dict) for doc, quote in item.items()]
 
 
 def _closest(value: str, records: dict[str, Record]) -> str | None:

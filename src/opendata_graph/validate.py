@@ -16,7 +16,7 @@ from pyoxigraph import Quad, RdfFormat, Store, Triple
 
 from .convert import Graph
 from .errors import Location
-from .load import Dataset, sources, walk
+from .load import Dataset, located_sources, walk
 from .namespaces import PREFIXES, SH
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
@@ -151,9 +151,9 @@ def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
     for record in dataset.records.values():
         for key, _, value in walk(record.kind.spec, record.data, ()):
             if key and key[-1] == "source":
-                for doc, quote in sources(value):
+                for quote_key, doc, quote in located_sources(value, key):
                     if doc in texts and quote not in texts[doc]:
-                        results.append(Result(record.loc(*key), "error",
+                        results.append(Result(record.loc(*quote_key), "error",
                                               f"quote not found in {doc}: copy it exactly from the document",
                                               value=repr(quote[:80])))
     return sorted(results)

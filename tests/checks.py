@@ -1,0 +1,37 @@
+"""Whole-graph checks used by the tests on the real release and on deliberately broken graphs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse
+
+from opendata_graph.namespaces import OWL, RDF, RDFS
+
+
+def blank_nodes(triples: Iterable[Triple]) -> list[Triple]:
+    return [t for t in triples if isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)]
+
+
+def declared_terms(ontology: bytes) -> set[str]:
+    """Classes and properties the ontology declares (any rdf:type owl:Class/…Property/rdf:Property)."""
+    kinds = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property}
+    return {t.subject.value for t in parse(ontology, format=RdfFormat.TURTLE)
+            if t.predicate.value == RDF.type and t.object.value in kinds}
+
+
+def undeclared_terms(triples: Iterable[Triple], ontology: bytes) -> set[str]:
+    """Predicates and classes used in ``triples`` that the ontology does not declare."""
+    declared = declared_terms(ontology)
+    used = set()
+    for t in triples:
+        used.add(t.predicate.value)
+        if t.predicate.value == RDF.type and isinstance(t.object, NamedNode):
+            used.add(t.object.value)
+    return used - declared
+
+
+def unsourced_facts(triples: Iterable[Triple], query: str) -> list[tuple[str, ...]]:
+    store = Store()
+    store.extend(Quad(t.subject, t.predicate, t.object) for t in triples)
+    return [tuple(str(v) for v in row) for row in store.query(query)]

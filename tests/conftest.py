@@ -1,0 +1,72 @@
+"""Shared fixtures: the repository's release is built once per session into a temporary directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Quad, RdfFormat, Store, Triple, parse
+
+from opendata_graph import paths
+from opendata_graph.build import Options, Outcome, build
+from opendata_graph.convert import Graph, convert
+from opendata_graph.load import Dataset, load
+from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.validate import load_turtle_dir
+
+BASE = DEFAULT_BASE
+
+
+def options(dist: Path, data: Path | None = None) -> Options:
+    seeds = paths.seeds_dir()
+    return Options(data or paths.data_dir(), paths.ontology_dir(), paths.shapes_dir(), paths.queries_dir(), dist,
+                   seeds, BASE)
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Path:
+    """The local copies of the source documents: required, never skipped (CI has ../shared beside the clone)."""
+    directory = paths.seeds_dir()
+    assert directory.is_dir(), f"source documents not found at {directory}: clone with ../shared beside it"
+    return directory
+
+
+@pytest.fixture(scope="session")
+def dataset() -> Dataset:
+    return load(paths.data_dir())
+
+
+@pytest.fixture(scope="session")
+def ontology_bytes() -> bytes:
+    return load_turtle_dir(paths.ontology_dir())
+
+
+@pytest.fixture(scope="session")
+def graph(dataset: Dataset, ontology_bytes: bytes) -> Graph:
+    return convert(dataset, BASE, ontology_bytes)
+
+
+@pytest.fixture(scope="session")
+def triples(graph: Graph) -> list[Triple]:
+    return graph.triples()
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory: pytest.TempPathFactory, seeds: Path) -> Iterator[tuple[Path, Outcome]]:
+    dist = tmp_path_factory.mktemp("release") / "dist"
+    yield dist, build(options(dist))
+
+
+@pytest.fixture(scope="session")
+def dist(release: tuple[Path, Outcome]) -> Path:
+    return release[0]
+
+
+@pytest.fixture(scope="session")
+def turtle_store(dist: Path) -> Store:
+    """The Turtle dump alone, parsed by pyoxigraph's strict parser: what a consumer loads."""
+    store = Store()
+    store.extend(Quad(t.subject, t.predicate, t.object)
+                 for t in parse(path=str(dist / "opendata-graph.ttl"), format=RdfFormat.TURTLE))
+    return store

@@ -1,0 +1,173 @@
+"""The vocabulary contract, from a consumer's side: the Turtle dump alone, queried with standard terms only.
+
+None of these queries uses the project's own ``odg:`` namespace: a semantic-web consumer who knows ORG, FOAF,
+schema.org, DCTERMS, DCAT, SKOS, PROV-O, Web Annotation and OWL-Time can answer each question.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyoxigraph import BlankNode, RdfFormat, Store, Triple, parse
+
+from .checks import blank_nodes
+
+PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <http://schema.org/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX cc: <http://creativecommons.org/ns#>
+"""
+
+SECOND_COHORT = {"Global Biodiversity Information Facility", "MetaBrainz Foundation", "Open Apparel Registry",
+                 "Open Contracting Partnership", "OpenStreetMap Foundation", "Wikimedia Foundation",
+                 "The WikiRate Project"}
+FIRST_COHORT_COLLABORATIONS = {"Data Cargo", "Caring for Equality in Buenos Aires’ Labour Market", "MaaS-Peer",
+                               "Open data for Non-communicable Diseases", "Packaging reuse data",
+                               "Shanghai FinTech Innovation Data Collaboration"}
+FIRST_COHORT_ORGANISATIONS = {"TDP", "Open Data Charter", "ITS Norway", "iKure", "Reath", "Zero Waste Scotland",
+                              "Open Data China"}
+
+
+def select(store: Store, query: str) -> set[tuple[str, ...]]:
+    return {tuple(term.value if term is not None else "" for term in row) for row in store.query(PREFIXES + query)}
+
+
+def members(store: Store, cohort_alt_label: str, project: bool) -> set[str]:
+    rows = select(store, f"""
+        SELECT ?name WHERE {{
+          ?cohort skos:altLabel "{cohort_alt_label}"@en ; org:hasMember ?m .
+          ?ms a org:Membership ; org:member ?m ; org:organization ?cohort ; org:role ?role .
+          ?m a org:Organization , schema:Organization ; rdfs:label ?name ; skos:prefLabel ?name ; schema:name ?name ;
+             org:memberOf ?cohort .
+          {"" if project else "FILTER NOT EXISTS"} {{ ?m a schema:Project }}
+        }}""")
+    return {r[0] for r in rows}
+
+
+def test_both_cohorts_members(turtle_store: Store) -> None:
+    assert members(turtle_store, "second cohort", project=False) == SECOND_COHORT
+    assert members(turtle_store, "first cohort", project=True) == FIRST_COHORT_COLLABORATIONS
+    assert members(turtle_store, "first cohort", project=False) == FIRST_COHORT_ORGANISATIONS
+
+
+def test_cohorts_are_collaborations_within_the_programme(turtle_store: Store) -> None:
+    rows = select(turtle_store, """
+        SELECT ?cohort ?programme WHERE {
+          ?c a org:OrganizationalCollaboration ; skos:altLabel ?cohort ; org:subOrganizationOf ?p .
+          ?p a org:OrganizationalCollaboration ; rdfs:label ?programme ; org:hasSubOrganization ?c .
+          FILTER(?cohort IN ("first cohort"@en, "second cohort"@en))
+        }""")
+    assert ("first cohort", "ODI and Microsoft peer-learning network") in rows
+    assert ("second cohort", "ODI and Microsoft peer-learning network") in rows
+
+
+def test_people_and_their_roles(turtle_store: Store) -> None:
+    rows = select(turtle_store, """
+        SELECT ?name ?title ?employer WHERE {
+          ?p a foaf:Person ; foaf:name ?name ; org:holds ?post .
+          ?post a org:Post ; rdfs:label ?title ; org:postIn ?o ; org:heldBy ?p .
+          ?o rdfs:label ?employer .
+        }""")
+    assert len(rows) == 9
+    assert ("Jeni Tennison", "Vice President and Chief Strategy Adviser", "Open Data Institute") in rows
+    assert ("Robert Kaye", "Executive Director", "MetaBrainz Foundation") in rows
+    assert ("Laureen van Breen", "Managing Director", "The WikiRate Project") in rows
+
+
+def test_licences_point_at_spdx_and_share_alike_is_explicit(turtle_store: Store) -> None:
+    rows = select(turtle_store, """
+        SELECT ?dataset ?spdx WHERE {
+          ?d a dcat:Dataset ; rdfs:label ?dataset ; dcterms:publisher ?publisher ; dcterms:license ?l .
+          ?l a dcterms:LicenseDocument ; owl:sameAs ?spdx ; cc:requires cc:ShareAlike .
+          FILTER(STRSTARTS(STR(?spdx), "http://spdx.org/licenses/"))
+        }""")
+    assert ("OpenStreetMap data", "http://spdx.org/licenses/ODbL-1.0") in rows
+    assert ("Wikipedia content", "http://spdx.org/licenses/CC-BY-SA-4.0") in rows
+
+
+def test_darwin_core_is_a_standard_gbif_data_conforms_to(turtle_store: Store) -> None:
+    rows = select(turtle_store, """
+        SELECT ?publisher WHERE {
+          ?d a dcat:Dataset ; dcterms:conformsTo ?s ; dcterms:publisher/rdfs:label ?publisher .
+          ?s a dcterms:Standard ; owl:sameAs <http://www.tdwg.org/standards/450> .
+        }""")
+    assert rows == {("Global Biodiversity Information Facility",)}
+
+
+def test_every_figure_has_number_words_and_a_quote(turtle_store: Store) -> None:
+    rows = select(turtle_store, """
+        SELECT ?f ?words ?quote ?address WHERE {
+          ?s schema:additionalProperty ?f .
+          ?f a schema:PropertyValue ; schema:description ?words ; schema:unitText ?unit .
+          ?st a rdf:Statement ; rdf:subject ?f ; rdf:predicate schema:unitText ; prov:wasDerivedFrom ?x .
+          ?x a oa:SpecificResource ; oa:hasSelector/oa:exact ?quote ; oa:hasSource/foaf:page ?address .
+        }""")
+    figures = {r[0] for r in rows}
+    assert len(figures) == 25
+    assert any(r[1] == "nearly 2 billion records" and "nearly 2 billion records" in r[2] for r in rows)
+    bounded = select(turtle_store, """
+        SELECT ?value ?min ?max WHERE {
+          ?f schema:description "Almost 8 million registered users"@en ; schema:value ?value .
+          OPTIONAL { ?f schema:minValue ?min } OPTIONAL { ?f schema:maxValue ?max }
+        }""")
+    assert bounded == {("8000000", "", "8000000")}
+
+
+def test_memberships_carry_owl_time_intervals(turtle_store: Store) -> None:
+    rows = select(turtle_store, """
+        SELECT ?member ?date WHERE {
+          ?m a org:Membership ; org:member/rdfs:label ?member ; org:memberDuring ?i .
+          ?i a time:Interval ; time:inside/time:inXSDDate ?date .
+        }""")
+    assert ("Data Cargo", "2021-01-19") in rows
+    end = select(turtle_store, """
+        SELECT ?end WHERE {
+          ?p rdfs:label "ODI and Microsoft three-year partnership"@en ; dcterms:temporal ?i .
+          ?i time:hasEnd/time:inXSDgYearMonth ?end ; time:hasXSDDuration ?d .
+        }""")
+    assert end == {("2023-04",)}
+
+
+def test_every_entity_has_a_wikidata_or_homepage_only_from_evidence(turtle_store: Store) -> None:
+    """External identities never rest on a quote: each owl:sameAs statement derives from non-excerpt evidence."""
+    rows = select(turtle_store, """
+        SELECT ?s ?id WHERE {
+          ?s owl:sameAs ?id .
+          FILTER NOT EXISTS {
+            ?st rdf:subject ?s ; rdf:predicate owl:sameAs ; rdf:object ?id ; prov:wasDerivedFrom ?ev .
+            FILTER NOT EXISTS { ?ev a oa:SpecificResource }
+          }
+        }""")
+    assert rows == set()
+
+
+def test_wikimedia_is_stated_as_not_funded_by_microsoft_and_nobody_as_funded(turtle_store: Store) -> None:
+    funded = select(turtle_store, "SELECT ?s WHERE { ?s schema:funder ?o }")
+    assert funded == set()
+    scope = select(turtle_store, """
+        SELECT ?scope ?quote WHERE {
+          ?st rdf:subject ?w ; rdf:predicate ?p ; rdf:object ?ms ; skos:scopeNote ?scope ;
+              prov:wasDerivedFrom/oa:hasSelector/oa:exact ?quote .
+          ?w rdfs:label "Wikimedia Foundation"@en . ?ms rdfs:label "Microsoft"@en .
+        }""")
+    assert scope == {("as part of their involvement in this project",
+                      "Wikimedia is not receiving any funding from Microsoft as part of their involvement in this "
+                      "project.")}
+
+
+def test_no_blank_nodes_in_the_dump(dist: Path) -> None:
+    triples = list(parse(path=str(dist / "opendata-graph.ttl"), format=RdfFormat.TURTLE))
+    assert len(triples) > 10_000
+    assert blank_nodes(triples) == []
+    bad = Triple(triples[0].subject, triples[0].predicate, BlankNode())
+    assert blank_nodes([*triples, bad]) == [bad]
