@@ -1,0 +1,161 @@
+"""The release: deterministic, strictly parseable dumps, an honest VoID/DCAT description, atomic publication."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Quad, RdfFormat, Store, parse
+
+from opendata_graph import publish
+from opendata_graph.build import build
+from opendata_graph.errors import BuildError
+
+from .conftest import options
+
+DUMPS = ["opendata-graph.ttl", "opendata-graph.nt", "opendata-graph.jsonld"]
+FORMATS = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".jsonld": RdfFormat.JSON_LD}
+
+
+def graph_of(path: Path) -> set[object]:
+    """The triples of a dump, parsed by pyoxigraph's strict parser (rdflib would accept too much)."""
+    return {(q.subject, q.predicate, q.object) for q in parse(path=str(path), format=FORMATS[path.suffix])}
+
+
+def test_release_files(dist: Path) -> None:
+    assert sorted(p.name for p in dist.iterdir()) == sorted([
+        "SHA256SUMS", "context.jsonld", "ontology.ttl", "shapes.ttl", "void.ttl",
+        *DUMPS, *(d + ".gz" for d in DUMPS)])
+
+
+def test_dumps_parse_strictly_and_hold_the_same_graph(dist: Path) -> None:
+    graphs = [graph_of(dist / name) for name in DUMPS]
+    assert len(graphs[0]) > 10_000
+    assert graphs[0] == graphs[1] == graphs[2]
+
+
+def test_ntriples_are_sorted_canonical_lines(dist: Path) -> None:
+    lines = (dist / "opendata-graph.nt").read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)
+    assert all(line.endswith(" .") for line in lines)
+
+
+def test_turtle_is_readable(dist: Path) -> None:
+    text = (dist / "opendata-graph.ttl").read_text(encoding="utf-8")
+    assert text.startswith("@base <https://w3id.org/opendata-graph/> .\n@prefix odg: ")
+    block = text.split("\n<organisation/gbif> ", 1)[1].split(" .\n", 1)[0]
+    assert block.startswith("a schema:Organization , org:Organization ;\n    rdfs:label ")
+    assert "\n    foaf:homepage <https://www.gbif.org>" in block
+
+
+def test_gzip_copies_hold_the_same_bytes(dist: Path) -> None:
+    for name in DUMPS:
+        assert gzip.decompress((dist / f"{name}.gz").read_bytes()) == (dist / name).read_bytes()
+
+
+def test_sha256sums_cover_every_file(dist: Path) -> None:
+    lines = (dist / "SHA256SUMS").read_text().splitlines()
+    listed = {line.split("  ")[1]: line.split("  ")[0] for line in lines}
+    assert set(listed) == {p.name for p in dist.iterdir()} - {"SHA256SUMS"}
+    for name, digest in listed.items():
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_void_description_counts_and_distributions(dist: Path) -> None:
+    store = Store()
+    store.extend(Quad(t.subject, t.predicate, t.object) for t in parse(path=str(dist / "void.ttl"),
+                                                                      format=RdfFormat.TURTLE))
+    prefixes = """PREFIX void: <http://rdfs.org/ns/void#> PREFIX dcat: <http://www.w3.org/ns/dcat#>
+                  PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX spdx: <http://spdx.org/rdf/terms#>"""
+    (row,) = list(store.query(prefixes + """SELECT ?triples ?entities ?licence ?shapes WHERE {
+        ?d a void:Dataset , dcat:Dataset ; void:triples ?triples ; void:entities ?entities ;
+           dcterms:license ?licence ; dcterms:conformsTo ?shapes }"""))
+    nt_lines = len((dist / "opendata-graph.nt").read_bytes().splitlines())
+    assert int(row["triples"].value) == nt_lines
+    assert row["licence"].value == "http://spdx.org/licenses/CC-BY-4.0"
+    assert row["shapes"].value == "https://w3id.org/opendata-graph/shapes"
+    distributions = {r["title"].value: (int(r["size"].value), r["sum"].value) for r in store.query(prefixes + """
+        SELECT ?title ?size ?sum WHERE { ?d dcat:distribution ?x . ?x dcterms:title ?title ; dcat:byteSize ?size ;
+        spdx:checksum/spdx:checksumValue ?sum }""")}
+    assert set(distributions) == {*DUMPS, *(d + ".gz" for d in DUMPS), "context.jsonld"}
+    for name, (size, digest) in distributions.items():
+        data = (dist / name).read_bytes()
+        assert (size, digest) == (len(data), hashlib.sha256(data).hexdigest()), name
+    partitions = {r["c"].value: int(r["n"].value) for r in store.query(prefixes + """
+        SELECT ?c ?n WHERE { ?d void:classPartition ?p . ?p void:class ?c ; void:entities ?n }""")}
+    assert partitions["http://www.w3.org/ns/org#Membership"] == 33
+    assert partitions["http://xmlns.com/foaf/0.1/Person"] == 9
+
+
+def test_no_timestamp_in_the_release(dist: Path) -> None:
+    for path in dist.iterdir():
+        if path.suffix != ".gz":
+            assert b"2026-" not in path.read_bytes(), path.name
+
+
+def test_two_builds_in_separate_processes_are_byte_identical(tmp_path: Path, seeds: Path) -> None:
+    """Different PYTHONHASHSEEDs, different processes: the same bytes."""
+    outputs = []
+    for seed in ("1", "2"):
+        dist = tmp_path / f"dist-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "opendata_graph.cli", "build", "--dist", str(dist)], check=True,
+                       env=env, capture_output=True)
+        outputs.append({p.name: p.read_bytes() for p in dist.iterdir()})
+    assert outputs[0].keys() == outputs[1].keys()
+    assert [n for n in outputs[0] if outputs[0][n] != outputs[1][n]] == []
+
+
+def test_failed_validation_leaves_the_previous_release_whole(tmp_path: Path, dist: Path) -> None:
+    import shutil
+
+    from opendata_graph import paths
+
+    data = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), data)
+    target = tmp_path / "dist"
+    build(options(target, data))
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    person = data / "people" / "katie-shaw.yaml"
+    text = person.read_text(encoding="utf-8")
+    person.write_text(text[: text.index("posts:")] + text[text.index("notes:"):], encoding="utf-8")
+    with pytest.raises(BuildError) as exc:
+        build(options(target, data))
+    assert any("katie-shaw.yaml" in d and "must hold a post" in d for d in exc.value.details)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist")] == []
+
+
+def test_a_write_that_fails_midway_leaves_the_previous_release_whole(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "dist"
+    publish.write_release({"a.ttl": b"old"}, target)
+    calls = 0
+    real = Path.write_bytes
+
+    def failing(self: Path, data: bytes) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OSError(28, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing)
+    with pytest.raises(OSError):
+        publish.write_release({"a.ttl": b"new", "b.ttl": b"new"}, target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == {"a.ttl": b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_a_build_killed_between_renames_is_recovered(tmp_path: Path) -> None:
+    target = tmp_path / "dist"
+    publish.write_release({"a.ttl": b"old"}, target)
+    os.rename(target, tmp_path / ".dist.old-999")  # as if killed right after the first rename
+    publish.write_release({"a.ttl": b"new"}, target)
+    assert (target / "a.ttl").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
