@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
-from opendata_graph.namespaces import OWL, RDF, RDFS
+from opendata_graph.namespaces import OWL, RDF
 
 
 def blank_nodes(triples: Iterable[Triple]) -> list[Triple]:

@@ -20,8 +20,25 @@ from pyoxigraph import Literal, NamedNode, Triple
 from .errors import Location
 from .load import Dataset, Record, sources
 from .namespaces import (
-    CC, DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, QUALIFIER, RDF, RDFS, ROLE, SCHEMA, SKOS, SPDX_LICENSE,
-    TIME, WD, XSD,
+    CC,
+    DCAT,
+    DCTERMS,
+    FOAF,
+    OA,
+    ODG,
+    ORG,
+    OWL,
+    PROV,
+    QUALIFIER,
+    RDF,
+    RDFS,
+    ROLE,
+    SCHEMA,
+    SKOS,
+    SPDX_LICENSE,
+    TIME,
+    WD,
+    XSD,
 )
 from .schema import date_text
 
@@ -60,8 +77,11 @@ REF_FIELDS: dict[str, tuple[str, ...]] = {
     "steward": (DCTERMS.publisher, SCHEMA.publisher),
     "not_funded_by": (ODG.notFundedBy, DCTERMS.relation),
 }
-#: Inverse triples written for reference fields (target -> source).
-REF_INVERSES: dict[str, tuple[str, ...]] = {"part_of": (ORG.hasSubOrganization,), "version_of": (DCTERMS.hasVersion,)}
+#: Reference fields written in both directions: key -> (predicate, inverse predicate on the target).
+REF_WITH_INVERSE: dict[str, tuple[str, str]] = {
+    "part_of": (ORG.subOrganizationOf, ORG.hasSubOrganization),
+    "version_of": (DCTERMS.isVersionOf, DCTERMS.hasVersion),
+}
 TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "description": (DCTERMS.description, SCHEMA.description),
     "notes": (SKOS.note,),
@@ -147,7 +167,7 @@ class Graph:
             out.update(Triple(st, NamedNode(p), en(text)) for p, text in self.annotations.get(triple, ()))
         return sorted(out, key=sort_key)
 
-    def is_exempt(self, node: Any) -> bool:
+    def is_exempt(self, node: NamedNode | Any) -> bool:
         return any(Triple(node, TYPE, NamedNode(t)) in self.plain for t in EXEMPT_TYPES)
 
 
@@ -155,8 +175,9 @@ _PREDICATE_RANK = {RDF.type: "0", RDFS.label: "1", SKOS.prefLabel: "2"}
 
 
 def sort_key(t: Triple) -> tuple[str, str, str]:
+    """Subject, then rdf:type, labels and the other predicates by IRI, then object: a stable reading order."""
     p = t.predicate.value
-    return (t.subject.value, _PREDICATE_RANK.get(p, "3") + p, str(t.object))
+    return (str(t.subject), _PREDICATE_RANK.get(p, "3") + p, str(t.object))
 
 
 class Converter:
@@ -207,7 +228,8 @@ class Converter:
         g.describe(node, PROV.wasDerivedFrom, reference)
         g.describe(reference, RDF.type, NamedNode(ODG.ReferenceFile))
         g.describe(reference, RDF.type, NamedNode(PROV.Entity))
-        g.describe(reference, RDFS.label, en("Reference identifiers with their evidence (shared/reference/identifiers.yaml)"))
+        g.describe(reference, RDFS.label,
+                   en("Reference identifiers with their evidence (shared/reference/identifiers.yaml)"))
         g.origins.setdefault(node.value, loc)
         return node
 
@@ -231,10 +253,11 @@ class Converter:
         s = self.node(r.id)
         g.origins[s.value] = r.loc()
         prov = self.prov(r, d, ())
-        exempt = seg in ("document", "ambiguity")
-        put = (lambda p, o: g.describe(s, p, o)) if exempt else (lambda p, o: g.add(s, p, o, prov, r.loc()))
         for t in KIND_TYPES[seg]:
-            put(RDF.type, NamedNode(t))
+            if seg in ("document", "ambiguity"):  # provenance machinery: typed without a source of its own
+                g.describe(s, RDF.type, NamedNode(t))
+            else:
+                g.add(s, RDF.type, NamedNode(t), prov, r.loc())
         if "name" in d:
             for p in (RDFS.label, SKOS.prefLabel, SCHEMA.name) + ((FOAF.name,) if seg == "person" else ()):
                 g.add(s, p, en(d["name"]), prov, r.loc("name"))
@@ -250,13 +273,11 @@ class Converter:
             for i, item in enumerate(d.get(key, [])):
                 g.add_all(s, predicates, self.node(item["value"]), self.prov(r, item, (key, i)), r.loc(key, i),
                           self.notes_of(item))
-        for key, inverses in REF_INVERSES.items():
-            forward = {"part_of": ORG.subOrganizationOf, "version_of": DCTERMS.isVersionOf}[key]
+        for key, (forward, inverse) in REF_WITH_INVERSE.items():
             for i, item in enumerate(d.get(key, [])):
-                p, target = self.prov(r, item, (key, i)), self.node(item["value"])
-                g.add(s, forward, target, p, r.loc(key, i), self.notes_of(item))
-                for inv in inverses:
-                    g.add(target, inv, s, p, r.loc(key, i), self.notes_of(item))
+                cited, target = self.prov(r, item, (key, i)), self.node(item["value"])
+                g.add(s, forward, target, cited, r.loc(key, i), self.notes_of(item))
+                g.add(target, inverse, s, cited, r.loc(key, i), self.notes_of(item))
         self.identifiers(r, s)
         for i, fig in enumerate(d.get("figures", [])):
             self.figure(r, s, fig, i)
@@ -270,7 +291,8 @@ class Converter:
         ids = r.data.get("identifiers", {})
         for key, values in ids.items():
             for i, item in enumerate(values):
-                p, loc, notes = self.prov(r, item, ("identifiers", key, i)), r.loc("identifiers", key, i), self.notes_of(item)
+                p, loc = self.prov(r, item, ("identifiers", key, i)), r.loc("identifiers", key, i)
+                notes = self.notes_of(item)
                 v = str(item["value"])
                 if key == "homepage":
                     self.g.add_all(s, (FOAF.homepage, SCHEMA.url), NamedNode(v), p, loc, notes)
@@ -315,7 +337,8 @@ class Converter:
         p, loc, notes = self.prov(r, value, key), r.loc(*key), self.notes_of(value)
         g.origins[ms.value] = loc
         g.add(ms, RDF.type, NamedNode(ORG.Membership), p, loc)
-        g.add(ms, RDFS.label, en(f"{self.label(member)} in {self.label(organisation)} ({role.replace('-', ' ')})"), p, loc)
+        label = f"{self.label(member)}, {role.replace('-', ' ')}, {self.label(organisation)}"
+        g.add(ms, RDFS.label, en(label), p, loc)
         g.add(ms, ORG.member, m, p, loc)
         g.add(ms, ORG.organization, o, p, r.loc(*key, "organisation"))
         g.add(ms, ORG.role, NamedNode(ROLE[role]), p, r.loc(*key, "role"))

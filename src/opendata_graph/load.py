@@ -16,16 +16,14 @@ from typing import Any
 import yaml
 
 from .errors import DataError, ErrorList, Location, OdgError
-from .schema import KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type
+from .schema import KEY, KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type
 
 Key = tuple[str | int, ...]
 #: Refuse files larger than this: a curated record is a few kilobytes.
 MAX_FILE_BYTES = 1_000_000
 
-try:  # libyaml's C loader; the pure-Python loader gives the same nodes, only slower.
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+#: libyaml's C loader; the pure-Python loader gives the same nodes, only slower.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -39,7 +37,10 @@ class Record:
     positions: dict[Key, tuple[int, int]] = field(default_factory=dict)
 
     def loc(self, *key: str | int) -> Location:
-        """The location of ``key`` (a path into the record), or of its nearest enclosing key."""
+        """The location of ``key`` (a path into the record), or of its nearest enclosing key.
+
+        A path ending in :data:`KEY` locates the key itself rather than its value.
+        """
         k: Key = tuple(key)
         while k and k not in self.positions:
             k = k[:-1]
@@ -82,8 +83,13 @@ def parse_yaml(path: Path) -> tuple[Any, dict[Key, tuple[int, int]]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        lines = text.splitlines()
+        if 0 < line <= len(lines) and "\t" in lines[line - 1][: col]:
+            raise DataError("YAML syntax: a tab character; YAML indents with spaces only",
+                            Location.of(path, line, lines[line - 1].index("\t") + 1),
+                            "replace the tab with spaces") from None
         raise DataError(f"YAML syntax: {exc.problem or exc.context}", Location.of(path, line, col),
-                        "check indentation and quoting (tabs are not allowed)") from None
+                        "check indentation and quoting") from None
     finally:
         loader.dispose()
     return value, positions
@@ -101,7 +107,10 @@ def _collect(node: yaml.Node, key: Key, out: dict[Key, tuple[int, int]], path: P
                                 "keep one of them")
             seen[k] = k_node.start_mark.line + 1
             _collect(v_node, (*key, k), out, path)
-            out[(*key, k)] = (k_node.start_mark.line + 1, k_node.start_mark.column + 1)
+            at_key = (k_node.start_mark.line + 1, k_node.start_mark.column + 1)
+            out[(*key, k, KEY)] = at_key
+            if not isinstance(v_node, yaml.ScalarNode):  # a scalar is located at its value, a block at its key
+                out[(*key, k)] = at_key
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _collect(item, (*key, i), out, path)

@@ -22,7 +22,19 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from . import serialize
 from .convert import digest, en
-from .namespaces import DCAT, DCTERMS, FOAF, IANA_MEDIA, OWL, RDF, SPDX, SPDX_LICENSE, STANDARD_NAMESPACES, VOID, XSD
+from .namespaces import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    IANA_MEDIA,
+    OWL,
+    RDF,
+    SPDX,
+    SPDX_LICENSE,
+    STANDARD_NAMESPACES,
+    VOID,
+    XSD,
+)
 
 STEM = "opendata-graph"
 MEDIA_TYPES = {
@@ -67,8 +79,8 @@ def void_description(triples: Sequence[Triple], files: Mapping[str, bytes], base
     def integer(n: int) -> Literal:
         return Literal(str(n), datatype=NamedNode(XSD.integer))
 
-    subjects = {t.subject.value for t in triples}
-    classes = Counter(t.object.value for t in triples if t.predicate.value == RDF.type)
+    subjects = {str(t.subject) for t in triples}
+    classes = Counter(str(t.object)[1:-1] for t in triples if t.predicate.value == RDF.type)
     predicates = {t.predicate.value for t in triples}
     for t in (VOID.Dataset, DCAT.Dataset):
         add(ds, RDF.type, NamedNode(t))

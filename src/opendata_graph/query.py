@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import (
-    Literal, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store, parse_query_results,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    parse_query_results,
 )
 
 from .errors import ConfigError, Location, OdgError
@@ -95,7 +102,7 @@ def serialize_results(result: QuerySolutions | QueryBoolean | object, fmt: str) 
     from pyoxigraph import serialize
 
     rdf = {"json": RdfFormat.JSON_LD}.get(fmt, RdfFormat.N_TRIPLES)
-    return serialize(list(result), format=rdf).decode("utf-8")  # type: ignore[call-overload]
+    return (serialize(list(result), format=rdf) or b"").decode("utf-8")  # type: ignore[call-overload]
 
 
 def short(term: object, base: str | None = None) -> str:

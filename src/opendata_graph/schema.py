@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Problem = tuple[tuple[str | int, ...], str, str | None]
+#: Path suffix that means "the key itself, not its value" (an unknown or duplicate key).
+KEY = "<key>"
 Path_ = tuple[str | int, ...]
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -173,7 +175,7 @@ class Obj(Type):
             return
         for key in value:
             if key not in self.fields:
-                yield (*path, key), f"unknown key {key!r}", suggest(key, tuple(self.fields))
+                yield (*path, key, KEY), f"unknown key {key!r}", suggest(key, tuple(self.fields))
         for key in self.required:
             if key not in value:
                 yield path, f"missing required key {key!r}", None

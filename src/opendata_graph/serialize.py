@@ -81,7 +81,7 @@ def _quoted(lit: Literal) -> str:
 
 def ntriples(triples: Iterable[Triple]) -> bytes:
     """Canonical N-Triples, one triple per line, lines sorted by code point."""
-    lines = serialize(list(triples), format=RdfFormat.N_TRIPLES).decode("utf-8").splitlines()
+    lines = (serialize(list(triples), format=RdfFormat.N_TRIPLES) or b"").decode("utf-8").splitlines()
     return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
 
 
@@ -116,7 +116,8 @@ def jsonld(triples: Sequence[Triple], base: str) -> bytes:
 
     nodes: dict[str, dict[str, Any]] = {}
     for t in sorted(triples, key=sort_key):
-        node = nodes.setdefault(t.subject.value, {"@id": compact(t.subject.value)})
+        subject = str(t.subject)[1:-1]  # subjects are always minted IRIs
+        node = nodes.setdefault(subject, {"@id": compact(subject)})
         if t.predicate.value == RDF.type and isinstance(t.object, NamedNode):
             node.setdefault("@type", []).append(compact(t.object.value))
             continue

@@ -151,10 +151,10 @@ def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
     for record in dataset.records.values():
         for key, _, value in walk(record.kind.spec, record.data, ()):
             if key and key[-1] == "source":
-                for quote_key, doc, quote in located_sources(value, key):
-                    if doc in texts and quote not in texts[doc]:
+                for quote_key, doc_id, quote in located_sources(value, key):
+                    if doc_id in texts and quote not in texts[doc_id]:
                         results.append(Result(record.loc(*quote_key), "error",
-                                              f"quote not found in {doc}: copy it exactly from the document",
+                                              f"quote not found in {doc_id}: copy it exactly from the document",
                                               value=repr(quote[:80])))
     return sorted(results)
 

@@ -1,0 +1,118 @@
+"""Loading source descriptions: every problem is reported, each at its file, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opendata_graph.errors import ErrorList
+from opendata_graph.load import load
+
+DOC = 'id: d004\nlabel: ODI post\nlocal_copy: 004_5784272d4999a78f.txt\n'
+ORG = 'id: gbif\nname: GBIF\nsource: {d004: "Global Biodiversity Information Facility (GBIF)"}\n'
+
+
+def make(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    data = tmp_path / "data"
+    for name, content in {"documents/d004.yaml": DOC, **files}.items():
+        path = data / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return data
+
+
+def errors(data: Path) -> list[str]:
+    with pytest.raises(ErrorList) as exc:
+        load(data)
+    return [str(e).split("data/", 1)[1] for e in exc.value.errors]
+
+
+def test_a_valid_record_loads(tmp_path: Path) -> None:
+    ds = load(make(tmp_path, {"organisations/gbif.yaml": ORG}))
+    assert ds.records["gbif"].loc("source", "d004").line == 3
+
+
+def test_unknown_key_with_suggestion(tmp_path: Path) -> None:
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG + "short_nmaes: [GBIF]\n"})
+    assert errors(data) == ["organisations/gbif.yaml:4:1: error: unknown key 'short_nmaes' "
+                            "(hint: did you mean 'short_names'?)"]
+
+
+def test_missing_name_and_wrong_type(tmp_path: Path) -> None:
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG.replace("name: GBIF\n", "") + "short_names: GBIF\n"})
+    assert errors(data) == [
+        "organisations/gbif.yaml:1:1: error: missing required key 'name'",
+        "organisations/gbif.yaml:3:14: error: expected a list, got text (hint: start each item with '- ')",
+    ]
+
+
+def test_reference_to_an_unknown_id(tmp_path: Path) -> None:
+    member = '''memberships:
+  - organisation: cohort-3
+    role: participant
+    source: {d004: "x"}
+'''
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG + member})
+    assert errors(data) == ["organisations/gbif.yaml:5:19: error: no entity with id 'cohort-3' "
+                            "(hint: add a file for it under data/, or fix the id)"]
+
+
+def test_id_must_match_file_name(tmp_path: Path) -> None:
+    data = make(tmp_path, {"organisations/gbif-org.yaml": ORG})
+    assert errors(data) == ["organisations/gbif-org.yaml:1:5: error: id 'gbif' does not match the file name "
+                            "'gbif-org.yaml' (hint: rename the file to gbif.yaml or fix the id)"]
+
+
+def test_duplicate_key(tmp_path: Path) -> None:
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG + "name: Other\n"})
+    assert errors(data) == ["organisations/gbif.yaml:4:1: error: duplicate key 'name' (first on line 2) "
+                            "(hint: keep one of them)"]
+
+
+def test_yaml_syntax_error_and_tab(tmp_path: Path) -> None:
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG + "notes:\n\t- text: x\n"})
+    (message,) = errors(data)
+    assert message == ("organisations/gbif.yaml:5:1: error: YAML syntax: a tab character; YAML indents with "
+                       "spaces only (hint: replace the tab with spaces)")
+
+
+def test_not_utf8_and_empty(tmp_path: Path) -> None:
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG.encode("utf-8") + b"notes: [caf\xe9]\n",
+                           "places/empty.yaml": ""})
+    assert errors(data) == [
+        "organisations/gbif.yaml:4: error: file is not UTF-8 (byte 0xe9) (hint: save the file as UTF-8)",
+        "places/empty.yaml:1: error: file is empty (hint: start with 'id: <file name>')",
+    ]
+
+
+def test_duplicate_id_across_kinds(tmp_path: Path) -> None:
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG, "places/gbif.yaml": ORG})
+    (message,) = errors(data)
+    assert message.startswith("places/gbif.yaml:1:5: error: id 'gbif' is already used by ")
+
+
+def test_low_confidence_evidence_is_refused(tmp_path: Path) -> None:
+    ident = '''identifiers:
+  ror:
+    - value: https://ror.org/00ae7jd04
+      confidence: low
+      evidence: single source
+'''
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG + ident})
+    assert errors(data) == ["organisations/gbif.yaml:7:19: error: 'low' is not one of high, medium"]
+
+
+def test_fact_without_provenance(tmp_path: Path) -> None:
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG + "description:\n  - text: invented\n"})
+    assert errors(data) == ["organisations/gbif.yaml:5:5: error: a fact needs exactly one of 'source' (a quote) "
+                            "or 'evidence' (+ 'confidence') (hint: quote the document: source: {d004: \"...\"})"]
+
+
+def test_every_error_of_a_run_is_reported(tmp_path: Path) -> None:
+    data = make(tmp_path, {"organisations/gbif.yaml": ORG + "bogus: 1\n",
+                           "places/copenhagen.yaml": "id: copenhagen\nsource: {d999: x}\n"})
+    assert errors(data) == [
+        "organisations/gbif.yaml:4:1: error: unknown key 'bogus'",
+        "places/copenhagen.yaml:1:1: error: missing required key 'name'",
+    ]

@@ -1,0 +1,92 @@
+"""Every SHACL node shape has a passing fixture (the real release) and a failing one (a mutated copy).
+
+Failing fixtures are made by mutation: for each node shape, one focus node of its target class loses the
+values of the shape's first required property (``sh:minCount`` >= 1); or, for shapes built only of
+``sh:or``/``sh:xone``, every property but its type. All mutations go into one graph, validated once, and each
+must produce a result for its focus node from its shape (or from one of the shape's property shapes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import rdflib
+from pyoxigraph import RdfFormat, Triple, serialize
+from pyshacl import validate
+
+from opendata_graph import paths
+from opendata_graph.validate import load_turtle_dir
+
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+SHAPES = rdflib.Graph().parse(data=load_turtle_dir(paths.shapes_dir()), format="turtle")
+NODE_SHAPES = sorted(str(s) for s in SHAPES.subjects(SH.targetClass, None))
+
+
+def to_rdflib(triples: list[Triple]) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+
+
+def required_path(shape: rdflib.URIRef) -> rdflib.URIRef | None:
+    """The path of the first property shape of ``shape`` with sh:minCount >= 1 and a plain IRI path."""
+    for prop in sorted(SHAPES.objects(shape, SH.property), key=str):
+        path = SHAPES.value(prop, SH.path)
+        count = SHAPES.value(prop, SH.minCount)
+        if isinstance(path, rdflib.URIRef) and count is not None and int(count) >= 1 and path != rdflib.RDF.type:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def data(triples: list[Triple]) -> rdflib.Graph:
+    return to_rdflib(triples)
+
+
+def test_every_class_in_the_data_has_a_shape(data: rdflib.Graph) -> None:
+    targets = {str(o) for o in SHAPES.objects(None, SH.targetClass)}
+    data_namespaces = ("https://w3id.org/opendata-graph/ontology#", "http://www.w3.org/ns/org#",
+                       "http://xmlns.com/foaf/0.1/Person", "http://www.w3.org/ns/dcat#Dataset")
+    classes = {str(o) for o in data.objects(None, rdflib.RDF.type) if str(o).startswith(data_namespaces)}
+    assert classes - targets <= {"http://www.w3.org/ns/org#OrganizationalCollaboration", "http://www.w3.org/ns/org#Role"}
+
+
+@pytest.mark.parametrize("shape", NODE_SHAPES)
+def test_shape_has_passing_focus_nodes(shape: str, data: rdflib.Graph) -> None:
+    cls = SHAPES.value(rdflib.URIRef(shape), SH.targetClass)
+    assert len(set(data.subjects(rdflib.RDF.type, cls))) >= 1, f"no {cls} in the release to pass {shape}"
+
+
+def test_real_release_conforms(data: rdflib.Graph) -> None:
+    conforms, _, text = validate(data, shacl_graph=SHAPES, inference="none", advanced=True, allow_warnings=True)
+    assert conforms, text
+
+
+def test_every_shape_fails_on_its_mutated_fixture(data: rdflib.Graph, tmp_path: Path) -> None:
+    mutated = rdflib.Graph()
+    for t in data:
+        mutated.add(t)
+    expected: dict[str, rdflib.term.Node] = {}
+    used_focus: set[rdflib.term.Node] = set()
+    for shape_iri in NODE_SHAPES:
+        shape = rdflib.URIRef(shape_iri)
+        cls = SHAPES.value(shape, SH.targetClass)
+        focus = next(f for f in sorted(data.subjects(rdflib.RDF.type, cls)) if f not in used_focus)
+        used_focus.add(focus)
+        path = required_path(shape)
+        if path is not None:
+            mutated.remove((focus, path, None))
+        else:
+            for p, o in list(mutated.predicate_objects(focus)):
+                if p != rdflib.RDF.type:
+                    mutated.remove((focus, p, o))
+        expected[shape_iri] = focus
+    mutated.serialize(tmp_path / "mutated.nt", format="nt", encoding="utf-8")  # the failing fixture
+    _, report, _ = validate(mutated, shacl_graph=SHAPES, inference="none", advanced=True, allow_warnings=True)
+    found: set[tuple[str, str]] = set()
+    for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        source = report.value(r, SH.sourceShape)
+        owners = {str(s) for s in SHAPES.subjects(SH.property, source)} | {str(source)}
+        for owner in owners:
+            found.add((owner, str(report.value(r, SH.focusNode))))
+    missing = [shape for shape, focus in expected.items() if (shape, str(focus)) not in found]
+    assert missing == []
