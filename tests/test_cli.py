@@ -76,7 +76,9 @@ def test_validate_exit_2_on_a_schema_error_with_its_line(tmp_path: Path) -> None
     result = odg("validate", "--data", str(data))
     assert result.returncode == 2
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("shortnames:"))
-    assert f"gbif.yaml:{line}:1: error: unknown key 'shortnames' (hint: did you mean 'short_names'?)" in result.stderr
+    assert result.stdout.splitlines() == [
+        f"{path}:{line}:1: error: unknown key 'shortnames' (hint: did you mean 'short_names'?)",
+        "1 error(s), 0 warning(s)"]
     assert "Traceback" not in result.stderr
 
 

@@ -59,25 +59,88 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
 
 
 @cli.command()
+@click.argument("targets", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @_inputs
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif", "turtle"]), default="text",
+              show_default=True, help="github: Actions annotations; sarif: SARIF 2.1.0; turtle: SHACL report.")
 @click.option("--base", default=None, help="Base IRI for minted resources.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
-def validate(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, base: str | None, strict: bool,
-             no_quote_check: bool) -> None:
-    """Validate the source descriptions: schema, SHACL shapes, violation queries, quotes."""
+def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path,
+             fmt: str, base: str | None, strict: bool, no_quote_check: bool) -> None:
+    """Validate source descriptions (or RDF files): schema, SHACL, violation queries, quotes.
+
+    TARGETS are YAML records or data directories (the whole data directory they belong to is checked, since
+    records refer to each other) and/or RDF files (.ttl .nt .jsonld ...) checked against --shapes. Without
+    TARGETS, --data is checked. Exit 0 conforms, 1 violations, 2 input error.
+    """
+    from . import report as rep
+    from .errors import EXIT_INPUT
+    from .validate import RDF_SUFFIXES, Report
+
+    rdf_files = [t for t in targets if t.is_file() and t.suffix in RDF_SUFFIXES]
+    roots = _data_roots([t for t in targets if t not in rdf_files]) if targets else [data]
+    results = []
+    try:
+        for root in roots:
+            results += _validate_data(root, ontology, shapes, queries, _seeds_for(root, data, seeds, no_quote_check),
+                                      base).results
+        if rdf_files:
+            from .validate import validate_rdf
+
+            results += validate_rdf(rdf_files, shapes).results
+    except ErrorList as exc:
+        click.echo(rep.render(rep.from_errors(exc.errors), fmt), nl=False)
+        sys.exit(EXIT_INPUT)
+    except OdgError as exc:
+        click.echo(rep.render(rep.from_errors([exc]), fmt), nl=False)
+        sys.exit(exc.exit_code)
+    report = Report(sorted(results))
+    click.echo(rep.render(report, fmt), nl=False)
+    sys.exit(EXIT_OK if report.conforms(strict) else EXIT_VIOLATIONS)
+
+
+def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path | None,
+                   base: str | None) -> Any:
     from .convert import convert
     from .load import load
     from .namespaces import DEFAULT_BASE
-    from .validate import format_text, load_turtle_dir
+    from .validate import load_turtle_dir
     from .validate import validate as run_validate
 
-    dataset = load(data)
+    dataset = load(root)
     graph = convert(dataset, base or DEFAULT_BASE, load_turtle_dir(ontology))
-    report = run_validate(dataset, graph, graph.triples(), shapes, queries, _seeds(seeds, no_quote_check))
-    for line in format_text(report):
-        click.echo(line)
-    sys.exit(EXIT_OK if report.conforms(strict) else EXIT_VIOLATIONS)
+    return run_validate(dataset, graph, graph.triples(), shapes, queries, seeds)
+
+
+def _data_roots(targets: list[Path]) -> list[Path]:
+    """The data directories that YAML files or directories belong to (``<root>/<kind>/<id>.yaml``)."""
+    from .schema import KIND_BY_DIRECTORY
+
+    roots: list[Path] = []
+    for target in targets:
+        path = target.resolve()
+        if path.is_file():
+            root = path.parent.parent
+        elif path.name in KIND_BY_DIRECTORY:
+            root = path.parent
+        else:
+            root = path
+        if not any((root / kind).is_dir() for kind in KIND_BY_DIRECTORY):
+            raise click.UsageError(f"{target} is not in a data directory (<data>/<kind>/<id>.yaml) nor an RDF file")
+        if root not in roots:
+            roots.append(root)
+    return roots
+
+
+def _seeds_for(root: Path, default_data: Path, seeds: Path, skip: bool) -> Path | None:
+    """The documents to check quotes against: --seeds for the repository's data, else <data>/../seeds if any."""
+    if skip:
+        return None
+    if root.resolve() != default_data.resolve() and seeds == paths.seeds_dir():
+        beside = root.parent / "seeds"
+        return beside if beside.is_dir() else None
+    return _seeds(seeds, skip)
 
 
 @cli.command()
@@ -125,6 +188,31 @@ def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
             click.echo(f"     {line}")
         failed += bool(differences)
     return EXIT_VIOLATIONS if failed else EXIT_OK
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--fix", is_flag=True, help="Rewrite files into canonical form (comments are kept).")
+def lint(targets: tuple[Path, ...], fix: bool) -> None:
+    """Check that record files are in canonical form (key order, quoting, indentation); --fix rewrites them.
+
+    Without TARGETS, every record under the repository's data/ is checked. Exit 1 when a file is not canonical.
+    """
+    from .lint import lint_file, record_files
+
+    changed = 0
+    for path in record_files(list(targets) or [paths.data_dir()]):
+        text, fixed = lint_file(path)
+        if text == fixed:
+            continue
+        changed += 1
+        if fix:
+            path.write_text(fixed, encoding="utf-8")
+            click.echo(f"fixed {path}")
+        else:
+            click.echo(f"{path}: not in canonical form (run: odg lint --fix {path})")
+    if changed and not fix:
+        sys.exit(EXIT_VIOLATIONS)
 
 
 def _seeds(seeds: Path, skip: bool) -> Path | None:

@@ -298,6 +298,8 @@ class Converter:
                     self.g.add_all(s, (FOAF.homepage, SCHEMA.url), NamedNode(v), p, loc, notes)
                 elif key == "wikidata":
                     self.g.add(s, OWL.sameAs, NamedNode(WD[v]), p, loc, notes)
+                elif key == "email":
+                    self.g.add_all(s, (FOAF.mbox,), NamedNode("mailto:" + v), p, loc, notes)
                 else:
                     self.g.add(s, OWL.sameAs, NamedNode(v), p, loc, notes)
 

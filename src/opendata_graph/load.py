@@ -21,6 +21,8 @@ from .schema import KEY, KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type
 Key = tuple[str | int, ...]
 #: Refuse files larger than this: a curated record is a few kilobytes.
 MAX_FILE_BYTES = 1_000_000
+#: Refuse documents nested deeper than this: records are a few levels deep.
+MAX_DEPTH = 20
 
 #: libyaml's C loader; the pure-Python loader gives the same nodes, only slower.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -61,11 +63,17 @@ class Dataset:
 
 
 def parse_yaml(path: Path) -> tuple[Any, dict[Key, tuple[int, int]]]:
-    """Parse one YAML file into a value and the (line, column) of every key path inside it."""
-    raw = path.read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
-        raise DataError(f"file is {len(raw):,} bytes; a record should be far smaller than {MAX_FILE_BYTES:,}",
+    """Parse one YAML file into a value and the (line, column) of every key path inside it.
+
+    Time and memory stay bounded whatever the input: the size is checked before reading, and a streaming pass
+    over the parser's events refuses anchors/aliases (no "billion laughs") and nesting deeper than
+    :data:`MAX_DEPTH` before any node tree is built.
+    """
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataError(f"file is {size:,} bytes; a record should be far smaller than {MAX_FILE_BYTES:,}",
                         Location.of(path), "split it into one file per entity")
+    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -74,6 +82,7 @@ def parse_yaml(path: Path) -> tuple[Any, dict[Key, tuple[int, int]]]:
                         "save the file as UTF-8") from None
     loader = _Loader(text)
     try:
+        _check_events(text, path)
         node = loader.get_single_node()
         if node is None:
             raise DataError("file is empty", Location.of(path, 1), "start with 'id: <file name>'")
@@ -82,7 +91,7 @@ def parse_yaml(path: Path) -> tuple[Any, dict[Key, tuple[int, int]]]:
         value = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
         lines = text.splitlines()
         if 0 < line <= len(lines) and "\t" in lines[line - 1][: col]:
             raise DataError("YAML syntax: a tab character; YAML indents with spaces only",
@@ -93,6 +102,23 @@ def parse_yaml(path: Path) -> tuple[Any, dict[Key, tuple[int, int]]]:
     finally:
         loader.dispose()
     return value, positions
+
+
+def _check_events(text: str, path: Path) -> None:
+    """Refuse anchors, aliases and deep nesting, streaming through the parser's events."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        mark = event.start_mark
+        where = Location.of(path, mark.line + 1, mark.column + 1) if mark is not None else Location.of(path)
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise DataError("YAML anchors and aliases (&name, *name) are not allowed", where,
+                            "write the value out in full")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DataError(f"nested more than {MAX_DEPTH} levels deep", where, "flatten the structure")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _collect(node: yaml.Node, key: Key, out: dict[Key, tuple[int, int]], path: Path) -> None:
@@ -118,21 +144,28 @@ def _collect(node: yaml.Node, key: Key, out: dict[Key, tuple[int, int]], path: P
 
 def load_record(path: Path, kind: Kind) -> Record:
     """Parse and schema-check one record file; raises :class:`ErrorList` with every problem found."""
-    value, positions = parse_yaml(path)
-    record = Record(kind, path.stem, path, value if isinstance(value, dict) else {}, positions)
-    problems = [DataError(msg, record.loc(*key), hint) for key, msg, hint in kind.spec.check(value, ())]
-    if isinstance(value, dict) and value.get("id") not in (None, path.stem):
-        problems.append(DataError(f"id {value['id']!r} does not match the file name {path.name!r}",
-                                  record.loc("id"), f"rename the file to {value['id']}.yaml or fix the id"))
+    record, problems = check_record(path, kind)
     if problems:
         raise ErrorList(problems)
     return record
+
+
+def check_record(path: Path, kind: Kind) -> tuple[Record, list[OdgError]]:
+    """Parse one record file and list its schema problems (the record is returned even when it has some)."""
+    value, positions = parse_yaml(path)
+    record = Record(kind, path.stem, path, value if isinstance(value, dict) else {}, positions)
+    problems: list[OdgError] = [DataError(msg, record.loc(*key), hint) for key, msg, hint in kind.spec.check(value, ())]
+    if isinstance(value, dict) and value.get("id") not in (None, path.stem):
+        problems.append(DataError(f"id {value['id']!r} does not match the file name {path.name!r}",
+                                  record.loc("id"), f"rename the file to {value['id']}.yaml or fix the id"))
+    return record, problems
 
 
 def load(data_dir: Path) -> Dataset:
     """Load every record under ``data_dir``, check the schema and every reference between records."""
     errors: list[OdgError] = []
     records: dict[str, Record] = {}
+    known: set[str] = set()
     if not data_dir.is_dir():
         raise DataError("data directory not found", Location.of(data_dir), "pass --data DIR")
     for directory in sorted(p for p in data_dir.iterdir() if p.is_dir()):
@@ -144,13 +177,18 @@ def load(data_dir: Path) -> Dataset:
         for path in sorted(directory.iterdir()):
             if path.suffix not in (".yaml", ".yml"):
                 continue
-            try:
-                record = load_record(path, kind)
-            except ErrorList as exc:
-                errors.extend(exc.errors)
+            if path.is_symlink() and not path.resolve().is_relative_to(data_dir.resolve()):
+                errors.append(DataError(f"symbolic link to {path.resolve()}, outside the data directory",
+                                        Location.of(path), "copy the file into data/ instead of linking it"))
                 continue
+            try:
+                record, problems = check_record(path, kind)
             except OdgError as exc:
                 errors.append(exc)
+                continue
+            if problems:  # reported; the id still exists, so references to it are not errors too
+                errors.extend(problems)
+                known.add(record.id)
                 continue
             if record.id in records:
                 other = records[record.id]
@@ -166,19 +204,24 @@ def load(data_dir: Path) -> Dataset:
             release = value if isinstance(value, dict) else {}
         except OdgError as exc:
             errors.append(exc)
-    errors.extend(check_references(records))
+    errors.extend(check_references(records, known))
     if errors:
         raise ErrorList(errors)
     return Dataset(data_dir, records, release)
 
 
-def check_references(records: dict[str, Record]) -> Iterator[OdgError]:
-    """Every reference names a loaded record of an allowed kind; every quoted document exists."""
+def check_references(records: dict[str, Record], known: set[str] = frozenset()) -> Iterator[OdgError]:  # type: ignore[assignment]
+    """Every reference names a loaded record of an allowed kind; every quoted document exists.
+
+    ``known`` are ids of records that failed their own checks: references to them are not reported again.
+    """
     documents = {r.id for r in records.values() if r.kind.segment == "document"}
     for record in records.values():
         for key, spec, value in walk(record.kind.spec, record.data, ()):
             if isinstance(spec, Ref) and isinstance(value, str):
                 target = records.get(value)
+                if target is None and value in known:
+                    continue
                 if target is None:
                     yield DataError(f"no entity with id {value!r}", record.loc(*key), _closest(value, records))
                 elif "any" not in spec.kinds and target.kind.segment not in spec.kinds:

@@ -63,6 +63,7 @@ VANN: Final = Namespace("http://purl.org/vocab/vann/")
 ODG: Final = Namespace(DEFAULT_BASE + "ontology#")
 ODG_ONTOLOGY: Final = DEFAULT_BASE + "ontology"
 ROLE: Final = Namespace(DEFAULT_BASE + "ontology/role/")
+SHAPES: Final = Namespace(DEFAULT_BASE + "shapes#")
 QUALIFIER: Final = Namespace(DEFAULT_BASE + "ontology/qualifier/")
 
 #: Prefixes written into Turtle and the JSON-LD context, in this order.

@@ -27,6 +27,7 @@ DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 DURATION_RE = re.compile(r"^P(?:\d+Y)?(?:\d+M)?(?:\d+D)?$")
 IRI_RE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 WIKIDATA_RE = re.compile(r"^Q[1-9]\d*$")
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 ORCID_RE = re.compile(r"^https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 
 
@@ -237,6 +238,7 @@ IDENTIFIERS = Obj(
         "ror": ListOf(fact(value=Iri())),
         "orcid": ListOf(fact(value=Pattern(ORCID_RE, "ORCID IRI", "write https://orcid.org/0000-0000-0000-0000"))),
         "same_as": ListOf(fact(value=Iri())),
+        "email": ListOf(fact(value=Pattern(EMAIL_RE, "e-mail address", "write name@example.org"))),
     }
 )
 

@@ -17,7 +17,7 @@ from pyoxigraph import Quad, RdfFormat, Store, Triple
 from .convert import Graph
 from .errors import Location
 from .load import Dataset, located_sources, walk
-from .namespaces import PREFIXES, SH
+from .namespaces import PREFIXES, SH, SHAPES
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
@@ -33,6 +33,7 @@ class Result:
     path: str = ""
     value: str = ""
     focus: str = ""
+    component: str = ""
 
     def __str__(self) -> str:
         detail = ", ".join(x for x in (self.shape, self.path, self.value) if x)
@@ -61,7 +62,7 @@ class Report:
 
 
 def curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
+    for prefix, ns in {"shapes": str(SHAPES), "sh": str(SH), **PREFIXES}.items():
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns):]}"
     return f"<{iri}>"
@@ -93,6 +94,8 @@ def shacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path) -> list[Res
         path_iri = str(path) if isinstance(path, rdflib.URIRef) else ""
         value = report.value(r, sh.value)
         shape = report.value(r, sh.sourceShape)
+        if not isinstance(shape, rdflib.URIRef):  # an anonymous property shape: name its node shape
+            shape = shapes.value(predicate=sh.property, object=shape) or shape
         message = report.value(r, sh.resultMessage)
         severity = SEVERITIES.get(str(report.value(r, sh.resultSeverity)), "error")
         results.append(Result(
@@ -103,6 +106,7 @@ def shacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path) -> list[Res
             path=curie(path_iri) if path_iri else "",
             value=value.n3() if value is not None else "",
             focus=focus,
+            component=curie(str(report.value(r, sh.sourceConstraintComponent))),
         ))
     return sorted(results)
 
@@ -168,6 +172,80 @@ def validate(dataset: Dataset, graph: Graph, triples: Sequence[Triple], shapes_d
     if seeds_dir is not None:
         results += check_quotes(dataset, seeds_dir)
     return Report(sorted(set(results)))
+
+
+RDF_SUFFIXES = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".jsonld": RdfFormat.JSON_LD,
+                ".nq": RdfFormat.N_QUADS, ".trig": RdfFormat.TRIG, ".rdf": RdfFormat.RDF_XML}
+
+
+def validate_rdf(files: Sequence[Path], shapes_dir: Path) -> Report:
+    """Validate plain RDF files (their union) against the shapes; results point at the subject's first line.
+
+    A file that does not parse is an input error at the parser's line and column.
+    """
+    from pyoxigraph import parse
+
+    from .errors import DataError
+
+    graph = Graph(base="")
+    triples: list[Triple] = []
+    for path in files:
+        try:
+            parsed = [Triple(q.subject, q.predicate, q.object)
+                      for q in parse(path=str(path), format=RDF_SUFFIXES[path.suffix])]
+        except SyntaxError as exc:
+            line, col = _parser_position(str(exc))
+            raise DataError(f"RDF syntax: {exc}", Location.of(path, line, col),
+                            "check the file with a strict parser") from None
+        triples += parsed
+        for subject, line in subject_lines(path, parsed).items():
+            graph.origins.setdefault(subject, Location.of(path, line))
+        for t in parsed:
+            graph.origins.setdefault(str(t.subject).strip("<>"), Location.of(path))
+    return Report(shacl(graph, triples, shapes_dir))
+
+
+def _parser_position(message: str) -> tuple[int, int]:
+    import re
+
+    found = re.search(r"line (\d+)(?:,? column (\d+))?", message)
+    return (int(found.group(1)), int(found.group(2) or 0)) if found else (0, 0)
+
+
+def subject_lines(path: Path, triples: Sequence[Triple]) -> dict[str, int]:
+    """The first line on which each subject IRI is written (full, prefixed or relative form) -- best effort."""
+    text = path.read_text(encoding="utf-8").splitlines()
+    subjects = {t.subject.value for t in triples if hasattr(t.subject, "value")}
+    prefixes: dict[str, str] = {}
+    base = ""
+    for line in text[:200]:
+        words = line.split()
+        if len(words) >= 3 and words[0] in ("@prefix", "PREFIX"):
+            prefixes[words[1].rstrip(":")] = words[2].strip("<>")
+        elif len(words) >= 2 and words[0] in ("@base", "BASE"):
+            base = words[1].strip("<>")
+    if path.suffix == ".jsonld":
+        import json
+
+        context = json.loads("\n".join(text)).get("@context", {}) if text and text[0].startswith("{") else {}
+        prefixes.update({k: v for k, v in context.items() if isinstance(v, str)} if isinstance(context, dict) else {})
+    forms: dict[str, str] = {}
+    for iri in subjects:
+        forms[f"<{iri}>"] = iri
+        forms[f'"{iri}"'] = iri  # JSON-LD "@id"
+        if base and iri.startswith(base):
+            forms[f"<{iri[len(base):]}>"] = iri
+        for prefix, ns in prefixes.items():
+            if iri.startswith(ns):
+                forms[f"{prefix}:{iri[len(ns):]}"] = iri
+                forms[f'"{prefix}:{iri[len(ns):]}"'] = iri
+    found: dict[str, int] = {}
+    for number, line in enumerate(text, 1):
+        head = line.split(" ", 1)[0].strip(",:")
+        iri = forms.get(head) or forms.get(line.strip().split(" ", 1)[-1].strip(" ,") if '"@id"' in line else "")
+        if iri and iri not in found:
+            found[iri] = number
+    return found
 
 
 def format_text(report: Report) -> Iterable[str]:
