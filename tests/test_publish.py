@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -131,31 +134,77 @@ def test_failed_validation_leaves_the_previous_release_whole(tmp_path: Path, dis
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist")] == []
 
 
-def test_a_write_that_fails_midway_leaves_the_previous_release_whole(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "dist"
-    publish.write_release({"a.ttl": b"old"}, target)
+def _fail_on_second_file(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
+    """Make the second file written by write_release trigger ``action`` (an error or a signal)."""
     calls = 0
-    real = Path.write_bytes
+    real = os.fsync
 
-    def failing(self: Path, data: bytes) -> int:
+    def fsync(fd: int) -> None:
         nonlocal calls
         calls += 1
         if calls == 2:
-            raise OSError(28, "No space left on device")
-        return real(self, data)
+            action()
+        real(fd)
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
-    with pytest.raises(OSError):
-        publish.write_release({"a.ttl": b"new", "b.ttl": b"new"}, target)
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+def _disk_full() -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("interruption", ["disk-full", "SIGINT", "SIGTERM"])
+def test_an_interrupted_write_leaves_the_previous_release_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                interruption: str) -> None:
+    from opendata_graph.cli import Terminated, _on_sigterm
+
+    target = tmp_path / "dist"
+    publish.write_release({"a.ttl": b"old"}, target)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        action = {"disk-full": _disk_full,
+                  "SIGINT": lambda: os.kill(os.getpid(), signal.SIGINT),
+                  "SIGTERM": lambda: os.kill(os.getpid(), signal.SIGTERM)}[interruption]
+        _fail_on_second_file(monkeypatch, action)
+        expected = {"disk-full": OSError, "SIGINT": KeyboardInterrupt, "SIGTERM": Terminated}[interruption]
+        with pytest.raises(expected):
+            publish.write_release({"a.ttl": b"new", "b.ttl": b"new", "c.ttl": b"new"}, target)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert {p.name: p.read_bytes() for p in target.iterdir()} == {"a.ttl": b"old"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
 
 
-def test_a_build_killed_between_renames_is_recovered(tmp_path: Path) -> None:
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 2.6])
+def test_sigterm_to_a_real_build_never_leaves_a_partial_release(tmp_path: Path, dist: Path, delay: float) -> None:
+    """Whenever the signal lands, dist/ verifies against its own SHA256SUMS and nothing is left beside it."""
+    import shutil
+    import time
+
+    target = tmp_path / "dist"
+    shutil.copytree(dist, target)
+    proc = subprocess.Popen([sys.executable, "-m", "opendata_graph.cli", "build", "--dist", str(target),
+                             "--base", "https://example.org/other/"], stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 143), stderr
+    if proc.returncode == 143:
+        assert "terminated: nothing was published" in stderr
+    for line in (target / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((target / name).read_bytes()).hexdigest() == digest, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_a_build_killed_outright_is_tidied_by_the_next(tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the next build puts the release back and removes what the killed one left."""
     target = tmp_path / "dist"
     publish.write_release({"a.ttl": b"old"}, target)
-    os.rename(target, tmp_path / ".dist.old-999")  # as if killed right after the first rename
+    os.rename(target, tmp_path / ".dist.old-999")  # killed right after the first rename
+    (tmp_path / ".dist.new-abc").mkdir()             # and its staging directory
+    publish.recover(target.resolve())
+    assert (target / "a.ttl").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
     publish.write_release({"a.ttl": b"new"}, target)
     assert (target / "a.ttl").read_bytes() == b"new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]

@@ -224,8 +224,22 @@ def _seeds(seeds: Path, skip: bool) -> Path | None:
     return seeds
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that clean-up (``finally``/``except``) runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main() -> None:
-    """Entry point: run the CLI, printing project errors as located one-liners without a traceback."""
+    """Entry point: run the CLI, printing project errors as located one-liners without a traceback.
+
+    Exit codes: 0 ok, 1 violations, 2 input or usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -233,9 +247,12 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("interrupted: nothing was published; the previous release is unchanged", err=True)
         sys.exit(130)
+    except Terminated:
+        click.echo("terminated: nothing was published; the previous release is unchanged", err=True)
+        sys.exit(143)
     except ErrorList as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)

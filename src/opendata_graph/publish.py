@@ -7,13 +7,15 @@ files depends on the clock or on hash order, so two builds of the same data are 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import signal
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,33 +151,59 @@ def release_files(triples: Sequence[Triple], base: str, release: Mapping[str, An
 
 
 def recover(dist: Path) -> None:
-    """Put back the previous release if a build was killed between its two renames."""
-    if dist.exists():
-        for old in dist.parent.glob(f".{dist.name}.old-*"):
-            shutil.rmtree(old, ignore_errors=True)
-        return
+    """Tidy up after a build that was killed outright (SIGKILL, power loss).
+
+    Puts back the previous release if the kill fell between the two renames, and removes staging
+    directories left by killed builds.
+    """
     olds = sorted(dist.parent.glob(f".{dist.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if olds:
-        os.rename(olds[-1], dist)
+    if olds and not dist.exists():
+        os.rename(olds.pop(), dist)
+    for leftover in [*olds, *dist.parent.glob(f".{dist.name}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def write_release(files: Mapping[str, bytes], dist: Path) -> None:
-    """Write ``files`` into ``dist`` atomically: a sibling directory first, then swapped in by renames."""
+    """Write ``files`` into ``dist`` atomically: a sibling directory first, then swapped in by two renames.
+
+    SIGINT and SIGTERM are held off during the swap, so it cannot be split; before it, an interruption or a write
+    error (disk full) removes the staging directory and leaves the previous release as it was.
+    """
     dist = dist.resolve()
     dist.parent.mkdir(parents=True, exist_ok=True)
     recover(dist)
     staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=dist.parent))
+    old = dist.parent / f".{dist.name}.old-{os.getpid()}"
     try:
         for name, data in files.items():
-            (staging / name).write_bytes(data)
+            with open(staging / name, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
             os.chmod(staging / name, 0o644)
         os.chmod(staging, 0o755)
-        old = dist.parent / f".{dist.name}.old-{os.getpid()}"
-        if dist.exists():
-            os.rename(dist, old)
-        os.rename(staging, dist)
-        if old.exists():
-            shutil.rmtree(old)
+        with _signals_held():
+            if dist.exists():
+                os.rename(dist, old)
+            os.rename(staging, dist)
     except BaseException:
+        if old.exists() and not dist.exists():
+            os.rename(old, dist)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Defer SIGINT/SIGTERM until the block is done (main thread only; elsewhere a no-op)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError):  # pragma: no cover - platforms without pthread_sigmask
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
