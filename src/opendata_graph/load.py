@@ -24,8 +24,21 @@ MAX_FILE_BYTES = 1_000_000
 #: Refuse documents nested deeper than this: records are a few levels deep.
 MAX_DEPTH = 20
 
-#: libyaml's C loader; the pure-Python loader gives the same nodes, only slower.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """libyaml's C loader (the pure-Python one gives the same nodes, only slower), with dates left as text.
+
+    PyYAML would turn ``2021-01-19`` into a ``date`` and crash on ``2021-02-30``; the source format's own
+    date type checks the text instead and reports a located error.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass

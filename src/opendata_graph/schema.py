@@ -176,7 +176,10 @@ class Obj(Type):
             return
         for key in value:
             if key not in self.fields:
-                yield (*path, key, KEY), f"unknown key {key!r}", suggest(key, tuple(self.fields))
+                hint = suggest(key, tuple(self.fields))
+                if key in IDENTIFIER_KEYS and "identifiers" in self.fields:
+                    hint = f"put it under 'identifiers:', as {key}: [{{value: ..., evidence: ..., confidence: ...}}]"
+                yield (*path, key, KEY), f"unknown key {key!r}", hint
         for key in self.required:
             if key not in value:
                 yield path, f"missing required key {key!r}", None
@@ -241,6 +244,8 @@ IDENTIFIERS = Obj(
         "email": ListOf(fact(value=Pattern(EMAIL_RE, "e-mail address", "write name@example.org"))),
     }
 )
+
+IDENTIFIER_KEYS = frozenset(IDENTIFIERS.fields)
 
 COMMON: dict[str, Type] = {
     "id": Slug(),
