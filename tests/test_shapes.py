@@ -61,7 +61,8 @@ def test_real_release_conforms(data: rdflib.Graph) -> None:
     assert conforms, text
 
 
-def test_every_shape_fails_on_its_mutated_fixture(data: rdflib.Graph, tmp_path: Path) -> None:
+def mutate(data: rdflib.Graph) -> tuple[rdflib.Graph, dict[str, rdflib.term.Node]]:
+    """A copy of ``data`` in which one focus node per node shape breaks it; returns it and shape -> focus node."""
     mutated = rdflib.Graph()
     for t in data:
         mutated.add(t)
@@ -80,6 +81,11 @@ def test_every_shape_fails_on_its_mutated_fixture(data: rdflib.Graph, tmp_path: 
                 if p != rdflib.RDF.type:
                     mutated.remove((focus, p, o))
         expected[shape_iri] = focus
+    return mutated, expected
+
+
+def test_every_shape_fails_on_its_mutated_fixture(data: rdflib.Graph, tmp_path: Path) -> None:
+    mutated, expected = mutate(data)
     mutated.serialize(tmp_path / "mutated.nt", format="nt", encoding="utf-8")  # the failing fixture
     _, report, _ = validate(mutated, shacl_graph=SHAPES, inference="none", advanced=True, allow_warnings=True)
     found: set[tuple[str, str]] = set()

@@ -196,8 +196,9 @@ def load(data_dir: Path) -> Dataset:
                 continue
             try:
                 record, problems = check_record(path, kind)
-            except OdgError as exc:
+            except OdgError as exc:  # unreadable: its file name still tells its id, so no cascade of errors
                 errors.append(exc)
+                known.add(path.stem)
                 continue
             if problems:  # reported; the id still exists, so references to it are not errors too
                 errors.extend(problems)
