@@ -43,6 +43,17 @@ def test_hooks_are_declared() -> None:
     assert all(h["language"] == "python" for h in HOOKS.values())
 
 
+def test_hook_file_patterns_match_every_kind_and_nothing_else() -> None:
+    from opendata_graph.schema import KIND_BY_DIRECTORY
+
+    pattern = HOOKS["odg-validate"]["files"]
+    for kind in KIND_BY_DIRECTORY:
+        assert re.search(pattern, f"data/{kind}/x.yaml"), kind
+    assert re.search(pattern, "dump.ttl")
+    assert not re.search(pattern, ".github/workflows/ci.yml")
+    assert not re.search(pattern, "data/release.yaml")
+
+
 def test_validate_hook_passes_a_clean_yaml_repository(tmp_path: Path) -> None:
     repo = yaml_repository(tmp_path)
     result = run_hook("odg-validate", repo, ["data/organisations/gbif.yaml", "README.md"])
@@ -80,7 +91,8 @@ ex:bob a foaf:Person .
     result = run_hook("odg-validate", repo, ["people.ttl"], ["--shapes", "shapes"])
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        "people.ttl:7: error: A person needs a name. [<https://example.org/shapes#Person>, foaf:name]",
+        "people.ttl:7: error: A person needs a name. "
+        "[<https://example.org/bob>, <https://example.org/shapes#Person>, foaf:name]",
         "1 error(s), 0 warning(s)",
     ]
 

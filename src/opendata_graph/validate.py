@@ -36,7 +36,9 @@ class Result:
     component: str = ""
 
     def __str__(self) -> str:
-        detail = ", ".join(x for x in (self.shape, self.path, self.value) if x)
+        # In an RDF file the line alone can be ambiguous: name the focus node too.
+        focus = f"<{self.focus}>" if self.focus and not self.location.path.endswith((".yaml", ".yml")) else ""
+        detail = ", ".join(x for x in (focus, self.shape, self.path, self.value) if x)
         return f"{self.location}: {self.severity}: {self.message}" + (f" [{detail}]" if detail else "")
 
 
