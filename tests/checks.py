@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from opendata_graph.namespaces import OWL, RDF
+
+DOC = "id: d004\nlabel: ODI post\nlocal_copy: 004_5784272d4999a78f.txt\n"
+
+
+def make_data(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    """A data directory holding document d004 and ``files`` (relative path -> content)."""
+    data = tmp_path / "data"
+    for name, content in {"documents/d004.yaml": DOC, **files}.items():
+        path = data / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return data
 
 
 def blank_nodes(triples: Iterable[Triple]) -> list[Triple]:

@@ -14,7 +14,8 @@ import pytest
 from opendata_graph.errors import ErrorList
 from opendata_graph.load import load
 
-DOC = 'id: d004\nlabel: ODI post\nlocal_copy: 004_5784272d4999a78f.txt\n'
+from .checks import make_data as make
+
 GBIF = '''id: gbif
 name: Global Biodiversity Information Facility
 source: {d004: "Global Biodiversity Information Facility (GBIF)"}
@@ -83,15 +84,6 @@ CASES: list[Case] = [
       "(hint: quote the document: source: {d004: \"...\"})",
       "places/x.yaml:2:7: error: expected text, got a number (hint: quote the value)"]),
 ]
-
-
-def make(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
-    data = tmp_path / "data"
-    for name, content in {"documents/d004.yaml": DOC, **files}.items():
-        path = data / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return data
 
 
 def messages(data: Path) -> list[str]:

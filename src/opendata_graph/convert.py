@@ -233,6 +233,17 @@ class Converter:
         g.origins.setdefault(node.value, loc)
         return node
 
+    def sub_node(self, iri: str, types: Sequence[str], label: str | None, prov: list[NamedNode],
+                 loc: Location) -> NamedNode:
+        """A node an entity owns (figure, membership, post, event...): minted, typed, labelled, located."""
+        node = NamedNode(iri)
+        self.g.origins[iri] = loc
+        for t in types:
+            self.g.add(node, RDF.type, NamedNode(t), prov, loc)
+        if label is not None:
+            self.g.add(node, RDFS.label, en(label), prov, loc)
+        return node
+
     @staticmethod
     def notes_of(value: dict[str, Any]) -> list[tuple[str, str]]:
         out = []
@@ -305,13 +316,10 @@ class Converter:
 
     def figure(self, r: Record, s: NamedNode, fig: dict[str, Any], i: int) -> None:
         g, key = self.g, ("figures", i)
-        f = NamedNode(f"{s.value}/figure/{fig['id']}")
         p, loc, notes = self.prov(r, fig, key), r.loc(*key), self.notes_of(fig)
-        g.origins[f.value] = loc
+        f = self.sub_node(f"{s.value}/figure/{fig['id']}", (ODG.Figure, SCHEMA.PropertyValue),
+                          f"{fig['stated_as']} ({fig['unit']})", p, loc)
         g.add(s, SCHEMA.additionalProperty, f, p, loc, notes)
-        for t in (ODG.Figure, SCHEMA.PropertyValue):
-            g.add(f, RDF.type, NamedNode(t), p, loc)
-        g.add(f, RDFS.label, en(f"{fig['stated_as']} ({fig['unit']})"), p, loc)
         g.add_all(f, (SCHEMA.name, SCHEMA.unitText), en(fig["unit"]), p, r.loc(*key, "unit"))
         g.add_all(f, (ODG.statedAs, SCHEMA.description), en(fig["stated_as"]), p, r.loc(*key, "stated_as"), notes)
         qualifier = fig.get("qualifier", "exact")
@@ -335,12 +343,9 @@ class Converter:
                    key: tuple[str | int, ...]) -> None:
         g = self.g
         m, o = self.node(member), self.node(organisation)
-        ms = g.iri("membership", member, organisation, role)
         p, loc, notes = self.prov(r, value, key), r.loc(*key), self.notes_of(value)
-        g.origins[ms.value] = loc
-        g.add(ms, RDF.type, NamedNode(ORG.Membership), p, loc)
         label = f"{self.label(member)}, {role.replace('-', ' ')}, {self.label(organisation)}"
-        g.add(ms, RDFS.label, en(label), p, loc)
+        ms = self.sub_node(g.iri("membership", member, organisation, role).value, (ORG.Membership,), label, p, loc)
         g.add(ms, ORG.member, m, p, loc)
         g.add(ms, ORG.organization, o, p, r.loc(*key, "organisation"))
         g.add(ms, ORG.role, NamedNode(ROLE[role]), p, r.loc(*key, "role"))
@@ -398,11 +403,7 @@ class Converter:
         for i, ev in enumerate(d.get("events", [])):
             key = ("events", i)
             p, loc = self.prov(r, ev, key), r.loc(*key)
-            e = NamedNode(f"{s.value}/event/{ev['id']}")
-            g.origins[e.value] = loc
-            for t in (ORG.ChangeEvent, PROV.Activity):
-                g.add(e, RDF.type, NamedNode(t), p, loc)
-            g.add(e, RDFS.label, en(ev["label"]), p, loc)
+            e = self.sub_node(f"{s.value}/event/{ev['id']}", (ORG.ChangeEvent, PROV.Activity), ev["label"], p, loc)
             g.add(e, ORG.resultingOrganization, s, p, loc)
             g.add(s, ORG.resultedFrom, e, p, loc)
             if "original" in ev:
@@ -412,11 +413,7 @@ class Converter:
         for i, act in enumerate(d.get("activities", [])):
             key = ("activities", i)
             p, loc = self.prov(r, act, key), r.loc(*key)
-            a = NamedNode(f"{s.value}/activity/{act['id']}")
-            g.origins[a.value] = loc
-            for t in (ODG.Activity, PROV.Activity):
-                g.add(a, RDF.type, NamedNode(t), p, loc)
-            g.add(a, RDFS.label, en(act["text"]), p, loc)
+            a = self.sub_node(f"{s.value}/activity/{act['id']}", (ODG.Activity, PROV.Activity), act["text"], p, loc)
             g.add(a, PROV.wasAssociatedWith, s, p, loc)
             if "during" in act:
                 g.add(a, TIME.hasTime, self.interval(r, a, act["during"], p, (*key, "during")), p, loc)
@@ -432,11 +429,9 @@ class Converter:
             key = ("posts", i)
             p, loc = self.prov(r, post, key), r.loc(*key)
             o = self.node(post["organisation"])
-            node = NamedNode(f"{s.value}/post/{post['organisation']}")
-            g.origins[node.value] = loc
+            node = self.sub_node(f"{s.value}/post/{post['organisation']}", (ORG.Post,), post["title"], p, loc)
             title = en(post["title"])
-            g.add(node, RDF.type, NamedNode(ORG.Post), p, loc)
-            g.add_all(node, (RDFS.label, SKOS.prefLabel), title, p, r.loc(*key, "title"))
+            g.add(node, SKOS.prefLabel, title, p, r.loc(*key, "title"))
             g.add(node, ORG.postIn, o, p, r.loc(*key, "organisation"))
             g.add(node, ORG.heldBy, s, p, loc)
             g.add(o, ORG.hasPost, node, p, loc)
