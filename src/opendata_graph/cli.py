@@ -215,6 +215,29 @@ def lint(targets: tuple[Path, ...], fix: bool) -> None:
         sys.exit(EXIT_VIOLATIONS)
 
 
+@cli.command()
+@click.argument("dump", type=click.Path(exists=True, path_type=Path), default=paths.dist_dir)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--base", default=None, help="Base IRI of the release [default: https://w3id.org/opendata-graph/].")
+@click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
+@click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit, seconds.")
+@click.option("--max-results", default=100_000, show_default=True, help="Result rows (or triples) per query.")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, timeout: float, max_results: int,
+          verbose: bool) -> None:
+    """Serve DUMP (the dist/ release, or an .nt/.ttl/.nq/.trig file): SPARQL at /sparql, a page per resource."""
+    from .namespaces import DEFAULT_BASE
+    from .serve import load_app, main_loop
+    from .serve import serve as make_server
+
+    try:
+        app = load_app(dump, base or DEFAULT_BASE, queries if queries.is_dir() else None, timeout, max_results)
+    except FileNotFoundError as exc:
+        raise OdgError(str(exc), hint="run 'odg build' first") from None
+    main_loop(make_server(app, host, port, verbose))
+
+
 def _seeds(seeds: Path, skip: bool) -> Path | None:
     if skip:
         return None

@@ -1,0 +1,265 @@
+"""HTML pages of the release: one per resource, a home page, the query list and a query page.
+
+Plain HTML and CSS, no JavaScript: the query page is a form whose results the server renders. Every fact shown
+on a resource page carries the quote it was derived from (or its external evidence) in a ``<details>``.
+Used by the server (:mod:`opendata_graph.serve`) and the static export (:mod:`opendata_graph.site`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import quote
+
+from pyoxigraph import Literal, NamedNode, Store
+
+from .namespaces import OA, ODG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
+
+CSS = """
+:root { --fg: #1b1f24; --muted: #4d5562; --link: #0645ad; --line: #d4d8de; --bg: #ffffff; --soft: #f4f6f8; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
+header { background: #12355b; color: #fff; padding: .6rem 1.2rem; display: flex; gap: 1.5rem; align-items: baseline; }
+header a { color: #fff; text-decoration: none; font-weight: 600; }
+header nav a { font-weight: 400; margin-right: 1rem; text-decoration: underline; }
+main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
+a { color: var(--link); }
+h1 { margin: .6rem 0 .2rem; font-size: 1.8rem; }
+h2 { margin-top: 2rem; font-size: 1.25rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; }
+.types, .iri { color: var(--muted); margin: .2rem 0; }
+.iri code { font-size: .9rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
+th[scope=row] { width: 14rem; font-weight: 600; color: var(--muted); }
+thead th { background: var(--soft); }
+ul.values { margin: 0; padding-left: 1.1rem; }
+details { font-size: .9rem; color: var(--muted); }
+details summary { cursor: pointer; }
+blockquote { margin: .3rem 0 .3rem .4rem; padding-left: .6rem; border-left: 3px solid var(--line); color: var(--fg); }
+textarea { width: 100%; min-height: 14rem; font: .9rem/1.4 ui-monospace, monospace; }
+button { font: inherit; padding: .35rem .9rem; }
+.count { color: var(--muted); }
+"""
+
+NAV = '<nav><a href="{root}index.html">Home</a><a href="{root}queries.html">Queries</a><a href="{root}query">SPARQL query</a></nav>'
+
+#: Phrases for links into a resource ("members of this cohort", "datasets under this licence").
+INCOMING = {
+    "http://www.w3.org/ns/org#memberOf": "Members",
+    "http://www.w3.org/ns/org#subOrganizationOf": "Parts",
+    "http://purl.org/dc/terms/license": "Released under this licence",
+    "http://purl.org/dc/terms/conformsTo": "Conforming to this standard",
+    "http://purl.org/dc/terms/publisher": "Published by this organisation",
+    "http://www.w3.org/ns/org#postIn": "Posts in this organisation",
+    "https://w3id.org/opendata-graph/ontology#operatedBy": "Products it runs",
+    "https://w3id.org/opendata-graph/ontology#supportedBy": "Products it supports",
+    "https://w3id.org/opendata-graph/ontology#licenceFamily": "In this licence family",
+    "https://w3id.org/opendata-graph/ontology#dataOf": "Datasets of this product",
+    "http://purl.org/dc/terms/spatial": "Located here",
+    "http://schema.org/location": "Located here",
+    "http://www.w3.org/ns/oa#hasTarget": "Recorded ambiguities",
+    "https://w3id.org/opendata-graph/ontology#notFundedBy": "Stated as not funded by this organisation",
+}
+#: Predicates not shown as properties (shown elsewhere on the page, or duplicates of the contract).
+HIDDEN = {RDF.type, RDFS.label, SCHEMA.name, SKOS.prefLabel, SCHEMA.additionalProperty}
+#: Incoming predicates not listed (they mirror forward links shown already).
+HIDDEN_INCOMING = {RDF.subject, RDF.object, "http://www.w3.org/ns/org#member",
+                   "http://www.w3.org/ns/org#organization", "http://www.w3.org/ns/org#hasMember",
+                   "http://www.w3.org/ns/org#heldBy", "http://www.w3.org/ns/org#resultingOrganization",
+                   "http://www.w3.org/ns/prov#wasAssociatedWith", "http://www.w3.org/ns/org#hasSubOrganization",
+                   "http://schema.org/provider", "http://schema.org/sponsor", "http://schema.org/publisher",
+                   "http://purl.org/dc/terms/relation", "http://schema.org/license", "http://schema.org/affiliation",
+                   "http://purl.org/dc/terms/hasVersion", "http://purl.org/dc/terms/isVersionOf"}
+
+
+def curie(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+@dataclass
+class Site:
+    """How pages link: the release base IRI and the URL root the pages are served under."""
+
+    store: Store
+    base: str
+    root: str = "/"
+    suffix: str = ""  # ".html" for a static site, "" for the server (content negotiation)
+
+    def href(self, iri: str) -> str:
+        if iri.startswith(self.base):
+            return self.root + iri[len(self.base):] + self.suffix
+        return iri
+
+    def label(self, node: object) -> str:
+        if isinstance(node, NamedNode):
+            for p in (RDFS.label, SKOS.prefLabel):
+                for q in self.store.quads_for_pattern(node, NamedNode(p), None):
+                    return str(q.object.value)
+            return curie(node.value) if not node.value.startswith(self.base) else node.value[len(self.base):]
+        if isinstance(node, Literal):
+            return node.value
+        return str(node)
+
+    def link(self, node: object) -> str:
+        if isinstance(node, NamedNode):
+            return f'<a href="{escape(self.href(node.value))}">{escape(self.label(node))}</a>'
+        return escape(self.label(node))
+
+    def exists(self, iri: str) -> bool:
+        return next(iter(self.store.quads_for_pattern(NamedNode(iri), None, None)), None) is not None
+
+    def page(self, title: str, body: str, alternates: str = "") -> str:
+        return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>{escape(title)} — opendata-graph</title>{alternates}<style>{CSS}</style></head>"
+                f'<body><header><a href="{self.root}index.html">opendata-graph</a>'
+                f"{NAV.format(root=self.root)}</header><main>{body}</main></body></html>\n")
+
+    # -- provenance -----------------------------------------------------------------------------------------
+    def sources(self, subject: NamedNode) -> dict[tuple[str, str], list[str]]:
+        """(predicate, object) of each fact about ``subject`` -> the HTML of its quotes or evidence."""
+        out: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for q in self.store.quads_for_pattern(None, NamedNode(RDF.subject), subject):
+            st = q.subject
+            p = next(iter(self.store.quads_for_pattern(st, NamedNode(RDF.predicate), None))).object
+            o = next(iter(self.store.quads_for_pattern(st, NamedNode(RDF.object), None))).object
+            for d in self.store.quads_for_pattern(st, NamedNode(PROV.wasDerivedFrom), None):
+                out[(p.value, str(o))].append(self._source_html(d.object))  # type: ignore[union-attr]
+        return out
+
+    def _source_html(self, node: object) -> str:
+        exact = self.store.query(f"SELECT ?quote ?doc WHERE {{ {node} <{OA.hasSelector}>/<{OA.exact}> ?quote ; "
+                                 f"<{OA.hasSource}> ?doc }}")
+        for row in exact:  # type: ignore[union-attr]
+            return (f"<blockquote>{escape(row['quote'].value)}</blockquote>"
+                    f"— {self.link(row['doc'])}")
+        comment = self.store.query(f"SELECT ?text ?confidence WHERE {{ {node} <{RDFS.comment}> ?text ; "
+                                   f"<{ODG.confidence}> ?confidence }}")
+        for row in comment:  # type: ignore[union-attr]
+            return (f"<p>External evidence ({escape(row['confidence'].value)} confidence): "
+                    f"{escape(row['text'].value)}</p>")
+        return escape(str(node))
+
+    @staticmethod
+    def source_details(sources: Sequence[str]) -> str:
+        if not sources:
+            return ""
+        label = "source" if len(sources) == 1 else f"{len(sources)} sources"
+        return f"<details><summary>{label}</summary>{''.join(sources)}</details>"
+
+    # -- pages ----------------------------------------------------------------------------------------------
+    def resource(self, iri: str) -> str:
+        s = NamedNode(iri)
+        title = self.label(s)
+        quads = list(self.store.quads_for_pattern(s, None, None))
+        types = sorted(curie(q.object.value) for q in quads if q.predicate.value == RDF.type)
+        sources = self.sources(s)
+        by_predicate: dict[str, list[object]] = defaultdict(list)
+        for q in quads:
+            if q.predicate.value not in HIDDEN:
+                by_predicate[q.predicate.value].append(q.object)
+        rows = []
+        for p in sorted(by_predicate, key=curie):
+            values = sorted(by_predicate[p], key=lambda o: self.label(o))
+            items = "".join(f"<li>{self.link(o)}{self.source_details(sources.get((p, str(o)), []))}</li>"
+                            for o in values)
+            rows.append(f'<tr><th scope="row">{escape(curie(p))}</th><td><ul class="values">{items}</ul></td></tr>')
+        body = [f"<h1>{escape(title)}</h1>",
+                f'<p class="types">{" · ".join(escape(t) for t in types)}</p>',
+                f'<p class="iri"><code>{escape(iri)}</code> · also as '
+                f'<a href="{escape(self._alt(iri, ".ttl"))}">Turtle</a>, '
+                f'<a href="{escape(self._alt(iri, ".jsonld"))}">JSON-LD</a>, '
+                f'<a href="{escape(self._alt(iri, ".nt"))}">N-Triples</a></p>']
+        name_sources = sources.get((RDFS.label, str(next((q.object for q in quads if q.predicate.value == RDFS.label),
+                                                          ""))), [])
+        if name_sources:
+            body.append(self.source_details(name_sources))
+        figures = [q.object for q in quads if q.predicate.value == SCHEMA.additionalProperty]
+        if figures:
+            body.append(self.figures(figures))
+        if rows:
+            body.append("<h2>Properties</h2><table>" + "".join(rows) + "</table>")
+        body.append(self.incoming(s))
+        alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(iri, x))}">'
+                             for t, x in (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld")))
+        return self.page(title, "".join(body), alternates)
+
+    def _alt(self, iri: str, extension: str) -> str:
+        return (self.root + iri[len(self.base):] + extension) if iri.startswith(self.base) else iri
+
+    def figures(self, figures: Iterable[object]) -> str:
+        rows = []
+        for f in sorted(figures, key=str):
+            props = {q.predicate.value: q.object for q in self.store.quads_for_pattern(f, None, None)}  # type: ignore[arg-type]
+            fs = self.sources(f)  # type: ignore[arg-type]
+            stated = props.get(ODG.statedAs)
+            quote = self.source_details(fs.get((ODG.statedAs, str(stated)), []))
+            when = props.get("http://purl.org/dc/terms/date") or props.get(ODG.timeReference)
+            cells = [self.link(f), escape(self.label(props[SCHEMA.value])) if SCHEMA.value in props else "—",
+                     escape(self.label(props.get(ODG.qualifier))) if ODG.qualifier in props else "",
+                     escape(self.label(props.get(SCHEMA.unitText))) if SCHEMA.unitText in props else "",
+                     escape(self.label(when)) if when is not None else "", quote]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        head = "".join(f'<th scope="col">{h}</th>' for h in ("Stated as", "Number", "Qualifier", "Unit", "Holds for",
+                                                              "Source"))
+        return f"<h2>Figures</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+    def incoming(self, s: NamedNode) -> str:
+        groups: dict[str, list[object]] = defaultdict(list)
+        for q in self.store.quads_for_pattern(None, None, s):
+            if q.predicate.value not in HIDDEN_INCOMING:
+                groups[q.predicate.value].append(q.subject)
+        parts = []
+        for p in sorted(groups, key=lambda p: INCOMING.get(p, curie(p))):
+            heading = INCOMING.get(p, f"Linked by {curie(p)}")
+            items = "".join(f"<li>{self.link(x)}</li>" for x in sorted(groups[p], key=self.label))
+            parts.append(f"<h2>{escape(heading)} <span class=count>({len(groups[p])})</span></h2>"
+                         f'<ul class="values">{items}</ul>')
+        return "".join(parts)
+
+    def home(self, description: str, counts: Sequence[tuple[str, int]], title: str) -> str:
+        rows = "".join(f'<tr><td>{escape(curie(c))}</td><td class="count">{n:,}</td></tr>' for c, n in counts)
+        starts = [("cohort/cohort-1", "First cohort"), ("cohort/cohort-2", "Second cohort"),
+                  ("programme/peer-learning-network", "The peer-learning network")]
+        links = "".join(f'<li><a href="{self.root}{p}{self.suffix}">{escape(t)}</a></li>' for p, t in starts
+                        if self.exists(self.base + p))
+        body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>"
+                f"<h2>Start here</h2><ul>{links}</ul>"
+                f'<p>Download the release: <a href="{self.root}dist/opendata-graph.ttl">Turtle</a>, '
+                f'<a href="{self.root}dist/opendata-graph.nt">N-Triples</a>, '
+                f'<a href="{self.root}dist/opendata-graph.jsonld">JSON-LD</a>, '
+                f'<a href="{self.root}dist/void.ttl">VoID/DCAT description</a>.</p>'
+                f'<h2>Resources per class</h2><table><thead><tr><th scope="col">Class</th>'
+                f'<th scope="col">Resources</th></tr></thead><tbody>{rows}</tbody></table>')
+        return self.page(title, body)
+
+    def query_list(self, queries: Sequence[tuple[str, str, str, str]]) -> str:
+        """``queries``: (name, title, answers, text) of each query file."""
+        items = []
+        for name, title, answers, text in queries:
+            items.append(f'<li><h2 id="{escape(name)}">{escape(title)}</h2><p>{escape(answers)}</p>'
+                         f'<form method="get" action="{self.root}query">'
+                         f'<input type="hidden" name="query" value="{escape(text)}">'
+                         f'<button type="submit" aria-label="Run {escape(title)}">Run</button> '
+                         f'<a href="{self.root}query?query={quote(text)}&amp;edit=1">edit</a></form></li>')
+        return self.page("Query files", f'<h1>Query files</h1><ul class="queries">{"".join(items)}</ul>')
+
+    def query_page(self, text: str, result_html: str, error: str = "") -> str:
+        form = (f'<form method="get" action="{self.root}query"><label for="q"><h1>SPARQL query</h1></label>'
+                f'<textarea id="q" name="query" spellcheck="false">{escape(text)}</textarea>'
+                f'<p><button type="submit">Run query</button> or send it to <code>{self.root}sparql</code> '
+                f"with any SPARQL 1.1 client.</p></form>")
+        error_html = f'<p role="alert"><strong>Error:</strong> {escape(error)}</p>' if error else ""
+        return self.page("SPARQL query", form + error_html + result_html)
+
+    def results_table(self, variables: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+        head = "".join(f'<th scope="col">{escape(v)}</th>' for v in variables)
+        body = "".join("<tr>" + "".join(f"<td>{'' if t is None else self.link(t)}</td>" for t in row) + "</tr>"
+                       for row in rows)
+        return (f'<h2>Results <span class=count>({len(rows)} row{"s" if len(rows) != 1 else ""})</span></h2>'
+                f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')

@@ -1,0 +1,196 @@
+"""Query execution for the endpoint: read-only guard, deadline, result cap, and the SPARQL result formats.
+
+pyoxigraph cannot cancel a running query, so each query runs on a bounded worker pool and the caller stops
+waiting at the deadline (the worker finishes in the background; the pool size bounds how many can linger).
+Results are capped while they are iterated, so an unbounded query never builds an unbounded response.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from pyoxigraph import (
+    BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, serialize,
+)
+
+from .errors import OdgError
+
+RESULT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_TYPES = {
+    "text/turtle": RdfFormat.TURTLE,
+    "application/n-triples": RdfFormat.N_TRIPLES,
+    "application/ld+json": RdfFormat.JSON_LD,
+    "application/rdf+xml": RdfFormat.RDF_XML,
+}
+_STRINGS_AND_IRIS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"\s]*>|#[^\n]*')
+
+
+class QueryRefused(OdgError):
+    """The endpoint will not run this request (read-only, no federation, limits)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def keywords(query: str) -> set[str]:
+    """The upper-cased words of a query outside strings, IRIs and comments."""
+    return {w.upper() for w in re.findall(r"[A-Za-z]+", _STRINGS_AND_IRIS.sub(" ", query))}
+
+
+def guard(query: str) -> None:
+    """Refuse federation: ``SERVICE`` would make the server send requests on a client's behalf."""
+    if "SERVICE" in keywords(query):
+        raise QueryRefused("SERVICE is not allowed: this endpoint sends no requests on a client's behalf", 403)
+
+
+@dataclass
+class Answer:
+    """A finished query: its kind (``boolean``, ``solutions``, ``graph``) and its capped content."""
+
+    kind: str
+    boolean: bool = False
+    variables: Sequence[str] = ()
+    rows: Sequence[Sequence[object]] = ()
+    triples: Sequence[Triple] = ()
+
+
+class Engine:
+    """Runs read-only queries on a store with a deadline and a result cap."""
+
+    def __init__(self, store: Store, timeout: float = 10.0, max_results: int = 100_000, workers: int = 8) -> None:
+        self.store = store
+        self.timeout = timeout
+        self.max_results = max_results
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparql")
+
+    def run(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+            base_iri: str | None = None) -> Answer:
+        """Run ``query``; relative IRIs in it resolve against ``base_iri`` (the endpoint's URL)."""
+        guard(query)
+        future = self.pool.submit(self._evaluate, query, list(default_graphs), list(named_graphs), base_iri)
+        try:
+            return future.result(timeout=self.timeout)
+        except concurrent.futures.TimeoutError:
+            raise QueryRefused(f"query exceeded the time limit of {self.timeout:g} s; add a LIMIT or narrow it",
+                               503) from None
+
+    def _evaluate(self, query: str, default_graphs: list[str], named_graphs: list[str],
+                  base_iri: str | None) -> Answer:
+        kwargs: dict[str, object] = {"base_iri": base_iri}
+        if default_graphs:
+            kwargs["default_graph"] = [NamedNode(g) for g in default_graphs]
+        if named_graphs:
+            kwargs["named_graphs"] = [NamedNode(g) for g in named_graphs]
+        try:
+            result = self.store.query(query, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise QueryRefused(f"SPARQL syntax error: {exc}", 400) from None
+        if isinstance(result, QueryBoolean):
+            return Answer("boolean", boolean=bool(result))
+        if isinstance(result, QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = []
+            for solution in result:
+                if len(rows) == self.max_results:
+                    raise QueryRefused(f"more than {self.max_results:,} results; add a LIMIT", 413)
+                rows.append([solution[v] for v in variables])
+            return Answer("solutions", variables=variables, rows=rows)
+        triples = []
+        for triple in result:  # type: ignore[attr-defined]
+            if len(triples) == self.max_results:
+                raise QueryRefused(f"more than {self.max_results:,} triples; add a LIMIT", 413)
+            triples.append(triple)
+        return Answer("graph", triples=triples)
+
+
+def render(answer: Answer, media: str) -> bytes:
+    """An answer as ``media``: a SPARQL 1.1 results type, or an RDF type for CONSTRUCT/DESCRIBE graphs."""
+    if answer.kind == "graph":
+        return serialize(list(answer.triples), format=GRAPH_TYPES[media]) or b""
+    return {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[RESULT_TYPES[media]](answer)
+
+
+def _term_json(term: object) -> dict[str, str]:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    assert isinstance(term, Literal)
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _json(a: Answer) -> bytes:
+    if a.kind == "boolean":
+        doc: dict[str, object] = {"head": {}, "boolean": a.boolean}
+    else:
+        doc = {"head": {"vars": list(a.variables)}, "results": {"bindings": [
+            {v: _term_json(t) for v, t in zip(a.variables, row, strict=True) if t is not None} for row in a.rows]}}
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def _xml(a: Answer) -> bytes:
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    if a.kind == "boolean":
+        out.append(f"<head/><boolean>{'true' if a.boolean else 'false'}</boolean></sparql>")
+        return "".join(out).encode("utf-8")
+    out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in a.variables) + "</head><results>")
+    for row in a.rows:
+        out.append("<result>")
+        for v, t in zip(a.variables, row, strict=True):
+            if t is None:
+                continue
+            if isinstance(t, NamedNode):
+                value = f"<uri>{escape(t.value)}</uri>"
+            elif isinstance(t, BlankNode):
+                value = f"<bnode>{escape(t.value)}</bnode>"
+            else:
+                assert isinstance(t, Literal)
+                attr = (f" xml:lang={quoteattr(t.language)}" if t.language else
+                        "" if t.datatype.value.endswith("#string") else f" datatype={quoteattr(t.datatype.value)}")
+                value = f"<literal{attr}>{escape(t.value)}</literal>"
+            out.append(f"<binding name={quoteattr(v)}>{value}</binding>")
+        out.append("</result>")
+    out.append("</results></sparql>")
+    return "".join(out).encode("utf-8")
+
+
+def _csv(a: Answer) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    if a.kind == "boolean":
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if a.boolean else "false"])
+    else:
+        writer.writerow(a.variables)
+        for row in a.rows:
+            writer.writerow(["" if t is None else t.value for t in row])  # type: ignore[attr-defined]
+    return buf.getvalue().encode("utf-8")
+
+
+def _tsv(a: Answer) -> bytes:
+    if a.kind == "boolean":
+        return b"?boolean\n" + (b"true\n" if a.boolean else b"false\n")
+    lines = ["\t".join("?" + v for v in a.variables)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in a.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
