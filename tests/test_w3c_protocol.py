@@ -7,7 +7,6 @@ The endpoint is read-only by design: the seven tests that expect an update to su
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import (
-    BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Triple, serialize,
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    serialize,
 )
 
 from .errors import OdgError

@@ -1,0 +1,195 @@
+"""`odg serve` with real clients: every minted IRI dereferences in four media types, SPARQL clients get the
+same answers as `odg query`, and bad requests leave the server answering the next one."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from pyoxigraph import RdfFormat, parse
+
+from opendata_graph import paths
+from opendata_graph import query as q
+from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.serve import negotiate
+
+from .servers import odg_server
+
+MEDIA = {"text/html": None, "text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfFormat.N_TRIPLES,
+         "application/ld+json": RdfFormat.JSON_LD}
+SLOW = 'SELECT * WHERE { ?a a ?c . ?d ?e ?f . FILTER(STR(?c) = CONCAT(STR(?f), "x")) } LIMIT 1'
+
+
+@pytest.fixture(scope="module")
+def server(dist: Path) -> Iterator[str]:
+    with odg_server(dist, "--timeout", "1", "--max-results", "5000") as url:
+        yield url
+
+
+def connect(url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+
+
+def get(conn: http.client.HTTPConnection, path: str, accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn.request("GET", path, headers={"Accept": accept} if accept else {})
+    resp = conn.getresponse()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+
+
+def test_negotiate() -> None:
+    offered = ["text/html", "text/turtle", "application/ld+json"]
+    assert negotiate(None, offered) == "text/html"
+    assert negotiate("text/turtle", offered) == "text/turtle"
+    assert negotiate("text/html;q=0.5, text/turtle", offered) == "text/turtle"
+    assert negotiate("application/*", offered) == "application/ld+json"
+    assert negotiate("*/*;q=0.1, application/ld+json;q=0.9", offered) == "application/ld+json"
+    assert negotiate("image/png", offered) is None
+    assert negotiate("text/turtle;q=0", offered) is None
+
+
+def test_every_minted_iri_answers_all_four_media_types(server: str, dist: Path) -> None:
+    subjects = sorted({t.subject.value for t in parse(path=str(dist / "opendata-graph.nt"),
+                                                      format=RdfFormat.N_TRIPLES)
+                       if t.subject.value.startswith(DEFAULT_BASE)})
+    assert len(subjects) > 2000
+    conn = connect(server)
+    failures = []
+    for iri in subjects:
+        path = "/" + iri[len(DEFAULT_BASE):]
+        for media, fmt in MEDIA.items():
+            status, headers, body = get(conn, path, media)
+            if status != 200 or not headers["content-type"].startswith(media) or headers.get("vary") != "Accept":
+                failures.append(f"{path} {media}: {status} {headers.get('content-type')}")
+            elif fmt is not None and not any(t.subject.value == iri for t in parse(body, format=fmt)):
+                failures.append(f"{path} {media}: does not describe {iri}")
+    assert failures == []
+
+
+def test_suffixes_and_errors(server: str) -> None:
+    conn = connect(server)
+    for suffix, media in ((".ttl", "text/turtle"), (".jsonld", "application/ld+json"), (".nt", "application/n-triples"),
+                          (".html", "text/html")):
+        status, headers, _ = get(conn, f"/organisation/gbif{suffix}")
+        assert (status, headers["content-type"].split(";")[0]) == (200, media)
+    assert get(conn, "/organisation/no-such-thing")[0] == 404
+    assert get(conn, "/organisation/gbif", "image/png")[0] == 406
+    status, headers, body = get(conn, "/organisation/gbif")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert b"Global Biodiversity Information Facility" in body
+
+
+def test_html_page_shows_figures_quotes_and_incoming_links(server: str) -> None:
+    conn = connect(server)
+    page = get(conn, "/cohort/cohort-2")[2].decode()
+    assert "<h1>Second cohort of the peer-learning network (Open X organisations)</h1>" in page
+    assert "Members <span class=count>(7)</span>" in page
+    assert "<blockquote>roundtable discussions with eight participating organisations</blockquote>" in page or \
+        "eight participating organisations.</blockquote>" in page
+    licence = get(conn, "/licence/odbl-1-0")[2].decode()
+    assert "Released under this licence" in licence and 'href="/dataset/openstreetmap-data"' in licence
+
+
+def test_home_and_query_pages(server: str) -> None:
+    conn = connect(server)
+    home = get(conn, "/")[2].decode()
+    assert "Resources per class" in home and 'href="/cohort/cohort-1"' in home
+    listing = get(conn, "/queries.html")[2].decode()
+    assert listing.count("<button") >= 15
+    text = (paths.queries_dir() / "people-and-roles.rq").read_text()
+    page = get(conn, "/query?query=" + quote(text))[2].decode()
+    assert "Results <span class=count>(9 rows)</span>" in page and "Tim Robertson" in page
+
+
+@pytest.mark.parametrize("qf", q.query_files(paths.queries_dir()), ids=lambda qf: qf.name)
+def test_sparqlwrapper_gets_the_same_results_as_odg_query(qf: q.QueryFile, server: str, dist: Path) -> None:
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    client = SPARQLWrapper(server + "/sparql")
+    client.setQuery(qf.text)
+    client.setReturnFormat(JSON)
+    doc = client.queryAndConvert()
+    local = q.run(q.open_store(dist), qf.text)
+    names = [v.value for v in local.variables]  # type: ignore[union-attr]
+    expected = q.rows(local)
+    got = {}
+    from collections import Counter
+
+    def term(b: dict[str, str] | None) -> str:
+        if b is None:
+            return ""
+        if b["type"] == "uri":
+            return f"<{b['value']}>"
+        value = json.dumps(b["value"], ensure_ascii=False)
+        if "xml:lang" in b:
+            return f"{value}@{b['xml:lang']}"
+        if "datatype" in b:
+            return f"{value}^^<{b['datatype']}>"
+        return value
+
+    got = Counter(tuple(term(row.get(n)) for n in names) for row in doc["results"]["bindings"])  # type: ignore[index]
+    assert got == expected
+
+
+def test_rdflib_sparqlstore_runs_a_query_file(server: str, dist: Path) -> None:
+    import rdflib
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = rdflib.Graph(store=SPARQLStore(server + "/sparql"))
+    text = (paths.queries_dir() / "people-and-roles.rq").read_text()
+    remote = {tuple(str(v) for v in row) for row in graph.query(text)}
+    local = {tuple(t.value for t in row) for row in q.run(q.open_store(dist), text)}  # type: ignore[union-attr]
+    assert remote == local and len(remote) == 9
+
+
+def test_result_formats_and_cors(server: str) -> None:
+    conn = connect(server)
+    text = quote("SELECT ?n WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?n } ORDER BY ?n LIMIT 2")
+    for media, check in (("application/sparql-results+json", b'"bindings"'), ("application/sparql-results+xml", b"<sparql"),
+                         ("text/csv", b"n\r\n"), ("text/tab-separated-values", b"?n\n")):
+        status, headers, body = get(conn, f"/sparql?query={text}", media)
+        assert status == 200 and headers["content-type"].startswith(media) and check in body, media
+        assert headers["access-control-allow-origin"] == "*"
+    status, headers, body = get(conn, "/sparql?query=" + quote("CONSTRUCT WHERE { ?s a ?o } LIMIT 3"), "text/turtle")
+    assert status == 200 and headers["content-type"].startswith("text/turtle")
+    conn.request("OPTIONS", "/sparql")
+    resp = conn.getresponse()
+    resp.read()
+    assert resp.status == 204 and "POST" in (resp.getheader("Access-Control-Allow-Methods") or "")
+    status, headers, body = get(conn, "/sparql", "text/turtle")
+    assert status == 200 and b"sd:Service" in body
+
+
+def test_bad_requests_leave_the_server_answering(server: str) -> None:
+    conn = connect(server)
+    status, _, body = get(conn, "/sparql?query=" + quote("SELECT * WHERE {"))
+    assert status == 400 and body.startswith(b"SPARQL syntax error:")
+    conn.request("POST", "/sparql", body="update=" + quote("INSERT DATA { <a:b> <a:c> <a:d> }"),
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    resp = conn.getresponse()
+    assert (resp.status, resp.read()) == (403, b"updates are not allowed: this endpoint is read-only\n")
+    status, _, body = get(conn, "/sparql?query=" + quote("SELECT * { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }"))
+    assert status == 403 and b"SERVICE is not allowed" in body
+    status, _, body = get(conn, "/sparql?query=" + quote("SELECT * WHERE { ?s ?p ?o }"))
+    assert status == 413 and body.startswith(b"more than 5,000 results")
+    started = time.monotonic()
+    status, _, body = get(conn, "/sparql?query=" + quote(SLOW))
+    assert status == 503 and b"time limit of 1 s" in body and time.monotonic() - started < 5
+    parts = urlsplit(server)
+    with socket.create_connection((parts.hostname, parts.port)) as s:  # refused from its declared length
+        s.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                  b"Content-Length: 2000000\r\n\r\n")
+        assert s.recv(200).startswith(b"HTTP/1.1 413 ")
+    for path in ("/dist/../pyproject.toml", "/dist/%2e%2e/pyproject.toml", "/dist/..%2fpyproject.toml", "/../../etc/passwd"):
+        assert get(connect(server), path)[0] == 404, path
+    with socket.create_connection((parts.hostname, parts.port)) as s:  # a client that goes away mid-response
+        s.sendall(b"GET /dist/opendata-graph.nt HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.recv(100)
+    status, _, body = get(connect(server), "/sparql?query=" + quote("ASK {}"), "application/sparql-results+json")
+    assert status == 200 and json.loads(body) == {"head": {}, "boolean": True}
