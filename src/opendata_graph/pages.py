@@ -99,7 +99,7 @@ class Site:
         if isinstance(node, NamedNode):
             for p in (RDFS.label, SKOS.prefLabel):
                 for q in self.store.quads_for_pattern(node, NamedNode(p), None):
-                    return str(q.object.value)
+                    return q.object.value if isinstance(q.object, Literal) else str(q.object)
             return curie(node.value) if not node.value.startswith(self.base) else node.value[len(self.base):]
         if isinstance(node, Literal):
             return node.value
@@ -157,7 +157,8 @@ class Site:
         s = NamedNode(iri)
         title = self.label(s)
         quads = list(self.store.quads_for_pattern(s, None, None))
-        types = sorted(curie(q.object.value) for q in quads if q.predicate.value == RDF.type)
+        types = sorted(curie(q.object.value) for q in quads
+                       if q.predicate.value == RDF.type and isinstance(q.object, NamedNode))
         sources = self.sources(s)
         by_predicate: dict[str, list[object]] = defaultdict(list)
         for q in quads:

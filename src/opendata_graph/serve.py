@@ -352,7 +352,7 @@ def serve(app: App, host: str, port: int, verbose: bool = False) -> ThreadingHTT
 
 
 def main_loop(server: ThreadingHTTPServer) -> None:
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]
     print(f"serving on http://{host}:{port}/ (SPARQL at /sparql); Ctrl-C to stop", file=sys.stderr, flush=True)
     try:
         server.serve_forever()

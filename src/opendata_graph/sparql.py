@@ -112,14 +112,14 @@ class Engine:
             return Answer("boolean", boolean=bool(result))
         if isinstance(result, QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows = []
+            rows: list[list[object]] = []
             for solution in result:
                 if len(rows) == self.max_results:
                     raise QueryRefused(f"more than {self.max_results:,} results; add a LIMIT", 413)
                 rows.append([solution[v] for v in variables])
             return Answer("solutions", variables=variables, rows=rows)
-        triples = []
-        for triple in result:  # type: ignore[attr-defined]
+        triples: list[Triple] = []
+        for triple in result:
             if len(triples) == self.max_results:
                 raise QueryRefused(f"more than {self.max_results:,} triples; add a LIMIT", 413)
             triples.append(triple)
