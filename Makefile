@@ -15,11 +15,17 @@ $(VENV)/.test-deps: $(BIN)/odg
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# serdi (serd, C): an independent strict Turtle/N-Triples parser the tests use as a judge of the dumps.
+# Debian packages the tests need: serdi (serd, C), an independent strict Turtle/N-Triples parser that judges
+# the dumps; chromium + chromium-driver for the browser tests (driven by selenium with explicit paths).
+TOOLS := serdi chromium chromedriver
+PACKAGES := serdi chromium chromium-driver
 tools:
-	@command -v serdi >/dev/null || (apt-get install -y -q serdi >/dev/null 2>&1 || \
-	  (apt-get update -q >/dev/null && apt-get install -y -q serdi >/dev/null)) || \
-	  (echo "could not install serdi (Debian package serdi); the tests need it" >&2; exit 1)
+	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  (apt-get install -y -q $(PACKAGES) >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q $(PACKAGES) >/dev/null)) || \
+	  { echo "could not install $(PACKAGES) (Debian packages); the tests need them" >&2; exit 1; }; \
+	fi
 
 venv: $(BIN)/odg
 

@@ -185,6 +185,7 @@ class Site:
             body.append(self.figures(figures))
         if rows:
             body.append("<h2>Properties</h2><table>" + "".join(rows) + "</table>")
+        body.append(self.data_licences(s))
         body.append(self.incoming(s))
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(iri, x))}">'
                              for t, x in (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld")))
@@ -209,6 +210,18 @@ class Site:
         head = "".join(f'<th scope="col">{h}</th>' for h in ("Stated as", "Number", "Qualifier", "Unit", "Holds for",
                                                               "Source"))
         return f"<h2>Figures</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+    def data_licences(self, s: NamedNode) -> str:
+        """For a publisher: the licences of the datasets it publishes, each with the dataset it comes from."""
+        rows = self.store.query(f"""SELECT DISTINCT ?licence ?dataset WHERE {{
+            ?dataset a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/publisher> {s} ;
+                     <http://purl.org/dc/terms/license> ?licence }}""")
+        items = sorted((self.label(r["licence"]), self.link(r["licence"]), self.link(r["dataset"]))  # type: ignore[index]
+                       for r in rows)  # type: ignore[union-attr]
+        if not items:
+            return ""
+        lis = "".join(f"<li>{licence} (for {dataset})</li>" for _, licence, dataset in items)
+        return f'<h2>Licences of the data it publishes</h2><ul class="values">{lis}</ul>'
 
     def incoming(self, s: NamedNode) -> str:
         groups: dict[str, list[object]] = defaultdict(list)
