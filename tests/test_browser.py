@@ -84,7 +84,7 @@ def test_run_a_query_from_the_query_list(browser: object, server: str) -> None:
     driver.find_element(By.CSS_SELECTOR, 'button[aria-label="Run People and their roles"]').click()  # type: ignore[attr-defined]
     rows = wait_for(driver, "#results tbody tr")
     assert len(rows) == 9
-    assert [c.text for c in rows[0].find_elements(By.TAG_NAME, "td")][0] == "Tim Robertson"
+    assert rows[0].find_element(By.TAG_NAME, "td").text == "Tim Robertson"
     driver.save_screenshot(str(ARTIFACTS / "query.png"))  # type: ignore[attr-defined]
     textarea = driver.find_element(By.ID, "q")  # type: ignore[attr-defined]
     textarea.clear()

@@ -238,6 +238,23 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
     main_loop(make_server(app, host, port, verbose))
 
 
+@cli.command()
+@click.argument("out", type=PathOption)
+@click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
+@click.option("--base", default=None, help="Base IRI of the release [default: https://w3id.org/opendata-graph/].")
+@click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
+@click.option("--root", default="/", show_default=True, help="URL path the site is hosted under.")
+@click.option("--target", default="https://example.org/opendata-graph/", show_default=True,
+              help="Where the site is hosted, for the w3id.org redirect rules.")
+def site(out: Path, dist: Path, base: str | None, queries: Path, root: str, target: str) -> None:
+    """Export the release as a static site in OUT: pages, per-resource .ttl/.jsonld/.nt, redirect rules."""
+    from .namespaces import DEFAULT_BASE
+    from .site import export
+
+    files = export(dist, out, base or DEFAULT_BASE, queries if queries.is_dir() else None, root, target)
+    click.echo(f"wrote {len(files)} files to {out}", err=True)
+
+
 def _seeds(seeds: Path, skip: bool) -> Path | None:
     if skip:
         return None

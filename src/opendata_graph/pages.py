@@ -43,7 +43,7 @@ button { font: inherit; padding: .35rem .9rem; }
 .count { color: var(--muted); }
 """
 
-NAV = '<nav><a href="{root}index.html">Home</a><a href="{root}queries.html">Queries</a><a href="{root}query">SPARQL query</a></nav>'
+NAV = '<nav><a href="{root}index.html">Home</a><a href="{root}queries.html">Queries</a><a href="{root}query{suffix}">SPARQL query</a></nav>'
 
 #: Phrases for links into a resource ("members of this cohort", "datasets under this licence").
 INCOMING = {
@@ -91,8 +91,10 @@ class Site:
     suffix: str = ""  # ".html" for a static site, "" for the server (content negotiation)
 
     def href(self, iri: str) -> str:
+        """Where a link to ``iri`` points: our own IRIs to their page (fragment kept last), others as they are."""
         if iri.startswith(self.base):
-            return self.root + iri[len(self.base):] + self.suffix
+            path, _, fragment = iri[len(self.base):].partition("#")
+            return self.root + path + self.suffix + (f"#{fragment}" if fragment else "")
         return iri
 
     def label(self, node: object) -> str:
@@ -118,7 +120,7 @@ class Site:
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{escape(title)} — opendata-graph</title>{alternates}<style>{CSS}</style></head>"
                 f'<body><header><a href="{self.root}index.html">opendata-graph</a>'
-                f"{NAV.format(root=self.root)}</header><main>{body}</main></body></html>\n")
+                f"{NAV.format(root=self.root, suffix=self.suffix)}</header><main>{body}</main></body></html>\n")
 
     # -- provenance -----------------------------------------------------------------------------------------
     def sources(self, subject: NamedNode) -> dict[tuple[str, str], list[str]]:
@@ -216,7 +218,7 @@ class Site:
         rows = self.store.query(f"""SELECT DISTINCT ?licence ?dataset WHERE {{
             ?dataset a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/publisher> {s} ;
                      <http://purl.org/dc/terms/license> ?licence }}""")
-        items = sorted((self.label(r["licence"]), self.link(r["licence"]), self.link(r["dataset"]))  # type: ignore[index]
+        items = sorted((self.label(r["licence"]), self.link(r["licence"]), self.link(r["dataset"]))
                        for r in rows)  # type: ignore[union-attr]
         if not items:
             return ""
@@ -235,6 +237,29 @@ class Site:
             parts.append(f"<h2>{escape(heading)} <span class=count>({len(groups[p])})</span></h2>"
                          f'<ul class="values">{items}</ul>')
         return "".join(parts)
+
+    def ontology(self, ontology: Store, iri: str) -> str:
+        """The ontology's page: each own class and property with its label, definition and what it refines."""
+        rows = ontology.query(f"""
+            PREFIX rdfs: <{RDFS}> PREFIX skos: <{SKOS}> PREFIX owl: <http://www.w3.org/2002/07/owl#>
+            SELECT ?term ?kind ?label ?definition (GROUP_CONCAT(STR(?parent); separator=" ") AS ?parents) WHERE {{
+              ?term rdfs:isDefinedBy <{iri}> ; rdfs:label ?label ; skos:definition ?definition ; a ?kind .
+              FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty))
+              OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?parent }}
+            }} GROUP BY ?term ?kind ?label ?definition ORDER BY ?kind ?term""")
+        body = []
+        for r in rows:  # type: ignore[union-attr]
+            term = r["term"].value
+            local = term.rsplit("#", 1)[-1]
+            parents = ", ".join(f'<a href="{escape(self.href(p))}">{escape(curie(p))}</a>'
+                                for p in sorted(r["parents"].value.split()))
+            body.append(f'<tr id="{escape(local)}"><td><code>odg:{escape(local)}</code></td>'
+                        f'<td>{escape(curie(r["kind"].value))}</td><td>{escape(r["label"].value)}</td>'
+                        f'<td>{escape(r["definition"].value)}</td><td>{parents}</td></tr>')
+        head = "".join(f'<th scope="col">{h}</th>' for h in ("Term", "Kind", "Label", "Definition", "Refines"))
+        return self.page("Ontology", f"<h1>opendata-graph ontology</h1><p class=iri><code>{escape(iri)}</code> · "
+                         f'<a href="{self.root}ontology.ttl">Turtle</a></p><table><thead><tr>{head}</tr></thead>'
+                         f"<tbody>{''.join(body)}</tbody></table>")
 
     def home(self, description: str, counts: Sequence[tuple[str, int]], title: str) -> str:
         rows = "".join(f'<tr><td>{escape(curie(c))}</td><td class="count">{n:,}</td></tr>' for c, n in counts)

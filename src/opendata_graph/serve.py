@@ -86,6 +86,13 @@ class App:
         self.engine = Engine(self.store, self.timeout, self.max_results)
         self.site = Site(self.store, self.base)
 
+    def ontology(self) -> Store:
+        """The release's ontology in a store of its own (not in the SPARQL dataset)."""
+        store = Store()
+        if self.release is not None:
+            store.bulk_load(path=str(self.release / "ontology.ttl"), format=RdfFormat.TURTLE)
+        return store
+
 
 def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, max_results: int) -> App:
     """An app serving ``dump`` (a release directory, or one RDF file: .nt .ttl .nq .trig .jsonld)."""
@@ -281,6 +288,8 @@ class Handler(BaseHTTPRequestHandler):
         match = re.search(r"\.(ttl|nt|jsonld|html)$", path)
         if match:
             stem, suffix = path[: match.start()], match.group(0)
+        if stem in ("/ontology", "/shapes"):
+            return self.vocabulary(stem.lstrip("/"), suffix)
         iri = self.app.base + stem.lstrip("/")
         if not stem.strip("/") or not self.app.site.exists(iri):
             return self.error(404, f"no resource {iri} in this release")
@@ -291,6 +300,19 @@ class Handler(BaseHTTPRequestHandler):
         if media == "text/html":
             return self.html(self.app.site.resource(iri), extra=extra)
         self.send(200, represent(describe(self.app.store, iri), media, self.app.base), media, extra)
+
+    def vocabulary(self, name: str, suffix: str) -> None:
+        """``/ontology`` and ``/shapes``: the release's own files (Turtle), or the ontology's term list (HTML)."""
+        release = self.app.release
+        if release is None or not (release / f"{name}.ttl").is_file():
+            return self.error(404, f"no {name} in this release")
+        offered = ["text/html", "text/turtle"] if name == "ontology" else ["text/turtle"]
+        media = SUFFIXES.get(suffix) if suffix else negotiate(self.headers.get("Accept"), offered)
+        if media not in offered:
+            return self.error(406, f"the {name} is available as {', '.join(offered)}")
+        if media == "text/turtle":
+            return self.send(200, (release / f"{name}.ttl").read_bytes(), media, {"Vary": "Accept"})
+        return self.html(self.app.site.ontology(self.app.ontology(), self.app.base + name), extra={"Vary": "Accept"})
 
     def release_file(self, name: str) -> None:
         release = self.app.release

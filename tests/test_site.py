@@ -1,0 +1,58 @@
+"""`odg site OUT/`: a static copy whose every internal link resolves, with per-resource data files and the
+rewrite rules a static host needs for content negotiation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pyoxigraph import RdfFormat, parse
+
+from opendata_graph import paths
+from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.site import export
+
+
+@pytest.fixture(scope="module")
+def site(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    export(dist, out, DEFAULT_BASE, paths.queries_dir(), root="/", target="https://odg.example/")
+    return out
+
+
+def test_every_minted_iri_has_four_representations(site: Path, dist: Path) -> None:
+    subjects = {t.subject.value for t in parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES)}
+    missing = [f"{iri} {ext}" for iri in sorted(subjects) for ext in (".html", ".ttl", ".jsonld", ".nt")
+               if not (site / (iri[len(DEFAULT_BASE):] + ext)).is_file()]
+    assert missing == []
+    gbif = {t.subject.value for t in parse(path=str(site / "organisation" / "gbif.ttl"), format=RdfFormat.TURTLE)}
+    assert DEFAULT_BASE + "organisation/gbif" in gbif
+
+
+def test_every_internal_link_resolves(site: Path) -> None:
+    broken = []
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 2000
+    for page in pages:
+        for href in re.findall(r'href="([^"#?]+)', page.read_text(encoding="utf-8")):
+            if href.startswith("/") and not (site / href.lstrip("/")).is_file():
+                broken.append(f"{page.relative_to(site)} -> {href}")
+    assert broken == []
+
+
+def test_queries_are_pre_rendered(site: Path) -> None:
+    page = (site / "queries" / "people-and-roles.html").read_text(encoding="utf-8")
+    assert "Results <span class=count>(9 rows)</span>" in page
+    assert (site / "queries.html").read_text(encoding="utf-8").count("Run: see the results") >= 15
+
+
+def test_rewrite_rules(site: Path) -> None:
+    apache = (site / ".htaccess").read_text()
+    for ext, media in ((".ttl", "text/turtle"), (".jsonld", r"application/ld\+json"), (".nt", "application/n-triples")):
+        assert f"RewriteCond %{{HTTP_ACCEPT}} {media}" in apache and f"RewriteRule ^(.*)$ $1{ext} [L,E=vary:1]" in apache
+    assert "Header append Vary Accept" in apache
+    assert "try_files $uri $uri$odg_suffix $uri.html =404;" in (site / "nginx.conf").read_text()
+    w3id = (site / "w3id.htaccess").read_text()
+    assert "RewriteRule ^(.*)$ https://odg.example/$1.ttl [R=303,L]" in w3id
+    assert (site / "dist" / "opendata-graph.ttl").is_file()
