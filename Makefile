@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test tools venv golden lint clean
+.PHONY: build test tools venv golden lint clean bench-serve
 
 $(BIN)/odg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: $(VENV)/.test-deps tools
 golden: $(BIN)/odg
 	$(BIN)/odg build
 	$(BIN)/odg query --all --write-expected
+
+## bench-serve: load benchmark of `odg serve` next to oxigraph's server (seed release and a ~1M-triple registry)
+bench-serve: $(VENV)/.test-deps
+	$(BIN)/pip install --quiet 'oxigraph>=0.5.13,<0.6'
+	$(BIN)/python benchmarks/serve_bench.py
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests

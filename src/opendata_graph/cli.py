@@ -51,7 +51,11 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
 
     seeds_dir = _seeds(seeds, no_quote_check)
     opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict)
-    outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
+    try:
+        outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
+    except (KeyboardInterrupt, Terminated):
+        click.echo("nothing was published; the previous release is unchanged", err=True)
+        raise
     for result in outcome.report.results:
         click.echo(str(result), err=True)
     total = sum(outcome.timings.values())
@@ -288,10 +292,10 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("interrupted: nothing was published; the previous release is unchanged", err=True)
+        click.echo("interrupted", err=True)
         sys.exit(130)
     except Terminated:
-        click.echo("terminated: nothing was published; the previous release is unchanged", err=True)
+        click.echo("terminated", err=True)
         sys.exit(143)
     except ErrorList as exc:
         for err in exc.errors:

@@ -134,17 +134,20 @@ class Site:
                 out[(p.value, str(o))].append(self._source_html(d.object))  # type: ignore[union-attr]
         return out
 
+    def _value(self, subject: object, predicate: str) -> object | None:
+        for q in self.store.quads_for_pattern(subject, NamedNode(predicate), None):  # type: ignore[arg-type]
+            return q.object
+        return None
+
     def _source_html(self, node: object) -> str:
-        exact = self.store.query(f"SELECT ?quote ?doc WHERE {{ {node} <{OA.hasSelector}>/<{OA.exact}> ?quote ; "
-                                 f"<{OA.hasSource}> ?doc }}")
-        for row in exact:  # type: ignore[union-attr]
-            return (f"<blockquote>{escape(row['quote'].value)}</blockquote>"
-                    f"— {self.link(row['doc'])}")
-        comment = self.store.query(f"SELECT ?text ?confidence WHERE {{ {node} <{RDFS.comment}> ?text ; "
-                                   f"<{ODG.confidence}> ?confidence }}")
-        for row in comment:  # type: ignore[union-attr]
-            return (f"<p>External evidence ({escape(row['confidence'].value)} confidence): "
-                    f"{escape(row['text'].value)}</p>")
+        selector, doc = self._value(node, OA.hasSelector), self._value(node, OA.hasSource)
+        exact = self._value(selector, OA.exact) if selector is not None else None
+        if exact is not None and doc is not None:
+            return f"<blockquote>{escape(self.label(exact))}</blockquote>— {self.link(doc)}"
+        text, confidence = self._value(node, RDFS.comment), self._value(node, ODG.confidence)
+        if text is not None and confidence is not None:
+            return (f"<p>External evidence ({escape(self.label(confidence))} confidence): "
+                    f"{escape(self.label(text))}</p>")
         return escape(str(node))
 
     @staticmethod

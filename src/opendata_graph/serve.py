@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -85,6 +87,21 @@ class App:
     def __post_init__(self) -> None:
         self.engine = Engine(self.store, self.timeout, self.max_results)
         self.site = Site(self.store, self.base)
+        self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def cached(self, key: tuple[str, str], make: Callable[[], bytes], size: int = 4096) -> bytes:
+        """A rendered representation, made once: the store is read-only while it is served (LRU of ``size``)."""
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        data = make()
+        with self._lock:
+            self._cache[key] = data
+            if len(self._cache) > size:
+                self._cache.popitem(last=False)
+        return data
 
     def ontology(self) -> Store:
         """The release's ontology in a store of its own (not in the SPARQL dataset)."""
@@ -298,8 +315,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(406, f"{iri} is available as {', '.join(RESOURCE_TYPES)}")
         extra = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'}
         if media == "text/html":
-            return self.html(self.app.site.resource(iri), extra=extra)
-        self.send(200, represent(describe(self.app.store, iri), media, self.app.base), media, extra)
+            data = self.app.cached((iri, media), lambda: self.app.site.resource(iri).encode("utf-8"))
+        else:
+            data = self.app.cached((iri, media), lambda: represent(describe(self.app.store, iri), media, self.app.base))
+        self.send(200, data, media, extra)
 
     def vocabulary(self, name: str, suffix: str) -> None:
         """``/ontology`` and ``/shapes``: the release's own files (Turtle), or the ontology's term list (HTML)."""
@@ -364,10 +383,16 @@ def represent(triples: Sequence[Triple], media: str, base: str) -> bytes:
     return writers.ntriples(triples)
 
 
+class Server(ThreadingHTTPServer):
+    """The stdlib threading server with a listen backlog for many clients connecting at once (default: 5)."""
+
+    request_queue_size = 128
+
+
 def serve(app: App, host: str, port: int, verbose: bool = False) -> ThreadingHTTPServer:
     """A started-but-not-running server bound to ``host:port`` (port 0: a free one)."""
     handler = type("BoundHandler", (Handler,), {"app": app})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = Server((host, port), handler)
     server.daemon_threads = True
     server.verbose = verbose  # type: ignore[attr-defined]
     return server
