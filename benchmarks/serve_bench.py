@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from tests.servers import free_port  # noqa: E402
+
 from opendata_graph import paths  # noqa: E402
 from opendata_graph.query import query_files  # noqa: E402
-from tests.servers import free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -215,7 +215,7 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\n{args.connections} concurrent connections, {args.seconds:g} s per run, 127.0.0.1, "
           f"{len(query_files(paths.queries_dir()))} query files\n")
-    print(f"| dataset | server | workload | requests | errors | req/s | p50 ms | p99 ms |")
+    print("| dataset | server | workload | requests | errors | req/s | p50 ms | p99 ms |")
     print("|---|---|---|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r.dataset} | {r.server} | {r.workload} | {r.requests:,} | {r.errors} | {r.throughput:,.1f} | "
