@@ -94,3 +94,11 @@ PREFIXES: Final[dict[str, str]] = {
 STANDARD_NAMESPACES: Final = tuple(
     str(ns) for ns in (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, DCAT, FOAF, ORG, SCHEMA, PROV, OA, TIME, VOID, CC, SPDX)
 )
+
+
+def curie(iri: str) -> str:
+    """``prefix:local`` for an IRI in a known namespace (the shapes' and SHACL's included), else ``<iri>``."""
+    for prefix, ns in {"shapes": SHAPES.iri, "sh": SH.iri, **PREFIXES}.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return f"<{iri}>"

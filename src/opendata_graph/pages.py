@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from .namespaces import OA, ODG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
+from . import namespaces
+from .namespaces import OA, ODG, PROV, RDF, RDFS, SCHEMA, SKOS
 
 CSS = """
 :root { --fg: #1b1f24; --muted: #4d5562; --link: #0645ad; --line: #d4d8de; --bg: #ffffff; --soft: #f4f6f8; }
@@ -75,10 +76,9 @@ HIDDEN_INCOMING = {RDF.subject, RDF.object, "http://www.w3.org/ns/org#member",
 
 
 def curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    """A compact name for display: ``prefix:local``, or the IRI itself."""
+    compact = namespaces.curie(iri)
+    return iri if compact.startswith("<") else compact
 
 
 @dataclass

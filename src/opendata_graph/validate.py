@@ -17,7 +17,7 @@ from pyoxigraph import Quad, RdfFormat, Store, Triple
 from .convert import Graph
 from .errors import Location
 from .load import Dataset, located_sources, walk
-from .namespaces import PREFIXES, SH, SHAPES
+from .namespaces import SH, curie
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
@@ -61,13 +61,6 @@ class Report:
         if not self.results:
             return "conforms: no problems found"
         return f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
-
-
-def curie(iri: str) -> str:
-    for prefix, ns in {"shapes": str(SHAPES), "sh": str(SH), **PREFIXES}.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return f"<{iri}>"
 
 
 def load_turtle_dir(directory: Path) -> bytes:
