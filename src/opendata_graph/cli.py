@@ -157,12 +157,14 @@ def _seeds_for(root: Path, default_data: Path, seeds: Path, skip: bool) -> Path 
 @click.option("--all", "run_all", is_flag=True, help="Run every query file and compare with its expected results.")
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
 @click.option("--write-expected", is_flag=True, help="With --all: rewrite queries/expected/*.tsv from this release.")
+@click.option("--endpoint", help="Query this SPARQL 1.1 endpoint instead of the local release.")
+@click.option("--graph", help="With --endpoint: the named graph to query as the default graph (default-graph-uri).")
 def query(file: Path | None, expression: str | None, fmt: str, dist: Path, run_all: bool, queries: Path,
-          write_expected: bool) -> None:
-    """Run a SPARQL query FILE (or -e TEXT) on the built release; --all checks every query file."""
+          write_expected: bool, endpoint: str | None, graph: str | None) -> None:
+    """Run a SPARQL query FILE (or -e TEXT) on the built release or an --endpoint; --all checks every query file."""
     from . import query as q
 
-    store = q.open_store(dist)
+    store = q.RemoteStore(endpoint, graph) if endpoint else q.open_store(dist)
     if run_all:
         sys.exit(_run_all(q, store, queries, write_expected))
     if (file is None) == (expression is None):
@@ -257,6 +259,57 @@ def site(out: Path, dist: Path, base: str | None, queries: Path, root: str, targ
 
     files = export(dist, out, base or DEFAULT_BASE, queries if queries.is_dir() else None, root, target)
     click.echo(f"wrote {len(files)} files to {out}", err=True)
+
+
+@cli.command()
+@click.option("--endpoint", required=True, help="Graph Store Protocol endpoint (--protocol gsp) or update endpoint.")
+@click.option("--graph", default=None, help="Named graph to replace [default: the release's <base>dataset].")
+@click.option("--protocol", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True)
+@click.option("--query-endpoint", default=None, help="For the count check [default: derived for known stores].")
+@click.option("--update-endpoint", default=None, help="For the atomic swap [default: derived for known stores].")
+@click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/",
+              help="The release (or an .nt file) to push.")
+@click.option("--chunk-triples", default=0, show_default=True, help="Triples per request; 0 sends one request.")
+@click.option("--connect-timeout", default=10.0, show_default=True)
+@click.option("--read-timeout", default=300.0, show_default=True)
+@click.option("--retries", default=4, show_default=True, help="For 5xx, 429 and lost connections.")
+@click.option("--auth", type=click.Choice(["basic", "digest"]), default="basic", show_default=True,
+              help="How ODG_PUSH_USER/ODG_PUSH_PASSWORD are sent (credentials never go on the command line).")
+@click.option("--gzip/--no-gzip", default=True, show_default=True, help="Compress uploads (falls back if refused).")
+@click.option("--no-verify", is_flag=True, help="Skip counting the triples on the server afterwards.")
+def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | None, update_endpoint: str | None,
+         dist: Path, chunk_triples: int, connect_timeout: float, read_timeout: float, retries: int, auth: str,
+         gzip: bool, no_verify: bool) -> None:
+    """Replace a named graph of a triple store with the release, atomically, and verify the triple count.
+
+    Exit codes: 0 pushed, 1 count mismatch, 2 usage, 3 network (refused, DNS, timeout), 4 authentication,
+    5 the server refused (404, 413, 5xx after retries...).
+    """
+    import time
+
+    from .namespaces import DEFAULT_BASE
+    from .push import Pusher, Target, credentials, dump_of, public
+
+    dump = dump_of(dist)
+    size = dump.stat().st_size
+    bar = click.progressbar(length=size, label="pushing", file=sys.stderr) if sys.stderr.isatty() else None
+    target = Target(store=endpoint if protocol == "gsp" else "", graph=graph or DEFAULT_BASE + "dataset",
+                    query=query_endpoint, update=update_endpoint if protocol == "gsp" else endpoint,
+                    connect_timeout=connect_timeout, read_timeout=read_timeout, retries=retries,
+                    auth=credentials(auth), gzip=gzip, chunk_triples=chunk_triples,
+                    progress=(lambda n: bar.update(n)) if bar else (lambda n: None))
+    started = time.monotonic()
+    if bar:
+        bar.__enter__()
+    try:
+        local, remote = Pusher(target).push(dump, protocol, verify=not no_verify)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
+    seconds = time.monotonic() - started
+    check = f"; the server holds {remote:,}" if remote is not None else "; not verified"
+    click.echo(f"pushed {local:,} triples to <{target.graph}> at {public(endpoint)} in {seconds:.1f} s "
+               f"({local / max(seconds, 1e-9):,.0f} triples/s){check}", err=True)
 
 
 def _seeds(seeds: Path, skip: bool) -> Path | None:

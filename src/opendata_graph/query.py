@@ -83,7 +83,44 @@ def open_store(dist: Path) -> Store:
     return store
 
 
-def run(store: Store, text: str, source: str = "<query>") -> QuerySolutions | QueryBoolean | object:
+class RemoteStore:
+    """A SPARQL 1.1 Protocol endpoint that answers like a local store (``query`` -> pyoxigraph results)."""
+
+    def __init__(self, endpoint: str, graph: str | None = None, timeout: float = 300.0) -> None:
+        import requests
+
+        from .push import credentials
+
+        self.endpoint, self.graph, self.timeout = endpoint, graph, timeout
+        self.session = requests.Session()
+        self.session.auth = credentials()
+
+    def query(self, text: str) -> object:
+        import requests
+
+        from .push import public
+
+        params = {"default-graph-uri": self.graph} if self.graph else None
+        accept = "application/sparql-results+json, application/n-triples;q=0.9"
+        try:
+            resp = self.session.post(self.endpoint, data=text.encode("utf-8"), params=params, timeout=self.timeout,
+                                     headers={"Content-Type": "application/sparql-query", "Accept": accept})
+        except requests.exceptions.RequestException as exc:
+            raise QueryError(f"cannot query {public(self.endpoint)}: {type(exc).__name__}", None,
+                             "is the endpoint running and reachable?") from None
+        if resp.status_code == 400:
+            raise SyntaxError(resp.text.strip()[:300])
+        if resp.status_code >= 300:
+            raise OSError(f"{resp.status_code} {resp.reason} from {public(self.endpoint)}: {resp.text.strip()[:200]}")
+        media = resp.headers.get("Content-Type", "").split(";")[0].strip()
+        if media == "application/n-triples":
+            from pyoxigraph import parse
+
+            return iter(list(parse(resp.content, format=RdfFormat.N_TRIPLES)))
+        return parse_query_results(resp.content, format=QueryResultsFormat.JSON)
+
+
+def run(store: Store | RemoteStore, text: str, source: str = "<query>") -> QuerySolutions | QueryBoolean | object:
     try:
         return store.query(text)
     except SyntaxError as exc:

@@ -1,0 +1,287 @@
+"""`odg push` and remote `odg query`, against oxigraph's own server (started here on a free loopback port) and a
+scripted fault server: atomic replace, verification, the query suite run remotely, a server killed mid-push,
+retries with back-off and Retry-After, authentication, wrong paths, size limits and timeouts."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from .servers import free_port
+
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+GRAPH = "https://w3id.org/opendata-graph/dataset"
+
+
+def odg(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "opendata_graph.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+class Oxigraph:
+    """oxigraph's server on an on-disk location, startable again after a kill."""
+
+    def __init__(self, location: Path) -> None:
+        assert OXIGRAPH.exists(), "oxigraph's server is missing: it comes with the test extras (pip install oxigraph)"
+        self.location, self.port, self.proc = location, free_port(), None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(self.location), "--bind",
+                                      f"127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                requests.get(self.url + "/query", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("oxigraph did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def count(self, graph: str = GRAPH) -> int:
+        resp = requests.post(self.url + "/query", data=f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                             headers={"Content-Type": "application/sparql-query",
+                                      "Accept": "application/sparql-results+json"}, timeout=30)
+        return int(resp.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture()
+def oxigraph(tmp_path: Path) -> Iterator[Oxigraph]:
+    server = Oxigraph(tmp_path / "store")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def copies(dump: Path, out: Path, n: int) -> Path:
+    """A bigger dump: ``n`` copies of the release with their own subjects."""
+    text = dump.read_text(encoding="utf-8")
+    with open(out, "w", encoding="utf-8") as f:
+        for k in range(n):
+            f.write(text.replace("<https://w3id.org/opendata-graph/", f"<https://w3id.org/opendata-graph/copy{k}/"))
+    return out
+
+
+def test_push_verify_and_run_the_query_suite_remotely(oxigraph: Oxigraph, dist: Path) -> None:
+    result = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(dist))
+    assert result.returncode == 0, result.stderr
+    lines = len((dist / "opendata-graph.nt").read_bytes().splitlines())
+    assert f"pushed {lines:,} triples to <{GRAPH}>" in result.stderr and f"the server holds {lines:,}" in result.stderr
+    assert oxigraph.count() == lines and oxigraph.count(GRAPH + "-staging") == 0
+    remote = odg("query", "--all", "--endpoint", oxigraph.url + "/query", "--graph", GRAPH)
+    assert remote.returncode == 0, remote.stdout
+    assert remote.stdout.count("ok  ") >= 15 and "FAIL" not in remote.stdout
+    table = odg("query", str(Path(__file__).parents[1] / "queries" / "people-and-roles.rq"), "--endpoint",
+                oxigraph.url + "/query", "--graph", GRAPH)
+    assert table.stdout.rstrip().endswith("(9 rows)")
+
+
+def test_push_replaces_the_graph_whole(oxigraph: Oxigraph, dist: Path, tmp_path: Path) -> None:
+    assert odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(dist)).returncode == 0
+    small = tmp_path / "small.nt"
+    small.write_bytes(b"\n".join((dist / "opendata-graph.nt").read_bytes().splitlines()[:100]) + b"\n")
+    result = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(small), "--chunk-triples", "30")
+    assert result.returncode == 0, result.stderr
+    assert oxigraph.count() == 100
+
+
+def test_push_by_sparql_update(oxigraph: Oxigraph, dist: Path) -> None:
+    result = odg("push", "--protocol", "update", "--endpoint", oxigraph.url + "/update", "--query-endpoint",
+                 oxigraph.url + "/query", "--dist", str(dist), "--chunk-triples", "4000")
+    assert result.returncode == 0, result.stderr
+    assert oxigraph.count() == len((dist / "opendata-graph.nt").read_bytes().splitlines())
+
+
+def test_a_server_killed_mid_push_keeps_the_old_graph(oxigraph: Oxigraph, dist: Path, tmp_path: Path) -> None:
+    assert odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(dist)).returncode == 0
+    old = oxigraph.count()
+    big = copies(dist / "opendata-graph.nt", tmp_path / "big.nt", 10)
+    push = subprocess.Popen([sys.executable, "-m", "opendata_graph.cli", "push", "--endpoint", oxigraph.url + "/store",
+                             "--dist", str(big), "--chunk-triples", "10000", "--retries", "0"],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while oxigraph.count(GRAPH + "-staging") == 0:  # the upload has begun
+        assert time.monotonic() < deadline and push.poll() is None, "the push ended before it could be interrupted"
+        time.sleep(0.02)
+    oxigraph.kill()
+    _, stderr = push.communicate(timeout=60)
+    assert push.returncode == 3, stderr
+    assert stderr.strip().splitlines()[-1].startswith("error: cannot connect to")
+    oxigraph.start()
+    assert oxigraph.count() == old
+    rerun = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(big), "--chunk-triples", "100000")
+    assert rerun.returncode == 0, rerun.stderr
+    assert oxigraph.count() == 10 * old and oxigraph.count(GRAPH + "-staging") == 0
+
+
+class FakeStore(http.server.BaseHTTPRequestHandler):
+    """A Graph Store + SPARQL endpoint that counts triples per graph, after a script of failures."""
+
+    script: list[tuple[int, dict[str, str]]] = []
+    graphs: dict[str, int] = {}
+    seen: list[tuple[str, str, dict[str, str]]] = []
+    delay = 0.0
+    limit = 0
+    undercount = 0
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding") == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip(), 16)
+                chunk = self.rfile.read(size + 2)[:-2]
+                if size == 0:
+                    return data
+                data += chunk
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def answer(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def handle_any(self) -> None:
+        data = self.body()
+        FakeStore.seen.append((self.command, self.path, dict(self.headers)))
+        if FakeStore.script:
+            status, headers = FakeStore.script.pop(0)
+            if status:
+                return self.answer(status, b"scripted failure", headers)
+        time.sleep(FakeStore.delay)
+        url = urlsplit(self.path)
+        if self.headers.get("Content-Encoding") == "gzip":
+            data = zlib.decompress(data, 31)
+        if url.path == "/store":
+            if FakeStore.limit and len(data) > FakeStore.limit:
+                return self.answer(413)
+            graph = parse_qs(url.query)["graph"][0]
+            added = data.count(b"\n")
+            FakeStore.graphs[graph] = added + (FakeStore.graphs.get(graph, 0) if self.command == "POST" else 0)
+            return self.answer(201)
+        if url.path == "/update":
+            text = data.decode()
+            if text.startswith("MOVE SILENT"):
+                source, target = (part.split(">")[0] for part in text.split("<")[1:3])
+                FakeStore.graphs[target] = FakeStore.graphs.pop(source, 0)
+            return self.answer(204)
+        if url.path == "/query":
+            graph = data.decode().split("GRAPH <")[1].split(">")[0]
+            n = FakeStore.graphs.get(graph, 0) - FakeStore.undercount
+            doc = {"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": str(n)}}]}}
+            return self.answer(200, json.dumps(doc).encode(), {"Content-Type": "application/sparql-results+json"})
+        return self.answer(404)
+
+    do_GET = do_PUT = do_POST = handle_any  # noqa: N815
+
+
+@pytest.fixture()
+def fake() -> Iterator[str]:
+    FakeStore.script, FakeStore.graphs, FakeStore.seen, FakeStore.delay, FakeStore.limit = [], {}, [], 0.0, 0
+    FakeStore.undercount = 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeStore)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_retries_5xx_and_honours_retry_after(fake: str, dist: Path) -> None:
+    FakeStore.script = [(500, {}), (503, {}), (429, {"Retry-After": "1"})]
+    started = time.monotonic()
+    result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist))
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started >= 1.0 + 0.5 + 1.0  # back-off 0.5 s, 1 s, then Retry-After: 1
+    assert [m for m, _, _ in FakeStore.seen[:4]] == ["PUT", "PUT", "PUT", "PUT"]
+
+
+def test_gives_up_after_the_retries(fake: str, dist: Path) -> None:
+    FakeStore.script = [(503, {})] * 10
+    result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--retries", "2")
+    assert result.returncode == 5
+    assert result.stderr.strip().splitlines()[-1].startswith("error: PUT to graph <")
+    assert "503 Service Unavailable" in result.stderr and len(FakeStore.seen) == 3
+
+
+def test_unauthorised_never_prints_the_password(fake: str, dist: Path) -> None:
+    FakeStore.script = [(401, {"WWW-Authenticate": 'Basic realm="x"'})]
+    result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist),
+                 env={"ODG_PUSH_USER": "curator", "ODG_PUSH_PASSWORD": "s3cret-value"})
+    assert result.returncode == 4
+    assert "s3cret-value" not in result.stderr + result.stdout
+    assert "set ODG_PUSH_USER and ODG_PUSH_PASSWORD" in result.stderr
+    assert FakeStore.seen[0][2]["Authorization"].startswith("Basic ")
+
+
+def test_too_large_says_how_to_split_and_chunks_work(fake: str, dist: Path) -> None:
+    FakeStore.limit = 200_000
+    result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--no-gzip")
+    assert result.returncode == 5 and "--chunk-triples" in result.stderr
+    result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--no-gzip", "--chunk-triples", "1000")
+    assert result.returncode == 0, result.stderr
+    assert FakeStore.graphs[GRAPH] == len((dist / "opendata-graph.nt").read_bytes().splitlines())
+
+
+def test_slow_server_times_out(fake: str, dist: Path) -> None:
+    FakeStore.delay = 3
+    result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--read-timeout", "0.5")
+    assert result.returncode == 3 and "did not answer within 0.5 s" in result.stderr
+
+
+def test_count_mismatch_exits_1(fake: str, dist: Path) -> None:
+    FakeStore.undercount = 5
+    result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist))
+    lines = len((dist / "opendata-graph.nt").read_bytes().splitlines())
+    assert result.returncode == 1
+    assert f"the server holds {lines - 5:,} triples in <{GRAPH}>, the dump {lines:,}" in result.stderr
+
+
+def test_dns_failure_and_refused_connection(dist: Path) -> None:
+    dns = odg("push", "--endpoint", "http://no-such-host.invalid/store", "--dist", str(dist))
+    assert dns.returncode == 3 and "cannot resolve the host" in dns.stderr
+    refused = odg("push", "--endpoint", f"http://127.0.0.1:{free_port()}/store", "--dist", str(dist))
+    assert refused.returncode == 3 and "connection refused" in refused.stderr
+    assert "Traceback" not in dns.stderr + refused.stderr
+
+
+def test_wrong_path_names_the_usual_ones(oxigraph: Oxigraph, dist: Path) -> None:
+    result = odg("push", "--endpoint", oxigraph.url + "/graph-store", "--update-endpoint", oxigraph.url + "/update",
+                 "--dist", str(dist))
+    assert result.returncode == 5
+    assert "404 Not Found" in result.stderr and "oxigraph: /store, Fuseki: /<dataset>/data" in result.stderr
