@@ -15,6 +15,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -144,9 +145,9 @@ def test_a_server_killed_mid_push_keeps_the_old_graph(oxigraph: Oxigraph, dist: 
 class FakeStore(http.server.BaseHTTPRequestHandler):
     """A Graph Store + SPARQL endpoint that counts triples per graph, after a script of failures."""
 
-    script: list[tuple[int, dict[str, str]]] = []
-    graphs: dict[str, int] = {}
-    seen: list[tuple[str, str, dict[str, str]]] = []
+    script: ClassVar[list[tuple[int, dict[str, str]]]] = []
+    graphs: ClassVar[dict[str, int]] = {}
+    seen: ClassVar[list[tuple[str, str, dict[str, str]]]] = []
     delay = 0.0
     limit = 0
     undercount = 0
@@ -205,7 +206,7 @@ class FakeStore(http.server.BaseHTTPRequestHandler):
             return self.answer(200, json.dumps(doc).encode(), {"Content-Type": "application/sparql-results+json"})
         return self.answer(404)
 
-    do_GET = do_PUT = do_POST = handle_any  # noqa: N815
+    do_GET = do_PUT = do_POST = handle_any
 
 
 @pytest.fixture()

@@ -15,6 +15,7 @@ probably wants) and other refusals; a count mismatch exits 1. Credentials come f
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 import zlib
@@ -102,7 +103,7 @@ def chunks(path: Path, triples: int) -> Iterator[Callable[[], Iterator[bytes]]]:
         end = f.tell()
     if offsets[-1] != end:
         offsets.append(end)
-    for start, stop in zip(offsets, offsets[1:], strict=False):
+    for start, stop in itertools.pairwise(offsets):
         def part(start: int = start, stop: int = stop) -> Iterator[bytes]:
             return _read(path, start, stop)
         yield part
