@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test tools venv golden lint clean bench-serve
+.PHONY: build test tools venv golden lint clean bench-serve bench-push
 
 $(BIN)/odg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +16,15 @@ $(VENV)/.test-deps: $(BIN)/odg
 	touch $@
 
 # Debian packages the tests need: serdi (serd, C), an independent strict Turtle/N-Triples parser that judges
-# the dumps; chromium + chromium-driver for the browser tests (driven by selenium with explicit paths).
-TOOLS := serdi chromium chromedriver
-PACKAGES := serdi chromium chromium-driver
+# the dumps; chromium + chromium-driver for the browser tests (driven by selenium with explicit paths);
+# virtuoso-opensource, a second real triple store for the push tests (Graph Store Protocol with digest auth).
+TOOLS := serdi chromium chromedriver virtuoso-t
+PACKAGES := serdi chromium chromium-driver virtuoso-opensource
 tools:
 	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
-	  (apt-get install -y -q $(PACKAGES) >/dev/null 2>&1 || \
-	   (apt-get update -q >/dev/null && apt-get install -y -q $(PACKAGES) >/dev/null)) || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(PACKAGES) >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(PACKAGES) >/dev/null)) || \
 	  { echo "could not install $(PACKAGES) (Debian packages); the tests need them" >&2; exit 1; }; \
 	fi
 
@@ -46,6 +47,10 @@ golden: $(BIN)/odg
 bench-serve: $(VENV)/.test-deps
 	$(BIN)/pip install --quiet 'oxigraph>=0.5.13,<0.6'
 	$(BIN)/python benchmarks/serve_bench.py
+
+## bench-push: `odg push` of a ~1M-triple release next to `oxigraph load` and a plain curl PUT
+bench-push: $(VENV)/.test-deps
+	$(BIN)/python benchmarks/push_bench.py
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests

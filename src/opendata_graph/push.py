@@ -15,25 +15,32 @@ probably wants) and other refusals; a count mismatch exits 1. Credentials come f
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
+import tempfile
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import IO, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .errors import OdgError
 
 EXIT_MISMATCH, EXIT_NETWORK, EXIT_AUTH, EXIT_SERVER = 1, 3, 4, 5
 #: Endpoint layouts of known stores: Graph Store path -> (query path, update path).
 KNOWN_LAYOUTS = {"/store": ("/query", "/update"), "/data": ("/query", "/update"),
-                 "/sparql-graph-crud": ("/sparql", "/sparql"), "/sparql-graph-crud-auth": ("/sparql", "/sparql"),
+                 "/sparql-graph-crud": ("/sparql", "/sparql"), "/sparql-graph-crud-auth": ("/sparql", "/sparql-auth"),
                  "/rdf-graphs/service": ("", "/statements")}
 GSP_HINTS = "oxigraph: /store, Fuseki: /<dataset>/data, Virtuoso: /sparql-graph-crud-auth, GraphDB: " \
             "/repositories/<id>/rdf-graphs/service"
+
+
+class _Retry(Exception):
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
 
 
 class PushError(OdgError):
@@ -88,47 +95,70 @@ def public(url: str) -> str:
                        else parts.netloc, parts.path, parts.query, ""))
 
 
-def chunks(path: Path, triples: int) -> Iterator[Callable[[], Iterator[bytes]]]:
-    """The dump as restartable chunks of at most ``triples`` lines (all of it when 0), each a byte stream."""
+class Slice(io.RawIOBase):
+    """Bytes ``start``..``stop`` of a file as a readable, rewindable body of known length.
+
+    A known length means a Content-Length header (some stores, Virtuoso among them, store nothing from a chunked
+    body); rewinding lets requests send it again after a digest-authentication challenge.
+    """
+
+    def __init__(self, path: Path, start: int, stop: int, progress: Callable[[int], None]) -> None:
+        self.f = open(path, "rb")  # noqa: SIM115 - closed with the body
+        self.start, self.stop, self.progress = start, stop, progress
+        self.f.seek(start)
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.f.tell() - self.start
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: self.start, io.SEEK_CUR: self.f.tell(), io.SEEK_END: self.stop}[whence]
+        self.f.seek(base + offset)
+        return self.tell()
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.stop - self.f.tell()
+        data = self.f.read(left if size is None or size < 0 else min(size, left))
+        self.progress(len(data))
+        return data
+
+    def close(self) -> None:
+        self.f.close()
+        super().close()
+
+
+def chunk_bounds(path: Path, triples: int) -> list[tuple[int, int]]:
+    """Byte ranges of at most ``triples`` lines each (one range for the whole file when 0)."""
+    size = path.stat().st_size
     if triples <= 0:
-        def whole() -> Iterator[bytes]:
-            return _read(path, 0, None)
-        yield whole
-        return
+        return [(0, size)]
     offsets = [0]
     with open(path, "rb") as f:
         for n, _ in enumerate(iter(f.readline, b""), 1):
             if n % triples == 0:
                 offsets.append(f.tell())
-        end = f.tell()
-    if offsets[-1] != end:
-        offsets.append(end)
-    for start, stop in itertools.pairwise(offsets):
-        def part(start: int = start, stop: int = stop) -> Iterator[bytes]:
-            return _read(path, start, stop)
-        yield part
+    if offsets[-1] != size:
+        offsets.append(size)
+    return list(itertools.pairwise(offsets))
 
 
-def _read(path: Path, start: int, stop: int | None, block: int = 1 << 20) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        f.seek(start)
-        remaining = None if stop is None else stop - start
-        while remaining is None or remaining > 0:
-            data = f.read(block if remaining is None else min(block, remaining))
-            if not data:
-                return
-            if remaining is not None:
-                remaining -= len(data)
-            yield data
-
-
-def gzipped(stream: Iterator[bytes]) -> Iterator[bytes]:
+def gzip_copy(body: Slice, directory: str | None = None) -> IO[bytes]:
+    """A gzip copy of ``body`` in a temporary file (streamed: memory stays flat), rewound."""
+    out = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - the caller closes it
     compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: a gzip container
-    for data in stream:
-        out = compressor.compress(data)
-        if out:
-            yield out
-    yield compressor.flush()
+    for block in iter(lambda: body.read(1 << 20), b""):
+        out.write(compressor.compress(block))
+    out.write(compressor.flush())
+    out.seek(0)
+    return out
 
 
 class Pusher:
@@ -141,38 +171,49 @@ class Pusher:
         self.staging = target.graph + "-staging"
 
     # -- HTTP with retries ----------------------------------------------------------------------------------
-    def request(self, method: str, url: str, body: Callable[[], Iterator[bytes]] | bytes | None = None,
-                headers: dict[str, str] | None = None, params: dict[str, str] | None = None) -> Any:
-        import requests
-
+    def request(self, method: str, url: str, body: Callable[[], IO[bytes]] | bytes | None = None,
+                headers: dict[str, str] | None = None, params: dict[str, str] | None = None,
+                retries: int | None = None) -> Any:
+        """One HTTP exchange, retried on 5xx, 429 and lost connections; ``body`` is remade for each attempt."""
         delay = self.t.backoff
-        for attempt in range(self.t.retries + 1):
+        retries = self.t.retries if retries is None else retries
+        for attempt in range(retries + 1):
             data = body() if callable(body) else body
             try:
-                resp = self.session.request(method, url, data=data, headers=headers, params=params,
-                                            timeout=(self.t.connect_timeout, self.t.read_timeout))
-            except requests.exceptions.ConnectTimeout:
-                raise PushError(f"connecting to {public(url)} timed out after {self.t.connect_timeout:g} s",
-                                EXIT_NETWORK, "is the server up? raise --connect-timeout") from None
-            except requests.exceptions.ReadTimeout:
-                raise PushError(f"{public(url)} did not answer within {self.t.read_timeout:g} s", EXIT_NETWORK,
-                                "raise --read-timeout, or push in chunks with --chunk-triples") from None
-            except requests.exceptions.ConnectionError as exc:
-                text = str(exc)
-                if "Name or service not known" in text or "nodename nor servname" in text or "NameResolution" in text:
-                    raise PushError(f"cannot resolve the host of {public(url)}", EXIT_NETWORK,
-                                    "check the endpoint's host name") from None
-                if attempt < self.t.retries and "refused" not in text.lower():
-                    time.sleep(delay)
-                    delay *= 2
-                    continue
-                raise PushError(f"cannot connect to {public(url)}: connection refused or lost", EXIT_NETWORK,
-                                "is the server running on that host and port?") from None
-            if resp.status_code in (429, 500, 502, 503, 504) and attempt < self.t.retries:
-                time.sleep(self._retry_after(resp, delay))
+                return self._send(method, url, data, headers, params, attempt < retries, delay)
+            except _Retry as retry:
+                time.sleep(retry.seconds)
                 delay *= 2
-                continue
-            return resp
+            finally:
+                if hasattr(data, "close"):
+                    data.close()  # type: ignore[union-attr]
+        raise AssertionError("unreachable")
+
+    def _send(self, method: str, url: str, data: Any, headers: dict[str, str] | None,
+              params: dict[str, str] | None, may_retry: bool, delay: float) -> Any:
+        """Send once; network faults become :class:`PushError` (or :class:`_Retry` while retries remain)."""
+        import requests
+
+        try:
+            resp = self.session.request(method, url, data=data, headers=headers, params=params,
+                                        timeout=(self.t.connect_timeout, self.t.read_timeout))
+        except requests.exceptions.ConnectTimeout:
+            raise PushError(f"connecting to {public(url)} timed out after {self.t.connect_timeout:g} s",
+                            EXIT_NETWORK, "is the server up? raise --connect-timeout") from None
+        except requests.exceptions.ReadTimeout:
+            raise PushError(f"{public(url)} did not answer within {self.t.read_timeout:g} s", EXIT_NETWORK,
+                            "raise --read-timeout, or push in chunks with --chunk-triples") from None
+        except requests.exceptions.ConnectionError as exc:
+            text = str(exc)
+            if "Name or service not known" in text or "nodename nor servname" in text or "NameResolution" in text:
+                raise PushError(f"cannot resolve the host of {public(url)}", EXIT_NETWORK,
+                                "check the endpoint's host name") from None
+            if may_retry and "refused" not in text.lower():
+                raise _Retry(delay) from None
+            raise PushError(f"cannot connect to {public(url)}: connection refused or lost", EXIT_NETWORK,
+                            "is the server running on that host and port?") from None
+        if resp.status_code in (429, 500, 502, 503, 504) and may_retry:
+            raise _Retry(self._retry_after(resp, delay))
         return resp
 
     @staticmethod
@@ -201,42 +242,43 @@ class Pusher:
                         EXIT_SERVER)
 
     # -- the push -------------------------------------------------------------------------------------------
-    def upload_gsp(self, dump: Path, graph: str) -> None:
-        for i, chunk in enumerate(chunks(dump, self.t.chunk_triples)):
-            stream = self._counted(chunk)
-            headers = {"Content-Type": "application/n-triples"}
-            body = stream
-            if self.t.gzip:
-                headers["Content-Encoding"] = "gzip"
+    def body(self, dump: Path, start: int, stop: int, compress: bool) -> Callable[[], IO[bytes]]:
+        def make() -> IO[bytes]:
+            part = Slice(dump, start, stop, self.t.progress if not compress else lambda n: None)
+            if not compress:
+                return part  # type: ignore[return-value]
+            with part:
+                return gzip_copy(part)
+        return make
 
-                def body(stream: Callable[[], Iterator[bytes]] = stream) -> Iterator[bytes]:
-                    return gzipped(stream())
+    def upload_gsp(self, dump: Path, graph: str) -> None:
+        """PUT the first chunk (replacing the graph), POST the others (appending: a graph is a set)."""
+        for i, (start, stop) in enumerate(chunk_bounds(dump, self.t.chunk_triples)):
             method = "PUT" if i == 0 else "POST"
-            resp = self.request(method, self.t.store, body, headers, {"graph": graph})
-            if self.t.gzip and resp.status_code in (400, 415) and i == 0:  # the server does not take gzip
-                self.t.gzip = False
-                return self.upload_gsp(dump, graph)
+            headers = {"Content-Type": "application/n-triples"}
+            if self.t.gzip:
+                gz = {**headers, "Content-Encoding": "gzip"}
+                resp = self.request(method, self.t.store, self.body(dump, start, stop, True), gz, {"graph": graph},
+                                    retries=0 if i == 0 else None)
+                if i == 0 and resp.status_code >= 400 and resp.status_code not in (401, 403, 404, 413, 429):
+                    self.t.gzip = False  # the server does not take gzip bodies: send them plain from now on
+                else:
+                    self.t.progress(stop - start)
+                    self.check(resp, f"{method} to graph <{graph}>")
+                    continue
+            resp = self.request(method, self.t.store, self.body(dump, start, stop, False), headers, {"graph": graph})
             self.check(resp, f"{method} to graph <{graph}>")
-        return None
 
     def upload_update(self, dump: Path, graph: str) -> None:
+        """INSERT DATA chunks into ``graph`` through the update endpoint (after dropping it)."""
         assert self.t.update is not None
         self.check(self.request("POST", self.t.update, f"DROP SILENT GRAPH <{graph}>".encode(),
                                 {"Content-Type": "application/sparql-update"}), "DROP staging graph")
-        for chunk in chunks(dump, self.t.chunk_triples or 50_000):
-            def body(chunk: Callable[[], Iterator[bytes]] = chunk) -> Iterator[bytes]:
-                yield f"INSERT DATA {{ GRAPH <{graph}> {{\n".encode()
-                yield from self._counted(chunk)()
-                yield b"} }"
-            self.check(self.request("POST", self.t.update, body, {"Content-Type": "application/sparql-update"}),
+        for start, stop in chunk_bounds(dump, self.t.chunk_triples or 50_000):
+            with Slice(dump, start, stop, self.t.progress) as part:
+                data = b"INSERT DATA { GRAPH <" + graph.encode() + b"> {\n" + part.read() + b"} }"
+            self.check(self.request("POST", self.t.update, data, {"Content-Type": "application/sparql-update"}),
                        f"INSERT DATA into <{graph}>")
-
-    def _counted(self, chunk: Callable[[], Iterator[bytes]]) -> Callable[[], Iterator[bytes]]:
-        def stream() -> Iterator[bytes]:
-            for data in chunk():
-                self.t.progress(len(data))
-                yield data
-        return stream
 
     def swap(self) -> None:
         assert self.t.update is not None
@@ -247,9 +289,10 @@ class Pusher:
     def count(self) -> int:
         if self.t.query is None:
             raise PushError("no query endpoint to verify the upload", EXIT_SERVER, "pass --query-endpoint")
-        resp = self.request("POST", self.t.query,
-                            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.t.graph}> {{ ?s ?p ?o }} }}".encode(),
-                            {"Content-Type": "application/sparql-query",
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.t.graph}> {{ ?s ?p ?o }} }}"
+        # A form POST: the request form every SPARQL 1.1 store accepts (Virtuoso ignores a direct POST).
+        resp = self.request("POST", self.t.query, urlencode({"query": query}).encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded",
                              "Accept": "application/sparql-results+json"})
         self.check(resp, "counting the triples on the server")
         return int(resp.json()["results"]["bindings"][0]["n"]["value"])

@@ -100,11 +100,10 @@ class RemoteStore:
 
         from .push import public
 
-        params = {"default-graph-uri": self.graph} if self.graph else None
+        form = {"query": text, **({"default-graph-uri": self.graph} if self.graph else {})}
         accept = "application/sparql-results+json, application/n-triples;q=0.9"
-        try:
-            resp = self.session.post(self.endpoint, data=text.encode("utf-8"), params=params, timeout=self.timeout,
-                                     headers={"Content-Type": "application/sparql-query", "Accept": accept})
+        try:  # a URL-encoded form POST: the one request form every SPARQL 1.1 endpoint must accept
+            resp = self.session.post(self.endpoint, data=form, timeout=self.timeout, headers={"Accept": accept})
         except requests.exceptions.RequestException as exc:
             raise QueryError(f"cannot query {public(self.endpoint)}: {type(exc).__name__}", None,
                              "is the endpoint running and reachable?") from None
