@@ -1,9 +1,9 @@
 """Push step: upload the release into a named graph of any SPARQL 1.1 Graph Store Protocol endpoint.
 
-The graph is replaced as a whole. The dump is streamed (constant memory, gzip when the server accepts it) into a
-staging graph -- one PUT, then POSTs of further chunks if the server limits request sizes -- and swapped in with
-one SPARQL Update ``MOVE``, which a transactional store applies atomically: a reader sees the old release or the
-new one. Without an update endpoint, a single PUT to the graph itself is used (atomic in oxigraph and Fuseki).
+The graph is replaced as a whole: a reader sees the old release or the new one. Where one PUT replaces a graph in
+a single transaction (oxigraph, Fuseki) and the dump goes in one request, that PUT is the swap. Otherwise the
+dump is streamed (constant memory, gzip when the server accepts it) into a staging graph -- one PUT, then POSTs
+of further chunks if the server limits request sizes -- and swapped in with one SPARQL Update ``MOVE``.
 With ``--protocol update``, the data goes to the staging graph as ``INSERT DATA`` chunks instead. Afterwards the
 triple count on the server is checked against the dump's.
 
@@ -30,6 +30,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from .errors import OdgError
 
 EXIT_MISMATCH, EXIT_NETWORK, EXIT_AUTH, EXIT_SERVER = 1, 3, 4, 5
+#: Graph Store paths of stores whose PUT replaces a graph in one transaction (oxigraph, Fuseki/TDB2).
+ATOMIC_PUT = ("/store", "/data")
 #: Endpoint layouts of known stores: Graph Store path -> (query path, update path).
 KNOWN_LAYOUTS = {"/store": ("/query", "/update"), "/data": ("/query", "/update"),
                  "/sparql-graph-crud": ("/sparql", "/sparql"), "/sparql-graph-crud-auth": ("/sparql", "/sparql-auth"),
@@ -65,9 +67,13 @@ class Target:
     gzip: bool = True
     chunk_triples: int = 0  # 0: the whole dump in one request
     progress: Callable[[int], None] = field(default=lambda n: None)
+    #: Whether one PUT replaces the graph atomically (known for oxigraph's and Fuseki's layouts).
+    atomic_put: bool | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.store)
+        if self.atomic_put is None:
+            self.atomic_put = parts.path.endswith(ATOMIC_PUT)
         for gsp_path, (query, update) in KNOWN_LAYOUTS.items():
             if parts.path.endswith(gsp_path):
                 root = parts.path[: -len(gsp_path)]
@@ -305,6 +311,8 @@ class Pusher:
                 raise PushError("--protocol update needs an update endpoint", 2, "pass --update-endpoint")
             self.upload_update(dump, self.staging)
             self.swap()
+        elif self.t.atomic_put and not self.t.chunk_triples:
+            self.upload_gsp(dump, self.t.graph)  # one transactional PUT: as atomic as a swap, half the work
         elif self.t.update is not None:
             self.upload_gsp(dump, self.staging)
             self.swap()
