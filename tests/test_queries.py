@@ -69,3 +69,23 @@ def test_table_output_is_readable(store: Store) -> None:
     assert set(lines[1]) <= {"-", " "}
     assert "Tim Robertson" in text and "Head of Informatics" in text
     assert lines[-1] == "(9 rows)"
+
+
+def test_a_violation_query_with_rows_fails_validation_at_the_yaml(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    queries = tmp_path / "queries"
+    shutil.copytree(paths.queries_dir(), queries)
+    (queries / "people-without-orcid-violation.rq").write_text(
+        "# title: People without an ORCID\n# answers: every person lacks one but Tim Robertson.\n"
+        "SELECT ?person WHERE { ?person a <http://xmlns.com/foaf/0.1/Person> . "
+        "FILTER NOT EXISTS { ?person <http://www.w3.org/2002/07/owl#sameAs> ?id } }\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "validate", "--queries", str(queries)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if ": error: People without an ORCID" in line]
+    assert len(errors) == 8
+    assert errors[0].startswith("data/people/guillaume-rischard.yaml:1:1: error: People without an ORCID "
+                                "(people-without-orcid-violation.rq)")

@@ -155,14 +155,6 @@ def _collect(node: yaml.Node, key: Key, out: dict[Key, tuple[int, int]], path: P
             _collect(item, (*key, i), out, path)
 
 
-def load_record(path: Path, kind: Kind) -> Record:
-    """Parse and schema-check one record file; raises :class:`ErrorList` with every problem found."""
-    record, problems = check_record(path, kind)
-    if problems:
-        raise ErrorList(problems)
-    return record
-
-
 def check_record(path: Path, kind: Kind) -> tuple[Record, list[OdgError]]:
     """Parse one record file and list its schema problems (the record is returned even when it has some)."""
     value, positions = parse_yaml(path)
@@ -280,4 +272,4 @@ def _closest(value: str, records: dict[str, Record]) -> str | None:
     return suggest(value, tuple(records)) or "add a file for it under data/, or fix the id"
 
 
-__all__ = ["KINDS", "Dataset", "Record", "load", "load_record", "parse_yaml", "sources", "walk"]
+__all__ = ["KINDS", "Dataset", "Record", "check_record", "load", "parse_yaml", "sources", "walk"]

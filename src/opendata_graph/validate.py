@@ -8,7 +8,7 @@ path are looked up in the converter's source map, so a result prints as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,27 +113,21 @@ def locate(graph: Graph, focus: str, path: str = "") -> Location:
 
 def violation_queries(graph: Graph, triples: Sequence[Triple], queries_dir: Path) -> list[Result]:
     """Run every ``*-violation.rq``; each row is an error located at its first bound minted IRI."""
-    files = sorted(queries_dir.glob("*-violation.rq"))
-    if not files:
+    from .query import query_files
+
+    checks = query_files(queries_dir, violations=True)
+    if not checks:
         return []
     store = Store()
     store.extend(Quad(t.subject, t.predicate, t.object) for t in triples)
     results = []
-    for f in files:
-        title = query_title(f.read_text(encoding="utf-8")) or f.stem
-        for row in store.query(f.read_text(encoding="utf-8")):  # type: ignore[union-attr]
+    for qf in checks:
+        for row in store.query(qf.text):  # type: ignore[union-attr]
             terms = [t for t in row if t is not None]
             focus = next((t.value for t in terms if getattr(t, "value", "").startswith(graph.base)), "")
-            results.append(Result(locate(graph, focus), "error", f"{title} ({f.name})",
+            results.append(Result(locate(graph, focus), "error", f"{qf.title} ({qf.path.name})",
                                   value=" ".join(str(t) for t in terms), focus=focus))
     return sorted(results)
-
-
-def query_title(text: str) -> str:
-    for line in text.splitlines():
-        if line.startswith("# title:"):
-            return line.split(":", 1)[1].strip()
-    return ""
 
 
 def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
@@ -241,8 +235,3 @@ def subject_lines(path: Path, triples: Sequence[Triple]) -> dict[str, int]:
         if iri and iri not in found:
             found[iri] = number
     return found
-
-
-def format_text(report: Report) -> Iterable[str]:
-    yield from (str(r) for r in report.results)
-    yield report.summary()
