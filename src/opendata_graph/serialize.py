@@ -6,6 +6,7 @@ Every writer is a pure function of the triples: two builds of the same data give
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -35,6 +36,15 @@ def turtle(triples: Sequence[Triple], base: str) -> bytes:
     prefixes = used_prefixes(ordered)
     by_ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
 
+    @functools.lru_cache(maxsize=1 << 16)
+    def iri(value: str) -> str:
+        for ns, prefix in by_ns:
+            if value.startswith(ns) and _LOCAL.match(value[len(ns):]):
+                return f"{prefix}:{value[len(ns):]}"
+        if value.startswith(base) and not value[len(base):].startswith("/"):
+            return f"<{value[len(base):]}>"  # minted from checked ids and hex digests: nothing to escape
+        return str(NamedNode(value))
+
     def term(t: Any) -> str:
         if isinstance(t, NamedNode):
             return iri(t.value)
@@ -44,14 +54,6 @@ def turtle(triples: Sequence[Triple], base: str) -> bytes:
 
     def pred(value: str) -> str:
         return "a" if value == RDF.type else iri(value)
-
-    def iri(value: str) -> str:
-        for ns, prefix in by_ns:
-            if value.startswith(ns) and _LOCAL.match(value[len(ns):]):
-                return f"{prefix}:{value[len(ns):]}"
-        if value.startswith(base) and not value[len(base):].startswith("/"):
-            return f"<{value[len(base):]}>"  # minted from checked ids and hex digests: nothing to escape
-        return str(NamedNode(value))
 
     out = [f"@base <{base}> ."]
     out += [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
@@ -108,6 +110,7 @@ def jsonld(triples: Sequence[Triple], base: str) -> bytes:
     context = jsonld_context(base)["@context"]
     namespaces = sorted(((ns, p) for p, ns in context.items()), key=lambda x: -len(x[0]))
 
+    @functools.lru_cache(maxsize=1 << 16)
     def compact(iri: str) -> str:
         for ns, prefix in namespaces:
             if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("/"):
@@ -139,6 +142,6 @@ def _value(term: Any, compact: Any) -> Any:
 def gzipped(data: bytes) -> bytes:
     """gzip with no timestamp and no file name, so the bytes depend on the content only."""
     buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as f:
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as f:
         f.write(data)
     return buf.getvalue()
