@@ -89,6 +89,7 @@ class App:
         self.site = Site(self.store, self.base)
         self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self._ontology: Store | None = None
 
     def cached(self, key: tuple[str, str], make: Callable[[], bytes], size: int = 4096) -> bytes:
         """A rendered representation, made once: the store is read-only while it is served (LRU of ``size``)."""
@@ -104,11 +105,13 @@ class App:
         return data
 
     def ontology(self) -> Store:
-        """The release's ontology in a store of its own (not in the SPARQL dataset)."""
-        store = Store()
-        if self.release is not None:
-            store.bulk_load(path=str(self.release / "ontology.ttl"), format=RdfFormat.TURTLE)
-        return store
+        """The release's ontology in a store of its own (not in the SPARQL dataset), loaded once."""
+        with self._lock:
+            if self._ontology is None:
+                self._ontology = Store()
+                if self.release is not None:
+                    self._ontology.bulk_load(path=str(self.release / "ontology.ttl"), format=RdfFormat.TURTLE)
+            return self._ontology
 
 
 def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, max_results: int) -> App:
