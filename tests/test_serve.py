@@ -78,6 +78,11 @@ def test_suffixes_and_errors(server: str) -> None:
                           (".html", "text/html")):
         status, headers, _ = get(conn, f"/organisation/gbif{suffix}")
         assert (status, headers["content-type"].split(";")[0]) == (200, media)
+    status, headers, body = get(conn, "/ontology")
+    assert status == 200 and b"<code>odg:Figure</code>" in body and headers["vary"] == "Accept"
+    status, headers, body = get(conn, "/ontology", "text/turtle")
+    assert status == 200 and body.startswith(b"@prefix odg:")
+    assert get(conn, "/shapes.ttl")[0] == 200
     assert get(conn, "/organisation/no-such-thing")[0] == 404
     assert get(conn, "/organisation/gbif", "image/png")[0] == 406
     status, headers, body = get(conn, "/organisation/gbif")
