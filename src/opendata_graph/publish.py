@@ -16,7 +16,6 @@ import signal
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,16 +43,6 @@ MEDIA_TYPES = {
     ".nt": "application/n-triples",
     ".jsonld": "application/ld+json",
 }
-
-
-@dataclass(frozen=True)
-class Release:
-    """What a build produced: the files written and the figures of the VoID description."""
-
-    directory: Path
-    files: Mapping[str, int]
-    triples: int
-    entities: int
 
 
 def dumps(triples: Sequence[Triple], base: str) -> dict[str, bytes]:

@@ -25,7 +25,7 @@ from pyoxigraph import (
 )
 
 from .errors import ConfigError, Location, OdgError
-from .namespaces import PREFIXES
+from .namespaces import DEFAULT_BASE, PREFIXES
 from .publish import STEM
 
 FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON,
@@ -164,7 +164,7 @@ def table(result: object, max_width: int = 60) -> str:
     if not isinstance(result, QuerySolutions):
         return serialize_results(result, "tsv")
     names = [v.value for v in result.variables]
-    rows = [[_cut(short(row[n], _base()), max_width) for n in names] for row in result]
+    rows = [[_cut(short(row[n], DEFAULT_BASE), max_width) for n in names] for row in result]
     widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
     out = io.StringIO()
     out.write("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip() + "\n")
@@ -173,12 +173,6 @@ def table(result: object, max_width: int = 60) -> str:
         out.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
     return out.getvalue()
-
-
-def _base() -> str:
-    from .namespaces import DEFAULT_BASE
-
-    return DEFAULT_BASE
 
 
 def _cut(text: str, width: int) -> str:
