@@ -12,6 +12,7 @@ from .errors import BuildError
 from .load import load
 from .namespaces import DEFAULT_BASE
 from .publish import release_files, write_release
+from .serialize import NTriples
 from .validate import Report, load_turtle_dir, validate
 
 
@@ -27,6 +28,7 @@ class Options:
     seeds: Path | None
     base: str = DEFAULT_BASE
     strict: bool = False
+    engine: str = "native"
 
 
 @dataclass
@@ -54,14 +56,15 @@ def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Ou
     graph = convert(dataset, opts.base, ontology)
     triples = graph.triples()
     lap("convert")
-    report = validate(dataset, graph, triples, opts.shapes, opts.queries, opts.seeds)
+    nt = NTriples.of(triples)
+    report = validate(dataset, graph, triples, opts.shapes, opts.queries, opts.seeds, opts.engine, nt)
     lap("validate")
     if not report.conforms(opts.strict):
         raise BuildError(f"validation failed ({report.summary()}); nothing was published, dist/ is unchanged",
                          details=[str(r) for r in report.results])
     documents = [graph.iri("document", d.id).value for d in sorted(dataset.of_kind("document"), key=lambda r: r.id)]
     files = release_files(triples, opts.base, dataset.release, documents, ontology,
-                          load_turtle_dir(opts.shapes))
+                          load_turtle_dir(opts.shapes), nt)
     lap("serialise")
     write_release(files, opts.dist)
     lap("write")

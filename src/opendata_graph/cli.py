@@ -42,15 +42,17 @@ def cli() -> None:
 @click.option("--base", default=None, help="Base IRI for minted resources [default: https://w3id.org/opendata-graph/].")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+@click.option("--engine", type=click.Choice(["native", "pyshacl"]), default="native", show_default=True,
+              help="SHACL engine: native (fast, same results) or pyshacl.")
 def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, dist: Path, base: str | None,
-          strict: bool, no_quote_check: bool) -> None:
+          strict: bool, no_quote_check: bool, engine: str) -> None:
     """Load, convert, validate and publish the release into DIST (atomically; nothing on failure)."""
     from .build import Options
     from .build import build as run_build
     from .namespaces import DEFAULT_BASE
 
     seeds_dir = _seeds(seeds, no_quote_check)
-    opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict)
+    opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict, engine)
     try:
         outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
     except (KeyboardInterrupt, Terminated):
@@ -70,8 +72,10 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
 @click.option("--base", default=None, help="Base IRI for minted resources.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+@click.option("--engine", type=click.Choice(["native", "pyshacl"]), default="native", show_default=True,
+              help="SHACL engine: native (fast, same results) or pyshacl.")
 def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path,
-             fmt: str, base: str | None, strict: bool, no_quote_check: bool) -> None:
+             fmt: str, base: str | None, strict: bool, no_quote_check: bool, engine: str) -> None:
     """Validate source descriptions (or RDF files): schema, SHACL, violation queries, quotes.
 
     TARGETS are YAML records or data directories (the whole data directory they belong to is checked, since
@@ -88,11 +92,11 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
     try:
         for root in roots:
             results += _validate_data(root, ontology, shapes, queries, _seeds_for(root, data, seeds, no_quote_check),
-                                      base).results
+                                      base, engine).results
         if rdf_files:
             from .validate import validate_rdf
 
-            results += validate_rdf(rdf_files, shapes).results
+            results += validate_rdf(rdf_files, shapes, engine).results
     except ErrorList as exc:
         click.echo(rep.render(rep.from_errors(exc.errors), fmt), nl=False)
         sys.exit(EXIT_INPUT)
@@ -105,7 +109,7 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
 
 
 def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path | None,
-                   base: str | None) -> Any:
+                   base: str | None, engine: str) -> Any:
     from .convert import convert
     from .load import load
     from .namespaces import DEFAULT_BASE
@@ -114,7 +118,7 @@ def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seed
 
     dataset = load(root)
     graph = convert(dataset, base or DEFAULT_BASE, load_turtle_dir(ontology))
-    return run_validate(dataset, graph, graph.triples(), shapes, queries, seeds)
+    return run_validate(dataset, graph, graph.triples(), shapes, queries, seeds, engine)
 
 
 def _data_roots(targets: list[Path]) -> list[Path]:

@@ -7,6 +7,8 @@ and the CLI prints them without a traceback. Exit codes: 0 success, 1 validation
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,11 +40,17 @@ class Location:
 
 def display_path(path: Path | str) -> str:
     """A path as the user should see it: relative to the working directory when it is inside it."""
+    return _display_path(str(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _display_path(path: str, cwd: str) -> str:
+    # Memoised: a large registry asks for the same few thousand paths millions of times (resolve() stats them).
     p = Path(path)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        return str(p.resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
-        return str(p)
+        return path
 
 
 class OdgError(Exception):

@@ -45,11 +45,11 @@ MEDIA_TYPES = {
 }
 
 
-def dumps(triples: Sequence[Triple], base: str) -> dict[str, bytes]:
-    """The data dumps and their gzip copies, by file name."""
+def dumps(triples: Sequence[Triple], base: str, nt: serialize.NTriples | None = None) -> dict[str, bytes]:
+    """The data dumps and their gzip copies, by file name (``nt``: the N-Triples, if already made)."""
     files = {
         f"{STEM}.ttl": serialize.turtle(triples, base),
-        f"{STEM}.nt": serialize.ntriples(triples),
+        f"{STEM}.nt": nt.data if nt is not None and nt.data else serialize.ntriples(triples),
         f"{STEM}.jsonld": serialize.jsonld(triples, base),
         "context.jsonld": (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8"),
     }
@@ -126,9 +126,9 @@ def void_description(triples: Sequence[Triple], files: Mapping[str, bytes], base
 
 
 def release_files(triples: Sequence[Triple], base: str, release: Mapping[str, Any], documents: Sequence[str],
-                  ontology: bytes, shapes: bytes) -> dict[str, bytes]:
+                  ontology: bytes, shapes: bytes, nt: serialize.NTriples | None = None) -> dict[str, bytes]:
     """Every file of a release, by name: dumps, ontology, shapes, ``void.ttl`` and ``SHA256SUMS``."""
-    files = dumps(triples, base)
+    files = dumps(triples, base, nt)
     files["ontology.ttl"] = ontology
     files["shapes.ttl"] = shapes
     described = {k: v for k, v in files.items() if k.startswith(STEM) or k == "context.jsonld"}

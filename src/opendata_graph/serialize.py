@@ -12,6 +12,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
@@ -81,10 +82,26 @@ def _quoted(lit: Literal) -> str:
     return str(Literal(lit.value))
 
 
+@dataclass(frozen=True)
+class NTriples:
+    """Canonical N-Triples: one triple per line, lines sorted by code point; as lines and as the file's bytes.
+
+    Made once per build: the validator indexes the lines, the store and the dump take the bytes.
+    """
+
+    lines: list[str]
+    data: bytes
+
+    @classmethod
+    def of(cls, triples: Iterable[Triple]) -> NTriples:
+        lines = (serialize(list(triples), format=RdfFormat.N_TRIPLES) or b"").decode("utf-8").splitlines()
+        lines.sort()
+        return cls(lines, ("\n".join(lines) + "\n").encode("utf-8") if lines else b"")
+
+
 def ntriples(triples: Iterable[Triple]) -> bytes:
     """Canonical N-Triples, one triple per line, lines sorted by code point."""
-    lines = (serialize(list(triples), format=RdfFormat.N_TRIPLES) or b"").decode("utf-8").splitlines()
-    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+    return NTriples.of(triples).data or b"\n"
 
 
 def used_prefixes(triples: Sequence[Triple]) -> dict[str, str]:

@@ -8,16 +8,17 @@ path are looked up in the converter's source map, so a result prints as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, Store, Triple
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple
 
 from .convert import Graph
 from .errors import Location
 from .load import Dataset, located_sources, walk
-from .namespaces import SH, curie
+from .namespaces import SH, XSD, curie
+from .serialize import NTriples
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
@@ -69,8 +70,48 @@ def load_turtle_dir(directory: Path) -> bytes:
     return b"\n".join(f.read_bytes() for f in files)
 
 
-def shacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path) -> list[Result]:
-    """Run the shapes of ``shapes_dir`` over ``triples`` with pyshacl; results located via ``graph``'s source map."""
+ENGINES = ("native", "pyshacl")
+
+
+def shacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path, engine: str = "native",
+          nt: NTriples | None = None, store: Callable[[], Store] | None = None) -> list[Result]:
+    """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
+
+    ``engine`` is ``native`` (:mod:`opendata_graph.shacl`, the default) or ``pyshacl``; both give the same
+    results (tests/test_engines.py). ``nt`` is the same graph in N-Triples and ``store`` returns a pyoxigraph
+    store of it, when the caller has them already.
+    """
+    if engine == "pyshacl":
+        return _pyshacl(graph, triples, shapes_dir)
+    if engine != "native":
+        raise ValueError(f"unknown SHACL engine {engine!r}")
+    from .shacl import ShapesGraph
+
+    shapes = ShapesGraph(load_turtle_dir(shapes_dir))
+    results = []
+    for v in shapes.validate((nt or NTriples.of(triples)).lines, store):
+        path = v.path[1:-1] if v.path else ""
+        shape = shapes.source_shape(v.shape)
+        focus = v.focus[1:-1] if v.focus.startswith("<") else v.focus
+        results.append(Result(
+            location=locate(graph, focus, path),
+            severity=SEVERITIES.get(v.severity, "error"),
+            message=v.messages[0] if v.messages else default_message(v.component),
+            shape=curie(shape[1:-1]) if shape.startswith("<") else "",
+            path=curie(path) if path else "",
+            value=v.value or "",
+            focus=focus,
+            component=curie(v.component),
+        ))
+    return sorted(results)
+
+
+def default_message(component: str) -> str:
+    """The message of a result whose shape has no ``sh:message`` (the same whichever engine found it)."""
+    return f"constraint violated ({curie(component)})"
+
+
+def _pyshacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path) -> list[Result]:
     import rdflib
     from pyoxigraph import serialize
     from pyshacl import validate as pyshacl_validate
@@ -82,26 +123,37 @@ def shacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path) -> list[Res
     _, report, _ = pyshacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True,
                                     advanced=True)
     sh = rdflib.Namespace(str(SH))
+
+    def ntriples(term: rdflib.term.Node) -> str:  # the same spelling as pyoxigraph's str()
+        if isinstance(term, rdflib.Literal):
+            lit = Literal(str(term), language=term.language) if term.language else Literal(
+                str(term), datatype=NamedNode(str(term.datatype or XSD.string)))
+            return str(lit)
+        return f"<{term}>" if isinstance(term, rdflib.URIRef) else term.n3()
+
     results = []
     for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
         focus = str(report.value(r, sh.focusNode) or "")
         path = report.value(r, sh.resultPath)
         path_iri = str(path) if isinstance(path, rdflib.URIRef) else ""
         value = report.value(r, sh.value)
-        shape = report.value(r, sh.sourceShape)
+        source = report.value(r, sh.sourceShape)
+        shape = source
         if not isinstance(shape, rdflib.URIRef):  # an anonymous property shape: name its node shape
             shape = shapes.value(predicate=sh.property, object=shape) or shape
+        component = str(report.value(r, sh.sourceConstraintComponent))
+        declared = {str(m) for m in shapes.objects(source, sh.message)}
+        declared |= {str(m) for c in shapes.objects(source, sh.sparql) for m in shapes.objects(c, sh.message)}
         message = report.value(r, sh.resultMessage)
-        severity = SEVERITIES.get(str(report.value(r, sh.resultSeverity)), "error")
         results.append(Result(
             location=locate(graph, focus, path_iri),
-            severity=severity,
-            message=str(message) if message else "constraint violated",
+            severity=SEVERITIES.get(str(report.value(r, sh.resultSeverity)), "error"),
+            message=str(message) if message is not None and str(message) in declared else default_message(component),
             shape=curie(str(shape)) if isinstance(shape, rdflib.URIRef) else "",
             path=curie(path_iri) if path_iri else "",
-            value=value.n3() if value is not None else "",
+            value=ntriples(value) if value is not None else "",
             focus=focus,
-            component=curie(str(report.value(r, sh.sourceConstraintComponent))),
+            component=curie(component),
         ))
     return sorted(results)
 
@@ -111,15 +163,11 @@ def locate(graph: Graph, focus: str, path: str = "") -> Location:
     return graph.key_origins.get((focus, path)) or graph.origins.get(focus) or Location(focus or "<graph>")
 
 
-def violation_queries(graph: Graph, triples: Sequence[Triple], queries_dir: Path) -> list[Result]:
-    """Run every ``*-violation.rq``; each row is an error located at its first bound minted IRI."""
+def violation_queries(graph: Graph, store: Store, queries_dir: Path) -> list[Result]:
+    """Run every ``*-violation.rq`` on ``store``; each row is an error located at its first bound minted IRI."""
     from .query import query_files
 
     checks = query_files(queries_dir, violations=True)
-    if not checks:
-        return []
-    store = Store()
-    store.extend(Quad(t.subject, t.predicate, t.object) for t in triples)
     results = []
     for qf in checks:
         for row in store.query(qf.text):  # type: ignore[union-attr]
@@ -152,12 +200,32 @@ def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
     return sorted(results)
 
 
+def loading_store(data: bytes) -> Callable[[], Store]:
+    """Start loading N-Triples into an in-memory pyoxigraph store on another thread; call the result to get it.
+
+    pyoxigraph parses without the GIL, so the load runs on the second core while Python validates.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = Store()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-store")
+    future = pool.submit(store.load, data, format=RdfFormat.N_TRIPLES)
+    pool.shutdown(wait=False)
+
+    def result() -> Store:
+        future.result()
+        return store
+    return result
+
+
 def validate(dataset: Dataset, graph: Graph, triples: Sequence[Triple], shapes_dir: Path, queries_dir: Path,
-             seeds_dir: Path | None) -> Report:
+             seeds_dir: Path | None, engine: str = "native", nt: NTriples | None = None) -> Report:
     """All checks of a build; ``seeds_dir=None`` skips the quote check (no local copies at hand)."""
+    nt = nt or NTriples.of(triples)
+    store = loading_store(nt.data)
     results: list[Result] = []
-    results += shacl(graph, triples, shapes_dir)
-    results += violation_queries(graph, triples, queries_dir)
+    results += shacl(graph, triples, shapes_dir, engine, nt, store)
+    results += violation_queries(graph, store(), queries_dir)
     if seeds_dir is not None:
         results += check_quotes(dataset, seeds_dir)
     return Report(sorted(set(results)))
@@ -167,7 +235,7 @@ RDF_SUFFIXES = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".jsonld":
                 ".nq": RdfFormat.N_QUADS, ".trig": RdfFormat.TRIG, ".rdf": RdfFormat.RDF_XML}
 
 
-def validate_rdf(files: Sequence[Path], shapes_dir: Path) -> Report:
+def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = "native") -> Report:
     """Validate plain RDF files (their union) against the shapes; results point at the subject's first line.
 
     A file that does not parse is an input error at the parser's line and column.
@@ -191,7 +259,7 @@ def validate_rdf(files: Sequence[Path], shapes_dir: Path) -> Report:
             graph.origins.setdefault(subject, Location.of(path, line))
         for t in parsed:
             graph.origins.setdefault(str(t.subject).strip("<>"), Location.of(path))
-    return Report(shacl(graph, triples, shapes_dir))
+    return Report(shacl(graph, triples, shapes_dir, engine))
 
 
 def _parser_position(message: str) -> tuple[int, int]:
