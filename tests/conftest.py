@@ -49,7 +49,12 @@ def graph(dataset: Dataset, ontology_bytes: bytes) -> Graph:
 
 @pytest.fixture(scope="session")
 def triples(graph: Graph) -> list[Triple]:
-    return graph.triples()
+    """The release graph as pyoxigraph triples (the converter's rows, parsed strictly)."""
+    from pyoxigraph import RdfFormat, parse
+
+    from opendata_graph.serialize import ntriples
+
+    return list(parse(ntriples(graph.triples()), format=RdfFormat.N_TRIPLES))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from .load import load
 from .namespaces import DEFAULT_BASE
 from .publish import release_files, write_release
 from .serialize import NTriples
+from .terms import value_of
 from .validate import Report, load_turtle_dir, validate
 
 
@@ -62,7 +63,7 @@ def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Ou
     if not report.conforms(opts.strict):
         raise BuildError(f"validation failed ({report.summary()}); nothing was published, dist/ is unchanged",
                          details=[str(r) for r in report.results])
-    documents = [graph.iri("document", d.id).value for d in sorted(dataset.of_kind("document"), key=lambda r: r.id)]
+    documents = [value_of(graph.iri("document", d.id)) for d in sorted(dataset.of_kind("document"), key=lambda r: r.id)]
     files = release_files(triples, opts.base, dataset.release, documents, ontology,
                           load_turtle_dir(opts.shapes), nt)
     lap("serialise")

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import NamedNode
 
 from .errors import Location
 from .load import Dataset, Record, sources
@@ -41,9 +41,9 @@ from .namespaces import (
     XSD,
 )
 from .schema import date_text
+from .terms import Row, Term, external_iri, iri, literal, value_of
 
-Term = NamedNode | Literal
-TYPE = NamedNode(RDF.type)
+TYPE = iri(RDF.type)
 
 #: rdf:type of each kind, standard types included (consumers rarely reason).
 KIND_TYPES: dict[str, tuple[str, ...]] = {
@@ -100,15 +100,20 @@ EXEMPT_TYPES = frozenset({ODG.SourceDocument, ODG.Excerpt, OA.TextQuoteSelector,
                           ODG.ReferenceFile, RDF.Statement, ODG.Ambiguity, SKOS.ConceptScheme})
 
 
-def literal_date(value: Any) -> Literal:
-    """An xsd:gYear, xsd:gYearMonth or xsd:date literal from a YAML date value."""
+def date_datatype(value: Any) -> tuple[str, str]:
+    """The text and datatype (xsd:gYear, xsd:gYearMonth or xsd:date) of a YAML date value."""
     text = date_text(value) or str(value)
-    datatype = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(text), XSD.date)
-    return Literal(text, datatype=NamedNode(datatype))
+    return text, {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(text), XSD.date)
 
 
-def en(text: str) -> Literal:
-    return Literal(" ".join(text.split()), language="en")
+def literal_date(value: Any) -> Term:
+    """An xsd:gYear, xsd:gYearMonth or xsd:date literal from a YAML date value."""
+    text, datatype = date_datatype(value)
+    return literal(text, datatype=datatype)
+
+
+def en(text: str) -> Term:
+    return literal(" ".join(text.split()), language="en")
 
 
 def digest(text: str, length: int = 16) -> str:
@@ -120,64 +125,61 @@ class Graph:
     """The converted graph: fact triples with their provenance, plus where every node came from."""
 
     base: str
-    facts: dict[Triple, list[NamedNode]] = field(default_factory=dict)
-    annotations: dict[Triple, set[tuple[str, str]]] = field(default_factory=dict)
-    plain: set[Triple] = field(default_factory=set)
+    facts: dict[Row, list[Term]] = field(default_factory=dict)
+    annotations: dict[Row, set[tuple[str, str]]] = field(default_factory=dict)
+    plain: set[Row] = field(default_factory=set)
     #: Minted node IRI -> the file/line that produced it; (subject, predicate) -> the key's location.
     origins: dict[str, Location] = field(default_factory=dict)
     key_origins: dict[tuple[str, str], Location] = field(default_factory=dict)
 
-    def iri(self, *parts: str) -> NamedNode:
-        return NamedNode(self.base + "/".join(parts))
+    def iri(self, *parts: str) -> Term:
+        return f"<{self.base}{'/'.join(parts)}>"
 
-    def add(self, s: NamedNode, p: str, o: Term, prov: Sequence[NamedNode], loc: Location | None = None,
+    def add(self, s: Term, p: str, o: Term, prov: Sequence[Term], loc: Location | None = None,
             notes: Iterable[tuple[str, str]] = ()) -> None:
         """A fact triple, derived from ``prov`` (excerpts or evidence)."""
-        triple = Triple(s, NamedNode(p), o)
+        triple = (s, f"<{p}>", o)
         known = self.facts.setdefault(triple, [])
         known.extend(x for x in prov if x not in known)
         if notes:
             self.annotations.setdefault(triple, set()).update(notes)
         if loc is not None:
-            self.key_origins.setdefault((s.value, p), loc)
+            self.key_origins.setdefault((s[1:-1], p), loc)
 
-    def add_all(self, s: NamedNode, predicates: Iterable[str], o: Term, prov: Sequence[NamedNode],
+    def add_all(self, s: Term, predicates: Iterable[str], o: Term, prov: Sequence[Term],
                 loc: Location | None = None, notes: Iterable[tuple[str, str]] = ()) -> None:
         for p in predicates:
             self.add(s, p, o, prov, loc, notes)
 
-    def describe(self, s: NamedNode, p: str, o: Term) -> None:
+    def describe(self, s: Term, p: str, o: Term) -> None:
         """A triple of the provenance machinery (documents, excerpts, evidence): no source of its own."""
-        self.plain.add(Triple(s, NamedNode(p), o))
+        self.plain.add((s, f"<{p}>", o))
 
-    def triples(self) -> list[Triple]:
+    def triples(self) -> list[Row]:
         """Every triple, reifications included, in a deterministic order (subject, predicate rank, object)."""
-        out = set(self.plain) | set(self.facts)
+        out = self.plain | self.facts.keys()
+        exempt_types = {iri(t) for t in EXEMPT_TYPES}
+        exempt = {s for s, p, o in self.plain if p == TYPE and o in exempt_types}
+        statement, subject, predicate, object_, derived = (iri(x) for x in (
+            RDF.Statement, RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom))
         for triple, prov in self.facts.items():
-            if self.is_exempt(triple.subject) and not prov:
+            s, p, o = triple
+            if not prov and s in exempt:
                 continue
-            st = self.iri("statement", digest(str(triple), 20))
-            out.update({
-                Triple(st, TYPE, NamedNode(RDF.Statement)),
-                Triple(st, NamedNode(RDF.subject), triple.subject),
-                Triple(st, NamedNode(RDF.predicate), triple.predicate),
-                Triple(st, NamedNode(RDF.object), triple.object),
-            })
-            out.update(Triple(st, NamedNode(PROV.wasDerivedFrom), x) for x in prov)
-            out.update(Triple(st, NamedNode(p), en(text)) for p, text in self.annotations.get(triple, ()))
+            st = self.iri("statement", digest(f"{s} {p} {o}", 20))
+            out.update(((st, TYPE, statement), (st, subject, s), (st, predicate, p), (st, object_, o)))
+            out.update((st, derived, x) for x in prov)
+            out.update((st, iri(note), en(text)) for note, text in self.annotations.get(triple, ()))
         return sorted(out, key=sort_key)
 
-    def is_exempt(self, node: NamedNode | Any) -> bool:
-        return any(Triple(node, TYPE, NamedNode(t)) in self.plain for t in EXEMPT_TYPES)
+
+_PREDICATE_RANK = {iri(RDF.type): "0", iri(RDFS.label): "1", iri(SKOS.prefLabel): "2"}
 
 
-_PREDICATE_RANK = {RDF.type: "0", RDFS.label: "1", SKOS.prefLabel: "2"}
-
-
-def sort_key(t: Triple) -> tuple[str, str, str]:
+def sort_key(t: Row) -> tuple[str, str, str]:
     """Subject, then rdf:type, labels and the other predicates by IRI, then object: a stable reading order."""
-    p = t.predicate.value
-    return (str(t.subject), _PREDICATE_RANK.get(p, "3") + p, str(t.object))
+    s, p, o = t
+    return (s, _PREDICATE_RANK.get(p, "3") + p, o)
 
 
 class Converter:
@@ -188,7 +190,7 @@ class Converter:
         self.g = Graph(base)
 
     # -- identifiers --------------------------------------------------------------------------------------
-    def node(self, id_: str) -> NamedNode:
+    def node(self, id_: str) -> Term:
         return self.g.iri(self.ds.records[id_].kind.segment, id_)
 
     def label(self, id_: str) -> str:
@@ -196,7 +198,7 @@ class Converter:
         return str(r.data.get("name") or r.data.get("label") or r.data.get("title") or id_)
 
     # -- provenance -----------------------------------------------------------------------------------------
-    def prov(self, record: Record, value: dict[str, Any], key: tuple[str | int, ...]) -> list[NamedNode]:
+    def prov(self, record: Record, value: dict[str, Any], key: tuple[str | int, ...]) -> list[Term]:
         """The excerpt or evidence nodes that a fact mapping cites."""
         if "source" in value:
             return [self.excerpt(doc, quote) for doc, quote in sources(value["source"])]
@@ -204,42 +206,42 @@ class Converter:
             return [self.evidence(str(value["evidence"]), str(value["confidence"]), record.loc(*key))]
         return []
 
-    def excerpt(self, doc: str, quote: str) -> NamedNode:
+    def excerpt(self, doc: str, quote: str) -> Term:
         node = self.g.iri("document", doc, "excerpt", digest(quote))
-        selector = NamedNode(node.value + "/selector")
+        selector = iri(value_of(node) + "/selector")
         g = self.g
         for t in (ODG.Excerpt, OA.SpecificResource, PROV.Entity):
-            g.describe(node, RDF.type, NamedNode(t))
+            g.describe(node, RDF.type, iri(t))
         g.describe(node, OA.hasSource, self.node(doc))
         g.describe(node, OA.hasSelector, selector)
-        g.describe(selector, RDF.type, NamedNode(OA.TextQuoteSelector))
-        g.describe(selector, OA.exact, Literal(quote))
+        g.describe(selector, RDF.type, iri(OA.TextQuoteSelector))
+        g.describe(selector, OA.exact, literal(quote))
         return node
 
-    def evidence(self, text: str, confidence: str, loc: Location) -> NamedNode:
+    def evidence(self, text: str, confidence: str, loc: Location) -> Term:
         node = self.g.iri("evidence", digest(confidence + "\n" + text))
         reference = self.g.iri("reference", "identifiers")
         g = self.g
         for t in (ODG.ExternalEvidence, PROV.Entity):
-            g.describe(node, RDF.type, NamedNode(t))
-        g.describe(node, RDFS.comment, Literal(text))
-        g.describe(node, ODG.confidence, Literal(confidence))
-        g.describe(node, SKOS.note, Literal(confidence))  # odg:confidence refines skos:note
+            g.describe(node, RDF.type, iri(t))
+        g.describe(node, RDFS.comment, literal(text))
+        g.describe(node, ODG.confidence, literal(confidence))
+        g.describe(node, SKOS.note, literal(confidence))  # odg:confidence refines skos:note
         g.describe(node, PROV.wasDerivedFrom, reference)
-        g.describe(reference, RDF.type, NamedNode(ODG.ReferenceFile))
-        g.describe(reference, RDF.type, NamedNode(PROV.Entity))
+        g.describe(reference, RDF.type, iri(ODG.ReferenceFile))
+        g.describe(reference, RDF.type, iri(PROV.Entity))
         g.describe(reference, RDFS.label,
                    en("Reference identifiers with their evidence (shared/reference/identifiers.yaml)"))
-        g.origins.setdefault(node.value, loc)
+        g.origins.setdefault(value_of(node), loc)
         return node
 
-    def sub_node(self, iri: str, types: Sequence[str], label: str | None, prov: list[NamedNode],
-                 loc: Location) -> NamedNode:
+    def sub_node(self, value: str, types: Sequence[str], label: str | None, prov: list[Term],
+                 loc: Location) -> Term:
         """A node an entity owns (figure, membership, post, event...): minted, typed, labelled, located."""
-        node = NamedNode(iri)
-        self.g.origins[iri] = loc
+        node = iri(value)
+        self.g.origins[value] = loc
         for t in types:
-            self.g.add(node, RDF.type, NamedNode(t), prov, loc)
+            self.g.add(node, RDF.type, iri(t), prov, loc)
         if label is not None:
             self.g.add(node, RDFS.label, en(label), prov, loc)
         return node
@@ -262,13 +264,13 @@ class Converter:
     def record(self, r: Record) -> None:
         g, d, seg = self.g, r.data, r.kind.segment
         s = self.node(r.id)
-        g.origins[s.value] = r.loc()
+        g.origins[value_of(s)] = r.loc()
         prov = self.prov(r, d, ())
         for t in KIND_TYPES[seg]:
             if seg in ("document", "ambiguity"):  # provenance machinery: typed without a source of its own
-                g.describe(s, RDF.type, NamedNode(t))
+                g.describe(s, RDF.type, iri(t))
             else:
-                g.add(s, RDF.type, NamedNode(t), prov, r.loc())
+                g.add(s, RDF.type, iri(t), prov, r.loc())
         if "name" in d:
             for p in (RDFS.label, SKOS.prefLabel, SCHEMA.name) + ((FOAF.name,) if seg == "person" else ()):
                 g.add(s, p, en(d["name"]), prov, r.loc("name"))
@@ -298,7 +300,7 @@ class Converter:
             self.membership(r, lead["value"], r.id, "lead", lead, ("leads", i))
         getattr(self, "kind_" + seg.replace("-", "_"), lambda *_: None)(r, s, prov)
 
-    def identifiers(self, r: Record, s: NamedNode) -> None:
+    def identifiers(self, r: Record, s: Term) -> None:
         ids = r.data.get("identifiers", {})
         for key, values in ids.items():
             for i, item in enumerate(values):
@@ -306,28 +308,28 @@ class Converter:
                 notes = self.notes_of(item)
                 v = str(item["value"])
                 if key == "homepage":
-                    self.g.add_all(s, (FOAF.homepage, SCHEMA.url), NamedNode(v), p, loc, notes)
+                    self.g.add_all(s, (FOAF.homepage, SCHEMA.url), external_iri(v), p, loc, notes)
                 elif key == "wikidata":
-                    self.g.add(s, OWL.sameAs, NamedNode(WD[v]), p, loc, notes)
+                    self.g.add(s, OWL.sameAs, external_iri(WD[v]), p, loc, notes)
                 elif key == "email":
-                    self.g.add_all(s, (FOAF.mbox,), NamedNode("mailto:" + v), p, loc, notes)
+                    self.g.add_all(s, (FOAF.mbox,), external_iri("mailto:" + v), p, loc, notes)
                 else:
-                    self.g.add(s, OWL.sameAs, NamedNode(v), p, loc, notes)
+                    self.g.add(s, OWL.sameAs, external_iri(v), p, loc, notes)
 
-    def figure(self, r: Record, s: NamedNode, fig: dict[str, Any], i: int) -> None:
+    def figure(self, r: Record, s: Term, fig: dict[str, Any], i: int) -> None:
         g, key = self.g, ("figures", i)
         p, loc, notes = self.prov(r, fig, key), r.loc(*key), self.notes_of(fig)
-        f = self.sub_node(f"{s.value}/figure/{fig['id']}", (ODG.Figure, SCHEMA.PropertyValue),
+        f = self.sub_node(f"{value_of(s)}/figure/{fig['id']}", (ODG.Figure, SCHEMA.PropertyValue),
                           f"{fig['stated_as']} ({fig['unit']})", p, loc)
         g.add(s, SCHEMA.additionalProperty, f, p, loc, notes)
         g.add_all(f, (SCHEMA.name, SCHEMA.unitText), en(fig["unit"]), p, r.loc(*key, "unit"))
         g.add_all(f, (ODG.statedAs, SCHEMA.description), en(fig["stated_as"]), p, r.loc(*key, "stated_as"), notes)
         qualifier = fig.get("qualifier", "exact")
-        g.add_all(f, (ODG.qualifier, SCHEMA.valueReference), NamedNode(QUALIFIER[qualifier]), p,
+        g.add_all(f, (ODG.qualifier, SCHEMA.valueReference), iri(QUALIFIER[qualifier]), p,
                   r.loc(*key, "qualifier"))
         if "value" in fig:
             value = fig["value"]
-            lit = Literal(str(value), datatype=NamedNode(XSD.integer if isinstance(value, int) else XSD.decimal))
+            lit = literal(str(value), datatype=XSD.integer if isinstance(value, int) else XSD.decimal)
             g.add(f, SCHEMA.value, lit, p, r.loc(*key, "value"))
             if qualifier in LOWER_BOUND:
                 g.add(f, SCHEMA.minValue, lit, p, r.loc(*key, "qualifier"))
@@ -345,65 +347,65 @@ class Converter:
         m, o = self.node(member), self.node(organisation)
         p, loc, notes = self.prov(r, value, key), r.loc(*key), self.notes_of(value)
         label = f"{self.label(member)}, {role.replace('-', ' ')}, {self.label(organisation)}"
-        ms = self.sub_node(g.iri("membership", member, organisation, role).value, (ORG.Membership,), label, p, loc)
+        ms = self.sub_node(value_of(g.iri("membership", member, organisation, role)), (ORG.Membership,), label, p, loc)
         g.add(ms, ORG.member, m, p, loc)
         g.add(ms, ORG.organization, o, p, r.loc(*key, "organisation"))
-        g.add(ms, ORG.role, NamedNode(ROLE[role]), p, r.loc(*key, "role"))
+        g.add(ms, ORG.role, iri(ROLE[role]), p, r.loc(*key, "role"))
         g.add(m, ORG.hasMembership, ms, p, loc)
         g.add(m, ORG.memberOf, o, p, loc, notes)
         g.add(o, ORG.hasMember, m, p, loc, notes)
         if "during" in value:
             g.add(ms, ORG.memberDuring, self.interval(r, ms, value["during"], p, (*key, "during")), p, loc)
 
-    def interval(self, r: Record, owner: NamedNode, spec: dict[str, Any], default_prov: list[NamedNode],
-                 key: tuple[str | int, ...]) -> NamedNode:
+    def interval(self, r: Record, owner: Term, spec: dict[str, Any], default_prov: list[Term],
+                 key: tuple[str | int, ...]) -> Term:
         """An OWL-Time interval (also a dcterms:PeriodOfTime) owned by ``owner``."""
         g = self.g
-        node = NamedNode(owner.value + "/period")
+        node = iri(value_of(owner) + "/period")
         p = [self.excerpt(doc, q) for doc, q in sources(spec["source"])] if "source" in spec else default_prov
         loc = r.loc(*key)
-        g.origins[node.value] = loc
+        g.origins[value_of(node)] = loc
         for t in (TIME.Interval, DCTERMS.PeriodOfTime):
-            g.add(node, RDF.type, NamedNode(t), p, loc)
+            g.add(node, RDF.type, iri(t), p, loc)
         for field_, link, dcat in (("begin", TIME.hasBeginning, DCAT.startDate), ("end", TIME.hasEnd, DCAT.endDate),
                                    ("inside", TIME.inside, None)):
             if field_ not in spec:
                 continue
-            lit = literal_date(spec[field_])
-            instant = NamedNode(f"{node.value}/{field_}")
-            g.origins[instant.value] = r.loc(*key, field_)
+            text, datatype = date_datatype(spec[field_])
+            lit = literal(text, datatype=datatype)
+            instant = iri(f"{value_of(node)}/{field_}")
+            g.origins[value_of(instant)] = r.loc(*key, field_)
             g.add(node, link, instant, p, r.loc(*key, field_))
-            g.add(instant, RDF.type, NamedNode(TIME.Instant), p, r.loc(*key, field_))
-            in_xsd = {XSD.gYear: TIME.inXSDgYear, XSD.gYearMonth: TIME.inXSDgYearMonth}.get(lit.datatype.value,
-                                                                                            TIME.inXSDDate)
+            g.add(instant, RDF.type, iri(TIME.Instant), p, r.loc(*key, field_))
+            in_xsd = {XSD.gYear: TIME.inXSDgYear, XSD.gYearMonth: TIME.inXSDgYearMonth}.get(datatype, TIME.inXSDDate)
             g.add(instant, in_xsd, lit, p, r.loc(*key, field_))
             if dcat:
                 g.add(node, dcat, lit, p, r.loc(*key, field_))
         if "within" in spec:
-            g.add(node, TIME.intervalDuring, NamedNode(self.node(spec["within"]).value + "/period"), p,
+            g.add(node, TIME.intervalDuring, iri(value_of(self.node(spec["within"])) + "/period"), p,
                   r.loc(*key, "within"))
         if "duration" in spec:
-            g.add(node, TIME.hasXSDDuration, Literal(spec["duration"], datatype=NamedNode(XSD.duration)), p,
+            g.add(node, TIME.hasXSDDuration, literal(spec["duration"], datatype=XSD.duration), p,
                   r.loc(*key, "duration"))
         return node
 
     # -- kind-specific fields -------------------------------------------------------------------------------
-    def kind_document(self, r: Record, s: NamedNode, _: list[NamedNode]) -> None:
+    def kind_document(self, r: Record, s: Term, _: list[Term]) -> None:
         g, d = self.g, r.data
         g.describe(s, RDFS.label, en(d["label"]))
-        g.describe(s, DCTERMS.identifier, Literal(d["local_copy"]))
+        g.describe(s, DCTERMS.identifier, literal(d["local_copy"]))
         for i, item in enumerate(d.get("issued", [])):
             g.add(s, DCTERMS.issued, literal_date(item["value"]), self.prov(r, item, ("issued", i)), r.loc("issued", i))
         for i, item in enumerate(d.get("url", [])):
-            g.add_all(s, (FOAF.page, SCHEMA.url), NamedNode(item["value"]), self.prov(r, item, ("url", i)),
+            g.add_all(s, (FOAF.page, SCHEMA.url), external_iri(item["value"]), self.prov(r, item, ("url", i)),
                       r.loc("url", i))
 
-    def kind_organisation(self, r: Record, s: NamedNode, _: list[NamedNode]) -> None:
+    def kind_organisation(self, r: Record, s: Term, _: list[Term]) -> None:
         g, d = self.g, r.data
         for i, ev in enumerate(d.get("events", [])):
             key = ("events", i)
             p, loc = self.prov(r, ev, key), r.loc(*key)
-            e = self.sub_node(f"{s.value}/event/{ev['id']}", (ORG.ChangeEvent, PROV.Activity), ev["label"], p, loc)
+            e = self.sub_node(f"{value_of(s)}/event/{ev['id']}", (ORG.ChangeEvent, PROV.Activity), ev["label"], p, loc)
             g.add(e, ORG.resultingOrganization, s, p, loc)
             g.add(s, ORG.resultedFrom, e, p, loc)
             if "original" in ev:
@@ -413,23 +415,23 @@ class Converter:
         for i, act in enumerate(d.get("activities", [])):
             key = ("activities", i)
             p, loc = self.prov(r, act, key), r.loc(*key)
-            a = self.sub_node(f"{s.value}/activity/{act['id']}", (ODG.Activity, PROV.Activity), act["text"], p, loc)
+            a = self.sub_node(f"{value_of(s)}/activity/{act['id']}", (ODG.Activity, PROV.Activity), act["text"], p, loc)
             g.add(a, PROV.wasAssociatedWith, s, p, loc)
             if "during" in act:
                 g.add(a, TIME.hasTime, self.interval(r, a, act["during"], p, (*key, "during")), p, loc)
 
-    def kind_programme(self, r: Record, s: NamedNode, prov: list[NamedNode]) -> None:
+    def kind_programme(self, r: Record, s: Term, prov: list[Term]) -> None:
         if "period" in r.data:
             self.g.add(s, DCTERMS.temporal, self.interval(r, s, r.data["period"], prov, ("period",)), prov,
                        r.loc("period"))
 
-    def kind_person(self, r: Record, s: NamedNode, _: list[NamedNode]) -> None:
+    def kind_person(self, r: Record, s: Term, _: list[Term]) -> None:
         g = self.g
         for i, post in enumerate(r.data.get("posts", [])):
             key = ("posts", i)
             p, loc = self.prov(r, post, key), r.loc(*key)
             o = self.node(post["organisation"])
-            node = self.sub_node(f"{s.value}/post/{post['organisation']}", (ORG.Post,), post["title"], p, loc)
+            node = self.sub_node(f"{value_of(s)}/post/{post['organisation']}", (ORG.Post,), post["title"], p, loc)
             title = en(post["title"])
             g.add(node, SKOS.prefLabel, title, p, r.loc(*key, "title"))
             g.add(node, ORG.postIn, o, p, r.loc(*key, "organisation"))
@@ -439,27 +441,27 @@ class Converter:
             g.add(s, SCHEMA.jobTitle, title, p, r.loc(*key, "title"))
             g.add(s, SCHEMA.affiliation, o, p, r.loc(*key, "organisation"))
 
-    def kind_licence(self, r: Record, s: NamedNode, prov: list[NamedNode]) -> None:
+    def kind_licence(self, r: Record, s: Term, prov: list[Term]) -> None:
         g, d = self.g, r.data
         if "spdx" in d:
-            g.add(s, OWL.sameAs, NamedNode(SPDX_LICENSE[d["spdx"]]), prov, r.loc("spdx"))
-            g.add(s, DCTERMS.identifier, Literal(d["spdx"]), prov, r.loc("spdx"))
+            g.add(s, OWL.sameAs, external_iri(SPDX_LICENSE[d["spdx"]]), prov, r.loc("spdx"))
+            g.add(s, DCTERMS.identifier, literal(d["spdx"]), prov, r.loc("spdx"))
         for i, req in enumerate(d.get("requires", [])):
-            g.add(s, CC.requires, NamedNode(REQUIREMENTS[req["value"]]), self.prov(r, req, ("requires", i)),
+            g.add(s, CC.requires, iri(REQUIREMENTS[req["value"]]), self.prov(r, req, ("requires", i)),
                   r.loc("requires", i), self.notes_of(req))
 
-    def kind_ambiguity(self, r: Record, s: NamedNode, prov: list[NamedNode]) -> None:
+    def kind_ambiguity(self, r: Record, s: Term, prov: list[Term]) -> None:
         g, d = self.g, r.data
         g.describe(s, RDFS.label, en(d["title"]))
         g.describe(s, OA.bodyValue, en(d["text"]))
-        g.describe(s, OA.motivatedBy, NamedNode(OA.questioning))
+        g.describe(s, OA.motivatedBy, iri(OA.questioning))
         for target in d["about"]:
             g.describe(s, OA.hasTarget, self.node(target))
         for excerpt in prov:
             g.describe(s, OA.hasTarget, excerpt)
 
 
-def vocabulary(ontology: bytes) -> list[Triple]:
+def vocabulary(ontology: bytes) -> list[Row]:
     """The ontology's concept schemes (membership roles, figure qualifiers) that the data points at.
 
     They are copied into the release so that a consumer of the dump alone can read every role and qualifier.
@@ -467,7 +469,7 @@ def vocabulary(ontology: bytes) -> list[Triple]:
     from pyoxigraph import RdfFormat, parse
 
     schemes = (str(ROLE), str(QUALIFIER))
-    return [Triple(t.subject, t.predicate, t.object) for t in parse(ontology, format=RdfFormat.TURTLE)
+    return [(str(t.subject), str(t.predicate), str(t.object)) for t in parse(ontology, format=RdfFormat.TURTLE)
             if isinstance(t.subject, NamedNode) and (t.subject.value + "/").startswith(schemes)]
 
 

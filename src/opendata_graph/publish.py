@@ -19,8 +19,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Triple
-
 from . import serialize
 from .convert import digest, en
 from .namespaces import (
@@ -36,6 +34,7 @@ from .namespaces import (
     VOID,
     XSD,
 )
+from .terms import Row, Term, external_iri, iri, literal
 
 STEM = "opendata-graph"
 MEDIA_TYPES = {
@@ -45,7 +44,7 @@ MEDIA_TYPES = {
 }
 
 
-def dumps(triples: Sequence[Triple], base: str, nt: serialize.NTriples | None = None) -> dict[str, bytes]:
+def dumps(triples: Sequence[Row], base: str, nt: serialize.NTriples | None = None) -> dict[str, bytes]:
     """The data dumps and their gzip copies, by file name (``nt``: the N-Triples, if already made)."""
     files = {
         f"{STEM}.ttl": serialize.turtle(triples, base),
@@ -58,74 +57,75 @@ def dumps(triples: Sequence[Triple], base: str, nt: serialize.NTriples | None = 
     return files
 
 
-def void_description(triples: Sequence[Triple], files: Mapping[str, bytes], base: str,
-                     release: Mapping[str, Any], documents: Sequence[str]) -> list[Triple]:
+def void_description(triples: Sequence[Row], files: Mapping[str, bytes], base: str,
+                     release: Mapping[str, Any], documents: Sequence[str]) -> list[Row]:
     """VoID + DCAT description of the release: counts, class partitions, distributions with size and SHA-256."""
-    ds = NamedNode(base + "dataset")
-    out: list[Triple] = []
+    ds = iri(base + "dataset")
+    out: list[Row] = []
 
-    def add(s: NamedNode, p: str, o: NamedNode | Literal) -> None:
-        out.append(Triple(s, NamedNode(p), o))
+    def add(s: Term, p: str, o: Term) -> None:
+        out.append((s, iri(p), o))
 
-    def integer(n: int) -> Literal:
-        return Literal(str(n), datatype=NamedNode(XSD.integer))
+    def integer(n: int) -> Term:
+        return literal(str(n), datatype=XSD.integer)
 
-    subjects = {str(t.subject) for t in triples}
-    classes = Counter(str(t.object)[1:-1] for t in triples if t.predicate.value == RDF.type)
-    predicates = {t.predicate.value for t in triples}
+    type_ = iri(RDF.type)
+    subjects = {s for s, _, _ in triples}
+    classes = Counter(o[1:-1] for _, p, o in triples if p == type_)
+    predicates = {p[1:-1] for _, p, _ in triples}
     for t in (VOID.Dataset, DCAT.Dataset):
-        add(ds, RDF.type, NamedNode(t))
+        add(ds, RDF.type, iri(t))
     add(ds, DCTERMS.title, en(str(release.get("title", "opendata-graph release"))))
     if release.get("description"):
         add(ds, DCTERMS.description, en(str(release["description"])))
     if release.get("version"):
-        add(ds, DCAT.version, Literal(str(release["version"])))
-        add(ds, OWL.versionInfo, Literal(str(release["version"])))
+        add(ds, DCAT.version, literal(str(release["version"])))
+        add(ds, OWL.versionInfo, literal(str(release["version"])))
     if release.get("licence"):
-        add(ds, DCTERMS.license, NamedNode(SPDX_LICENSE[str(release["licence"])]))
+        add(ds, DCTERMS.license, iri(SPDX_LICENSE[str(release["licence"])]))
     if release.get("rights"):
         add(ds, DCTERMS.rights, en(str(release["rights"])))
     if release.get("homepage"):
-        add(ds, FOAF.homepage, NamedNode(str(release["homepage"])))
-    add(ds, DCTERMS.conformsTo, NamedNode(base + "shapes"))
-    add(ds, VOID.uriSpace, Literal(base))
+        add(ds, FOAF.homepage, external_iri(str(release["homepage"])))
+    add(ds, DCTERMS.conformsTo, iri(base + "shapes"))
+    add(ds, VOID.uriSpace, literal(base))
     for doc in documents:
-        add(ds, DCTERMS.source, NamedNode(doc))
+        add(ds, DCTERMS.source, iri(doc))
     for ns in sorted(ns for ns in STANDARD_NAMESPACES if any(p.startswith(ns) for p in predicates | set(classes))):
-        add(ds, VOID.vocabulary, NamedNode(ns))
-    add(ds, VOID.vocabulary, NamedNode(base + "ontology#"))
+        add(ds, VOID.vocabulary, iri(ns))
+    add(ds, VOID.vocabulary, iri(base + "ontology#"))
     add(ds, VOID.triples, integer(len(triples)))
     add(ds, VOID.entities, integer(len(subjects)))
     add(ds, VOID.distinctSubjects, integer(len(subjects)))
     add(ds, VOID.properties, integer(len(predicates)))
     add(ds, VOID.classes, integer(len(classes)))
     for cls, n in sorted(classes.items()):
-        part = NamedNode(f"{base}dataset/class/{digest(cls, 12)}")
+        part = iri(f"{base}dataset/class/{digest(cls, 12)}")
         add(ds, VOID.classPartition, part)
-        add(part, VOID["class"], NamedNode(cls))
+        add(part, VOID["class"], iri(cls))
         add(part, VOID.entities, integer(n))
     for name, data in sorted(files.items()):
-        dist = NamedNode(f"{base}dataset/distribution/{name}")
-        checksum = NamedNode(f"{base}dataset/distribution/{name}/sha256")
+        dist = iri(f"{base}dataset/distribution/{name}")
+        checksum = iri(f"{base}dataset/distribution/{name}/sha256")
         suffix = Path(name.removesuffix(".gz")).suffix
         add(ds, DCAT.distribution, dist)
         if name.startswith(STEM):
-            add(ds, VOID.dataDump, NamedNode(f"{base}dist/{name}"))
-        add(dist, RDF.type, NamedNode(DCAT.Distribution))
-        add(dist, DCTERMS.title, Literal(name))
-        add(dist, DCAT.downloadURL, NamedNode(f"{base}dist/{name}"))
-        add(dist, DCAT.mediaType, NamedNode(IANA_MEDIA[MEDIA_TYPES[suffix]]))
+            add(ds, VOID.dataDump, iri(f"{base}dist/{name}"))
+        add(dist, RDF.type, iri(DCAT.Distribution))
+        add(dist, DCTERMS.title, literal(name))
+        add(dist, DCAT.downloadURL, iri(f"{base}dist/{name}"))
+        add(dist, DCAT.mediaType, iri(IANA_MEDIA[MEDIA_TYPES[suffix]]))
         if name.endswith(".gz"):
-            add(dist, DCAT.compressFormat, NamedNode(IANA_MEDIA["application/gzip"]))
-        add(dist, DCAT.byteSize, Literal(str(len(data)), datatype=NamedNode(XSD.nonNegativeInteger)))
+            add(dist, DCAT.compressFormat, iri(IANA_MEDIA["application/gzip"]))
+        add(dist, DCAT.byteSize, literal(str(len(data)), datatype=XSD.nonNegativeInteger))
         add(dist, SPDX.checksum, checksum)
-        add(checksum, RDF.type, NamedNode(SPDX.Checksum))
-        add(checksum, SPDX.algorithm, NamedNode(SPDX.checksumAlgorithm_sha256))
-        add(checksum, SPDX.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=NamedNode(XSD.hexBinary)))
+        add(checksum, RDF.type, iri(SPDX.Checksum))
+        add(checksum, SPDX.algorithm, iri(SPDX.checksumAlgorithm_sha256))
+        add(checksum, SPDX.checksumValue, literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary))
     return out
 
 
-def release_files(triples: Sequence[Triple], base: str, release: Mapping[str, Any], documents: Sequence[str],
+def release_files(triples: Sequence[Row], base: str, release: Mapping[str, Any], documents: Sequence[str],
                   ontology: bytes, shapes: bytes, nt: serialize.NTriples | None = None) -> dict[str, bytes]:
     """Every file of a release, by name: dumps, ontology, shapes, ``void.ttl`` and ``SHA256SUMS``."""
     files = dumps(triples, base, nt)

@@ -1,7 +1,8 @@
 """Deterministic writers: readable Turtle, sorted N-Triples, compact JSON-LD with its context, gzip.
 
-Every writer is a pure function of the triples: two builds of the same data give byte-identical files whatever
-``PYTHONHASHSEED`` (triples are sorted before writing; gzip carries no timestamp or file name).
+Every writer is a pure function of the rows (:mod:`opendata_graph.terms`): two builds of the same data give
+byte-identical files whatever ``PYTHONHASHSEED`` (rows are sorted before writing; gzip carries no timestamp or
+file name). They work on the terms' N-Triples spelling, so no term is parsed or re-escaped on the way out.
 """
 
 from __future__ import annotations
@@ -15,71 +16,68 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
-
 from .convert import sort_key
 from .namespaces import PREFIXES, RDF, XSD
+from .terms import Row, Term, is_iri, literal_parts
 
 #: Prefix of minted data IRIs in the JSON-LD context (compact IRIs like ``og:organisation/gbif``).
 DATA_PREFIX = "og"
-
+TYPE = f"<{RDF.type}>"
 
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-def turtle(triples: Sequence[Triple], base: str) -> bytes:
+def turtle(triples: Sequence[Row], base: str) -> bytes:
     """Readable Turtle: prefixes, ``@base`` for minted IRIs (``<organisation/gbif>``), one block per subject.
 
-    Terms are written in their N-Triples form (pyoxigraph escapes them), compacted to a prefixed name only when
-    the local part is a plain name, so the output parses in any strict Turtle parser.
+    Terms are written in their N-Triples form, compacted to a prefixed name only when the local part is a plain
+    name, so the output parses in any strict Turtle parser. Only the prefixes used are declared.
     """
     ordered = sorted(triples, key=sort_key)
-    prefixes = used_prefixes(ordered)
-    by_ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
+    by_ns = sorted(((ns, p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
+    used: set[str] = set()
 
     @functools.lru_cache(maxsize=1 << 16)
     def iri(value: str) -> str:
         for ns, prefix in by_ns:
             if value.startswith(ns) and _LOCAL.match(value[len(ns):]):
+                used.add(prefix)
                 return f"{prefix}:{value[len(ns):]}"
         if value.startswith(base) and not value[len(base):].startswith("/"):
             return f"<{value[len(base):]}>"  # minted from checked ids and hex digests: nothing to escape
-        return str(NamedNode(value))
+        return f"<{value}>"
 
-    def term(t: Any) -> str:
-        if isinstance(t, NamedNode):
-            return iri(t.value)
-        if isinstance(t, Literal) and not t.language and t.datatype.value != XSD.string:
-            return f"{_quoted(t)}^^{iri(t.datatype.value)}"
-        return str(t)
+    @functools.lru_cache(maxsize=1 << 16)
+    def term(t: Term) -> str:
+        if is_iri(t):
+            return iri(t[1:-1])
+        end = t.rfind('"')
+        if t.startswith("^^<", end + 1):
+            return f"{t[:end + 1]}^^{iri(t[end + 4:-1])}"
+        return t
 
-    def pred(value: str) -> str:
-        return "a" if value == RDF.type else iri(value)
+    def pred(p: Term) -> str:
+        return "a" if p == TYPE else iri(p[1:-1])
 
-    out = [f"@base <{base}> ."]
-    out += [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
+    out = []
     subject = predicate = None
-    for t in ordered:
-        if t.subject != subject:
+    for s, p, o in ordered:
+        if s != subject:
             if subject is not None:
                 out[-1] += " ."
             out.append("")
-            out.append(f"{term(t.subject)} {pred(t.predicate.value)} {term(t.object)}")
-            subject, predicate = t.subject, t.predicate
-        elif t.predicate != predicate:
+            out.append(f"{term(s)} {pred(p)} {term(o)}")
+            subject, predicate = s, p
+        elif p != predicate:
             out[-1] += " ;"
-            out.append(f"    {pred(t.predicate.value)} {term(t.object)}")
-            predicate = t.predicate
+            out.append(f"    {pred(p)} {term(o)}")
+            predicate = p
         else:
-            out[-1] += f" , {term(t.object)}"
+            out[-1] += f" , {term(o)}"
     if subject is not None:
         out[-1] += " ."
-    return ("\n".join(out) + "\n").encode("utf-8")
-
-
-def _quoted(lit: Literal) -> str:
-    """The quoted lexical form of a literal, escaped as N-Triples does."""
-    return str(Literal(lit.value))
+    head = [f"@base <{base}> ."] + [f"@prefix {p}: <{ns}> ." for p, ns in PREFIXES.items() if p in used]
+    return ("\n".join(head + out) + "\n").encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -93,28 +91,15 @@ class NTriples:
     data: bytes
 
     @classmethod
-    def of(cls, triples: Iterable[Triple]) -> NTriples:
-        lines = (serialize(list(triples), format=RdfFormat.N_TRIPLES) or b"").decode("utf-8").splitlines()
+    def of(cls, triples: Iterable[Row]) -> NTriples:
+        lines = [f"{s} {p} {o} ." for s, p, o in triples]
         lines.sort()
         return cls(lines, ("\n".join(lines) + "\n").encode("utf-8") if lines else b"")
 
 
-def ntriples(triples: Iterable[Triple]) -> bytes:
+def ntriples(triples: Iterable[Row]) -> bytes:
     """Canonical N-Triples, one triple per line, lines sorted by code point."""
     return NTriples.of(triples).data or b"\n"
-
-
-def used_prefixes(triples: Sequence[Triple]) -> dict[str, str]:
-    """The prefixes of :data:`PREFIXES` that some IRI in ``triples`` uses, in declaration order."""
-    iris: set[str] = set()
-    for t in triples:
-        iris.add(t.predicate.value)
-        for term in (t.subject, t.object):
-            if isinstance(term, NamedNode):
-                iris.add(term.value)
-            elif isinstance(term, Literal):
-                iris.add(term.datatype.value)
-    return {p: ns for p, ns in PREFIXES.items() if any(i.startswith(ns) for i in iris)}
 
 
 def jsonld_context(base: str) -> dict[str, Any]:
@@ -122,7 +107,7 @@ def jsonld_context(base: str) -> dict[str, Any]:
     return {"@context": {DATA_PREFIX: base, **PREFIXES}}
 
 
-def jsonld(triples: Sequence[Triple], base: str) -> bytes:
+def jsonld(triples: Sequence[Row], base: str) -> bytes:
     """Flattened JSON-LD: one node object per subject, sorted by ``@id``, the context inlined."""
     context = jsonld_context(base)["@context"]
     namespaces = sorted(((ns, p) for p, ns in context.items()), key=lambda x: -len(x[0]))
@@ -134,26 +119,29 @@ def jsonld(triples: Sequence[Triple], base: str) -> bytes:
                 return f"{prefix}:{iri[len(ns):]}"
         return iri
 
+    @functools.lru_cache(maxsize=1 << 16)
+    def value(term: Term) -> Any:
+        if is_iri(term):
+            return {"@id": compact(term[1:-1])}
+        lexical, language, datatype = literal_parts(term)
+        if language:
+            return {"@value": lexical, "@language": language}
+        if datatype == XSD.string:
+            return lexical
+        return {"@value": lexical, "@type": compact(datatype)}
+
     nodes: dict[str, dict[str, Any]] = {}
-    for t in sorted(triples, key=sort_key):
-        subject = str(t.subject)[1:-1]  # subjects are always minted IRIs
-        node = nodes.setdefault(subject, {"@id": compact(subject)})
-        if t.predicate.value == RDF.type and isinstance(t.object, NamedNode):
-            node.setdefault("@type", []).append(compact(t.object.value))
+    for s, p, o in sorted(triples, key=sort_key):
+        subject = s[1:-1]  # subjects are always minted IRIs
+        node = nodes.get(subject)
+        if node is None:
+            node = nodes[subject] = {"@id": compact(subject)}
+        if p == TYPE and is_iri(o):
+            node.setdefault("@type", []).append(compact(o[1:-1]))
             continue
-        node.setdefault(compact(t.predicate.value), []).append(_value(t.object, compact))
+        node.setdefault(compact(p[1:-1]), []).append(value(o))
     doc = {"@context": context, "@graph": [nodes[k] for k in sorted(nodes)]}
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def _value(term: Any, compact: Any) -> Any:
-    if isinstance(term, NamedNode):
-        return {"@id": compact(term.value)}
-    if term.language:
-        return {"@value": term.value, "@language": term.language}
-    if term.datatype.value == XSD.string:
-        return term.value
-    return {"@value": term.value, "@type": compact(term.datatype.value)}
 
 
 def gzipped(data: bytes) -> bytes:

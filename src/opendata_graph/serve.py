@@ -378,12 +378,13 @@ def describe(store: Store, iri: str) -> list[Triple]:
 def represent(triples: Sequence[Triple], media: str, base: str) -> bytes:
     """A resource description in the release's own writers: prefixed Turtle, sorted N-Triples, compact JSON-LD."""
     from . import serialize as writers
+    from .terms import rows
 
     if media == "text/turtle":
-        return writers.turtle(triples, base)
+        return writers.turtle(rows(triples), base)
     if media == "application/ld+json":
-        return writers.jsonld(triples, base)
-    return writers.ntriples(triples)
+        return writers.jsonld(rows(triples), base)
+    return writers.ntriples(rows(triples))
 
 
 class Server(ThreadingHTTPServer):

@@ -35,10 +35,9 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, 
 
 from .errors import ConfigError
 from .namespaces import OWL, RDF, RDFS, SH, XSD
+from .terms import Term, is_blank, is_iri, is_literal, literal_parts
+from .terms import iri as nt
 
-#: Terms are their N-Triples spelling (``<iri>``, ``_:b``, ``"text"@en``): Python hashes and compares strings
-#: fast, and every term here comes from pyoxigraph's canonical serialisation, so equal terms are equal strings.
-Term = str
 Path = tuple[Any, ...]  # ("p", iri) | ("inv", Path) | ("alt"|"seq", [Path]) | ("zom"|"oom"|"zoo", Path)
 
 #: Parameters this engine understands; any other sh: term on a shape is refused rather than ignored.
@@ -62,35 +61,6 @@ _LEXICAL: dict[str, re.Pattern[str]] = {
     XSD.dateTime: re.compile(r"-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
                              r"(\.\d+)?" + _TZ),
 }
-_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
-_ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def is_literal(term: Term) -> bool:
-    return term.startswith('"')
-
-
-def is_iri(term: Term) -> bool:
-    return term.startswith("<")
-
-
-def is_blank(term: Term) -> bool:
-    return term.startswith("_:")
-
-
-def literal_parts(term: Term) -> tuple[str, str, str]:
-    """The lexical form, language tag and datatype IRI of a literal in N-Triples form."""
-    end = term.rindex('"')
-    body, tail = term[1:end], term[end + 1:]
-    if "\\" in body:
-        body = _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), body)
-    if tail.startswith("@"):
-        return body, tail[1:], RDF.langString
-    if tail.startswith("^^<"):
-        return body, "", tail[3:-1]
-    return body, "", XSD.string
-
-
 def string_value(term: Term) -> str:
     """What ``sh:pattern`` and the length constraints read: an IRI's text or a literal's lexical form."""
     return term[1:-1] if is_iri(term) else literal_parts(term)[0]
@@ -108,10 +78,6 @@ def well_formed(lexical: str, datatype: str) -> bool:
         year, month, day = (int(x) for x in found.group(1, 2, 3))
         return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year if year > 0 else 2000, month)[1]
     return True
-
-
-def nt(iri: str) -> Term:
-    return f"<{iri}>"
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store
 
 from .convert import Graph
 from .errors import Location
 from .load import Dataset, located_sources, walk
 from .namespaces import SH, XSD, curie
 from .serialize import NTriples
+from .terms import Row, rows
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
@@ -73,7 +74,7 @@ def load_turtle_dir(directory: Path) -> bytes:
 ENGINES = ("native", "pyshacl")
 
 
-def shacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path, engine: str = "native",
+def shacl(graph: Graph, triples: Sequence[Row], shapes_dir: Path, engine: str = "native",
           nt: NTriples | None = None, store: Callable[[], Store] | None = None) -> list[Result]:
     """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
 
@@ -82,7 +83,7 @@ def shacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path, engine: str
     store of it, when the caller has them already.
     """
     if engine == "pyshacl":
-        return _pyshacl(graph, triples, shapes_dir)
+        return _pyshacl(graph, (nt or NTriples.of(triples)).data, shapes_dir)
     if engine != "native":
         raise ValueError(f"unknown SHACL engine {engine!r}")
     from .shacl import ShapesGraph
@@ -111,13 +112,12 @@ def default_message(component: str) -> str:
     return f"constraint violated ({curie(component)})"
 
 
-def _pyshacl(graph: Graph, triples: Sequence[Triple], shapes_dir: Path) -> list[Result]:
+def _pyshacl(graph: Graph, data_nt: bytes, shapes_dir: Path) -> list[Result]:
     import rdflib
-    from pyoxigraph import serialize
     from pyshacl import validate as pyshacl_validate
 
     data = rdflib.Graph()
-    data.parse(data=serialize(list(triples), format=RdfFormat.N_TRIPLES), format="nt")
+    data.parse(data=data_nt, format="nt")
     shapes = rdflib.Graph()
     shapes.parse(data=load_turtle_dir(shapes_dir), format="turtle")
     _, report, _ = pyshacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True,
@@ -218,7 +218,7 @@ def loading_store(data: bytes) -> Callable[[], Store]:
     return result
 
 
-def validate(dataset: Dataset, graph: Graph, triples: Sequence[Triple], shapes_dir: Path, queries_dir: Path,
+def validate(dataset: Dataset, graph: Graph, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
              seeds_dir: Path | None, engine: str = "native", nt: NTriples | None = None) -> Report:
     """All checks of a build; ``seeds_dir=None`` skips the quote check (no local copies at hand)."""
     nt = nt or NTriples.of(triples)
@@ -245,11 +245,10 @@ def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = "native"
     from .errors import DataError
 
     graph = Graph(base="")
-    triples: list[Triple] = []
+    triples: list[Row] = []
     for path in files:
         try:
-            parsed = [Triple(q.subject, q.predicate, q.object)
-                      for q in parse(path=str(path), format=RDF_SUFFIXES[path.suffix])]
+            parsed = rows(parse(path=str(path), format=RDF_SUFFIXES[path.suffix]))
         except SyntaxError as exc:
             line, col = _parser_position(str(exc))
             raise DataError(f"RDF syntax: {exc}", Location.of(path, line, col),
@@ -257,8 +256,8 @@ def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = "native"
         triples += parsed
         for subject, line in subject_lines(path, parsed).items():
             graph.origins.setdefault(subject, Location.of(path, line))
-        for t in parsed:
-            graph.origins.setdefault(str(t.subject).strip("<>"), Location.of(path))
+        for s, _, _ in parsed:
+            graph.origins.setdefault(s.strip("<>"), Location.of(path))
     return Report(shacl(graph, triples, shapes_dir, engine))
 
 
@@ -269,10 +268,10 @@ def _parser_position(message: str) -> tuple[int, int]:
     return (int(found.group(1)), int(found.group(2) or 0)) if found else (0, 0)
 
 
-def subject_lines(path: Path, triples: Sequence[Triple]) -> dict[str, int]:
+def subject_lines(path: Path, triples: Sequence[Row]) -> dict[str, int]:
     """The first line on which each subject IRI is written (full, prefixed or relative form) -- best effort."""
     text = path.read_text(encoding="utf-8").splitlines()
-    subjects = {t.subject.value for t in triples if hasattr(t.subject, "value")}
+    subjects = {s[1:-1] for s, _, _ in triples if s.startswith("<")}
     prefixes: dict[str, str] = {}
     base = ""
     for line in text[:200]:
@@ -299,7 +298,7 @@ def subject_lines(path: Path, triples: Sequence[Triple]) -> dict[str, int]:
     found: dict[str, int] = {}
     for number, line in enumerate(text, 1):
         head = line.split(" ", 1)[0].strip(",:")
-        iri = forms.get(head) or forms.get(line.strip().split(" ", 1)[-1].strip(" ,") if '"@id"' in line else "")
-        if iri and iri not in found:
-            found[iri] = number
+        written = forms.get(head) or forms.get(line.strip().split(" ", 1)[-1].strip(" ,") if '"@id"' in line else "")
+        if written and written not in found:
+            found[written] = number
     return found
