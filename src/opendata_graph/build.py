@@ -12,7 +12,7 @@ from .errors import BuildError
 from .load import load
 from .namespaces import DEFAULT_BASE
 from .publish import release_files, write_release
-from .serialize import NTriples
+from .serialize import ntriples
 from .terms import value_of
 from .validate import Report, load_turtle_dir, validate
 
@@ -39,6 +39,13 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Outcome:
     """Build and publish a release; raises :class:`BuildError` (nothing written) when validation fails."""
     timings: dict[str, float] = {}
@@ -49,7 +56,7 @@ def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Ou
         now = time.perf_counter()
         timings[step] = now - t0
         t0 = now
-        progress(f"{step}: {timings[step]:.2f} s")
+        progress(f"{step}: {timings[step]:.2f} s (peak memory so far {peak_rss_mb():,.0f} MB)")
 
     dataset = load(opts.data)
     lap("load")
@@ -57,15 +64,16 @@ def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Ou
     graph = convert(dataset, opts.base, ontology)
     triples = graph.triples()
     lap("convert")
-    nt = NTriples.of(triples)
+    nt = ntriples(triples)
     report = validate(dataset, graph, triples, opts.shapes, opts.queries, opts.seeds, opts.engine, nt)
     lap("validate")
     if not report.conforms(opts.strict):
         raise BuildError(f"validation failed ({report.summary()}); nothing was published, dist/ is unchanged",
                          details=[str(r) for r in report.results])
     documents = [value_of(graph.iri("document", d.id)) for d in sorted(dataset.of_kind("document"), key=lambda r: r.id)]
-    files = release_files(triples, opts.base, dataset.release, documents, ontology,
-                          load_turtle_dir(opts.shapes), nt)
+    release = dataset.release
+    del dataset, graph  # the records and the source map are not needed to write the release: free them first
+    files = release_files(triples, opts.base, release, documents, ontology, load_turtle_dir(opts.shapes), nt)
     lap("serialise")
     write_release(files, opts.dist)
     lap("write")

@@ -10,6 +10,7 @@ beside ``rdfs:label``...) are written explicitly, so consumers need no reasoner.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -138,7 +139,7 @@ class Graph:
     def add(self, s: Term, p: str, o: Term, prov: Sequence[Term], loc: Location | None = None,
             notes: Iterable[tuple[str, str]] = ()) -> None:
         """A fact triple, derived from ``prov`` (excerpts or evidence)."""
-        triple = (s, f"<{p}>", o)
+        triple = (s, _predicate(p), o)
         known = self.facts.setdefault(triple, [])
         known.extend(x for x in prov if x not in known)
         if notes:
@@ -153,7 +154,7 @@ class Graph:
 
     def describe(self, s: Term, p: str, o: Term) -> None:
         """A triple of the provenance machinery (documents, excerpts, evidence): no source of its own."""
-        self.plain.add((s, f"<{p}>", o))
+        self.plain.add((s, _predicate(p), o))
 
     def triples(self) -> list[Row]:
         """Every triple, reifications included, in a deterministic order (subject, predicate rank, object)."""
@@ -171,6 +172,12 @@ class Graph:
             out.update((st, derived, x) for x in prov)
             out.update((st, iri(note), en(text)) for note, text in self.annotations.get(triple, ()))
         return sorted(out, key=sort_key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _predicate(p: str) -> Term:
+    """One shared string per predicate term (a million rows would otherwise hold a million copies)."""
+    return iri(p)
 
 
 _PREDICATE_RANK = {iri(RDF.type): "0", iri(RDFS.label): "1", iri(SKOS.prefLabel): "2"}

@@ -15,7 +15,7 @@ import shutil
 import signal
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,17 +44,27 @@ MEDIA_TYPES = {
 }
 
 
-def dumps(triples: Sequence[Row], base: str, nt: serialize.NTriples | None = None) -> dict[str, bytes]:
-    """The data dumps and their gzip copies, by file name (``nt``: the N-Triples, if already made)."""
-    files = {
-        f"{STEM}.ttl": serialize.turtle(triples, base),
-        f"{STEM}.nt": nt.data if nt is not None and nt.data else serialize.ntriples(triples),
-        f"{STEM}.jsonld": serialize.jsonld(triples, base),
-        "context.jsonld": (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8"),
-    }
-    for name in (f"{STEM}.ttl", f"{STEM}.nt", f"{STEM}.jsonld"):
-        files[name + ".gz"] = serialize.gzipped(files[name])
-    return files
+def dumps(triples: Sequence[Row], base: str, nt: bytes | None = None) -> dict[str, bytes]:
+    """The data dumps and their gzip copies, by file name (``nt``: the N-Triples, if already made).
+
+    Each gzip copy is compressed on a worker thread (zlib releases the GIL) while the next dump is written.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    files: dict[str, bytes] = {}
+    compressed: dict[str, Future[bytes]] = {}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
+        writers: tuple[tuple[str, Callable[[], bytes]], ...] = (
+            (f"{STEM}.nt", lambda: nt or serialize.ntriples(triples)),
+            (f"{STEM}.ttl", lambda: serialize.turtle(triples, base)),
+            (f"{STEM}.jsonld", lambda: serialize.jsonld(triples, base)),
+        )
+        for name, write in writers:
+            files[name] = write()
+            compressed[name + ".gz"] = pool.submit(serialize.gzipped, files[name])
+        files["context.jsonld"] = (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8")
+        files.update({name: future.result() for name, future in compressed.items()})
+    return dict(sorted(files.items()))
 
 
 def void_description(triples: Sequence[Row], files: Mapping[str, bytes], base: str,
@@ -126,7 +136,7 @@ def void_description(triples: Sequence[Row], files: Mapping[str, bytes], base: s
 
 
 def release_files(triples: Sequence[Row], base: str, release: Mapping[str, Any], documents: Sequence[str],
-                  ontology: bytes, shapes: bytes, nt: serialize.NTriples | None = None) -> dict[str, bytes]:
+                  ontology: bytes, shapes: bytes, nt: bytes | None = None) -> dict[str, bytes]:
     """Every file of a release, by name: dumps, ontology, shapes, ``void.ttl`` and ``SHA256SUMS``."""
     files = dumps(triples, base, nt)
     files["ontology.ttl"] = ontology

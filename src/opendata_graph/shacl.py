@@ -35,7 +35,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, 
 
 from .errors import ConfigError
 from .namespaces import OWL, RDF, RDFS, SH, XSD
-from .terms import Term, is_blank, is_iri, is_literal, literal_parts
+from .terms import Row, Term, is_blank, is_iri, is_literal, literal_parts
 from .terms import iri as nt
 
 Path = tuple[Any, ...]  # ("p", iri) | ("inv", Path) | ("alt"|"seq", [Path]) | ("zom"|"oom"|"zoo", Path)
@@ -99,18 +99,16 @@ TYPE, SUBCLASS = nt(RDF.type), nt(RDFS.subClassOf)
 
 
 class Index:
-    """``predicate -> subject -> [objects]`` for the predicates the shapes read, from N-Triples lines."""
+    """``predicate -> subject -> [objects]`` for the predicates the shapes read, built in one pass over rows."""
 
-    def __init__(self, lines: Iterable[str], predicates: set[Term] | None = None) -> None:
+    def __init__(self, rows: Iterable[Row], predicates: set[Term] | None = None) -> None:
         out: dict[Term, dict[Term, list[Term]]] = {}
-        for line in lines:
-            s, p, rest = line.split(" ", 2)
+        for s, p, o in rows:
             if predicates is not None and p not in predicates:
                 continue
             by_subject = out.get(p)
             if by_subject is None:
                 by_subject = out[p] = {}
-            o = rest[:-2]  # drop " ."
             objects = by_subject.get(s)
             if objects is None:
                 by_subject[s] = [o]
@@ -590,15 +588,15 @@ class ShapesGraph:
             out.append(Violation(f, SH.SPARQLConstraintComponent, shape.node, shape.severity, messages, path, value))
         return out
 
-    def validate(self, lines: Sequence[str], store: Callable[[], Store] | None = None,
+    def validate(self, rows: Sequence[Row], store: Callable[[], Store] | None = None,
                  focus: set[Term] | None = None) -> list[Violation]:
         """Every result of the shapes over the data graph (only for the focus nodes in ``focus``, when given).
 
-        ``lines`` are the graph in N-Triples, one triple per line. ``store`` returns a pyoxigraph store of the same
-        triples for the SPARQL-based constraints, asked for only after the core constraints ran (so it can be
-        loading on the other core meanwhile); without it one is loaded from ``lines`` when needed.
+        ``rows`` are the data graph's triples. ``store`` returns a pyoxigraph store of the same triples for the
+        SPARQL-based constraints, asked for only after the core constraints ran (so it can be loading on the
+        other core meanwhile); without it one is loaded from ``rows`` when needed.
         """
-        self.data = Index(lines, self.predicates | self.inverse_predicates)
+        self.data = Index(rows, self.predicates | self.inverse_predicates)
         out: list[Violation] = []
         pending: list[tuple[Shape, list[Term]]] = []
         for shape in self.top:
@@ -614,7 +612,8 @@ class ShapesGraph:
                 self.store = store()
             else:
                 self.store = Store()
-                self.store.load("\n".join(lines).encode("utf-8"), format=RdfFormat.N_TRIPLES)
+                self.store.load("".join(f"{s} {p} {o} .\n" for s, p, o in rows).encode("utf-8"),
+                                format=RdfFormat.N_TRIPLES)
             for shape, nodes in pending:
                 for constraint in shape.sparql:  # once for all focus nodes
                     out += self.run_sparql(shape, constraint, nodes)

@@ -18,7 +18,7 @@ from .convert import Graph
 from .errors import Location
 from .load import Dataset, located_sources, walk
 from .namespaces import SH, XSD, curie
-from .serialize import NTriples
+from .serialize import ntriples
 from .terms import Row, rows
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
@@ -75,7 +75,7 @@ ENGINES = ("native", "pyshacl")
 
 
 def shacl(graph: Graph, triples: Sequence[Row], shapes_dir: Path, engine: str = "native",
-          nt: NTriples | None = None, store: Callable[[], Store] | None = None) -> list[Result]:
+          nt: bytes | None = None, store: Callable[[], Store] | None = None) -> list[Result]:
     """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
 
     ``engine`` is ``native`` (:mod:`opendata_graph.shacl`, the default) or ``pyshacl``; both give the same
@@ -83,14 +83,14 @@ def shacl(graph: Graph, triples: Sequence[Row], shapes_dir: Path, engine: str = 
     store of it, when the caller has them already.
     """
     if engine == "pyshacl":
-        return _pyshacl(graph, (nt or NTriples.of(triples)).data, shapes_dir)
+        return _pyshacl(graph, nt or ntriples(triples), shapes_dir)
     if engine != "native":
         raise ValueError(f"unknown SHACL engine {engine!r}")
     from .shacl import ShapesGraph
 
     shapes = ShapesGraph(load_turtle_dir(shapes_dir))
     results = []
-    for v in shapes.validate((nt or NTriples.of(triples)).lines, store):
+    for v in shapes.validate(triples, store):
         path = v.path[1:-1] if v.path else ""
         shape = shapes.source_shape(v.shape)
         focus = v.focus[1:-1] if v.focus.startswith("<") else v.focus
@@ -200,34 +200,33 @@ def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
     return sorted(results)
 
 
-def loading_store(data: bytes) -> Callable[[], Store]:
-    """Start loading N-Triples into an in-memory pyoxigraph store on another thread; call the result to get it.
+def validate(dataset: Dataset, graph: Graph, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
+             seeds_dir: Path | None, engine: str = "native", nt: bytes | None = None) -> Report:
+    """All checks of a build; ``seeds_dir=None`` skips the quote check (no local copies at hand).
 
-    pyoxigraph parses without the GIL, so the load runs on the second core while Python validates.
+    pyoxigraph parses and queries without holding the GIL, so the store is loaded and the violation queries run
+    on a second thread (the second core) while the SHACL core constraints and the quote check run in Python.
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    data = nt or ntriples(triples)
     store = Store()
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-store")
-    future = pool.submit(store.load, data, format=RdfFormat.N_TRIPLES)
-    pool.shutdown(wait=False)
 
-    def result() -> Store:
-        future.result()
-        return store
-    return result
+    def side() -> list[Result]:
+        store.load(data, format=RdfFormat.N_TRIPLES)
+        return violation_queries(graph, store, queries_dir)
 
-
-def validate(dataset: Dataset, graph: Graph, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
-             seeds_dir: Path | None, engine: str = "native", nt: NTriples | None = None) -> Report:
-    """All checks of a build; ``seeds_dir=None`` skips the quote check (no local copies at hand)."""
-    nt = nt or NTriples.of(triples)
-    store = loading_store(nt.data)
     results: list[Result] = []
-    results += shacl(graph, triples, shapes_dir, engine, nt, store)
-    results += violation_queries(graph, store(), queries_dir)
-    if seeds_dir is not None:
-        results += check_quotes(dataset, seeds_dir)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-store") as pool:
+        queries = pool.submit(side)
+
+        def loaded() -> Store:
+            queries.result()
+            return store
+        results += shacl(graph, triples, shapes_dir, engine, data, loaded)
+        if seeds_dir is not None:
+            results += check_quotes(dataset, seeds_dir)
+        results += queries.result()
     return Report(sorted(set(results)))
 
 
