@@ -4,6 +4,13 @@ YAML is parsed with libyaml's C loader (``yaml.CSafeLoader``) into a node tree, 
 every scalar, mapping and sequence; the same tree is then constructed into plain Python values. Every record
 is checked against :mod:`opendata_graph.schema`, ids against file names, references against the ids loaded.
 All problems of a run are collected and raised together as one :class:`~opendata_graph.errors.ErrorList`.
+
+Besides one file per entity, a kind's directory may hold the bulk forms a large registry arrives in:
+
+* a YAML file whose top level is a list of records (any file name; each record carries its ``id``);
+* a CSV or TSV table (``.csv``/``.tsv``, UTF-8, header row = the record's top-level keys). A cell holding a
+  list or mapping is written in JSON (``[{"value": "host", "source": {"doc": "..."}}]``); an empty cell is an
+  absent key. Problems point at the row's line and the cell's field number (``file.csv:42:7``).
 """
 
 from __future__ import annotations
@@ -19,8 +26,11 @@ from .errors import DataError, ErrorList, Location, OdgError
 from .schema import KEY, KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type
 
 Key = tuple[str | int, ...]
-#: Refuse files larger than this: a curated record is a few kilobytes.
+#: Refuse files larger than this: a curated record is a few kilobytes...
 MAX_FILE_BYTES = 1_000_000
+#: ...and a bulk file (a YAML list of records, a CSV/TSV table) a few hundred megabytes at most.
+MAX_BULK_BYTES = 512_000_000
+TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 #: Refuse documents nested deeper than this: records are a few levels deep.
 MAX_DEPTH = 20
 
@@ -75,7 +85,7 @@ class Dataset:
         return [r for r in self.records.values() if r.kind.segment == segment]
 
 
-def parse_yaml(path: Path) -> tuple[Any, dict[Key, tuple[int, int]]]:
+def parse_yaml(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[Any, dict[Key, tuple[int, int]]]:
     """Parse one YAML file into a value and the (line, column) of every key path inside it.
 
     Time and memory stay bounded whatever the input: the size is checked before reading, and a streaming pass
@@ -83,8 +93,8 @@ def parse_yaml(path: Path) -> tuple[Any, dict[Key, tuple[int, int]]]:
     :data:`MAX_DEPTH` before any node tree is built.
     """
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DataError(f"file is {size:,} bytes; a record should be far smaller than {MAX_FILE_BYTES:,}",
+    if size > limit:
+        raise DataError(f"file is {size:,} bytes; a record should be far smaller than {limit:,}",
                         Location.of(path), "split it into one file per entity")
     raw = path.read_bytes()
     try:
@@ -166,6 +176,101 @@ def check_record(path: Path, kind: Kind) -> tuple[Record, list[OdgError]]:
     return record, problems
 
 
+def check_records(path: Path, kind: Kind) -> list[tuple[Record, list[OdgError]]]:
+    """The records of one file with their schema problems: a record file, a YAML list of records or a table."""
+    if path.suffix in TABLE_SUFFIXES:
+        return [_checked(kind, path, value, positions) for value, positions in read_table(path)]
+    if path.stat().st_size <= MAX_FILE_BYTES and not _starts_with_list(path):
+        return [check_record(path, kind)]
+    value, positions = parse_yaml(path, MAX_BULK_BYTES)
+    if not isinstance(value, list):
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise DataError(f"file is {path.stat().st_size:,} bytes; a record should be far smaller than "
+                            f"{MAX_FILE_BYTES:,}", Location.of(path), "split it into one file per entity")
+        return [check_record(path, kind)]
+    per_item: dict[Any, dict[Key, tuple[int, int]]] = {}
+    for key, at in positions.items():
+        if key:
+            per_item.setdefault(key[0], {})[key[1:]] = at
+    return [_checked(kind, path, item, per_item.get(i, {})) for i, item in enumerate(value)]
+
+
+def _starts_with_list(path: Path) -> bool:
+    """Whether a YAML file's top level is a sequence (its first significant line starts with '- ' or '[')."""
+    with path.open("rb") as f:
+        for raw in f:
+            line = raw.strip()
+            if line and not line.startswith((b"#", b"---", b"%")):
+                return line.startswith((b"- ", b"[")) or line == b"-"
+    return False
+
+
+def _checked(kind: Kind, path: Path, value: Any,
+             positions: dict[Key, tuple[int, int]]) -> tuple[Record, list[OdgError]]:
+    """A record of a bulk file: its id comes from the record itself."""
+    data = value if isinstance(value, dict) else {}
+    record_id = data.get("id")
+    record = Record(kind, str(record_id) if record_id else f"<row at {positions.get((), (0, 0))[0]}>", path, data,
+                    positions)
+    problems: list[OdgError] = [DataError(msg, record.loc(*key), hint) for key, msg, hint in kind.spec.check(value, ())]
+    return record, problems
+
+
+def read_table(path: Path) -> Iterator[tuple[dict[str, Any], dict[Key, tuple[int, int]]]]:
+    """The rows of a CSV/TSV table as record values, each key positioned at the row's line and the cell's column."""
+    import csv
+    import json
+
+    size = path.stat().st_size
+    if size > MAX_BULK_BYTES:
+        raise DataError(f"file is {size:,} bytes, more than {MAX_BULK_BYTES:,}", Location.of(path),
+                        "split the table")
+    with path.open(encoding="utf-8", newline="") as f:
+        try:
+            reader = csv.reader(f, delimiter=TABLE_SUFFIXES[path.suffix], strict=True)
+            header = next(reader, None)
+            if not header:
+                raise DataError("table has no header row", Location.of(path, 1), "the first row names the keys")
+            line = reader.line_num + 1
+            for cells in reader:
+                if len(cells) != len(header):
+                    raise DataError(f"row has {len(cells)} cells, the header {len(header)}", Location.of(path, line),
+                                    "quote cells that contain the delimiter")
+                value: dict[str, Any] = {}
+                positions: dict[Key, tuple[int, int]] = {(): (line, 1)}
+                for column, (key, cell) in enumerate(zip(header, cells, strict=True), 1):
+                    if cell == "":
+                        continue
+                    if cell[0] in "[{":
+                        try:
+                            value[key] = json.loads(cell)
+                        except json.JSONDecodeError as exc:
+                            raise DataError(f"column {key!r}: not JSON ({exc.msg} at character {exc.pos + 1})",
+                                            Location.of(path, line, column),
+                                            'write lists and mappings as JSON: [{"value": ...}]') from None
+                    else:
+                        value[key] = cell
+                    _position_all(value[key], (key,), (line, column), positions)
+                    positions[(key, KEY)] = (line, column)
+                yield value, positions
+                line = reader.line_num + 1
+        except UnicodeDecodeError as exc:
+            raise DataError(f"file is not UTF-8 ({exc.reason})", Location.of(path), "save the file as UTF-8") from None
+        except csv.Error as exc:
+            raise DataError(f"CSV syntax: {exc}", Location.of(path, reader.line_num), "check the quoting") from None
+
+
+def _position_all(value: Any, key: Key, at: tuple[int, int], out: dict[Key, tuple[int, int]]) -> None:
+    """Every key path inside a cell's value is located at the cell."""
+    out[key] = at
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _position_all(v, (*key, k), at, out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _position_all(v, (*key, i), at, out)
+
+
 def load(data_dir: Path) -> Dataset:
     """Load every record under ``data_dir``, check the schema and every reference between records."""
     errors: list[OdgError] = []
@@ -180,28 +285,29 @@ def load(data_dir: Path) -> Dataset:
                                     f"use one of: {', '.join(sorted(KIND_BY_DIRECTORY))}"))
             continue
         for path in sorted(directory.iterdir()):
-            if path.suffix not in (".yaml", ".yml"):
+            if path.suffix not in (".yaml", ".yml", *TABLE_SUFFIXES):
                 continue
             if path.is_symlink() and not path.resolve().is_relative_to(data_dir.resolve()):
                 errors.append(DataError(f"symbolic link to {path.resolve()}, outside the data directory",
                                         Location.of(path), "copy the file into data/ instead of linking it"))
                 continue
             try:
-                record, problems = check_record(path, kind)
+                checked = check_records(path, kind)
             except OdgError as exc:  # unreadable: its file name still tells its id, so no cascade of errors
                 errors.append(exc)
                 known.add(path.stem)
                 continue
-            if problems:  # reported; the id still exists, so references to it are not errors too
-                errors.extend(problems)
-                known.add(record.id)
-                continue
-            if record.id in records:
-                other = records[record.id]
-                errors.append(DataError(f"id {record.id!r} is already used by {other.loc()}", record.loc("id"),
-                                        "ids are unique across all kinds; choose another"))
-                continue
-            records[record.id] = record
+            for record, problems in checked:
+                if problems:  # reported; the id still exists, so references to it are not errors too
+                    errors.extend(problems)
+                    known.add(record.id)
+                    continue
+                if record.id in records:
+                    other = records[record.id]
+                    errors.append(DataError(f"id {record.id!r} is already used by {other.loc()}", record.loc("id"),
+                                            "ids are unique across all kinds; choose another"))
+                    continue
+                records[record.id] = record
     release_path = data_dir / "release.yaml"
     release: dict[str, Any] = {}
     if release_path.exists():
