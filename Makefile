@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test tools venv golden lint clean bench-serve bench-push
+.PHONY: build test tools venv golden lint clean bench bench-serve bench-push
 
 $(BIN)/odg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench-serve: $(VENV)/.test-deps
 ## bench-push: `odg push` of a ~1M-triple release next to `oxigraph load` and a plain curl PUT
 bench-push: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/push_bench.py
+
+## bench: odg at ~10k, 100k and 1M triples next to the naive rdflib + pyshacl pipeline, Morph-KGC and LinkML
+## (peers in their own virtual environments); prints the table and writes BENCHMARKS.md. Not part of `make test`.
+bench: $(VENV)/.test-deps
+	$(BIN)/python benchmarks/bench.py
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests
