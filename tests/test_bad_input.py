@@ -132,3 +132,12 @@ def test_cli_reports_bad_input_with_exit_2_and_no_traceback(tmp_path: Path) -> N
         "places/x.yaml:1: error: file is empty (hint: start with 'id: <file name>')",
         "2 error(s), 0 warning(s)",
     ]
+
+
+def test_control_character_is_located(tmp_path: Path) -> None:
+    data = make(tmp_path, {})
+    (data / "places").mkdir()
+    (data / "places" / "x.yaml").write_text('id: x\nname: "a\x01b"\n', encoding="utf-8")
+    assert messages(data) == ["places/x.yaml:2:9: error: YAML does not allow the character #x0001 (control "
+                              "characters are not allowed) (hint: remove it, or write it escaped in a double-quoted "
+                              "string)"]

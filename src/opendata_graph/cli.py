@@ -74,13 +74,16 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
 @click.option("--engine", type=click.Choice(["native", "pyshacl"]), default="native", show_default=True,
               help="SHACL engine: native (fast, same results) or pyshacl.")
+@click.option("--no-cache", is_flag=True,
+              help="Validate in full, without reading or writing the incremental cache (.odg-cache/ beside --data).")
 def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path,
-             fmt: str, base: str | None, strict: bool, no_quote_check: bool, engine: str) -> None:
+             fmt: str, base: str | None, strict: bool, no_quote_check: bool, engine: str, no_cache: bool) -> None:
     """Validate source descriptions (or RDF files): schema, SHACL, violation queries, quotes.
 
     TARGETS are YAML records or data directories (the whole data directory they belong to is checked, since
     records refer to each other) and/or RDF files (.ttl .nt .jsonld ...) checked against --shapes. Without
-    TARGETS, --data is checked. Exit 0 conforms, 1 violations, 2 input error.
+    TARGETS, --data is checked. Exit 0 conforms, 1 violations, 2 input error. A data directory validated before
+    is re-checked incrementally: only what changed since (and what it affects), from .odg-cache/ beside it.
     """
     from . import report as rep
     from .errors import EXIT_INPUT
@@ -92,7 +95,7 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
     try:
         for root in roots:
             results += _validate_data(root, ontology, shapes, queries, _seeds_for(root, data, seeds, no_quote_check),
-                                      base, engine).results
+                                      base, engine, not no_cache).results
         if rdf_files:
             from .validate import validate_rdf
 
@@ -109,16 +112,31 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
 
 
 def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path | None,
-                   base: str | None, engine: str) -> Any:
-    from .convert import convert
+                   base: str | None, engine: str, use_cache: bool) -> Any:
+    from .convert import convert_files, sort_key, vocabulary
+    from .incremental import CacheUnusable, Inputs, full_results, validate_incremental, write_cache
     from .load import load
     from .namespaces import DEFAULT_BASE
-    from .validate import load_turtle_dir
-    from .validate import validate as run_validate
+    from .validate import Report, load_turtle_dir, validate_parts
 
+    inputs = Inputs(root, ontology, shapes, queries, seeds, base or DEFAULT_BASE)
+    if use_cache and engine == "native":
+        try:
+            return validate_incremental(inputs)
+        except CacheUnusable:
+            pass  # validate in full, and write the cache for the next run
     dataset = load(root)
-    graph = convert(dataset, base or DEFAULT_BASE, load_turtle_dir(ontology))
-    return run_validate(dataset, graph, graph.triples(), shapes, queries, seeds, engine)
+    conversion = convert_files(dataset, inputs.base)
+    vocab = vocabulary(load_turtle_dir(ontology))
+    rows = sorted(set(vocab).union(*conversion.rows.values()), key=sort_key)
+    located = conversion.located
+    parts = validate_parts(dataset, located, rows, shapes, queries, seeds, engine)
+    if use_cache and engine == "native":
+        try:
+            write_cache(inputs, dataset, conversion, vocab, full_results(parts))
+        except OSError as exc:  # the report stands; the next run will simply be a full one again
+            click.echo(f"note: the validation cache was not written ({exc})", err=True)
+    return Report(sorted({r for found in parts.values() for r in found}))
 
 
 def _data_roots(targets: list[Path]) -> list[Path]:

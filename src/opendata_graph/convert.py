@@ -14,6 +14,7 @@ import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import NamedNode
@@ -129,8 +130,11 @@ class Graph:
     facts: dict[Row, list[Term]] = field(default_factory=dict)
     annotations: dict[Row, set[tuple[str, str]]] = field(default_factory=dict)
     plain: set[Row] = field(default_factory=set)
-    #: Minted node IRI -> the file/line that produced it; (subject, predicate) -> the key's location.
+    #: Minted node IRI -> the file/line that produced it (the last record to mint it wins; for nodes several
+    #: records share, such as evidence, ``first_origins``: the first wins); (subject, predicate) -> the location
+    #: of the key that first produced it.
     origins: dict[str, Location] = field(default_factory=dict)
+    first_origins: dict[str, Location] = field(default_factory=dict)
     key_origins: dict[tuple[str, str], Location] = field(default_factory=dict)
 
     def iri(self, *parts: str) -> Term:
@@ -239,7 +243,7 @@ class Converter:
         g.describe(reference, RDF.type, iri(PROV.Entity))
         g.describe(reference, RDFS.label,
                    en("Reference identifiers with their evidence (shared/reference/identifiers.yaml)"))
-        g.origins.setdefault(value_of(node), loc)
+        g.first_origins.setdefault(value_of(node), loc)
         return node
 
     def sub_node(self, value: str, types: Sequence[str], label: str | None, prov: list[Term],
@@ -485,3 +489,46 @@ def convert(dataset: Dataset, base: str, ontology: bytes = b"") -> Graph:
     graph = Converter(dataset, base).convert()
     graph.plain.update(vocabulary(ontology) if ontology else ())
     return graph
+
+
+#: Where each record's origins came from: (kind, key, record id, location); kind is "last" (origins), "first"
+#: (first_origins) or "key" (key_origins, the key being "subject\tpredicate").
+Contribution = tuple[str, str, str, Location]
+
+
+@dataclass
+class FileConversion:
+    """The graph converted file by file: each source file's rows and origin contributions (for the cache), and
+    the merged source map (``located``: a :class:`Graph` without triples, for locating results)."""
+
+    rows: dict[Path, list[Row]]
+    contributions: dict[Path, list[Contribution]]
+    located: Graph
+
+
+def convert_files(dataset: Dataset, base: str, records: Iterable[Record] | None = None) -> FileConversion:
+    """Convert ``records`` (default: all) file by file, in the same record order as :func:`convert`.
+
+    The union of the files' rows (plus :func:`vocabulary`) is the graph :func:`convert` gives (tested), and
+    replaying the contributions in record-id order rebuilds its source map.
+    """
+    conv = Converter(dataset, base)
+    merged = Graph(base)
+    graphs: dict[Path, Graph] = {}
+    contributions: dict[Path, list[Contribution]] = {}
+    chosen = dataset.records.values() if records is None else records
+    for record in sorted(chosen, key=lambda r: r.id):
+        g = graphs.setdefault(record.path, Graph(base))
+        g.origins, g.first_origins, g.key_origins = {}, {}, {}
+        conv.g = g
+        conv.record(record)
+        merged.origins.update(g.origins)
+        for k, loc in g.first_origins.items():
+            merged.first_origins.setdefault(k, loc)
+        for key, loc in g.key_origins.items():
+            merged.key_origins.setdefault(key, loc)
+        mine = contributions.setdefault(record.path, [])
+        mine += [("last", k, record.id, loc) for k, loc in g.origins.items()]
+        mine += [("first", k, record.id, loc) for k, loc in g.first_origins.items()]
+        mine += [("key", f"{k[0]}\t{k[1]}", record.id, loc) for k, loc in g.key_origins.items()]
+    return FileConversion({path: g.triples() for path, g in graphs.items()}, contributions, merged)

@@ -15,7 +15,7 @@ Besides one file per entity, a kind's directory may hold the bulk forms a large 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,12 @@ def parse_yaml(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[Any, dict[Key, 
                             "replace the tab with spaces") from None
         raise DataError(f"YAML syntax: {exc.problem or exc.context}", Location.of(path, line, col),
                         "check indentation and quoting") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters, NUL)
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise DataError(f"YAML does not allow the character #x{exc.character:04x} ({exc.reason})",
+                        Location.of(path, line, col),
+                        "remove it, or write it escaped in a double-quoted string") from None
     finally:
         loader.dispose()
     return value, positions
@@ -180,13 +186,10 @@ def check_records(path: Path, kind: Kind) -> list[tuple[Record, list[OdgError]]]
     """The records of one file with their schema problems: a record file, a YAML list of records or a table."""
     if path.suffix in TABLE_SUFFIXES:
         return [_checked(kind, path, value, positions) for value, positions in read_table(path)]
-    if path.stat().st_size <= MAX_FILE_BYTES and not _starts_with_list(path):
+    if not _starts_with_list(path):  # one record (a large file is refused before it is read)
         return [check_record(path, kind)]
     value, positions = parse_yaml(path, MAX_BULK_BYTES)
     if not isinstance(value, list):
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DataError(f"file is {path.stat().st_size:,} bytes; a record should be far smaller than "
-                            f"{MAX_FILE_BYTES:,}", Location.of(path), "split it into one file per entity")
         return [check_record(path, kind)]
     per_item: dict[Any, dict[Key, tuple[int, int]]] = {}
     for key, at in positions.items():
@@ -198,7 +201,7 @@ def check_records(path: Path, kind: Kind) -> list[tuple[Record, list[OdgError]]]
 def _starts_with_list(path: Path) -> bool:
     """Whether a YAML file's top level is a sequence (its first significant line starts with '- ' or '[')."""
     with path.open("rb") as f:
-        for raw in f:
+        for raw in f.read(65536).splitlines():  # the first 64 KiB decide
             line = raw.strip()
             if line and not line.startswith((b"#", b"---", b"%")):
                 return line.startswith((b"- ", b"[")) or line == b"-"
@@ -322,13 +325,15 @@ def load(data_dir: Path) -> Dataset:
     return Dataset(data_dir, records, release)
 
 
-def check_references(records: dict[str, Record], known: set[str] = frozenset()) -> Iterator[OdgError]:  # type: ignore[assignment]
+def check_references(records: dict[str, Record], known: set[str] = frozenset(),  # type: ignore[assignment]
+                     only: Iterable[Record] | None = None) -> Iterator[OdgError]:
     """Every reference names a loaded record of an allowed kind; every quoted document exists.
 
     ``known`` are ids of records that failed their own checks: references to them are not reported again.
+    ``only``: check the references of these records (default: all of ``records``).
     """
     documents = {r.id for r in records.values() if r.kind.segment == "document"}
-    for record in records.values():
+    for record in records.values() if only is None else only:
         for key, spec, value in walk(record.kind.spec, record.data, ()):
             if isinstance(spec, Ref) and isinstance(value, str):
                 target = records.get(value)

@@ -209,6 +209,7 @@ class ShapesGraph:
         self.top = [s for s in self.shapes.values() if s.targets and not s.deactivated]
         self.data: Index | None = None
         self.store: Store | None = None
+        self.union = False  # query the union of the store's named graphs (the incremental cache's store)
 
     # -- reading the shapes graph --------------------------------------------------------------------------------
     def values(self, node: Term, p: str) -> list[Term]:
@@ -569,10 +570,11 @@ class ShapesGraph:
         rows: list[dict[str, Term]] = []
         if constraint.projects_this and len(focus_nodes) > 1:  # once, joined to the focus nodes
             wanted = set(focus_nodes)
-            rows = [row for row in _solutions(store, constraint.query) if row.get("this") in wanted]
+            rows = [row for row in _solutions(store, constraint.query, None, self.union) if row.get("this") in wanted]
         else:  # pre-bound, one query per focus node
             for f in focus_nodes:
-                rows += [{**row, "this": f} for row in _solutions(store, constraint.query, {Variable("this"): term(f)})]
+                rows += [{**row, "this": f}
+                         for row in _solutions(store, constraint.query, {Variable("this"): term(f)}, self.union)]
         out: list[Violation] = []
         seen: set[tuple[tuple[str, Term], ...]] = set()
         for bound in rows:
@@ -618,6 +620,65 @@ class ShapesGraph:
                 for constraint in shape.sparql:  # once for all focus nodes
                     out += self.run_sparql(shape, constraint, nodes)
         return out
+
+    def validate_nodes(self, index: Index, nodes: Iterable[Term], store: Store) -> list[Violation]:
+        """Every result whose focus node is one of ``nodes`` (their targets decided node by node), over
+        ``index``; SPARQL-based constraints are pre-bound per focus node and query ``store``'s union graph."""
+        self.data, self.store, self.union = index, store, True
+        out: list[Violation] = []
+        for node in nodes:
+            for shape in self.top:
+                if self.targets(shape, node):
+                    self.check(shape, node, out)
+        return out
+
+    def targets(self, shape: Shape, node: Term) -> bool:
+        index = self.index()
+        for kind, t in shape.targets:
+            if kind == "class" and not is_literal(node) and index.is_instance(node, t):
+                return True
+            if (kind == "node" and node == t) or (kind == "subjectsOf" and index.objects(node, t)) or (
+                    kind == "objectsOf" and index.subjects(t, node)):
+                return True
+        return False
+
+    def reach(self) -> int:
+        """How many links away from a focus node lie the subjects of the triples its validation reads, at most.
+
+        A path of length L reads triples up to L links away (an inverse path's triples have the value node as
+        subject); a constraint reading a value node's triples (``sh:class``, a shape applied to it) adds the
+        value's own reach; SHACL-SPARQL constraints are taken to follow one link from ``$this`` (as ours do).
+        """
+        def depth(shape: Shape, seen: frozenset[int]) -> int:
+            if id(shape) in seen:
+                return 99  # recursive shapes: unbounded
+            seen = seen | {id(shape)}
+            hops = self._path_length(shape.path) if shape.path is not None else 0
+            inner = [hops + depth(s, seen) for s in self._nested(shape)]
+            return max([hops, hops if self._reads_values(shape) else 0, 1 if shape.sparql else 0, *inner])
+        return max((depth(s, frozenset()) for s in self.top), default=0)
+
+    def _path_length(self, path: Path) -> int:
+        kind, arg = path
+        if kind in ("p", "inv"):
+            return 1
+        if kind == "alt":
+            return max(self._path_length(p) for p in arg)
+        if kind == "seq":
+            return sum(self._path_length(p) for p in arg)
+        return 99  # zero/one-or-more: unbounded
+
+    def _nested(self, shape: Shape) -> list[Shape]:
+        found = list(shape.properties)
+        for p in (SH["not"], SH["and"], SH["or"], SH.xone, SH.node, SH.qualifiedValueShape):
+            for v in self.values(shape.node, p):
+                found += [self.shape(t) for t in (self.rdf_list(v) if p in (SH["and"], SH["or"], SH.xone) else [v])]
+        return found
+
+    def _reads_values(self, shape: Shape) -> bool:
+        """Whether a constraint of ``shape`` reads its value nodes' triples (sh:class, equals/disjoint)."""
+        props = self.g.get(shape.node, {})
+        return any(p in props for p in (SH["class"], SH.equals, SH.disjoint))
 
     def source_shape(self, node: Term) -> Term:
         """The IRI that names a result's source shape: its own, or its node shape's for an anonymous one."""
@@ -675,9 +736,9 @@ def _regex_flags(flags: str) -> int:
 Bindable = NamedNode | BlankNode | Literal | Triple
 
 
-def _solutions(store: Store, query: str,
-               substitutions: dict[Variable, Bindable] | None = None) -> list[dict[str, Term]]:
-    solutions = store.query(query, substitutions=substitutions)
+def _solutions(store: Store, query: str, substitutions: dict[Variable, Bindable] | None = None,
+               union: bool = False) -> list[dict[str, Term]]:
+    solutions = store.query(query, substitutions=substitutions, use_default_graph_as_union=union)
     names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
     return [{n: str(t) for n, t in zip(names, row, strict=True) if t is not None} for row in solutions]  # type: ignore[union-attr]
 

@@ -8,9 +8,10 @@ path are looked up in the converter's source map, so a result prints as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store
 
@@ -20,6 +21,10 @@ from .load import Dataset, located_sources, walk
 from .namespaces import SH, XSD, curie
 from .serialize import ntriples
 from .terms import Row, rows
+
+if TYPE_CHECKING:
+    from .query import QueryFile
+    from .shacl import ShapesGraph, Violation
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
@@ -74,7 +79,7 @@ def load_turtle_dir(directory: Path) -> bytes:
 ENGINES = ("native", "pyshacl")
 
 
-def shacl(graph: Graph, triples: Sequence[Row], shapes_dir: Path, engine: str = "native",
+def shacl(graph: Located, triples: Sequence[Row], shapes_dir: Path, engine: str = "native",
           nt: bytes | None = None, store: Callable[[], Store] | None = None) -> list[Result]:
     """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
 
@@ -89,12 +94,17 @@ def shacl(graph: Graph, triples: Sequence[Row], shapes_dir: Path, engine: str = 
     from .shacl import ShapesGraph
 
     shapes = ShapesGraph(load_turtle_dir(shapes_dir))
-    results = []
-    for v in shapes.validate(triples, store):
+    return sorted(r for _, r in shacl_results(graph, shapes.validate(triples, store), shapes))
+
+
+def shacl_results(graph: Located, violations: Iterable[Violation], shapes: ShapesGraph) -> list[tuple[str, Result]]:
+    """The native engine's results as located :class:`Result` s, each with its focus node's N-Triples term."""
+    out = []
+    for v in violations:
         path = v.path[1:-1] if v.path else ""
         shape = shapes.source_shape(v.shape)
         focus = v.focus[1:-1] if v.focus.startswith("<") else v.focus
-        results.append(Result(
+        out.append((v.focus, Result(
             location=locate(graph, focus, path),
             severity=SEVERITIES.get(v.severity, "error"),
             message=v.messages[0] if v.messages else default_message(v.component),
@@ -103,8 +113,8 @@ def shacl(graph: Graph, triples: Sequence[Row], shapes_dir: Path, engine: str = 
             value=v.value or "",
             focus=focus,
             component=curie(v.component),
-        ))
-    return sorted(results)
+        )))
+    return out
 
 
 def default_message(component: str) -> str:
@@ -112,7 +122,7 @@ def default_message(component: str) -> str:
     return f"constraint violated ({curie(component)})"
 
 
-def _pyshacl(graph: Graph, data_nt: bytes, shapes_dir: Path) -> list[Result]:
+def _pyshacl(graph: Located, data_nt: bytes, shapes_dir: Path) -> list[Result]:
     import rdflib
     from pyshacl import validate as pyshacl_validate
 
@@ -158,24 +168,42 @@ def _pyshacl(graph: Graph, data_nt: bytes, shapes_dir: Path) -> list[Result]:
     return sorted(results)
 
 
-def locate(graph: Graph, focus: str, path: str = "") -> Location:
+class Located(Protocol):
+    """What locates a result: a converted :class:`Graph`'s source map, or the cache's."""
+
+    @property
+    def origins(self) -> Any: ...
+
+    @property
+    def first_origins(self) -> Any: ...
+
+    @property
+    def key_origins(self) -> Any: ...
+
+
+def locate(graph: Located, focus: str, path: str = "") -> Location:
     """The YAML location that produced ``focus`` (and the key that produced ``path`` on it, if known)."""
-    return graph.key_origins.get((focus, path)) or graph.origins.get(focus) or Location(focus or "<graph>")
+    return (graph.key_origins.get((focus, path)) or graph.origins.get(focus) or graph.first_origins.get(focus)
+            or Location(focus or "<graph>"))
 
 
-def violation_queries(graph: Graph, store: Store, queries_dir: Path) -> list[Result]:
+def violation_queries(graph: Located, store: Store, queries_dir: Path, base: str) -> list[Result]:
     """Run every ``*-violation.rq`` on ``store``; each row is an error located at its first bound minted IRI."""
     from .query import query_files
 
-    checks = query_files(queries_dir, violations=True)
     results = []
-    for qf in checks:
+    for qf in query_files(queries_dir, violations=True):
         for row in store.query(qf.text):  # type: ignore[union-attr]
-            terms = [t for t in row if t is not None]
-            focus = next((t.value for t in terms if getattr(t, "value", "").startswith(graph.base)), "")
-            results.append(Result(locate(graph, focus), "error", f"{qf.title} ({qf.path.name})",
-                                  value=" ".join(str(t) for t in terms), focus=focus))
+            results.append(violation_result(graph, qf, list(row), base))
     return sorted(results)
+
+
+def violation_result(graph: Located, qf: QueryFile, row: Sequence[Any], base: str) -> Result:
+    """A row of a violation query as an error located at its first bound minted IRI."""
+    terms = [t for t in row if t is not None]
+    focus = next((t.value for t in terms if getattr(t, "value", "").startswith(base)), "")
+    return Result(locate(graph, focus), "error", f"{qf.title} ({qf.path.name})",
+                  value=" ".join(str(t) for t in terms), focus=focus)
 
 
 def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
@@ -200,9 +228,16 @@ def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
     return sorted(results)
 
 
-def validate(dataset: Dataset, graph: Graph, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
+def validate(dataset: Dataset, graph: Located, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
              seeds_dir: Path | None, engine: str = "native", nt: bytes | None = None) -> Report:
-    """All checks of a build; ``seeds_dir=None`` skips the quote check (no local copies at hand).
+    """All checks of a build; ``seeds_dir=None`` skips the quote check (no local copies at hand)."""
+    parts = validate_parts(dataset, graph, triples, shapes_dir, queries_dir, seeds_dir, engine, nt)
+    return Report(sorted({r for found in parts.values() for r in found}))
+
+
+def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
+                   seeds_dir: Path | None, engine: str = "native", nt: bytes | None = None) -> dict[str, list[Result]]:
+    """The results of :func:`validate` by check: ``shacl``, ``violation`` and ``quote``.
 
     pyoxigraph parses and queries without holding the GIL, so the store is loaded and the violation queries run
     on a second thread (the second core) while the SHACL core constraints and the quote check run in Python.
@@ -211,23 +246,21 @@ def validate(dataset: Dataset, graph: Graph, triples: Sequence[Row], shapes_dir:
 
     data = nt or ntriples(triples)
     store = Store()
+    base = getattr(graph, "base", "")
 
     def side() -> list[Result]:
         store.load(data, format=RdfFormat.N_TRIPLES)
-        return violation_queries(graph, store, queries_dir)
+        return violation_queries(graph, store, queries_dir, base)
 
-    results: list[Result] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-store") as pool:
         queries = pool.submit(side)
 
         def loaded() -> Store:
             queries.result()
             return store
-        results += shacl(graph, triples, shapes_dir, engine, data, loaded)
-        if seeds_dir is not None:
-            results += check_quotes(dataset, seeds_dir)
-        results += queries.result()
-    return Report(sorted(set(results)))
+        found = shacl(graph, triples, shapes_dir, engine, data, loaded)
+        quotes = check_quotes(dataset, seeds_dir) if seeds_dir is not None else []
+        return {"shacl": found, "violation": queries.result(), "quote": quotes}
 
 
 RDF_SUFFIXES = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".jsonld": RdfFormat.JSON_LD,

@@ -1,0 +1,492 @@
+"""Incremental validation: after an edit, re-check only what the edited files affect, from the last run's cache.
+
+A full ``odg validate`` of a data directory leaves a cache beside it (``.odg-cache/``, or ``$ODG_CACHE``):
+
+* ``store/`` -- a pyoxigraph on-disk store holding each source file's triples in a named graph of its own;
+* ``cache.sqlite`` -- every result of the run, and where each record placed its nodes (the source map);
+* ``manifest.json`` -- each file's size, mtime and SHA-256, the ids it defines and refers to, and a fingerprint
+  of the shapes, ontology, violation queries, base IRI and odg version (any change there voids the cache).
+
+The next ``odg validate`` compares the files with the manifest. Changed files are loaded, checked and converted
+again, with the files that refer to an id whose existence, kind or label changed (their triples depend on it).
+Their triples replace the old ones in the store, and with X the subjects of the triples that changed:
+
+* SHACL re-validates X and its neighbours in both directions. A shape's constraints read the focus node's own
+  triples and those of its value nodes (types for ``sh:class``, nested shapes, SHACL-SPARQL constraints that
+  follow one link from ``$this``, as ours do), so no other focus node's results can change;
+  :meth:`ShapesGraph.reach` checks that the compiled shapes read no further, else the cache is not used.
+* The ``*-violation.rq`` queries are re-run for the subjects X, the nodes X links to, and the nodes linked from
+  the nodes that link to X (a fact, its statement, the statement's source), by binding ``?subject`` with a
+  ``VALUES`` block; they must project ``?subject``.
+* Quotes of the changed records are checked again.
+
+The report is the cached one with the results of those nodes replaced: the same results as a full run (tests
+compare the two after edits, additions and deletions). Anything unexpected -- no cache, another fingerprint, a
+run interrupted while updating (the manifest is marked dirty first) -- falls back to a full run that rewrites it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store
+
+from .convert import Contribution, FileConversion, convert_files
+from .errors import DataError, ErrorList, Location, OdgError
+from .load import TABLE_SUFFIXES, Dataset, Record, check_records, check_references, walk
+from .schema import KIND_BY_DIRECTORY, KINDS, Kind, Ref
+from .shacl import Index, ShapesGraph, term
+from .terms import Row, Term, is_literal, rows
+from .validate import Report, Result, check_quotes, load_turtle_dir, locate, shacl_results
+
+CACHE_VERSION = 1
+VOCABULARY_GRAPH = "urn:odg:vocabulary"
+SUFFIXES = (".yaml", ".yml", *TABLE_SUFFIXES)
+
+
+@dataclass
+class Inputs:
+    data: Path
+    ontology: Path
+    shapes: Path
+    queries: Path
+    seeds: Path | None
+    base: str
+
+
+def cache_dir(data: Path) -> Path:
+    import os
+
+    return Path(os.environ["ODG_CACHE"]) if os.environ.get("ODG_CACHE") else data.resolve().parent / ".odg-cache"
+
+
+def fingerprint(inputs: Inputs) -> str:
+    from importlib.metadata import version
+
+    from .query import query_files
+
+    h = hashlib.sha256()
+    for part in (load_turtle_dir(inputs.shapes), load_turtle_dir(inputs.ontology),
+                 *(q.text.encode() for q in query_files(inputs.queries, violations=True)),
+                 inputs.base.encode(), str(inputs.seeds).encode(), version("opendata-graph").encode(),
+                 str(CACHE_VERSION).encode()):
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def source_files(data: Path) -> dict[str, Path]:
+    """Every source file of a data directory, by its path relative to it."""
+    out = {}
+    for directory in sorted(p for p in data.iterdir() if p.is_dir() and p.name in KIND_BY_DIRECTORY):
+        for path in sorted(directory.iterdir()):
+            if path.suffix in SUFFIXES and path.is_file():
+                out[f"{directory.name}/{path.name}"] = path
+    return out
+
+
+def graph_name(rel: str) -> NamedNode:
+    return NamedNode("urn:odg:file:" + rel)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def references(records: Iterable[Record]) -> list[str]:
+    return sorted({v for r in records for _, spec, v in walk(r.kind.spec, r.data, ()) if isinstance(spec, Ref)
+                   and isinstance(v, str)})
+
+
+def label_of(record: Record) -> str:
+    d = record.data
+    return str(d.get("name") or d.get("label") or d.get("title") or record.id)
+
+
+# -- the source map, rebuilt from the contributions of each record ------------------------------------------------
+
+class SourceMap:
+    """``origins`` / ``first_origins`` / ``key_origins`` of a :class:`Graph`, resolved from the cache's table.
+
+    The converter's rules replayed: the last record (in id order) to set ``origins`` wins, the first wins for the
+    two others.
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.origins = _Resolver(db, "last")
+        self.first_origins = _Resolver(db, "first")
+        self.key_origins = _Resolver(db, "key")
+
+
+class _Resolver:
+    def __init__(self, db: sqlite3.Connection, kind: str) -> None:
+        self.db, self.kind = db, kind
+        self.order = "DESC" if kind == "last" else "ASC"
+
+    def get(self, key: Any) -> Location | None:
+        k = "\t".join(key) if isinstance(key, tuple) else key
+        row = self.db.execute(f"SELECT path, line, col FROM origin WHERE kind = ? AND key = ? "
+                              f"ORDER BY record {self.order} LIMIT 1", (self.kind, k)).fetchone()
+        return Location(row[0], row[1], row[2]) if row else None
+
+
+# -- writing the cache after a full run --------------------------------------------------------------------------
+
+def _db(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.executescript("""
+        CREATE TABLE IF NOT EXISTS origin (file TEXT, kind TEXT, key TEXT, record TEXT, path TEXT, line INT, col INT);
+        CREATE TABLE IF NOT EXISTS result (kind TEXT, key TEXT, file TEXT, body TEXT);
+    """)
+    return db
+
+
+def _origin_rows(rel: str, contributions: Iterable[Contribution]) -> Iterator[tuple[Any, ...]]:
+    for kind, key, record, loc in contributions:
+        yield rel, kind, key, record, loc.path, loc.line, loc.column
+
+
+def _result_row(kind: str, key: str, r: Result) -> tuple[str, str, str, str]:
+    body = json.dumps([r.location.path, r.location.line, r.location.column, r.severity, r.message, r.shape, r.path,
+                       r.value, r.focus, r.component])
+    return kind, key, r.location.path, body
+
+
+def _result(body: str) -> Result:
+    path, line, col, severity, message, shape, rpath, value, focus, component = json.loads(body)
+    return Result(Location(path, line, col), severity, message, shape, rpath, value, focus, component)
+
+
+def _nquads(per_file: dict[str, list[Row]]) -> bytes:
+    return "".join(f"{s} {p} {o} <{graph_name(rel).value}> .\n" for rel, rs in per_file.items()
+                   for s, p, o in rs).encode("utf-8")
+
+
+def write_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vocab: list[Row],
+                results: dict[str, list[tuple[str, Result]]]) -> None:
+    """Write the cache of a full run: triples per file, source map, results (by kind, with their key)."""
+    import shutil
+
+    root = cache_dir(inputs.data)
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    rel_of = {path: _rel(inputs.data, path) for path in conversion.rows}
+    per_file = {rel_of[p]: rs for p, rs in conversion.rows.items()}
+    per_file[VOCABULARY_GRAPH] = vocab
+    store = Store(str(root / "store"))
+    loader = threading.Thread(target=store.bulk_load, args=(_nquads(per_file), RdfFormat.N_QUADS))
+    loader.start()  # pyoxigraph parses and writes without the GIL: the sqlite inserts below run meanwhile
+    db = _db(root / "cache.sqlite")
+    db.execute("BEGIN")
+    for path, contributions in conversion.contributions.items():
+        db.executemany("INSERT INTO origin VALUES (?, ?, ?, ?, ?, ?, ?)", _origin_rows(rel_of[path], contributions))
+    db.executemany("INSERT INTO result VALUES (?, ?, ?, ?)",
+                   (_result_row(kind, key, r) for kind, found in results.items() for key, r in found))
+    db.execute("COMMIT")
+    db.execute("CREATE INDEX origin_key ON origin (key, kind)")
+    db.execute("CREATE INDEX origin_file ON origin (file)")
+    db.execute("CREATE INDEX result_key ON result (kind, key)")
+    db.close()
+    loader.join()
+    store.flush()
+    by_file: dict[str, list[Record]] = {}
+    for r in dataset.records.values():
+        by_file.setdefault(_rel(inputs.data, r.path), []).append(r)
+    files = {}
+    for rel, path in source_files(inputs.data).items():
+        st = path.stat()
+        mine = by_file.get(rel, [])
+        files[rel] = {"sha": sha256(path), "size": st.st_size, "mtime": st.st_mtime_ns,
+                      "ids": {r.id: [r.kind.segment, label_of(r)] for r in mine}, "refs": references(mine)}
+    _write_manifest(root, {"version": CACHE_VERSION, "fingerprint": fingerprint(inputs),
+                           "data": str(inputs.data.resolve()), "dirty": False, "files": files,
+                           "release": dataset.release})
+
+
+def _rel(data: Path, path: Path) -> str:
+    return f"{path.parent.name}/{path.name}" if path.parent.parent.resolve() == data.resolve() else str(path)
+
+
+def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
+    tmp = root / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest), encoding="utf-8")
+    tmp.replace(root / "manifest.json")
+
+
+# -- the store as the validator's index --------------------------------------------------------------------------
+
+class StoreIndex(Index):
+    """:class:`~opendata_graph.shacl.Index` answered from the on-disk store (union of the files' graphs)."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(())
+        self.store = store
+        self._objects: dict[tuple[Term, Term], list[Term]] = {}
+
+    def objects(self, s: Term, p: Term) -> list[Term]:
+        key = (s, p)
+        found = self._objects.get(key)
+        if found is None:
+            found = [] if is_literal(s) else list(dict.fromkeys(
+                str(q.object) for q in self.store.quads_for_pattern(_node(s), _node(p), None, None)))
+            self._objects[key] = found
+        return found
+
+    def subjects(self, p: Term, o: Term) -> list[Term]:
+        return list(dict.fromkeys(str(q.subject) for q in self.store.quads_for_pattern(None, _node(p), _term(o), None)))
+
+    def is_instance(self, node: Term, cls: Term) -> bool:
+        subs = self.subclasses(cls)
+        return any(t in subs for t in self.objects(node, "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"))
+
+    def neighbours_out(self, node: Term) -> set[Term]:
+        return {str(q.object) for q in self.store.quads_for_pattern(_node(node), None, None, None)
+                if not isinstance(q.object, type(None)) and not is_literal(str(q.object))}
+
+    def neighbours_in(self, node: Term) -> set[Term]:
+        return {str(q.subject) for q in self.store.quads_for_pattern(None, None, _term(node), None)}
+
+
+def _node(t: Term) -> Any:
+    return term(t)
+
+
+_term = _node
+
+
+# -- the incremental run -----------------------------------------------------------------------------------------
+
+class CacheUnusable(Exception):
+    """The cache cannot answer this run: validate in full (and rewrite it)."""
+
+
+def validate_incremental(inputs: Inputs) -> Report:
+    """The report of a full run, computed from the cache and the files that changed since; raises
+    :class:`CacheUnusable` when there is no usable cache.
+    """
+    root = cache_dir(inputs.data)
+    try:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise CacheUnusable("no cache") from None
+    if (manifest.get("version") != CACHE_VERSION or manifest.get("dirty") or
+            manifest.get("data") != str(inputs.data.resolve()) or manifest.get("fingerprint") != fingerprint(inputs)):
+        raise CacheUnusable("cache of other inputs")
+    shapes = ShapesGraph(load_turtle_dir(inputs.shapes))
+    if shapes.reach() > 1:
+        raise CacheUnusable("shapes read further than one link from the focus node")
+    files: dict[str, dict[str, Any]] = manifest["files"]
+    on_disk = source_files(inputs.data)
+    changed = {rel for rel in set(files) | set(on_disk) if rel not in files or rel not in on_disk
+               or _differs(on_disk[rel], files[rel])}
+    db = _db(root / "cache.sqlite")
+    if not changed:
+        return Report(sorted({_result(b) for (b,) in db.execute("SELECT body FROM result")}))
+    if (inputs.data / "release.yaml").exists():
+        from .load import parse_yaml
+
+        if parse_yaml(inputs.data / "release.yaml")[0] != manifest.get("release"):
+            raise CacheUnusable("release.yaml changed")  # it feeds no triple we validate, but keep it simple
+
+    ids = {i: (seg, label, rel) for rel, f in files.items() for i, (seg, label) in f["ids"].items()}
+    reload = set(changed)
+    # Load the changed files, then the files whose triples depend on an id that changed (labels, kinds).
+    errors: list[OdgError] = []
+    new_records: dict[str, list[Record]] = {}
+    while True:
+        for rel in sorted(reload - set(new_records)):
+            new_records[rel] = _load(inputs.data, rel, on_disk, errors) if rel in on_disk else []
+        touched = _changed_ids(files, new_records)
+        dependants = {rel for rel, f in files.items() if rel in on_disk and touched & set(f["refs"])}
+        if dependants <= set(new_records):
+            break
+        reload |= dependants
+    records = _stub_records(ids, new_records, inputs.data)
+    fresh = [r for rs in new_records.values() for r in rs]
+    known = {i for i in ids if ids[i][2] not in new_records} | {r.id for r in fresh}
+    seen: dict[str, Record] = {}
+    for r in fresh:
+        other = seen.get(r.id) or (records.get(r.id) if ids.get(r.id, ("", "", ""))[2] not in new_records else None)
+        if other is not None and other is not r:
+            errors.append(DataError(f"id {r.id!r} is already used by {other.loc()}", r.loc("id"),
+                                   "ids are unique across all kinds; choose another"))
+        seen[r.id] = r
+    errors += list(check_references(records, known, only=fresh))
+    if errors:
+        raise ErrorList(errors)
+
+    try:
+        store = Store(str(root / "store"))
+    except OSError as exc:  # another odg holds it, or it is damaged
+        raise CacheUnusable(str(exc)) from None
+    manifest["dirty"] = True
+    _write_manifest(root, manifest)
+    dataset = Dataset(inputs.data, records, manifest.get("release") or {})
+    conversion = convert_files(dataset, inputs.base, fresh)
+    new_rows = {_rel(inputs.data, p): rs for p, rs in conversion.rows.items()}
+    x: set[Term] = set()
+    old_objects: set[Term] = set()
+    for rel in new_records:
+        old = set(rows(_triple(q) for q in store.quads_for_pattern(None, None, None, graph_name(rel))))
+        new = set(new_rows.get(rel, []))
+        for s, _, o in old ^ new:
+            x.add(s)
+            if not is_literal(o):
+                old_objects.add(o)
+        store.remove_graph(graph_name(rel)) if store.contains_named_graph(graph_name(rel)) else None
+        store.extend(Quad(_node(s), _node(p), _term(o), graph_name(rel)) for s, p, o in new)
+    db.execute("BEGIN")
+    for rel in new_records:
+        db.execute("DELETE FROM origin WHERE file = ?", (rel,))
+    for path, contributions in conversion.contributions.items():
+        db.executemany("INSERT INTO origin VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       _origin_rows(_rel(inputs.data, path), contributions))
+
+    index = StoreIndex(store)
+    out_x = old_objects.union(*(index.neighbours_out(n) for n in x))
+    in_x = set().union(*(index.neighbours_in(n) for n in x))
+    affected = x | out_x | in_x
+    sourcemap = SourceMap(db)
+    shacl_found = shacl_results(sourcemap, shapes.validate_nodes(index, sorted(affected), store), shapes)
+    subjects = x | out_x | set().union(*(index.neighbours_out(n) for n in in_x))
+    violation_found = _violations(inputs, store, sourcemap, subjects)
+    quote_found = check_quotes(Dataset(inputs.data, {**{r.id: r for r in fresh}, **_documents(inputs.data, records)},
+                                       {}), inputs.seeds) if inputs.seeds is not None else []
+    changed_paths = {Location.of(inputs.data / rel).path for rel in new_records}
+    for key in affected:
+        db.execute("DELETE FROM result WHERE kind = 'shacl' AND key = ?", (key,))
+    for key in subjects:
+        db.execute("DELETE FROM result WHERE kind = 'violation' AND key = ?", (key,))
+    for shown in changed_paths:
+        db.execute("DELETE FROM result WHERE kind = 'quote' AND file = ?", (shown,))
+    db.executemany("INSERT INTO result VALUES (?, ?, ?, ?)",
+                   [_result_row("shacl", k, r) for k, r in shacl_found]
+                   + [_result_row("violation", k, r) for k, r in violation_found]
+                   + [_result_row("quote", r.location.path, r) for r in quote_found
+                      if r.location.path in changed_paths])
+    db.execute("COMMIT")
+    report = Report(sorted({_result(b) for (b,) in db.execute("SELECT body FROM result")}))
+    store.flush()
+    for rel in new_records:
+        if rel in on_disk:
+            st = on_disk[rel].stat()
+            mine = new_records[rel]
+            files[rel] = {"sha": sha256(on_disk[rel]), "size": st.st_size, "mtime": st.st_mtime_ns,
+                          "ids": {r.id: [r.kind.segment, label_of(r)] for r in mine}, "refs": references(mine)}
+        else:
+            files.pop(rel, None)
+    manifest["dirty"] = False
+    _write_manifest(root, manifest)
+    return report
+
+
+def _differs(path: Path, state: dict[str, Any]) -> bool:
+    st = path.stat()
+    if st.st_size == state["size"] and st.st_mtime_ns == state["mtime"]:
+        return False
+    return bool(sha256(path) != state["sha"])
+
+
+def _load(data: Path, rel: str, on_disk: dict[str, Path], errors: list[OdgError]) -> list[Record]:
+    kind: Kind = KIND_BY_DIRECTORY[rel.split("/", 1)[0]]
+    try:
+        checked = check_records(on_disk[rel], kind)
+    except OdgError as exc:
+        errors.append(exc)
+        return []
+    out = []
+    for record, problems in checked:
+        errors.extend(problems)
+        out.append(record)
+    return out
+
+
+def _changed_ids(files: dict[str, dict[str, Any]], new_records: dict[str, list[Record]]) -> set[str]:
+    """Ids of the reloaded files that appeared, disappeared or changed kind or label."""
+    touched: set[str] = set()
+    for rel, records in new_records.items():
+        old = {i: tuple(v) for i, v in files.get(rel, {}).get("ids", {}).items()}
+        new = {r.id: (r.kind.segment, label_of(r)) for r in records}
+        touched |= {i for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
+    return touched
+
+
+def _stub_records(ids: dict[str, tuple[str, str, str]], new_records: dict[str, list[Record]],
+                  data: Path) -> dict[str, Record]:
+    """Every record: the reloaded ones in full, the others as stubs (their kind and label) for the converter."""
+    out = {i: Record(KINDS[seg], i, data / rel, {"name": label})
+           for i, (seg, label, rel) in ids.items() if rel not in new_records}
+    for records in new_records.values():
+        out.update({r.id: r for r in records})
+    return out
+
+
+def _documents(data: Path, records: dict[str, Record]) -> dict[str, Record]:
+    """The document records in full (the quote check reads their local copies' names)."""
+    docs = {}
+    for r in records.values():
+        if r.kind.segment == "document":
+            if not r.data.get("local_copy"):  # a stub: read its file again
+                r = next(full for full, _ in check_records(r.path, r.kind) if full.id == r.id)
+            docs[r.id] = r
+    return docs
+
+
+def _triple(q: Quad) -> Any:
+    from pyoxigraph import Triple
+
+    return Triple(q.subject, q.predicate, q.object)
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.I)
+
+
+def _violations(inputs: Inputs, store: Store, sourcemap: SourceMap,
+                subjects: set[Term]) -> list[tuple[str, Result]]:
+    """The violation queries, re-run for ``subjects`` (bound to ``?subject`` by a VALUES block)."""
+    from .query import query_files
+    from .validate import violation_result
+
+    out: list[tuple[str, Result]] = []
+    wanted = sorted(s for s in subjects if s.startswith("<"))
+    if not wanted:
+        return out
+    values = "VALUES ?subject { " + " ".join(wanted) + " }\n"
+    for qf in query_files(inputs.queries, violations=True):
+        found = _WHERE.search(qf.text)
+        if found is None or "?subject" not in qf.text:
+            raise CacheUnusable(f"{qf.path.name} does not bind ?subject in a WHERE clause")
+        text = qf.text[:found.end()] + values + qf.text[found.end():]
+        solutions = store.query(text, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
+        for row in solutions:  # type: ignore[union-attr]
+            subject = str(row[names.index("subject")])
+            out.append((subject, violation_result(sourcemap, qf, list(row), inputs.base)))
+    return out
+
+
+def full_results(report_parts: Mapping[str, Sequence[Result]]) -> dict[str, list[tuple[str, Result]]]:
+    """Results of a full run keyed as the cache stores them (SHACL by focus node, violations by ?subject...)."""
+    return {kind: [(key_of(kind, r), r) for r in found] for kind, found in report_parts.items()}
+
+
+def key_of(kind: str, r: Result) -> str:
+    if kind == "shacl":
+        return f"<{r.focus}>" if r.focus and not r.focus.startswith("_:") else r.focus
+    if kind == "violation":
+        return r.value.split(" ", 1)[0]  # the ?subject term, first of the row
+    return r.location.path
+
+
+__all__ = ["CacheUnusable", "Inputs", "cache_dir", "locate", "validate_incremental", "write_cache"]

@@ -1,0 +1,126 @@
+"""Incremental validation gives the full run's report after every kind of edit, and falls back when it must.
+
+Each step edits a generated registry, then runs ``odg validate`` twice: incrementally (from the cache the
+previous run left) and in full (``--no-cache``); output and exit code must be identical, and the edit must have
+the effect it is meant to have (a violation appears or disappears), so a stale cache cannot pass.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from opendata_graph.cli import cli
+from opendata_graph.incremental import cache_dir
+
+from .test_engines import generate
+
+
+def odg_validate(root: Path, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["validate", "--data", str(root / "data"), "--seeds", str(root / "seeds"),
+                                      *extra])
+    return result.exit_code, result.output
+
+
+def same_as_full(root: Path) -> tuple[int, str]:
+    incremental = odg_validate(root)
+    assert incremental == odg_validate(root, "--no-cache")
+    return incremental
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture()
+def registry(tmp_path: Path) -> Path:
+    generate.generate(30, tmp_path)
+    code, out = odg_validate(tmp_path)  # the full run that writes the cache
+    assert (code, out) == (0, "conforms: no problems found\n")
+    assert (cache_dir(tmp_path / "data") / "manifest.json").exists()
+    return tmp_path
+
+
+def test_no_change_answers_from_the_cache(registry: Path) -> None:
+    manifest = cache_dir(registry / "data") / "manifest.json"
+    before = manifest.stat().st_mtime_ns
+    assert same_as_full(registry) == (0, "conforms: no problems found\n")
+    assert manifest.stat().st_mtime_ns == before  # nothing was rewritten
+
+
+def drop_key(path: Path, key: str) -> None:
+    """Remove a top-level key and its block from a generated record."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index(f"{key}:\n")
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith(("-", " ")))
+    path.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
+
+
+Step = tuple[str, Callable[[Path], object], int, str]
+STEPS: list[Step] = [
+    ("a person loses their post (SHACL, the edited file)",
+     lambda d: (d / "people" / "person-000005.yaml").write_text(
+         (d / "people" / "person-000005.yaml").read_text().split("posts:")[0]), 1, "person-000005.yaml:1:1: error"),
+    ("a cohort loses its last members (SHACL, an unchanged file)",
+     lambda d: [edit(d / "organisations" / f"org-{i:06d}.yaml", "organisation: cohort-2\n",
+                     "organisation: cohort-3\n") for i in (1, 21)], 1, "cohort-2.yaml:1:1: error: A cohort has no members"),
+    ("a quote no longer matches its document",
+     lambda d: edit(d / "organisations" / "org-000009.yaml", "takes part.", "takes part!"), 1,
+     "org-000009.yaml:6:8: error: quote not found"),
+    ("a dataset loses its licence (warning)", lambda d: drop_key(d / "datasets" / "data-000007.yaml", "licence"), 1,
+     "data-000007.yaml:1:1: warning: Nothing is known of this dataset's licence"),
+    ("an organisation is renamed: the memberships and posts of other files carry its name",
+     lambda d: edit(d / "organisations" / "org-000003.yaml", "name: Organisation 000003", "name: Renamed Three"), 1,
+     "3 error(s), 1 warning(s)"),
+    ("a record file is deleted: references to it are errors in the files that make them",
+     lambda d: (d / "organisations" / "org-000004.yaml").unlink(), 2, "no entity with id 'org-000004'"),
+]
+
+
+def test_every_edit_gives_the_full_report(registry: Path) -> None:
+    data = registry / "data"
+    for title, change, code, expected in STEPS:
+        change(data)
+        got_code, out = same_as_full(registry)
+        assert got_code == code and expected in out, (title, out)
+    shutil.rmtree(data)
+    generate.generate(30, registry)  # everything back as it was
+    assert same_as_full(registry) == (0, "conforms: no problems found\n")
+
+
+def test_membership_shortcut_check_sees_the_neighbour_change(registry: Path) -> None:
+    """A SHACL-SPARQL constraint on a membership reads its member's triples: one link away."""
+    same_as_full(registry)
+    edit(registry / "data" / "organisations" / "org-000002.yaml", "role: participant", "role: partner")
+    assert same_as_full(registry)[0] == 0
+    stored = json.loads((cache_dir(registry / "data") / "manifest.json").read_text())
+    assert stored["dirty"] is False and "organisations/org-000002.yaml" in stored["files"]
+
+
+def test_bulk_table_edit(tmp_path: Path) -> None:
+    generate.generate(25, tmp_path, "csv")
+    assert odg_validate(tmp_path)[0] == 0
+    edit(tmp_path / "data" / "people" / "people.csv", '""title"":""Director""', '""title"":""Chair""')
+    assert same_as_full(tmp_path)[0] == 0
+    table = tmp_path / "data" / "organisations" / "organisations.csv"
+    edit(table, '""role"":""participant""', '""role"":""member""')
+    code, out = same_as_full(tmp_path)
+    assert code == 2 and "organisations.csv:3:" in out
+
+
+def test_a_dirty_or_foreign_cache_is_not_trusted(registry: Path) -> None:
+    root = cache_dir(registry / "data")
+    manifest = json.loads((root / "manifest.json").read_text())
+    (root / "manifest.json").write_text(json.dumps({**manifest, "dirty": True}))
+    edit(registry / "data" / "people" / "person-000006.yaml", "title: Director", "title: Chair")
+    assert same_as_full(registry)[0] == 0  # full run, cache rewritten
+    assert json.loads((root / "manifest.json").read_text())["dirty"] is False
+    (root / "manifest.json").write_text(json.dumps({**manifest, "fingerprint": "other shapes"}))
+    assert same_as_full(registry)[0] == 0
