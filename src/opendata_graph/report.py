@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import rdflib
+if TYPE_CHECKING:
+    import rdflib
 
 from . import __version__
 from .errors import Location, OdgError
@@ -120,6 +122,8 @@ def turtle(report: Report) -> str:
     ``odg:sourceLocation`` gives ``path:line:column``; ``rdfs:seeAlso`` the file's IRI with an RFC 5147 line
     fragment (``#line=13,14`` selects line 14).
     """
+    import rdflib  # only this format needs it: keep `odg validate` quick to start
+
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     odg = rdflib.Namespace("https://w3id.org/opendata-graph/ontology#")
     g = rdflib.Graph()
@@ -151,6 +155,8 @@ def turtle(report: Report) -> str:
 
 
 def _expand(curie: str) -> rdflib.term.Identifier:
+    import rdflib
+
     from .namespaces import PREFIXES
 
     if curie.startswith("<") and curie.endswith(">"):
