@@ -31,17 +31,29 @@ import generate  # noqa: E402
 
 
 def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None,
-        check: bool = True) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stderr+stdout of a whole process, measured with GNU time."""
+        check: bool = True, timeout: float | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and stderr+stdout of a whole process, measured with GNU time.
+
+    Past ``timeout`` the process group is killed and the wall time returned is ``inf``.
+    """
+    import signal
+
     with tempfile.NamedTemporaryFile("r", suffix=".time") as f:
         t0 = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name, *cmd], cwd=cwd, capture_output=True,
-                              text=True, env={**os.environ, **(env or {})})
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", f.name, *cmd], cwd=cwd, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+                                start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return float("inf"), float("nan"), "TIMEOUT"
         wall = time.perf_counter() - t0
         rss = int(f.read().strip().splitlines()[-1]) / 1024
     if check and proc.returncode != 0:
-        raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{proc.stderr[-2000:]}{proc.stdout[-2000:]}")
-    return wall, rss, proc.stderr + proc.stdout
+        raise RuntimeError(f"{cmd} failed ({proc.returncode}):\n{err[-2000:]}{out[-2000:]}")
+    return wall, rss, err + out
 
 
 def venv(name: str, packages: list[str]) -> Path:
@@ -53,6 +65,7 @@ def venv(name: str, packages: list[str]) -> Path:
     return home / "bin"
 
 
+NAIVE_TIMEOUT = 1200.0
 NAIVE = """
 import sys, rdflib, pyshacl
 from pathlib import Path
@@ -62,13 +75,22 @@ from opendata_graph.load import load
 from opendata_graph.serialize import ntriples
 from opendata_graph.validate import load_turtle_dir
 data, out = Path(sys.argv[1]), Path(sys.argv[2])
+import time
+t = time.perf_counter()
+def lap(name):
+    global t
+    now = time.perf_counter(); print(f"NAIVE {name} {now - t:.1f}", flush=True); t = now
 rows = convert(load(data), "https://w3id.org/opendata-graph/", load_turtle_dir(paths.ontology_dir())).triples()
+lap("load+convert")
 g = rdflib.Graph()
 g.parse(data=ntriples(rows), format="nt")
 del rows
+lap("rdflib-graph")
 pyshacl.validate(g, shacl_graph=rdflib.Graph().parse(data=load_turtle_dir(paths.shapes_dir()), format="turtle"))
+lap("pyshacl")
 for fmt, ext in (("turtle", "ttl"), ("nt", "nt"), ("json-ld", "jsonld")):
     g.serialize(out / f"naive.{ext}", format=fmt)
+    lap(fmt)
 """
 
 DIRECT_QUERIES = """
@@ -134,20 +156,26 @@ def bench(sizes: list[int], work: Path, peers: bool) -> list[dict[str, object]]:
             (files / "data" / "organisations" / "host.yaml").read_text() + "# edited\n")
         r["rebuild_one_edit"] = run([odg, "build", "--data", "data", "--seeds", "seeds", "--dist", "dist"],
                                     cwd=files)[0]
-        wall, rss, _ = run([odg, "validate", "--data", "data", "--seeds", "seeds"], cwd=files)
+        wall, rss, _ = run([odg, "validate", "--no-cache", "--data", "data", "--seeds", "seeds"], cwd=files)
         r.update(validate=wall, validate_rss=rss)
         wall, rss, _ = run([odg, "validate", "--engine", "pyshacl", "--data", "data", "--seeds", "seeds"], cwd=files)
         r.update(validate_pyshacl=wall, validate_pyshacl_rss=rss)
-        r["odg_validate_one_file"] = run([odg, "validate", "data/organisations/org-000001.yaml", "--seeds", "seeds"],
-                                         cwd=files)[0]
+        shutil.rmtree(files / ".odg-cache", ignore_errors=True)
+        wall, rss, _ = run([odg, "validate", "--data", "data", "--seeds", "seeds"], cwd=files)  # writes the cache
+        r.update(validate_cache_write=wall, validate_cache_write_rss=rss)
+        edited = files / "data" / "organisations" / "org-000001.yaml"
+        edited.write_text(edited.read_text().replace("name: Organisation 000001", "name: Organisation One"))
+        wall, rss, out = run([odg, "validate", "data/organisations/org-000001.yaml", "--seeds", "seeds"], cwd=files)
+        assert out.strip() == "conforms: no problems found", out
+        r.update(odg_validate_one_file=wall, odg_validate_one_file_rss=rss)
         out = run([python, "-c", ODG_QUERIES, str(files / "dist"), str(ROOT / "queries")])[2]
         r["queries_odg"] = float(re.search(r"QUERY_SECONDS ([\d.]+)", out).group(1))  # type: ignore[union-attr]
         out = run([python, "-c", DIRECT_QUERIES, str(files / "dist" / "opendata-graph.nt"), str(ROOT / "queries")])[2]
         r["queries_pyoxigraph"] = float(re.search(r"QUERY_SECONDS ([\d.]+)", out).group(1))  # type: ignore[union-attr]
         naive_out = base / "naive"
         naive_out.mkdir(exist_ok=True)
-        wall, rss, _ = run([python, "-c", NAIVE, str(files / "data"), str(naive_out)])
-        r.update(naive=wall, naive_rss=rss)
+        wall, rss, out = run([python, "-c", NAIVE, str(files / "data"), str(naive_out)], timeout=NAIVE_TIMEOUT)
+        r.update(naive=wall, naive_rss=rss, naive_stages=dict(re.findall(r"^NAIVE (\S+) ([\d.]+)", out, re.M)))
         if morph is not None:
             table = base / "csv" / "data" / "organisations" / "organisations.csv"
             mapping = (ROOT / "benchmarks" / "peers" / "organisations.rml.ttl").read_text().replace("TABLE", str(table))
@@ -213,8 +241,9 @@ def report(rows: list[dict[str, object]], start: dict[str, float]) -> str:
     lines = [
         "| triples | odg build (YAML files) s / MB | stages load·convert·validate·serialise·write "
         "| odg build (CSV) s / MB "
-        "| naive rdflib+pyshacl s / MB | speed-up | rebuild after 1 edit s | odg validate s | pyshacl validate s "
-        "| speed-up | validate 1 file s | query files odg / pyoxigraph s | odg ÷ pyoxigraph | Morph-KGC s (triples) "
+        "| naive rdflib+pyshacl s / MB | speed-up | rebuild after 1 edit s | odg validate s / MB | pyshacl validate s "
+        "| speed-up | odg validate writing its cache s / MB | validate after 1 edit (incremental) s / MB "
+        "| query files odg / pyoxigraph s | odg ÷ pyoxigraph | Morph-KGC s (triples) "
         "| odg materialise CSV s | linkml-convert s / MB | odg materialise YAML s | linkml-validate s |",
         "|" + "---|" * 19,
     ]
@@ -225,13 +254,20 @@ def report(rows: list[dict[str, object]], start: dict[str, float]) -> str:
             f"| {r['triples']:,} | {f(r['build'])} / {r['build_rss']:,.0f} | "
             + "·".join(f"{st.get(k, 0):.1f}" for k in ("load", "convert", "validate", "serialise", "write"))
             + f" | {f(r['build_csv'])} / {r['build_csv_rss']:,.0f} | {f(r['naive'])} / {r['naive_rss']:,.0f} | "
-            f"{ratio(r['build'], r['naive'])} | {f(r['rebuild_one_edit'])} | {f(r['validate'])} | "
-            f"{f(r['validate_pyshacl'])} | {ratio(r['validate'], r['validate_pyshacl'])} | "
-            f"{f(r['odg_validate_one_file'])} | {f(r['queries_odg'])} / {f(r['queries_pyoxigraph'])} | "
+            f"{ratio(r['build'], r['naive'])} | {f(r['rebuild_one_edit'])} | {f(r['validate'])} / "
+            f"{r['validate_rss']:,.0f} | {f(r['validate_pyshacl'])} | {ratio(r['validate'], r['validate_pyshacl'])} | "
+            f"{f(r['validate_cache_write'])} / {r['validate_cache_write_rss']:,.0f} | "
+            f"{f(r['odg_validate_one_file'])} / {r['odg_validate_one_file_rss']:,.0f} | "
+            f"{f(r['queries_odg'])} / {f(r['queries_pyoxigraph'])} | "
             f"{ratio(r['queries_pyoxigraph'], r['queries_odg'])} | "
             f"{f(r.get('morph'))} ({r.get('morph_triples', '-')}) | {f(r.get('materialise_csv'))} | "
             f"{f(r.get('linkml_convert'))} / {f(r.get('linkml_convert_rss'))} | {f(r.get('materialise_files'))} | "
             f"{f(r.get('linkml_validate'))} |")
+    for r in rows:
+        naive = r.get("naive_stages") or {}
+        if isinstance(naive, dict) and naive:
+            lines.append(f"- naive pipeline at {r['triples']:,} triples, by stage (s): "
+                         + ", ".join(f"{k} {v}" for k, v in naive.items()))
     lines += ["", f"Start-up (median of 5): `odg --help` {start['help']:.2f} s, `odg query` on the seed release "
               f"{start['query']:.2f} s; seed release `odg build` (median of 3) {start['seed_build']:.2f} s."]
     return "\n".join(lines)
