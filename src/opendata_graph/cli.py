@@ -131,6 +131,7 @@ def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seed
     rows = sorted(set(vocab).union(*conversion.rows.values()), key=sort_key)
     located = conversion.located
     parts = validate_parts(dataset, located, rows, shapes, queries, seeds, engine)
+    del rows  # the cache is written from the files' rows
     if use_cache and engine == "native":
         try:
             write_cache(inputs, dataset, conversion, vocab, full_results(parts))

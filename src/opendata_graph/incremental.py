@@ -32,8 +32,8 @@ import hashlib
 import json
 import re
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,9 +173,12 @@ def _result(body: str) -> Result:
     return Result(Location(path, line, col), severity, message, shape, rpath, value, focus, component)
 
 
-def _nquads(per_file: dict[str, list[Row]]) -> bytes:
-    return "".join(f"{s} {p} {o} <{graph_name(rel).value}> .\n" for rel, rs in per_file.items()
-                   for s, p, o in rs).encode("utf-8")
+def _write_nquads(per_file: dict[str, list[Row]], path: Path) -> None:
+    """Each file's rows in its named graph, streamed to an N-Quads file (not held in memory as one string)."""
+    with path.open("w", encoding="utf-8") as f:
+        for rel, rs in per_file.items():
+            g = f" <{graph_name(rel).value}> .\n"
+            f.writelines(f"{s} {p} {o}{g}" for s, p, o in rs)
 
 
 def write_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vocab: list[Row],
@@ -190,9 +193,12 @@ def write_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vo
     rel_of = {path: _rel(inputs.data, path) for path in conversion.rows}
     per_file = {rel_of[p]: rs for p, rs in conversion.rows.items()}
     per_file[VOCABULARY_GRAPH] = vocab
+    quads = root / "load.nq"
+    _write_nquads(per_file, quads)
     store = Store(str(root / "store"))
-    loader = threading.Thread(target=store.bulk_load, args=(_nquads(per_file), RdfFormat.N_QUADS))
-    loader.start()  # pyoxigraph parses and writes without the GIL: the sqlite inserts below run meanwhile
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-cache")
+    loader = pool.submit(store.bulk_load, path=str(quads), format=RdfFormat.N_QUADS)
+    pool.shutdown(wait=False)  # pyoxigraph parses and writes without the GIL: the sqlite inserts run meanwhile
     db = _db(root / "cache.sqlite")
     db.execute("BEGIN")
     for path, contributions in conversion.contributions.items():
@@ -204,8 +210,9 @@ def write_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vo
     db.execute("CREATE INDEX origin_file ON origin (file)")
     db.execute("CREATE INDEX result_key ON result (kind, key)")
     db.close()
-    loader.join()
+    loader.result()  # re-raises a failed load: no manifest, no cache
     store.flush()
+    quads.unlink()
     by_file: dict[str, list[Record]] = {}
     for r in dataset.records.values():
         by_file.setdefault(_rel(inputs.data, r.path), []).append(r)
