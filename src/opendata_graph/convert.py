@@ -205,8 +205,7 @@ class Converter:
         return self.g.iri(self.ds.records[id_].kind.segment, id_)
 
     def label(self, id_: str) -> str:
-        r = self.ds.records[id_]
-        return str(r.data.get("name") or r.data.get("label") or r.data.get("title") or id_)
+        return self.ds.records[id_].label()
 
     # -- provenance -----------------------------------------------------------------------------------------
     def prov(self, record: Record, value: dict[str, Any], key: tuple[str | int, ...]) -> list[Term]:

@@ -44,8 +44,8 @@ from .convert import Contribution, FileConversion, convert_files
 from .errors import DataError, ErrorList, Location, OdgError
 from .load import TABLE_SUFFIXES, Dataset, Record, check_records, check_references, walk
 from .schema import KIND_BY_DIRECTORY, KINDS, Kind, Ref
-from .shacl import Index, ShapesGraph, term
-from .terms import Row, Term, is_literal, rows
+from .shacl import Index, ShapesGraph
+from .terms import Row, Term, is_literal, rows, to_node, to_oxigraph, value_of
 from .validate import Report, Result, check_quotes, load_turtle_dir, locate, shacl_results
 
 CACHE_VERSION = 1
@@ -109,11 +109,6 @@ def sha256(path: Path) -> str:
 def references(records: Iterable[Record]) -> list[str]:
     return sorted({v for r in records for _, spec, v in walk(r.kind.spec, r.data, ()) if isinstance(spec, Ref)
                    and isinstance(v, str)})
-
-
-def label_of(record: Record) -> str:
-    d = record.data
-    return str(d.get("name") or d.get("label") or d.get("title") or record.id)
 
 
 # -- the source map, rebuilt from the contributions of each record ------------------------------------------------
@@ -221,7 +216,7 @@ def write_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vo
         st = path.stat()
         mine = by_file.get(rel, [])
         files[rel] = {"sha": sha256(path), "size": st.st_size, "mtime": st.st_mtime_ns,
-                      "ids": {r.id: [r.kind.segment, label_of(r)] for r in mine}, "refs": references(mine)}
+                      "ids": {r.id: [r.kind.segment, r.label()] for r in mine}, "refs": references(mine)}
     _write_manifest(root, {"version": CACHE_VERSION, "fingerprint": fingerprint(inputs),
                            "data": str(inputs.data.resolve()), "dirty": False, "files": files,
                            "release": dataset.release})
@@ -252,30 +247,26 @@ class StoreIndex(Index):
         found = self._objects.get(key)
         if found is None:
             found = [] if is_literal(s) else list(dict.fromkeys(
-                str(q.object) for q in self.store.quads_for_pattern(_node(s), _node(p), None, None)))
+                str(q.object) for q in self.store.quads_for_pattern(to_node(s), NamedNode(value_of(p)), None, None)))
             self._objects[key] = found
         return found
 
     def subjects(self, p: Term, o: Term) -> list[Term]:
-        return list(dict.fromkeys(str(q.subject) for q in self.store.quads_for_pattern(None, _node(p), _term(o), None)))
+        found = self.store.quads_for_pattern(None, NamedNode(value_of(p)), to_oxigraph(o), None)
+        return list(dict.fromkeys(str(q.subject) for q in found))
 
     def is_instance(self, node: Term, cls: Term) -> bool:
         subs = self.subclasses(cls)
         return any(t in subs for t in self.objects(node, "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"))
 
     def neighbours_out(self, node: Term) -> set[Term]:
-        return {str(q.object) for q in self.store.quads_for_pattern(_node(node), None, None, None)
-                if not isinstance(q.object, type(None)) and not is_literal(str(q.object))}
+        return {t for q in self.store.quads_for_pattern(to_node(node), None, None, None)
+                if not is_literal(t := str(q.object))}
 
     def neighbours_in(self, node: Term) -> set[Term]:
-        return {str(q.subject) for q in self.store.quads_for_pattern(None, None, _term(node), None)}
+        return {str(q.subject) for q in self.store.quads_for_pattern(None, None, to_oxigraph(node), None)}
 
 
-def _node(t: Term) -> Any:
-    return term(t)
-
-
-_term = _node
 
 
 # -- the incremental run -----------------------------------------------------------------------------------------
@@ -358,7 +349,7 @@ def validate_incremental(inputs: Inputs) -> Report:
             if not is_literal(o):
                 old_objects.add(o)
         store.remove_graph(graph_name(rel)) if store.contains_named_graph(graph_name(rel)) else None
-        store.extend(Quad(_node(s), _node(p), _term(o), graph_name(rel)) for s, p, o in new)
+        store.extend(Quad(to_node(s), NamedNode(value_of(p)), to_oxigraph(o), graph_name(rel)) for s, p, o in new)
     db.execute("BEGIN")
     for rel in new_records:
         db.execute("DELETE FROM origin WHERE file = ?", (rel,))
@@ -396,7 +387,7 @@ def validate_incremental(inputs: Inputs) -> Report:
             st = on_disk[rel].stat()
             mine = new_records[rel]
             files[rel] = {"sha": sha256(on_disk[rel]), "size": st.st_size, "mtime": st.st_mtime_ns,
-                          "ids": {r.id: [r.kind.segment, label_of(r)] for r in mine}, "refs": references(mine)}
+                          "ids": {r.id: [r.kind.segment, r.label()] for r in mine}, "refs": references(mine)}
         else:
             files.pop(rel, None)
     manifest["dirty"] = False
@@ -430,7 +421,7 @@ def _changed_ids(files: dict[str, dict[str, Any]], new_records: dict[str, list[R
     touched: set[str] = set()
     for rel, records in new_records.items():
         old = {i: tuple(v) for i, v in files.get(rel, {}).get("ids", {}).items()}
-        new = {r.id: (r.kind.segment, label_of(r)) for r in records}
+        new = {r.id: (r.kind.segment, r.label()) for r in records}
         touched |= {i for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
     return touched
 
@@ -478,7 +469,7 @@ def _violations(inputs: Inputs, store: Store, sourcemap: SourceMap,
         if not re.search(r"SELECT[^{]*\?subject\b", qf.text, re.I | re.S):
             raise CacheUnusable(f"{qf.path.name} does not project ?subject")
     wanted = {s for s in subjects if not is_literal(s)}
-    graphs = sorted({q.graph_name for s in wanted for q in store.quads_for_pattern(_node(s), None, None, None)},
+    graphs = sorted({q.graph_name for s in wanted for q in store.quads_for_pattern(to_node(s), None, None, None)},
                     key=str)
     out: list[tuple[str, Result]] = []
     local = Store()  # the files' graphs, copied by pyoxigraph itself (querying them in place is far slower)

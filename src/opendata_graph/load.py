@@ -61,6 +61,11 @@ class Record:
     data: dict[str, Any]
     positions: dict[Key, tuple[int, int]] = field(default_factory=dict)
 
+    def label(self) -> str:
+        """What the entity is called: its name (a document's label, an ambiguity's title), else its id."""
+        d = self.data
+        return str(d.get("name") or d.get("label") or d.get("title") or self.id)
+
     def loc(self, *key: str | int) -> Location:
         """The location of ``key`` (a path into the record), or of its nearest enclosing key.
 

@@ -35,7 +35,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, 
 
 from .errors import ConfigError
 from .namespaces import OWL, RDF, RDFS, SH, XSD
-from .terms import Row, Term, is_blank, is_iri, is_literal, literal_parts
+from .terms import Row, Term, is_blank, is_iri, is_literal, literal_parts, to_oxigraph
 from .terms import iri as nt
 
 Path = tuple[Any, ...]  # ("p", iri) | ("inv", Path) | ("alt"|"seq", [Path]) | ("zom"|"oom"|"zoo", Path)
@@ -574,7 +574,7 @@ class ShapesGraph:
         else:  # pre-bound, one query per focus node
             for f in focus_nodes:
                 rows += [{**row, "this": f}
-                         for row in _solutions(store, constraint.query, {Variable("this"): term(f)}, self.union)]
+                         for row in _solutions(store, constraint.query, {Variable("this"): to_oxigraph(f)}, self.union)]
         out: list[Violation] = []
         seen: set[tuple[tuple[str, Term], ...]] = set()
         for bound in rows:
@@ -746,13 +746,3 @@ def _solutions(store: Store, query: str, substitutions: dict[Variable, Bindable]
 def _fill(message: str, bound: dict[str, Term]) -> str:
     """``{$this}`` / ``{?var}`` in a SPARQL constraint's message, replaced by the solution's bindings."""
     return re.sub(r"\{[$?](\w+)\}", lambda m: bound.get(m.group(1), m.group(0)), message)
-
-
-def term(text: Term) -> NamedNode | BlankNode | Literal:
-    """The pyoxigraph term of an N-Triples spelling (to pre-bind ``$this`` in a query)."""
-    if is_iri(text):
-        return NamedNode(text[1:-1])
-    if is_blank(text):
-        return BlankNode(text[2:])
-    lexical, language, datatype = literal_parts(text)
-    return Literal(lexical, language=language) if language else Literal(lexical, datatype=NamedNode(datatype))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from .namespaces import RDF, XSD
 
@@ -72,6 +72,21 @@ def literal_parts(term: Term) -> tuple[str, str, str]:
     if tail.startswith("^^<"):
         return body, "", tail[3:-1]
     return body, "", XSD.string
+
+
+def to_oxigraph(text: Term) -> NamedNode | BlankNode | Literal:
+    """The pyoxigraph term of an N-Triples spelling."""
+    if is_iri(text):
+        return NamedNode(text[1:-1])
+    if is_blank(text):
+        return BlankNode(text[2:])
+    lexical, language, datatype = literal_parts(text)
+    return Literal(lexical, language=language) if language else Literal(lexical, datatype=NamedNode(datatype))
+
+
+def to_node(text: Term) -> NamedNode | BlankNode:
+    """The pyoxigraph term of a subject's spelling (an IRI or a blank node)."""
+    return BlankNode(text[2:]) if is_blank(text) else NamedNode(text[1:-1])
 
 
 def rows(triples: Iterable[Triple]) -> list[Row]:
