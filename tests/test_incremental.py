@@ -124,3 +124,10 @@ def test_a_dirty_or_foreign_cache_is_not_trusted(registry: Path) -> None:
     assert json.loads((root / "manifest.json").read_text())["dirty"] is False
     (root / "manifest.json").write_text(json.dumps({**manifest, "fingerprint": "other shapes"}))
     assert same_as_full(registry)[0] == 0
+
+
+def test_an_edited_source_document_voids_the_cache(registry: Path) -> None:
+    document = registry / "seeds" / "synthetic.txt"
+    document.write_text(document.read_text(encoding="utf-8").replace("takes part.", "took part."), encoding="utf-8")
+    code, out = same_as_full(registry)
+    assert code == 1 and out.count("quote not found") == 30, out  # "<name> (ORG<i>) takes part." of each

@@ -5,7 +5,8 @@ A full ``odg validate`` of a data directory leaves a cache beside it (``.odg-cac
 * ``store/`` -- a pyoxigraph on-disk store holding each source file's triples in a named graph of its own;
 * ``cache.sqlite`` -- every result of the run, and where each record placed its nodes (the source map);
 * ``manifest.json`` -- each file's size, mtime and SHA-256, the ids it defines and refers to, and a fingerprint
-  of the shapes, ontology, violation queries, base IRI and odg version (any change there voids the cache).
+  of the shapes, ontology, violation queries, source documents, base IRI and odg version (any change there voids
+  the cache).
 
 The next ``odg validate`` compares the files with the manifest. Changed files are loaded, checked and converted
 again, with the files that refer to an id whose existence, kind or label changed (their triples depend on it).
@@ -75,10 +76,11 @@ def fingerprint(inputs: Inputs) -> str:
     from .query import query_files
 
     h = hashlib.sha256()
+    seeds = sorted(p for p in inputs.seeds.rglob("*") if p.is_file()) if inputs.seeds is not None else []
     for part in (load_turtle_dir(inputs.shapes), load_turtle_dir(inputs.ontology),
                  *(q.text.encode() for q in query_files(inputs.queries, violations=True)),
                  inputs.base.encode(), str(inputs.seeds).encode(), version("opendata-graph").encode(),
-                 str(CACHE_VERSION).encode()):
+                 str(CACHE_VERSION).encode(), *(str(p).encode() + p.read_bytes() for p in seeds)):
         h.update(hashlib.sha256(part).digest())
     return h.hexdigest()
 
