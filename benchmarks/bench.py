@@ -142,7 +142,7 @@ def bench(sizes: list[int], work: Path, peers: bool) -> list[dict[str, object]]:
     morph = venv("morph", ["morph-kgc==2.10.0", "pandas<3"]) if peers else None
     linkml = venv("linkml", ["linkml==1.12.1"]) if peers else None
     for n in sizes:
-        r: dict[str, object] = {"organisations": n}
+        r: dict[str, object] = {"organisations": n, "calibration_before": calibration()}
         base = work / f"n{n}"
         for form in ("files", "csv"):
             if not (base / form / "data").exists():
@@ -201,6 +201,7 @@ def bench(sizes: list[int], work: Path, peers: bool) -> list[dict[str, object]]:
             r.update(linkml_validate=wall)
             wall, rss, _ = run([python, "-c", MATERIALISE, str(files / "data")])
             r.update(materialise_files=wall)
+        r["calibration_after"] = calibration()
         rows.append(r)
         print(json.dumps(r), flush=True)
     return rows
@@ -218,6 +219,15 @@ dataset = load(Path(sys.argv[1]))
 rows = convert(dataset, "https://w3id.org/opendata-graph/", load_turtle_dir(paths.ontology_dir())).triples()
 Path("/dev/null").write_bytes(ntriples(rows))
 """
+
+
+def calibration() -> float:
+    """Seconds for a fixed pure-Python loop: shows how fast this shared machine was at that moment."""
+    t = time.perf_counter()
+    x = 0
+    for i in range(20_000_000):
+        x += i
+    return time.perf_counter() - t
 
 
 def startup(seed_dist: Path) -> dict[str, float]:
@@ -263,6 +273,11 @@ def report(rows: list[dict[str, object]], start: dict[str, float]) -> str:
             f"{f(r.get('morph'))} ({r.get('morph_triples', '-')}) | {f(r.get('materialise_csv'))} | "
             f"{f(r.get('linkml_convert'))} / {f(r.get('linkml_convert_rss'))} | {f(r.get('materialise_files'))} | "
             f"{f(r.get('linkml_validate'))} |")
+    lines.append("")
+    lines.append("Machine speed check, a fixed 20M-iteration Python loop (if its time varies, so did the shared "
+                 "machine's speed during the run): "
+                 + "; ".join(f"{r['triples']:,} triples: {r['calibration_before']:.2f} s before, "
+                             f"{r['calibration_after']:.2f} s after" for r in rows) + ".")
     for r in rows:
         naive = r.get("naive_stages") or {}
         if isinstance(naive, dict) and naive:
