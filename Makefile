@@ -54,8 +54,10 @@ bench-push: $(VENV)/.test-deps
 
 ## bench: odg at ~10k, 100k and 1M triples next to the naive rdflib + pyshacl pipeline, Morph-KGC and LinkML
 ## (peers in their own virtual environments); prints the table and writes BENCHMARKS.md. Not part of `make test`.
+## BENCH_ARGS="--sizes 20,185" picks other sizes (organisations; ~540 triples each).
+BENCH_ARGS ?=
 bench: $(VENV)/.test-deps
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests
