@@ -131,3 +131,19 @@ def test_an_edited_source_document_voids_the_cache(registry: Path) -> None:
     document.write_text(document.read_text(encoding="utf-8").replace("takes part.", "took part."), encoding="utf-8")
     code, out = same_as_full(registry)
     assert code == 1 and out.count("quote not found") == 30, out  # "<name> (ORG<i>) takes part." of each
+
+
+def test_touched_but_unchanged_files_are_not_reloaded(registry: Path) -> None:
+    import os
+
+    path = registry / "data" / "organisations" / "org-000003.yaml"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert same_as_full(registry) == (0, "conforms: no problems found\n")
+    state = json.loads((cache_dir(registry / "data") / "manifest.json").read_text())["files"]
+    assert state["organisations/org-000003.yaml"]["mtime"] == path.stat().st_mtime_ns
+
+
+def test_what_only_a_full_run_checks_makes_it_run_in_full(registry: Path) -> None:
+    (registry / "data" / "organisation").mkdir()  # a misspelt kind directory
+    code, out = same_as_full(registry)
+    assert code == 2 and "unknown kind of entity 'organisation'" in out

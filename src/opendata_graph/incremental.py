@@ -293,11 +293,17 @@ def validate_incremental(inputs: Inputs) -> Report:
     if shapes.reach() > 1:
         raise CacheUnusable("shapes read further than one link from the focus node")
     files: dict[str, dict[str, Any]] = manifest["files"]
+    if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in inputs.data.iterdir()):
+        raise CacheUnusable("a directory of an unknown kind: the full run reports it")
     on_disk = source_files(inputs.data)
     changed = {rel for rel in set(files) | set(on_disk) if rel not in files or rel not in on_disk
                or _differs(on_disk[rel], files[rel])}
+    if any(on_disk[rel].is_symlink() for rel in changed if rel in on_disk):
+        raise CacheUnusable("a symbolic link: the full run checks where it points")
     db = _db(root / "cache.sqlite")
     if not changed:
+        if _refresh_times(files, on_disk):  # touched but unchanged: remember the new times, hash them no more
+            _write_manifest(root, manifest)
         return Report(sorted({_result(b) for (b,) in db.execute("SELECT body FROM result")}))
     if (inputs.data / "release.yaml").exists():
         from .load import parse_yaml
@@ -350,7 +356,8 @@ def validate_incremental(inputs: Inputs) -> Report:
             x.add(s)
             if not is_literal(o):
                 old_objects.add(o)
-        store.remove_graph(graph_name(rel)) if store.contains_named_graph(graph_name(rel)) else None
+        if store.contains_named_graph(graph_name(rel)):
+            store.remove_graph(graph_name(rel))
         store.extend(Quad(to_node(s), NamedNode(value_of(p)), to_oxigraph(o), graph_name(rel)) for s, p, o in new)
     db.execute("BEGIN")
     for rel in new_records:
@@ -392,9 +399,21 @@ def validate_incremental(inputs: Inputs) -> Report:
                           "ids": {r.id: [r.kind.segment, r.label()] for r in mine}, "refs": references(mine)}
         else:
             files.pop(rel, None)
+    _refresh_times(files, on_disk)
     manifest["dirty"] = False
     _write_manifest(root, manifest)
     return report
+
+
+def _refresh_times(files: dict[str, dict[str, Any]], on_disk: dict[str, Path]) -> bool:
+    """Record the size and mtime of files whose content is unchanged; whether any was updated."""
+    updated = False
+    for rel, state in files.items():
+        st = on_disk[rel].stat()
+        if (st.st_size, st.st_mtime_ns) != (state["size"], state["mtime"]):
+            state["size"], state["mtime"] = st.st_size, st.st_mtime_ns
+            updated = True
+    return updated
 
 
 def _differs(path: Path, state: dict[str, Any]) -> bool:
