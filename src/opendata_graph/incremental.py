@@ -47,7 +47,7 @@ from .load import TABLE_SUFFIXES, Dataset, Record, check_records, check_referenc
 from .schema import KIND_BY_DIRECTORY, KINDS, Kind, Ref
 from .shacl import Index, ShapesGraph
 from .terms import Row, Term, is_literal, rows, to_node, to_oxigraph, value_of
-from .validate import Report, Result, check_quotes, load_turtle_dir, locate, shacl_results
+from .validate import Report, Result, check_quotes, load_turtle_dir, shacl_results
 
 CACHE_VERSION = 1
 VOCABULARY_GRAPH = "urn:odg:vocabulary"
@@ -519,4 +519,4 @@ def key_of(kind: str, r: Result) -> str:
     return r.location.path
 
 
-__all__ = ["CacheUnusable", "Inputs", "cache_dir", "locate", "validate_incremental", "write_cache"]
+__all__ = ["CacheUnusable", "Inputs", "cache_dir", "full_results", "validate_incremental", "write_cache"]
