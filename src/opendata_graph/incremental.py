@@ -350,7 +350,7 @@ def validate_incremental(inputs: Inputs) -> Report:
     x: set[Term] = set()
     old_objects: set[Term] = set()
     for rel in new_records:
-        old = set(rows(_triple(q) for q in store.quads_for_pattern(None, None, None, graph_name(rel))))
+        old = set(rows(store.quads_for_pattern(None, None, None, graph_name(rel))))
         new = set(new_rows.get(rel, []))
         for s, _, o in old ^ new:
             x.add(s)
@@ -466,12 +466,6 @@ def _documents(data: Path, records: dict[str, Record]) -> dict[str, Record]:
                 r = next(full for full, _ in check_records(r.path, r.kind) if full.id == r.id)
             docs[r.id] = r
     return docs
-
-
-def _triple(q: Quad) -> Any:
-    from pyoxigraph import Triple
-
-    return Triple(q.subject, q.predicate, q.object)
 
 
 def _violations(inputs: Inputs, store: Store, sourcemap: SourceMap,

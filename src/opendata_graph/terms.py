@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 
 from .namespaces import RDF, XSD
 
@@ -89,6 +89,6 @@ def to_node(text: Term) -> NamedNode | BlankNode:
     return BlankNode(text[2:]) if is_blank(text) else NamedNode(text[1:-1])
 
 
-def rows(triples: Iterable[Triple]) -> list[Row]:
-    """pyoxigraph triples as rows."""
+def rows(triples: Iterable[Triple | Quad]) -> list[Row]:
+    """pyoxigraph triples (or quads, their graph dropped) as rows."""
     return [(str(t.subject), str(t.predicate), str(t.object)) for t in triples]

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Store
+from pyoxigraph import RdfFormat, Store
 
 from .convert import Graph
 from .errors import Location
 from .load import Dataset, located_sources, walk
-from .namespaces import SH, XSD, curie
+from .namespaces import SH, curie
 from .serialize import ntriples
-from .terms import Row, rows
+from .terms import Row, literal, rows
+from .terms import iri as iri_term
 
 if TYPE_CHECKING:
     from .query import QueryFile
@@ -134,12 +135,10 @@ def _pyshacl(graph: Located, data_nt: bytes, shapes_dir: Path) -> list[Result]:
                                     advanced=True)
     sh = rdflib.Namespace(str(SH))
 
-    def ntriples(term: rdflib.term.Node) -> str:  # the same spelling as pyoxigraph's str()
+    def spelled(term: rdflib.term.Node) -> str:  # the native engine's spelling of the term (terms.py)
         if isinstance(term, rdflib.Literal):
-            lit = Literal(str(term), language=term.language) if term.language else Literal(
-                str(term), datatype=NamedNode(str(term.datatype or XSD.string)))
-            return str(lit)
-        return f"<{term}>" if isinstance(term, rdflib.URIRef) else term.n3()
+            return literal(str(term), term.language or "", str(term.datatype or ""))
+        return iri_term(str(term)) if isinstance(term, rdflib.URIRef) else term.n3()
 
     results = []
     for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
@@ -161,7 +160,7 @@ def _pyshacl(graph: Located, data_nt: bytes, shapes_dir: Path) -> list[Result]:
             message=str(message) if message is not None and str(message) in declared else default_message(component),
             shape=curie(str(shape)) if isinstance(shape, rdflib.URIRef) else "",
             path=curie(path_iri) if path_iri else "",
-            value=ntriples(value) if value is not None else "",
+            value=spelled(value) if value is not None else "",
             focus=focus,
             component=curie(component),
         ))
