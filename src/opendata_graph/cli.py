@@ -44,15 +44,22 @@ def cli() -> None:
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
 @click.option("--engine", type=click.Choice(["native", "pyshacl"]), default="native", show_default=True,
               help="SHACL engine: native (fast, same results) or pyshacl.")
+@click.option("--no-cache", is_flag=True,
+              help="Build in full, without reading or writing the build cache (.odg-cache/ beside --data).")
 def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, dist: Path, base: str | None,
-          strict: bool, no_quote_check: bool, engine: str) -> None:
-    """Load, convert, validate and publish the release into DIST (atomically; nothing on failure)."""
+          strict: bool, no_quote_check: bool, engine: str, no_cache: bool) -> None:
+    """Load, convert, validate and publish the release into DIST (atomically; nothing on failure).
+
+    A build leaves a cache beside --data; the next build validates and renders again only what the files edited
+    since affect, and writes the same bytes a full build would.
+    """
     from .build import Options
     from .build import build as run_build
     from .namespaces import DEFAULT_BASE
 
     seeds_dir = _seeds(seeds, no_quote_check)
-    opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict, engine)
+    opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict, engine,
+                   cache=not no_cache)
     try:
         outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
     except (KeyboardInterrupt, Terminated):
@@ -86,20 +93,24 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
     is re-checked incrementally: only what changed since (and what it affects), from .odg-cache/ beside it.
     """
     from . import report as rep
+    from .build import paused_gc
     from .errors import EXIT_INPUT
     from .validate import RDF_SUFFIXES, Report
 
     rdf_files = [t for t in targets if t.is_file() and t.suffix in RDF_SUFFIXES]
     roots = _data_roots([t for t in targets if t not in rdf_files]) if targets else [data]
+
     results = []
     try:
-        for root in roots:
-            results += _validate_data(root, ontology, shapes, queries, _seeds_for(root, data, seeds, no_quote_check),
-                                      base, engine, not no_cache).results
-        if rdf_files:
-            from .validate import validate_rdf
+        with paused_gc():
+            for root in roots:
+                results += _validate_data(root, ontology, shapes, queries,
+                                          _seeds_for(root, data, seeds, no_quote_check), base, engine,
+                                          not no_cache).results
+            if rdf_files:
+                from .validate import validate_rdf
 
-            results += validate_rdf(rdf_files, shapes, engine).results
+                results += validate_rdf(rdf_files, shapes, engine).results
     except ErrorList as exc:
         click.echo(rep.render(rep.from_errors(exc.errors), fmt), nl=False)
         sys.exit(EXIT_INPUT)

@@ -160,8 +160,9 @@ class Graph:
         """A triple of the provenance machinery (documents, excerpts, evidence): no source of its own."""
         self.plain.add((s, _predicate(p), o))
 
-    def triples(self) -> list[Row]:
-        """Every triple, reifications included, in a deterministic order (subject, predicate rank, object)."""
+    def triples(self, ordered: bool = True) -> list[Row]:
+        """Every triple, reifications included, in a deterministic order (subject, predicate rank, object) unless
+        ``ordered`` is false."""
         out = self.plain | self.facts.keys()
         exempt_types = {iri(t) for t in EXEMPT_TYPES}
         exempt = {s for s, p, o in self.plain if p == TYPE and o in exempt_types}
@@ -175,7 +176,7 @@ class Graph:
             out.update(((st, TYPE, statement), (st, subject, s), (st, predicate, p), (st, object_, o)))
             out.update((st, derived, x) for x in prov)
             out.update((st, iri(note), en(text)) for note, text in self.annotations.get(triple, ()))
-        return sorted(out, key=sort_key)
+        return sorted(out, key=sort_key) if ordered else list(out)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -530,4 +531,4 @@ def convert_files(dataset: Dataset, base: str, records: Iterable[Record] | None 
         mine += [("last", k, record.id, loc) for k, loc in g.origins.items()]
         mine += [("first", k, record.id, loc) for k, loc in g.first_origins.items()]
         mine += [("key", f"{k[0]}\t{k[1]}", record.id, loc) for k, loc in g.key_origins.items()]
-    return FileConversion({path: g.triples() for path, g in graphs.items()}, contributions, merged)
+    return FileConversion({path: g.triples(ordered=False) for path, g in graphs.items()}, contributions, merged)

@@ -29,12 +29,13 @@ run interrupted while updating (the manifest is marked dirty first) -- falls bac
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,7 @@ def _db(path: Path) -> sqlite3.Connection:
     db.executescript("""
         CREATE TABLE IF NOT EXISTS origin (file TEXT, kind TEXT, key TEXT, record TEXT, path TEXT, line INT, col INT);
         CREATE TABLE IF NOT EXISTS result (kind TEXT, key TEXT, file TEXT, body TEXT);
+        CREATE TABLE IF NOT EXISTS pending (subject TEXT PRIMARY KEY);
     """)
     return db
 
@@ -170,17 +172,86 @@ def _result(body: str) -> Result:
     return Result(Location(path, line, col), severity, message, shape, rpath, value, focus, component)
 
 
-def _write_nquads(per_file: dict[str, list[Row]], path: Path) -> None:
-    """Each file's rows in its named graph, streamed to an N-Quads file (not held in memory as one string)."""
-    with path.open("w", encoding="utf-8") as f:
+#: Quads per bulk load: pyoxigraph's bulk loader holds a whole input in memory while it sorts it (~0.9 GB for a
+#: million quads); loading in chunks of this size bounds that to ~0.13 GB, and is no slower.
+LOAD_CHUNK = 125_000
+
+
+def _write_nquads(per_file: dict[str, list[Row]], root: Path) -> list[Path]:
+    """Each file's rows in its named graph, streamed to N-Quads files of at most :data:`LOAD_CHUNK` lines."""
+    paths: list[Path] = []
+    lines = LOAD_CHUNK
+    f = None
+    try:
         for rel, rs in per_file.items():
             g = f" <{graph_name(rel).value}> .\n"
-            f.writelines(f"{s} {p} {o}{g}" for s, p, o in rs)
+            start = 0
+            while start < len(rs):
+                if lines >= LOAD_CHUNK:
+                    if f is not None:
+                        f.close()
+                    paths.append(root / f"load-{len(paths):04d}.nq")
+                    f = paths[-1].open("w", encoding="utf-8")
+                    lines = 0
+                part = rs[start:start + LOAD_CHUNK - lines]
+                f.writelines(f"{s} {p} {o}{g}" for s, p, o in part)  # type: ignore[union-attr]
+                lines += len(part)
+                start += len(part)
+    finally:
+        if f is not None:
+            f.close()
+    return paths
+
+
+def _bulk_load(store: Store, paths: list[Path]) -> None:
+    for path in paths:
+        # lenient: the terms were checked when converted (external IRIs parsed by pyoxigraph, the others minted)
+        store.bulk_load(path=str(path), format=RdfFormat.N_QUADS, lenient=True)
+        path.unlink()
 
 
 def write_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vocab: list[Row],
-                results: dict[str, list[tuple[str, Result]]]) -> None:
-    """Write the cache of a full run: triples per file, source map, results (by kind, with their key)."""
+                results: dict[str, list[tuple[str, Result]]]) -> str:
+    """Write the cache of a full run: triples per file, source map, results (by kind, with their key).
+
+    Returns the cache's generation, a fresh random id: what :mod:`opendata_graph.rebuild` stores beside it
+    belongs to this generation only.
+    """
+    return start_cache(inputs, dataset, conversion, vocab).finish(results)
+
+
+class CacheWriter:
+    """A cache being written: the store loads on a thread of its own (pyoxigraph parses and writes without the
+    GIL, on the second core) while the caller goes on; :meth:`finish` adds the results and the manifest."""
+
+    def __init__(self, root: Path, inputs: Inputs, store: Store, loader: Future[None],
+                 db: sqlite3.Connection, manifest: dict[str, Any]) -> None:
+        self.root, self.inputs, self.store, self.loader = root, inputs, store, loader
+        self.db, self.manifest = db, manifest
+
+    def finish(self, results: dict[str, list[tuple[str, Result]]]) -> str:
+        """Store the run's results, wait for the store, write the manifest; returns the generation."""
+        import uuid
+
+        db = self.db
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO result VALUES (?, ?, ?, ?)",
+                       (_result_row(kind, key, r) for kind, found in results.items() for key, r in found))
+        db.execute("COMMIT")
+        db.execute("CREATE INDEX origin_key ON origin (key, kind)")
+        db.execute("CREATE INDEX origin_file ON origin (file)")
+        db.execute("CREATE INDEX result_key ON result (kind, key)")
+        db.close()
+        self.loader.result()  # re-raises a failed load: no manifest, no cache
+        self.store.flush()
+        del self.store
+        generation = uuid.uuid4().hex
+        _write_manifest(self.root, {**self.manifest, "generation": generation})
+        return generation
+
+
+def start_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vocab: list[Row]) -> CacheWriter:
+    """Begin writing the cache of a full run: everything but the results (see :class:`CacheWriter`)."""
     import shutil
 
     root = cache_dir(inputs.data)
@@ -190,26 +261,17 @@ def write_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vo
     rel_of = {path: _rel(inputs.data, path) for path in conversion.rows}
     per_file = {rel_of[p]: rs for p, rs in conversion.rows.items()}
     per_file[VOCABULARY_GRAPH] = vocab
-    quads = root / "load.nq"
-    _write_nquads(per_file, quads)
+    quads = _write_nquads(per_file, root)
+    del per_file
     store = Store(str(root / "store"))
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-cache")
-    loader = pool.submit(store.bulk_load, path=str(quads), format=RdfFormat.N_QUADS)
-    pool.shutdown(wait=False)  # pyoxigraph parses and writes without the GIL: the sqlite inserts run meanwhile
+    loader = pool.submit(_bulk_load, store, quads)
+    pool.shutdown(wait=False)
     db = _db(root / "cache.sqlite")
     db.execute("BEGIN")
     for path, contributions in conversion.contributions.items():
         db.executemany("INSERT INTO origin VALUES (?, ?, ?, ?, ?, ?, ?)", _origin_rows(rel_of[path], contributions))
-    db.executemany("INSERT INTO result VALUES (?, ?, ?, ?)",
-                   (_result_row(kind, key, r) for kind, found in results.items() for key, r in found))
     db.execute("COMMIT")
-    db.execute("CREATE INDEX origin_key ON origin (key, kind)")
-    db.execute("CREATE INDEX origin_file ON origin (file)")
-    db.execute("CREATE INDEX result_key ON result (kind, key)")
-    db.close()
-    loader.result()  # re-raises a failed load: no manifest, no cache
-    store.flush()
-    quads.unlink()
     by_file: dict[str, list[Record]] = {}
     for r in dataset.records.values():
         by_file.setdefault(_rel(inputs.data, r.path), []).append(r)
@@ -219,13 +281,19 @@ def write_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vo
         mine = by_file.get(rel, [])
         files[rel] = {"sha": sha256(path), "size": st.st_size, "mtime": st.st_mtime_ns,
                       "ids": {r.id: [r.kind.segment, r.label()] for r in mine}, "refs": references(mine)}
-    _write_manifest(root, {"version": CACHE_VERSION, "fingerprint": fingerprint(inputs),
-                           "data": str(inputs.data.resolve()), "dirty": False, "files": files,
-                           "release": dataset.release})
+    manifest = {"version": CACHE_VERSION, "fingerprint": fingerprint(inputs), "data": str(inputs.data.resolve()),
+                "dirty": False, "files": files, "release": dataset.release}
+    return CacheWriter(root, inputs, store, loader, db, manifest)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _rel(data: Path, path: Path) -> str:
-    return f"{path.parent.name}/{path.name}" if path.parent.parent.resolve() == data.resolve() else str(path)
+    return f"{path.parent.name}/{path.name}" if _resolved(path.parent.parent) == _resolved(data) else str(path)
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved(path: Path) -> Path:
+    return path.resolve()
 
 
 def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
@@ -281,6 +349,15 @@ def validate_incremental(inputs: Inputs) -> Report:
     """The report of a full run, computed from the cache and the files that changed since; raises
     :class:`CacheUnusable` when there is no usable cache.
     """
+    return check_incremental(inputs)[0]
+
+
+def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
+    """:func:`validate_incremental`, and the cache's store if it was opened (files had changed).
+
+    The subjects whose triples changed are added to the cache's ``pending`` table, which the next build reads
+    to know which blocks of the dumps to render again.
+    """
     root = cache_dir(inputs.data)
     try:
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
@@ -304,7 +381,7 @@ def validate_incremental(inputs: Inputs) -> Report:
     if not changed:
         if _refresh_times(files, on_disk):  # touched but unchanged: remember the new times, hash them no more
             _write_manifest(root, manifest)
-        return Report(sorted({_result(b) for (b,) in db.execute("SELECT body FROM result")}))
+        return Report(sorted({_result(b) for (b,) in db.execute("SELECT body FROM result")})), None
     if (inputs.data / "release.yaml").exists():
         from .load import parse_yaml
 
@@ -360,6 +437,7 @@ def validate_incremental(inputs: Inputs) -> Report:
             store.remove_graph(graph_name(rel))
         store.extend(Quad(to_node(s), NamedNode(value_of(p)), to_oxigraph(o), graph_name(rel)) for s, p, o in new)
     db.execute("BEGIN")
+    db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", ((s,) for s in sorted(x)))
     for rel in new_records:
         db.execute("DELETE FROM origin WHERE file = ?", (rel,))
     for path, contributions in conversion.contributions.items():
@@ -402,7 +480,7 @@ def validate_incremental(inputs: Inputs) -> Report:
     _refresh_times(files, on_disk)
     manifest["dirty"] = False
     _write_manifest(root, manifest)
-    return report
+    return report, store
 
 
 def _refresh_times(files: dict[str, dict[str, Any]], on_disk: dict[str, Path]) -> bool:
@@ -513,4 +591,5 @@ def key_of(kind: str, r: Result) -> str:
     return r.location.path
 
 
-__all__ = ["CacheUnusable", "Inputs", "cache_dir", "full_results", "validate_incremental", "write_cache"]
+__all__ = ["CacheUnusable", "CacheWriter", "Inputs", "cache_dir", "check_incremental", "full_results",
+           "start_cache", "validate_incremental", "write_cache"]

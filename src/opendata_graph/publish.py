@@ -1,5 +1,12 @@
 """Publish step: write the release to ``dist/`` -- dumps, gzip copies, VoID/DCAT description, SHA256SUMS.
 
+The dumps are cut into blocks of whole subjects, with content-defined boundaries: a block ends after a subject
+whose CRC-32 has its low six bits zero (about 64 subjects a block), so adding or removing a subject moves no
+boundary but its own. Each block is rendered into the three formats at once, and each gzip copy is a
+concatenation of one gzip member per block (RFC 1952 section 2.2; every gzip reader decompresses it whole), so
+a rebuild (:mod:`opendata_graph.rebuild`) re-renders and re-compresses the blocks an edit touched and copies
+the others from the previous release -- the same bytes a full build writes.
+
 The release is written into a fresh sibling directory and swapped in with two renames, so ``dist/`` is always a
 whole release: the new one, or (if anything fails before the swap) the previous one untouched. Nothing in the
 files depends on the clock or on hash order, so two builds of the same data are byte-identical.
@@ -10,14 +17,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import signal
 import tempfile
+import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from . import serialize
 from .convert import digest, en
@@ -42,34 +53,128 @@ MEDIA_TYPES = {
     ".nt": "application/n-triples",
     ".jsonld": "application/ld+json",
 }
+FORMATS = ("jsonld", "nt", "ttl")
+#: A block ends after a subject whose CRC-32 has these bits zero: about 64 subjects a block.
+BLOCK_MASK = 63
 
 
-def dumps(triples: Sequence[Row], base: str, nt: bytes | None = None) -> dict[str, bytes]:
-    """The data dumps and their gzip copies, by file name (``nt``: the N-Triples, if already made).
-
-    Each gzip copy is compressed on a worker thread (zlib releases the GIL) while the next dump is written.
-    """
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    files: dict[str, bytes] = {}
-    compressed: dict[str, Future[bytes]] = {}
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
-        writers: tuple[tuple[str, Callable[[], bytes]], ...] = (
-            (f"{STEM}.nt", lambda: nt or serialize.ntriples(triples)),
-            (f"{STEM}.ttl", lambda: serialize.turtle(triples, base)),
-            (f"{STEM}.jsonld", lambda: serialize.jsonld(triples, base)),
-        )
-        for name, write in writers:
-            files[name] = write()
-            compressed[name + ".gz"] = pool.submit(serialize.gzipped, files[name])
-        files["context.jsonld"] = (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8")
-        files.update({name: future.result() for name, future in compressed.items()})
-    return dict(sorted(files.items()))
+def boundary(subject: Term) -> bool:
+    """Whether a block ends after ``subject`` (a property of the subject alone: content-defined)."""
+    return zlib.crc32(subject.encode("utf-8")) & BLOCK_MASK == 0
 
 
-def void_description(triples: Sequence[Row], files: Mapping[str, bytes], base: str,
+@dataclass(frozen=True)
+class Range:
+    """Bytes of a file already written (the previous release), copied by the kernel, not through Python."""
+
+    path: str
+    offset: int
+    length: int
+
+
+Piece = Union[bytes, Range, "Future[bytes]"]
+
+
+@dataclass
+class Stats:
+    """What the release description counts, for a block or a whole release."""
+
+    triples: int = 0
+    subjects: int = 0
+    classes: Counter[str] = field(default_factory=Counter)
+    predicates: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+
+    @classmethod
+    def total(cls, parts: Iterable[Stats]) -> Stats:
+        out = cls()
+        for s in parts:
+            out.triples += s.triples
+            out.subjects += s.subjects
+            out.classes.update(s.classes)
+            out.predicates |= s.predicates
+            out.prefixes |= s.prefixes
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps([self.triples, self.subjects, dict(sorted(self.classes.items())), sorted(self.predicates),
+                           sorted(self.prefixes)])
+
+    @classmethod
+    def from_json(cls, text: str) -> Stats:
+        triples, subjects, classes, predicates, prefixes = json.loads(text)
+        return cls(triples, subjects, Counter(classes), set(predicates), set(prefixes))
+
+
+@dataclass
+class Block:
+    """A run of whole subjects in every dump: each format's bytes and its gzip member."""
+
+    last: Term  #: its last subject: the block holds the subjects after the previous block's last, up to this
+    is_last: bool  #: the last block of the release (its JSON-LD ends the array instead of continuing it)
+    stats: Stats
+    pieces: dict[str, Piece]  #: by format ("nt", "ttl", "jsonld") and gzip member ("nt.gz", ...)
+    subjects: list[Term] | None = None  #: None: not read (a block copied from the previous release)
+
+
+def spans(rows: Sequence[Row]) -> list[tuple[int, int]]:
+    """Rows sorted as tuples, cut into blocks of whole subjects at the content-defined boundaries."""
+    out = []
+    start = 0
+    previous = None
+    for i, (s, _, _) in enumerate(rows):
+        if s != previous:
+            if previous is not None and boundary(previous):
+                out.append((start, i))
+                start = i
+            previous = s
+    if start < len(rows):
+        out.append((start, len(rows)))
+    return out
+
+
+def block_of(rendered: serialize.Rendered, is_last: bool, compress: Callable[[bytes], Piece]) -> Block:
+    pieces: dict[str, Piece] = {"nt": rendered.nt, "ttl": rendered.ttl,
+                                "jsonld": rendered.jsonld + (b"\n" if is_last else b",\n")}
+    for fmt in FORMATS:
+        pieces[fmt + ".gz"] = compress(pieces[fmt])  # type: ignore[arg-type]
+    stats = Stats(rendered.triples, len(rendered.subjects), rendered.classes, rendered.predicates,
+                  rendered.prefixes)
+    return Block(rendered.subjects[-1], is_last, stats, pieces, rendered.subjects)
+
+
+def render_blocks(rows: Sequence[Row], base: str, compress: Callable[[bytes], Piece]) -> list[Block]:
+    """Every block of the dumps of ``rows`` (sorted as tuples); ``compress`` makes each gzip member (a thread
+    pool's ``submit(serialize.gzipped, ...)``: zlib runs without the GIL, on the second core)."""
+    renderer = serialize.Renderer(base)
+    cuts = spans(rows)
+    return [block_of(renderer.render(rows[a:b]), i == len(cuts) - 1, compress) for i, (a, b) in enumerate(cuts)]
+
+
+def dump_pieces(fmt: str, blocks: Sequence[Block], base: str, prefixes: Iterable[str]) -> tuple[list[Piece],
+                                                                                               list[Piece], int]:
+    """One dump's pieces and its gzip copy's members, and how many pieces come before the first block."""
+    if fmt == "nt":
+        head, tail = b"", (b"" if blocks else b"\n")
+    elif fmt == "ttl":
+        head, tail = serialize.turtle_head(base, prefixes), b"\n"
+    else:
+        head, tail = serialize.jsonld_head(base) + (b"\n" if blocks else b""), b"]}\n"
+    plain: list[Piece] = [head] if head else []
+    packed: list[Piece] = [serialize.gzipped(head)] if head else []
+    lead = len(plain)
+    plain += [b.pieces[fmt] for b in blocks]
+    packed += [b.pieces[fmt + ".gz"] for b in blocks]
+    if tail:
+        plain.append(tail)
+        packed.append(serialize.gzipped(tail))
+    return plain, packed, lead
+
+
+def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: str,
                      release: Mapping[str, Any], documents: Sequence[str]) -> list[Row]:
-    """VoID + DCAT description of the release: counts, class partitions, distributions with size and SHA-256."""
+    """VoID + DCAT description of the release: counts, class partitions, distributions with size and SHA-256
+    (``files``: name -> (byte size, SHA-256 hex))."""
     ds = iri(base + "dataset")
     out: list[Row] = []
 
@@ -79,10 +184,8 @@ def void_description(triples: Sequence[Row], files: Mapping[str, bytes], base: s
     def integer(n: int) -> Term:
         return literal(str(n), datatype=XSD.integer)
 
-    type_ = iri(RDF.type)
-    subjects = {s for s, _, _ in triples}
-    classes = Counter(o[1:-1] for _, p, o in triples if p == type_)
-    predicates = {p[1:-1] for _, p, _ in triples}
+    classes = stats.classes
+    predicates = stats.predicates
     for t in (VOID.Dataset, DCAT.Dataset):
         add(ds, RDF.type, iri(t))
     add(ds, DCTERMS.title, en(str(release.get("title", "opendata-graph release"))))
@@ -104,9 +207,9 @@ def void_description(triples: Sequence[Row], files: Mapping[str, bytes], base: s
     for ns in sorted(ns for ns in STANDARD_NAMESPACES if any(p.startswith(ns) for p in predicates | set(classes))):
         add(ds, VOID.vocabulary, iri(ns))
     add(ds, VOID.vocabulary, iri(base + "ontology#"))
-    add(ds, VOID.triples, integer(len(triples)))
-    add(ds, VOID.entities, integer(len(subjects)))
-    add(ds, VOID.distinctSubjects, integer(len(subjects)))
+    add(ds, VOID.triples, integer(stats.triples))
+    add(ds, VOID.entities, integer(stats.subjects))
+    add(ds, VOID.distinctSubjects, integer(stats.subjects))
     add(ds, VOID.properties, integer(len(predicates)))
     add(ds, VOID.classes, integer(len(classes)))
     for cls, n in sorted(classes.items()):
@@ -114,7 +217,7 @@ def void_description(triples: Sequence[Row], files: Mapping[str, bytes], base: s
         add(ds, VOID.classPartition, part)
         add(part, VOID["class"], iri(cls))
         add(part, VOID.entities, integer(n))
-    for name, data in sorted(files.items()):
+    for name, (size, sha256) in sorted(files.items()):
         dist = iri(f"{base}dataset/distribution/{name}")
         checksum = iri(f"{base}dataset/distribution/{name}/sha256")
         suffix = Path(name.removesuffix(".gz")).suffix
@@ -127,26 +230,111 @@ def void_description(triples: Sequence[Row], files: Mapping[str, bytes], base: s
         add(dist, DCAT.mediaType, iri(IANA_MEDIA[MEDIA_TYPES[suffix]]))
         if name.endswith(".gz"):
             add(dist, DCAT.compressFormat, iri(IANA_MEDIA["application/gzip"]))
-        add(dist, DCAT.byteSize, literal(str(len(data)), datatype=XSD.nonNegativeInteger))
+        add(dist, DCAT.byteSize, literal(str(size), datatype=XSD.nonNegativeInteger))
         add(dist, SPDX.checksum, checksum)
         add(checksum, RDF.type, iri(SPDX.Checksum))
         add(checksum, SPDX.algorithm, iri(SPDX.checksumAlgorithm_sha256))
-        add(checksum, SPDX.checksumValue, literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary))
+        add(checksum, SPDX.checksumValue, literal(sha256, datatype=XSD.hexBinary))
     return out
 
 
-def release_files(triples: Sequence[Row], base: str, release: Mapping[str, Any], documents: Sequence[str],
-                  ontology: bytes, shapes: bytes, nt: bytes | None = None) -> dict[str, bytes]:
-    """Every file of a release, by name: dumps, ontology, shapes, ``void.ttl`` and ``SHA256SUMS``."""
-    files = dumps(triples, base, nt)
-    files["ontology.ttl"] = ontology
-    files["shapes.ttl"] = shapes
-    described = {k: v for k, v in files.items() if k.startswith(STEM) or k == "context.jsonld"}
-    files["void.ttl"] = serialize.turtle(void_description(triples, described, base, release, documents), base)
-    files["SHA256SUMS"] = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
-    ).encode("ascii")
-    return files
+@dataclass
+class Written:
+    """A file written into the release: its size, SHA-256 and where each of its pieces landed."""
+
+    size: int
+    sha256: str
+    spans: list[tuple[int, int]]
+
+
+@dataclass
+class Release:
+    """What a release is made of besides its blocks."""
+
+    base: str
+    meta: Mapping[str, Any]  #: release.yaml (title, licence, version...)
+    documents: Sequence[str]  #: the source documents' IRIs
+    ontology: bytes
+    shapes: bytes
+
+
+def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, Written]:
+    """Write a whole release into ``dist`` (atomically): the dumps from ``blocks``, their gzip copies, the
+    JSON-LD context, ontology, shapes, ``void.ttl`` and ``SHA256SUMS``."""
+    stats = Stats.total(b.stats for b in blocks)
+    base = release.base
+    with staged(dist) as stage:
+        written: dict[str, Written] = {}
+        for fmt in FORMATS:
+            plain, packed, _ = dump_pieces(fmt, blocks, base, stats.prefixes)
+            written[f"{STEM}.{fmt}"] = stage.write(f"{STEM}.{fmt}", plain)
+            written[f"{STEM}.{fmt}.gz"] = stage.write(f"{STEM}.{fmt}.gz", packed)
+        context = (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8")
+        for name, data in (("context.jsonld", context), ("ontology.ttl", release.ontology),
+                           ("shapes.ttl", release.shapes)):
+            written[name] = stage.write(name, [data])
+        described = {k: (w.size, w.sha256) for k, w in written.items() if k.startswith(STEM) or k == "context.jsonld"}
+        void = serialize.turtle(void_description(stats, described, base, release.meta, release.documents), base)
+        written["void.ttl"] = stage.write("void.ttl", [void])
+        sums = "".join(f"{w.sha256}  {name}\n" for name, w in sorted(written.items())).encode("ascii")
+        written["SHA256SUMS"] = stage.write("SHA256SUMS", [sums])
+    return dict(sorted(written.items()))
+
+
+class Stage:
+    """The staging directory of a release being written."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._sources: dict[str, tuple[int, mmap.mmap]] = {}
+
+    def _source(self, path: str) -> tuple[int, mmap.mmap]:
+        if path not in self._sources:
+            fd = os.open(path, os.O_RDONLY)
+            self._sources[path] = (fd, mmap.mmap(fd, 0, access=mmap.ACCESS_READ))
+        return self._sources[path]
+
+    def write(self, name: str, pieces: Sequence[Piece]) -> Written:
+        """Write ``pieces`` one after the other, hashing as they go; copied ranges never enter Python."""
+        h = hashlib.sha256()
+        out: list[tuple[int, int]] = []
+        pos = 0
+        fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            for piece in pieces:
+                if isinstance(piece, Future):
+                    piece = piece.result()
+                if isinstance(piece, Range):
+                    src, mapped = self._source(piece.path)
+                    with memoryview(mapped) as view:
+                        h.update(view[piece.offset:piece.offset + piece.length])
+                    done = 0
+                    while done < piece.length:
+                        n = os.copy_file_range(src, fd, piece.length - done, piece.offset + done)
+                        if n == 0:
+                            raise OSError(f"{piece.path} is shorter than the release cache says")
+                        done += n
+                    length = piece.length
+                else:
+                    h.update(piece)
+                    with memoryview(piece) as view:
+                        done = 0
+                        while done < len(view):
+                            done += os.write(fd, view[done:])
+                    length = len(piece)
+                out.append((pos, length))
+                pos += length
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(self.directory / name, 0o644)
+        return Written(pos, h.hexdigest(), out)
+
+    def close(self) -> None:
+        for fd, mapped in self._sources.values():
+            mapped.close()
+            os.close(fd)
+        self._sources.clear()
 
 
 def recover(dist: Path) -> None:
@@ -162,8 +350,15 @@ def recover(dist: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def write_release(files: Mapping[str, bytes], dist: Path) -> None:
-    """Write ``files`` into ``dist`` atomically: a sibling directory first, then swapped in by two renames.
+def write_release(files: Mapping[str, bytes], dist: Path) -> dict[str, Written]:
+    """Write ``files`` into ``dist`` atomically (see :func:`staged`)."""
+    with staged(dist) as stage:
+        return {name: stage.write(name, [data]) for name, data in files.items()}
+
+
+@contextlib.contextmanager
+def staged(dist: Path) -> Iterator[Stage]:
+    """A staging directory beside ``dist``, swapped in by two renames when the block ends without error.
 
     SIGINT and SIGTERM are held off during the swap, so it cannot be split; before it, an interruption or a write
     error (disk full) removes the staging directory and leaves the previous release as it was.
@@ -173,19 +368,17 @@ def write_release(files: Mapping[str, bytes], dist: Path) -> None:
     recover(dist)
     staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=dist.parent))
     old = dist.parent / f".{dist.name}.old-{os.getpid()}"
+    stage = Stage(staging)
     try:
-        for name, data in files.items():
-            with open(staging / name, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(staging / name, 0o644)
+        yield stage
+        stage.close()
         os.chmod(staging, 0o755)
         with _signals_held():
             if dist.exists():
                 os.rename(dist, old)
             os.rename(staging, dist)
     except BaseException:
+        stage.close()
         if old.exists() and not dist.exists():
             os.rename(old, dist)
         shutil.rmtree(staging, ignore_errors=True)

@@ -601,36 +601,46 @@ class ShapesGraph:
         self.data = Index(rows, self.predicates | self.inverse_predicates)
         out: list[Violation] = []
         pending: list[tuple[Shape, list[Term]]] = []
-        for shape in self.top:
-            nodes = self.focus_nodes(shape)
-            if focus is not None:
-                nodes = [n for n in nodes if n in focus]
-            for node in nodes:
-                self.check(shape, node, out, with_sparql=False)
-            if shape.sparql:
-                pending.append((shape, nodes))
-        if pending:
-            if store is not None:
-                self.store = store()
-            else:
-                self.store = Store()
-                self.store.load("".join(f"{s} {p} {o} .\n" for s, p, o in rows).encode("utf-8"),
-                                format=RdfFormat.N_TRIPLES)
-            for shape, nodes in pending:
-                for constraint in shape.sparql:  # once for all focus nodes
-                    out += self.run_sparql(shape, constraint, nodes)
-        return out
+        try:
+            for shape in self.top:
+                nodes = self.focus_nodes(shape)
+                if focus is not None:
+                    nodes = [n for n in nodes if n in focus]
+                for node in nodes:
+                    self.check(shape, node, out, with_sparql=False)
+                if shape.sparql:
+                    pending.append((shape, nodes))
+            if pending:
+                if store is not None:
+                    self.store = store()
+                else:
+                    self.store = Store()
+                    self.store.load("".join(f"{s} {p} {o} .\n" for s, p, o in rows).encode("utf-8"),
+                                    format=RdfFormat.N_TRIPLES)
+                for shape, nodes in pending:
+                    for constraint in shape.sparql:  # once for all focus nodes
+                        out += self.run_sparql(shape, constraint, nodes)
+            return out
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Let go of the data graph (its index is the size of the data) once the results are out."""
+        self.data = self.store = None
 
     def validate_nodes(self, index: Index, nodes: Iterable[Term], store: Store) -> list[Violation]:
         """Every result whose focus node is one of ``nodes`` (their targets decided node by node), over
         ``index``; SPARQL-based constraints are pre-bound per focus node and query ``store``'s union graph."""
         self.data, self.store, self.union = index, store, True
         out: list[Violation] = []
-        for node in nodes:
-            for shape in self.top:
-                if self.targets(shape, node):
-                    self.check(shape, node, out)
-        return out
+        try:
+            for node in nodes:
+                for shape in self.top:
+                    if self.targets(shape, node):
+                        self.check(shape, node, out)
+            return out
+        finally:
+            self.release()
 
     def targets(self, shape: Shape, node: Term) -> bool:
         index = self.index()
