@@ -42,7 +42,9 @@ class Outcome:
     report: Report
     files: dict[str, Written]
     timings: dict[str, float] = field(default_factory=dict)
-    incremental: bool = False
+    incremental: bool = False  #: a rebuild from the cache of the previous build
+    rendered: int = 0  #: blocks of the dumps rendered (all of them in a full build)
+    blocks: int = 0  #: blocks in the release
 
 
 def peak_rss_mb() -> float:
@@ -158,4 +160,4 @@ def full_build(opts: Options, progress: Callable[[str], None] = lambda _: None) 
         except OSError as exc:
             progress(f"note: the build cache was not written ({exc})")
         lap("cache")
-    return Outcome(report, files, lap.timings)
+    return Outcome(report, files, lap.timings, rendered=len(blocks), blocks=len(blocks))

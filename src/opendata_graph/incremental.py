@@ -415,6 +415,8 @@ def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
     if errors:
         raise ErrorList(errors)
 
+    if not (root / "store").is_dir():
+        raise CacheUnusable("the cache has no store")
     try:
         store = Store(str(root / "store"))
     except OSError as exc:  # another odg holds it, or it is damaged

@@ -180,6 +180,8 @@ def rebuild(opts: Options, progress: Callable[[str], None] = lambda _: None) -> 
     if manifest.get("generation") != generation:
         raise CacheUnusable("the validation cache was rewritten since the previous build")
     if store is None:
+        if not (root / "store").is_dir():
+            raise CacheUnusable("the cache has no store")
         try:
             store = Store(str(root / "store"))
         except OSError as exc:
@@ -200,4 +202,4 @@ def rebuild(opts: Options, progress: Callable[[str], None] = lambda _: None) -> 
     save(inputs, generation, opts.dist, new, files)
     db.execute("DELETE FROM pending")
     db.close()
-    return Outcome(report, files, lap.timings, incremental=True)
+    return Outcome(report, files, lap.timings, incremental=True, rendered=rendered, blocks=len(new))
