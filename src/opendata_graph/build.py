@@ -112,7 +112,7 @@ def full_build(opts: Options, progress: Callable[[str], None] = lambda _: None) 
     """Load, convert, validate and publish everything (and write the cache for the next build)."""
     from . import serialize
     from .convert import convert_files, vocabulary
-    from .incremental import Inputs, full_results, start_cache
+    from .incremental import Inputs, full_results, start_cache, start_store
     from .load import load
     from .publish import publish, render_blocks
     from .validate import load_turtle_dir, validate_parts
@@ -125,6 +125,13 @@ def full_build(opts: Options, progress: Callable[[str], None] = lambda _: None) 
     vocab = vocabulary(ontology)
     triples = sorted(set(vocab).union(*conversion.rows.values()))  # tuple order is N-Triples line order
     lap("convert")
+    inputs = Inputs(opts.data, opts.ontology, opts.shapes, opts.queries, opts.seeds, opts.base)
+    store = None
+    if opts.cache:  # the cache's store loads on the second core from now on
+        try:
+            store = start_store(inputs, conversion, vocab)
+        except OSError as exc:  # the release stands; the next build will simply be a full one again
+            progress(f"note: the build cache was not written ({exc})")
     nt = serialize.ntriples(triples)
     parts = validate_parts(dataset, conversion.located, triples, opts.shapes, opts.queries, opts.seeds,
                            opts.engine, nt)
@@ -132,13 +139,14 @@ def full_build(opts: Options, progress: Callable[[str], None] = lambda _: None) 
     report = Report(sorted({r for found in parts.values() for r in found}))
     lap("validate")
     if not report.conforms(opts.strict):
+        if store is not None:
+            store.cancel()
         raise failed(report)
-    inputs = Inputs(opts.data, opts.ontology, opts.shapes, opts.queries, opts.seeds, opts.base)
     cache = None
-    if opts.cache:  # its store loads on the second core while the dumps are rendered
+    if store is not None:
         try:
-            cache = start_cache(inputs, dataset, conversion, vocab)
-        except OSError as exc:  # the release stands; the next build will simply be a full one again
+            cache = start_cache(inputs, dataset, conversion, vocab, store)
+        except OSError as exc:
             progress(f"note: the build cache was not written ({exc})")
         lap("cache")
     documents = [conversion.located.iri("document", d.id)[1:-1]
@@ -159,5 +167,5 @@ def full_build(opts: Options, progress: Callable[[str], None] = lambda _: None) 
             save(inputs, cache.finish(results), opts.dist, blocks, files)
         except OSError as exc:
             progress(f"note: the build cache was not written ({exc})")
-        lap("cache")
+        lap("store")
     return Outcome(report, files, lap.timings, rendered=len(blocks), blocks=len(blocks))

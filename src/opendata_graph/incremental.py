@@ -35,7 +35,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,11 +203,46 @@ def _write_nquads(per_file: dict[str, list[Row]], root: Path) -> list[Path]:
     return paths
 
 
-def _bulk_load(store: Store, paths: list[Path]) -> None:
-    for path in paths:
-        # lenient: the terms were checked when converted (external IRIs parsed by pyoxigraph, the others minted)
-        store.bulk_load(path=str(path), format=RdfFormat.N_QUADS, lenient=True)
-        path.unlink()
+class StoreLoad:
+    """The cache's store, loading chunk by chunk on a thread of its own (pyoxigraph parses and writes without the
+    GIL, on the second core) while the caller goes on."""
+
+    def __init__(self, root: Path, inputs: Inputs, conversion: FileConversion, vocab: list[Row]) -> None:
+        import shutil
+        import threading
+
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+        self.root = root
+        per_file = {_rel(inputs.data, p): rs for p, rs in conversion.rows.items()}
+        per_file[VOCABULARY_GRAPH] = vocab
+        self.chunks = _write_nquads(per_file, root)
+        self.store = Store(str(root / "store"))
+        self.stopped = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-cache")
+        self.loader = pool.submit(self._load)
+        pool.shutdown(wait=False)
+
+    def _load(self) -> None:
+        for path in self.chunks:
+            if self.stopped.is_set():
+                return
+            # lenient: the terms were checked when converted (external IRIs parsed by pyoxigraph, others minted)
+            self.store.bulk_load(path=str(path), format=RdfFormat.N_QUADS, lenient=True)
+            path.unlink()
+
+    def result(self) -> None:
+        """Wait for the load (re-raising its error), flush the store and let go of it."""
+        self.loader.result()
+        self.store.flush()
+        del self.store
+
+    def cancel(self) -> None:
+        """Stop after the chunk being loaded, and let go of the store (the cache stays without a manifest)."""
+        self.stopped.set()
+        self.loader.result()
+        del self.store
 
 
 def write_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vocab: list[Row],
@@ -224,10 +259,8 @@ class CacheWriter:
     """A cache being written: the store loads on a thread of its own (pyoxigraph parses and writes without the
     GIL, on the second core) while the caller goes on; :meth:`finish` adds the results and the manifest."""
 
-    def __init__(self, root: Path, inputs: Inputs, store: Store, loader: Future[None],
-                 db: sqlite3.Connection, manifest: dict[str, Any]) -> None:
-        self.root, self.inputs, self.store, self.loader = root, inputs, store, loader
-        self.db, self.manifest = db, manifest
+    def __init__(self, root: Path, load: StoreLoad, db: sqlite3.Connection, manifest: dict[str, Any]) -> None:
+        self.root, self.load, self.db, self.manifest = root, load, db, manifest
 
     def finish(self, results: dict[str, list[tuple[str, Result]]]) -> str:
         """Store the run's results, wait for the store, write the manifest; returns the generation."""
@@ -242,31 +275,25 @@ class CacheWriter:
         db.execute("CREATE INDEX origin_file ON origin (file)")
         db.execute("CREATE INDEX result_key ON result (kind, key)")
         db.close()
-        self.loader.result()  # re-raises a failed load: no manifest, no cache
-        self.store.flush()
-        del self.store
+        self.load.result()  # re-raises a failed load: no manifest, no cache
         generation = uuid.uuid4().hex
         _write_manifest(self.root, {**self.manifest, "generation": generation})
         return generation
 
 
-def start_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vocab: list[Row]) -> CacheWriter:
-    """Begin writing the cache of a full run: everything but the results (see :class:`CacheWriter`)."""
-    import shutil
+def start_store(inputs: Inputs, conversion: FileConversion, vocab: list[Row]) -> StoreLoad:
+    """Begin a new cache (replacing any other) with the loading of its store."""
+    return StoreLoad(cache_dir(inputs.data), inputs, conversion, vocab)
 
-    root = cache_dir(inputs.data)
-    if root.exists():
-        shutil.rmtree(root)
-    root.mkdir(parents=True)
+
+def start_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vocab: list[Row],
+                load: StoreLoad | None = None) -> CacheWriter:
+    """Begin writing the cache of a full run: everything but the results (see :class:`CacheWriter`); ``load``:
+    the store's loading, if :func:`start_store` began it."""
+    if load is None:
+        load = start_store(inputs, conversion, vocab)
+    root = load.root
     rel_of = {path: _rel(inputs.data, path) for path in conversion.rows}
-    per_file = {rel_of[p]: rs for p, rs in conversion.rows.items()}
-    per_file[VOCABULARY_GRAPH] = vocab
-    quads = _write_nquads(per_file, root)
-    del per_file
-    store = Store(str(root / "store"))
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-cache")
-    loader = pool.submit(_bulk_load, store, quads)
-    pool.shutdown(wait=False)
     db = _db(root / "cache.sqlite")
     db.execute("BEGIN")
     for path, contributions in conversion.contributions.items():
@@ -283,7 +310,7 @@ def start_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vo
                       "ids": {r.id: [r.kind.segment, r.label()] for r in mine}, "refs": references(mine)}
     manifest = {"version": CACHE_VERSION, "fingerprint": fingerprint(inputs), "data": str(inputs.data.resolve()),
                 "dirty": False, "files": files, "release": dataset.release}
-    return CacheWriter(root, inputs, store, loader, db, manifest)
+    return CacheWriter(root, load, db, manifest)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -593,5 +620,5 @@ def key_of(kind: str, r: Result) -> str:
     return r.location.path
 
 
-__all__ = ["CacheUnusable", "CacheWriter", "Inputs", "cache_dir", "check_incremental", "full_results",
-           "start_cache", "validate_incremental", "write_cache"]
+__all__ = ["CacheUnusable", "CacheWriter", "Inputs", "StoreLoad", "cache_dir", "check_incremental", "full_results",
+           "start_cache", "start_store", "validate_incremental", "write_cache"]

@@ -66,6 +66,11 @@ class Renderer:
         self._turtle_under_base = [(ns, p) for ns, p in by_length if ns.startswith(base)]
         self._jsonld_under_base = [(ns, p) for ns, p in sorted(self._jsonld_ns.items(), key=lambda x: -len(x[0]))
                                    if ns.startswith(base)]
+        # Minted IRIs outside every vocabulary under the base: written relative to it (one check, in C)
+        self._turtle_nested = tuple(ns for ns, _ in self._turtle_under_base if ns != base)
+        self._jsonld_nested = tuple(ns for ns, _ in self._jsonld_under_base if ns != base)
+        self._og = self._jsonld_ns.get(base)
+        self._types: dict[Term, str] = {}
         self._prefix_of: dict[Term, str] = {}  # terms whose Turtle spelling uses a prefix -> that prefix
         self._predicates: dict[Term, tuple[str, str]] = {}
         self._encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
@@ -85,6 +90,10 @@ class Renderer:
         """The Turtle spelling of an IRI and the prefix it uses ("" for none)."""
         base = self.base
         if value.startswith(base):  # minted: only the vocabularies under the base can claim it
+            if not value.startswith(self._turtle_nested) and base not in self._turtle_ns:
+                if not value.startswith("/", len(base)):
+                    return f"<{value[len(base):]}>", ""
+                return f"<{value}>", ""
             for ns, prefix in self._turtle_under_base:
                 if value.startswith(ns) and _LOCAL.match(value[len(ns):]):
                     return f"{prefix}:{value[len(ns):]}", prefix
@@ -114,6 +123,10 @@ class Renderer:
     def compact(self, value: str) -> str:
         """A JSON-LD compact IRI (``prefix:local``) of the longest namespace that leaves a local part."""
         if value.startswith(self.base):
+            og = self._og
+            if og is not None and not value.startswith(self._jsonld_nested) and len(value) > len(self.base) \
+                    and not value.startswith("/", len(self.base)):
+                return f"{og}:{value[len(self.base):]}"
             for ns, prefix in self._jsonld_under_base:
                 if value.startswith(ns) and len(value) > len(ns) and not value.startswith("/", len(ns)):
                     return f"{prefix}:{value[len(ns):]}"
@@ -145,7 +158,7 @@ class Renderer:
     def render(self, rows: Sequence[Row]) -> Rendered:
         """Rows sorted as tuples, whole subjects only."""
         term, value, predicate_of, compact = self.turtle_term, self.jsonld_value, self._predicate, self.compact
-        encode = self._encode
+        encode, types = self._encode, self._types
         subjects: list[Term] = []
         ttl: list[str] = []
         nodes: list[str] = []
@@ -178,7 +191,10 @@ class Renderer:
                     buf.append(f" , {term(o)}")
                 if p == TYPE:
                     if o[0] == "<":
-                        node.setdefault("@type", []).append(compact(o[1:-1]))
+                        cls = types.get(o)
+                        if cls is None:
+                            cls = types[o] = compact(o[1:-1])
+                        node.setdefault("@type", []).append(cls)
                     else:
                         node.setdefault(key, []).append(value(o))
                 else:
