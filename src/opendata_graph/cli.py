@@ -373,8 +373,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli.main(standalone_mode=False)
+    except SystemExit as exc:
+        _leave(exc.code if isinstance(exc.code, int) else 1)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        _leave(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -392,6 +394,17 @@ def main() -> None:
     except OdgError as exc:
         click.echo(str(exc), err=True)
         sys.exit(exc.exit_code)
+    _leave(0)
+
+
+def _leave(code: int) -> None:
+    """Exit without tearing down the interpreter: a build leaves millions of objects that would be freed one by
+    one (half a second at a million triples) for nothing. Files are closed and flushed by then; flush stdio."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

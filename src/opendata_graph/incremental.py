@@ -110,8 +110,14 @@ def sha256(path: Path) -> str:
 
 
 def references(records: Iterable[Record]) -> list[str]:
-    return sorted({v for r in records for _, spec, v in walk(r.kind.spec, r.data, ()) if isinstance(spec, Ref)
-                   and isinstance(v, str)})
+    """The ids the records refer to (as :func:`~opendata_graph.load.check_references` found them)."""
+    out: set[str] = set()
+    for r in records:
+        if r.references is None:
+            r.references = [v for _, spec, v in walk(r.kind.spec, r.data, ()) if isinstance(spec, Ref)
+                            and isinstance(v, str)]
+        out.update(r.references)
+    return sorted(out)
 
 
 # -- the source map, rebuilt from the contributions of each record ------------------------------------------------

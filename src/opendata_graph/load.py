@@ -60,6 +60,8 @@ class Record:
     path: Path
     data: dict[str, Any]
     positions: dict[Key, tuple[int, int]] = field(default_factory=dict)
+    #: The ids it refers to, once :func:`check_references` has walked it.
+    references: list[str] | None = None
 
     def label(self) -> str:
         """What the entity is called: its name (a document's label, an ambiguity's title), else its id."""
@@ -339,8 +341,10 @@ def check_references(records: dict[str, Record], known: set[str] = frozenset(), 
     """
     documents = {r.id for r in records.values() if r.kind.segment == "document"}
     for record in records.values() if only is None else only:
+        refs = []
         for key, spec, value in walk(record.kind.spec, record.data, ()):
             if isinstance(spec, Ref) and isinstance(value, str):
+                refs.append(value)
                 target = records.get(value)
                 if target is None and value in known:
                     continue
@@ -354,6 +358,7 @@ def check_references(records: dict[str, Record], known: set[str] = frozenset(), 
                     if doc not in documents:
                         yield DataError(f"unknown source document {doc!r}", record.loc(*doc_key),
                                         f"documents are: {', '.join(sorted(documents))}")
+        record.references = refs  # whole walks only
 
 
 def walk(spec: Type, value: Any, key: Key) -> Iterator[tuple[Key, Type, Any]]:
