@@ -20,6 +20,7 @@ sends the build to a full one, which writes the cache again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -128,10 +129,10 @@ class Rerender:
         """The new list of blocks, and how many were rendered again."""
         n = len(blocks)
         lasts = [b.last for b in blocks]
-        touched = {min(bisect_left(lasts, s), n - 1) for s in pending}
-        by_block: dict[int, set[Term]] = {}
+        by_block: dict[int, set[Term]] = {}  # pending subjects by the block whose range holds them
         for s in pending:
             by_block.setdefault(min(bisect_left(lasts, s), n - 1), set()).add(s)
+        touched = by_block.keys()
         out: list[Block] = []
         rendered = 0
         i = 0
@@ -186,8 +187,8 @@ def rebuild(opts: Options, progress: Callable[[str], None] = lambda _: None) -> 
             store = Store(str(root / "store"))
         except OSError as exc:
             raise CacheUnusable(str(exc)) from None
-    db = sqlite3.connect(root / "cache.sqlite", isolation_level=None)
-    pending = {s for (s,) in db.execute("SELECT subject FROM pending")}
+    with contextlib.closing(sqlite3.connect(root / "cache.sqlite", isolation_level=None)) as db:
+        pending = {s for (s,) in db.execute("SELECT subject FROM pending")}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
         new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data)).apply(
             blocks, pending)
@@ -200,6 +201,6 @@ def rebuild(opts: Options, progress: Callable[[str], None] = lambda _: None) -> 
     lap("write")
     progress(f"incremental: {len(pending)} changed subject(s), {rendered} of {len(new)} blocks rendered again")
     save(inputs, generation, opts.dist, new, files)
-    db.execute("DELETE FROM pending")
-    db.close()
+    with contextlib.closing(sqlite3.connect(root / "cache.sqlite", isolation_level=None)) as db:
+        db.executemany("DELETE FROM pending WHERE subject = ?", ((s,) for s in pending))  # not any added since
     return Outcome(report, files, lap.timings, incremental=True, rendered=rendered, blocks=len(new))
