@@ -19,6 +19,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from opendata_graph import paths
 from opendata_graph.build import Options, Outcome, build
+from opendata_graph.convert import Graph
 from opendata_graph.errors import BuildError
 from opendata_graph.incremental import cache_dir
 from opendata_graph.publish import BLOCK_MASK, Block, boundary, render_blocks
@@ -172,3 +173,16 @@ def test_blocks_rendered_again_equal_a_full_render_after_random_edits() -> None:
         assert rendered < len(new) / 2
         blocks = new
     assert len(blocks) > 20000 / (BLOCK_MASK + 1) / 2
+
+
+def test_rows_sorted_as_tuples_are_in_ntriples_line_order(graph: Graph) -> None:
+    """The build sorts rows once, as tuples, and writes the N-Triples in that order without sorting lines."""
+    from opendata_graph.serialize import ntriples
+    from opendata_graph.terms import literal
+
+    tricky = [(f"<http://example.org/{s}>", f"<http://example.org/{p}>", o)
+              for s in ("a", "a/b", "a#b", "a-b", "ab") for p in ("p", "p/q", "p#q")
+              for o in ("<http://example.org/a>", "<http://example.org/a/b>", literal("a"), literal("a", "en"),
+                        literal("a b"), literal('a"b'), literal("a\tb"), literal("a", datatype=BASE + "t"))]
+    rows = graph.triples() + tricky
+    assert ntriples(sorted(rows), ordered=True) == ntriples(rows)

@@ -132,7 +132,7 @@ def full_build(opts: Options, progress: Callable[[str], None] = lambda _: None) 
             store = start_store(inputs, conversion, vocab)
         except OSError as exc:  # the release stands; the next build will simply be a full one again
             progress(f"note: the build cache was not written ({exc})")
-    nt = serialize.ntriples(triples)
+    nt = serialize.ntriples(triples, ordered=True)
     parts = validate_parts(dataset, conversion.located, triples, opts.shapes, opts.queries, opts.seeds,
                            opts.engine, nt)
     del nt

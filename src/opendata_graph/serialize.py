@@ -239,10 +239,12 @@ def turtle(triples: Iterable[Row], base: str) -> bytes:
     return turtle_head(base, block.prefixes) + block.ttl + b"\n"
 
 
-def ntriples(triples: Iterable[Row]) -> bytes:
-    """Canonical N-Triples, one triple per line, lines sorted by code point."""
+def ntriples(triples: Iterable[Row], ordered: bool = False) -> bytes:
+    """Canonical N-Triples, one triple per line, lines sorted by code point (``ordered``: the rows are sorted as
+    tuples already, which is the same order)."""
     lines = [f"{s} {p} {o} .\n" for s, p, o in triples]
-    lines.sort()
+    if not ordered:
+        lines.sort()
     return "".join(lines).encode("utf-8") or b"\n"
 
 
