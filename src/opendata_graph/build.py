@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import BuildError
 from .namespaces import DEFAULT_BASE
 from .publish import Release, Written
+from .terms import value_of
 from .validate import Report
 
 
@@ -136,7 +137,7 @@ def full_build(opts: Options, progress: Callable[[str], None] = lambda _: None) 
     parts = validate_parts(dataset, conversion.located, triples, opts.shapes, opts.queries, opts.seeds,
                            opts.engine, nt)
     del nt
-    report = Report(sorted({r for found in parts.values() for r in found}))
+    report = Report.of(parts)
     lap("validate")
     if not report.conforms(opts.strict):
         if store is not None:
@@ -149,8 +150,7 @@ def full_build(opts: Options, progress: Callable[[str], None] = lambda _: None) 
         except OSError as exc:
             progress(f"note: the build cache was not written ({exc})")
         lap("cache")
-    documents = [conversion.located.iri("document", d.id)[1:-1]
-                 for d in sorted(dataset.of_kind("document"), key=lambda r: r.id)]
+    documents = sorted(value_of(conversion.located.iri(d.kind.segment, d.id)) for d in dataset.of_kind("document"))
     release = Release(opts.base, dataset.release, documents, ontology, load_turtle_dir(opts.shapes))
     results = full_results(parts)
     del dataset, conversion, parts  # the records and the source map are not needed to write the release

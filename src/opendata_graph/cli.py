@@ -148,7 +148,7 @@ def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seed
             write_cache(inputs, dataset, conversion, vocab, full_results(parts))
         except OSError as exc:  # the report stands; the next run will simply be a full one again
             click.echo(f"note: the validation cache was not written ({exc})", err=True)
-    return Report(sorted({r for found in parts.values() for r in found}))
+    return Report.of(parts)
 
 
 def _data_roots(targets: list[Path]) -> list[Path]:

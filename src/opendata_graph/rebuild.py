@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING, Any
 from pyoxigraph import NamedNode, Store
 
 from . import serialize
+from .convert import Graph
 from .incremental import CacheUnusable, Inputs, cache_dir, check_incremental
 from .publish import FORMATS, STEM, Block, Piece, Range, Release, Stats, Written, block_of, boundary, publish, spans
-from .terms import Row, Term, rows
+from .terms import Row, Term, rows, value_of
 
 if TYPE_CHECKING:
     from .build import Options, Outcome
@@ -193,7 +194,8 @@ def rebuild(opts: Options, progress: Callable[[str], None] = lambda _: None) -> 
         new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data)).apply(
             blocks, pending)
         lap("serialise")
-        documents = sorted(f"{opts.base}document/{i}" for f in manifest["files"].values()
+        minted = Graph(opts.base)
+        documents = sorted(value_of(minted.iri(kind, i)) for f in manifest["files"].values()
                            for i, (kind, _) in f["ids"].items() if kind == "document")
         release = Release(opts.base, manifest.get("release") or {}, documents, load_turtle_dir(opts.ontology),
                           load_turtle_dir(opts.shapes))

@@ -8,7 +8,7 @@ path are looked up in the converter's source map, so a result prints as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -64,6 +64,11 @@ class Report:
 
     def conforms(self, strict: bool = False) -> bool:
         return not self.errors and not (strict and self.warnings)
+
+    @classmethod
+    def of(cls, parts: Mapping[str, Iterable[Result]]) -> Report:
+        """The report of :func:`validate_parts`' results."""
+        return cls(sorted({r for found in parts.values() for r in found}))
 
     def summary(self) -> str:
         if not self.results:
@@ -229,16 +234,10 @@ def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
     return sorted(results)
 
 
-def validate(dataset: Dataset, graph: Located, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
-             seeds_dir: Path | None, engine: str = "native", nt: bytes | None = None) -> Report:
-    """All checks of a build; ``seeds_dir=None`` skips the quote check (no local copies at hand)."""
-    parts = validate_parts(dataset, graph, triples, shapes_dir, queries_dir, seeds_dir, engine, nt)
-    return Report(sorted({r for found in parts.values() for r in found}))
-
-
 def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
                    seeds_dir: Path | None, engine: str = "native", nt: bytes | None = None) -> dict[str, list[Result]]:
-    """The results of :func:`validate` by check: ``shacl``, ``violation`` and ``quote``.
+    """The results of every check of a build by kind: ``shacl``, ``violation`` and ``quote`` (``seeds_dir=None``
+    skips the quote check: no local copies at hand).
 
     pyoxigraph parses and queries without holding the GIL, so the store is loaded and the violation queries run
     on a second thread (the second core) while the SHACL core constraints and the quote check run in Python.
