@@ -124,10 +124,11 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
 
 def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path | None,
                    base: str | None, engine: str, use_cache: bool) -> Any:
-    from .convert import convert_files, sort_key, vocabulary
+    from .convert import convert_files, vocabulary
     from .incremental import CacheUnusable, Inputs, full_results, validate_incremental, write_cache
     from .load import load
     from .namespaces import DEFAULT_BASE
+    from .serialize import ntriples
     from .validate import Report, load_turtle_dir, validate_parts
 
     inputs = Inputs(root, ontology, shapes, queries, seeds, base or DEFAULT_BASE)
@@ -139,9 +140,9 @@ def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seed
     dataset = load(root)
     conversion = convert_files(dataset, inputs.base)
     vocab = vocabulary(load_turtle_dir(ontology))
-    rows = sorted(set(vocab).union(*conversion.rows.values()), key=sort_key)
-    located = conversion.located
-    parts = validate_parts(dataset, located, rows, shapes, queries, seeds, engine)
+    rows = sorted(set(vocab).union(*conversion.rows.values()))  # tuple order is N-Triples line order
+    parts = validate_parts(dataset, conversion.located, rows, shapes, queries, seeds, engine,
+                           ntriples(rows, ordered=True))
     del rows  # the cache is written from the files' rows
     if use_cache and engine == "native":
         try:
