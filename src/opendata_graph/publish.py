@@ -245,6 +245,7 @@ class Written:
     size: int
     sha256: str
     spans: list[tuple[int, int]]
+    lead: int = 0  #: pieces before the first block (a dump's head): block k is ``spans[lead + k]``
 
 
 @dataclass
@@ -266,9 +267,10 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
     with staged(dist) as stage:
         written: dict[str, Written] = {}
         for fmt in FORMATS:
-            plain, packed, _ = dump_pieces(fmt, blocks, base, stats.prefixes)
-            written[f"{STEM}.{fmt}"] = stage.write(f"{STEM}.{fmt}", plain)
-            written[f"{STEM}.{fmt}.gz"] = stage.write(f"{STEM}.{fmt}.gz", packed)
+            plain, packed, lead = dump_pieces(fmt, blocks, base, stats.prefixes)
+            for name, pieces in ((f"{STEM}.{fmt}", plain), (f"{STEM}.{fmt}.gz", packed)):
+                written[name] = stage.write(name, pieces)
+                written[name].lead = lead
         context = (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8")
         for name, data in (("context.jsonld", context), ("ontology.ttl", release.ontology),
                            ("shapes.ttl", release.shapes)):

@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from .build import Options, Outcome
 
 PUBLISH_DB = "publish.sqlite"
-#: Pieces of each dump before its first block (the Turtle prefixes, the JSON-LD context).
-LEAD = {"nt": 0, "ttl": 1, "jsonld": 1}
 DUMPS = tuple(f"{STEM}.{fmt}{gz}" for fmt in FORMATS for gz in ("", ".gz"))
 
 
@@ -69,7 +67,7 @@ def save(inputs: Inputs, generation: str, dist: Path, blocks: Sequence[Block], f
     db.executemany("INSERT INTO meta VALUES (?, ?)", ((k, json.dumps(v)) for k, v in meta.items()))
 
     def where(k: int) -> str:
-        return json.dumps({key: files[f"{STEM}.{key}"].spans[LEAD[key.split('.')[0]] + k]
+        return json.dumps({key: (w := files[f"{STEM}.{key}"]).spans[w.lead + k]
                            for fmt in FORMATS for key in (fmt, fmt + ".gz")})
 
     db.executemany("INSERT INTO block VALUES (?, ?, ?, ?, ?, ?)",
