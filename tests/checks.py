@@ -48,3 +48,18 @@ def unsourced_facts(triples: Iterable[Triple], query: str) -> list[tuple[str, ..
     store = Store()
     store.extend(Quad(t.subject, t.predicate, t.object) for t in triples)
     return [tuple(str(v) for v in row) for row in store.query(query)]
+
+
+def _load_generator():  # type: ignore[no-untyped-def]
+    """benchmarks/generate.py (synthetic registries), loaded by path: it is a script, not a package."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("generate", root / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load_generator()

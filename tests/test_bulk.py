@@ -14,7 +14,7 @@ from opendata_graph.namespaces import DEFAULT_BASE
 from opendata_graph.serialize import ntriples
 from opendata_graph.validate import load_turtle_dir
 
-from .test_engines import generate
+from .checks import generate
 
 
 def graph_of(data: Path) -> bytes:

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from opendata_graph.cli import cli
 from opendata_graph.incremental import cache_dir
 
-from .test_engines import generate
+from .checks import generate
 
 
 def odg_validate(root: Path, *extra: str) -> tuple[int, str]:
@@ -115,15 +115,25 @@ def test_bulk_table_edit(tmp_path: Path) -> None:
     assert code == 2 and "organisations.csv:3:" in out
 
 
-def test_a_dirty_or_foreign_cache_is_not_trusted(registry: Path) -> None:
-    root = cache_dir(registry / "data")
-    manifest = json.loads((root / "manifest.json").read_text())
-    (root / "manifest.json").write_text(json.dumps({**manifest, "dirty": True}))
-    edit(registry / "data" / "people" / "person-000006.yaml", "title: Director", "title: Chair")
-    assert same_as_full(registry)[0] == 0  # full run, cache rewritten
-    assert json.loads((root / "manifest.json").read_text())["dirty"] is False
-    (root / "manifest.json").write_text(json.dumps({**manifest, "fingerprint": "other shapes"}))
-    assert same_as_full(registry)[0] == 0
+def test_a_cache_of_other_shapes_is_not_trusted(registry: Path) -> None:
+    """The cache answers for the shapes it was written with; other shapes (a new constraint every organisation
+    fails) must give their own report, not the cached "conforms"."""
+    from opendata_graph import paths
+
+    shapes = registry / "other-shapes"
+    shutil.copytree(paths.shapes_dir(), shapes)
+    (shapes / "extra.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<urn:x:S> a sh:NodeShape ; sh:targetClass <http://www.w3.org/ns/org#Organization> ;\n"
+        "  sh:property [ sh:path <urn:x:never> ; sh:minCount 1 ] .\n")
+    code, out = same_as_full_with(registry, "--shapes", str(shapes))
+    assert code == 1 and "<urn:x:never>" in out
+
+
+def same_as_full_with(root: Path, *extra: str) -> tuple[int, str]:
+    incremental = odg_validate(root, *extra)
+    assert incremental == odg_validate(root, "--no-cache", *extra)
+    return incremental
 
 
 def test_an_edited_source_document_voids_the_cache(registry: Path) -> None:
@@ -147,3 +157,20 @@ def test_what_only_a_full_run_checks_makes_it_run_in_full(registry: Path) -> Non
     (registry / "data" / "organisation").mkdir()  # a misspelt kind directory
     code, out = same_as_full(registry)
     assert code == 2 and "unknown kind of entity 'organisation'" in out
+
+
+def test_a_run_interrupted_mid_update_is_not_trusted(registry: Path) -> None:
+    """A run killed while it updated the store leaves it half-written with the manifest marked dirty: the next run
+    must not believe the store (here: one organisation's triples are gone, as if the run died between removing
+    and re-adding them), or its report would be wrong."""
+    from pyoxigraph import NamedNode, Store
+
+    root = cache_dir(registry / "data")
+    store = Store(str(root / "store"))
+    store.remove_graph(NamedNode("urn:odg:file:organisations/org-000006.yaml"))
+    store.flush()
+    del store
+    manifest = json.loads((root / "manifest.json").read_text())
+    (root / "manifest.json").write_text(json.dumps({**manifest, "dirty": True}))
+    edit(registry / "data" / "people" / "person-000006.yaml", "title: Director", "title: Chair")  # posts in org 6
+    assert same_as_full(registry) == (0, "conforms: no problems found\n")

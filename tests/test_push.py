@@ -133,7 +133,7 @@ def test_a_server_killed_mid_push_keeps_the_old_graph(oxigraph: Oxigraph, dist: 
         time.sleep(0.02)
     oxigraph.kill()
     _, stderr = push.communicate(timeout=60)
-    assert push.returncode == 3, stderr
+    assert push.returncode == 4, stderr
     assert stderr.strip().splitlines()[-1].startswith("error: cannot connect to")
     oxigraph.start()
     assert oxigraph.count() == old
@@ -235,7 +235,7 @@ def test_retries_5xx_and_honours_retry_after(fake: str, dist: Path) -> None:
 def test_gives_up_after_the_retries(fake: str, dist: Path) -> None:
     FakeStore.script = [(503, {})] * 10
     result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--retries", "2", "--no-gzip")
-    assert result.returncode == 5
+    assert result.returncode == 6
     assert result.stderr.strip().splitlines()[-1].startswith("error: PUT to graph <")
     assert "503 Service Unavailable" in result.stderr and len(FakeStore.seen) == 3
 
@@ -244,7 +244,7 @@ def test_unauthorised_never_prints_the_password(fake: str, dist: Path) -> None:
     FakeStore.script = [(401, {"WWW-Authenticate": 'Basic realm="x"'})]
     result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist),
                  env={"ODG_PUSH_USER": "curator", "ODG_PUSH_PASSWORD": "s3cret-value"})
-    assert result.returncode == 4
+    assert result.returncode == 5
     assert "s3cret-value" not in result.stderr + result.stdout
     assert "set ODG_PUSH_USER and ODG_PUSH_PASSWORD" in result.stderr
     assert FakeStore.seen[0][2]["Authorization"].startswith("Basic ")
@@ -253,7 +253,7 @@ def test_unauthorised_never_prints_the_password(fake: str, dist: Path) -> None:
 def test_too_large_says_how_to_split_and_chunks_work(fake: str, dist: Path) -> None:
     FakeStore.limit = 200_000
     result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--no-gzip")
-    assert result.returncode == 5 and "--chunk-triples" in result.stderr
+    assert result.returncode == 6 and "--chunk-triples" in result.stderr
     result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--no-gzip", "--chunk-triples", "1000")
     assert result.returncode == 0, result.stderr
     assert FakeStore.graphs[GRAPH] == len((dist / "opendata-graph.nt").read_bytes().splitlines())
@@ -270,7 +270,7 @@ def test_gzip_refused_falls_back_to_plain_bodies(fake: str, dist: Path) -> None:
 def test_slow_server_times_out(fake: str, dist: Path) -> None:
     FakeStore.delay = 3
     result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--read-timeout", "0.5")
-    assert result.returncode == 3 and "did not answer within 0.5 s" in result.stderr
+    assert result.returncode == 4 and "did not answer within 0.5 s" in result.stderr
 
 
 def test_count_mismatch_exits_1(fake: str, dist: Path) -> None:
@@ -283,14 +283,14 @@ def test_count_mismatch_exits_1(fake: str, dist: Path) -> None:
 
 def test_dns_failure_and_refused_connection(dist: Path) -> None:
     dns = odg("push", "--endpoint", "http://no-such-host.invalid/store", "--dist", str(dist))
-    assert dns.returncode == 3 and "cannot resolve the host" in dns.stderr
+    assert dns.returncode == 4 and "cannot resolve the host" in dns.stderr
     refused = odg("push", "--endpoint", f"http://127.0.0.1:{free_port()}/store", "--dist", str(dist))
-    assert refused.returncode == 3 and "connection refused" in refused.stderr
+    assert refused.returncode == 4 and "connection refused" in refused.stderr
     assert "Traceback" not in dns.stderr + refused.stderr
 
 
 def test_wrong_path_names_the_usual_ones(oxigraph: Oxigraph, dist: Path) -> None:
     result = odg("push", "--endpoint", oxigraph.url + "/graph-store", "--update-endpoint", oxigraph.url + "/update",
                  "--dist", str(dist))
-    assert result.returncode == 5
+    assert result.returncode == 6
     assert "404 Not Found" in result.stderr and "oxigraph: /store, Fuseki: /<dataset>/data" in result.stderr

@@ -75,7 +75,7 @@ def odg(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def test_push_with_digest_auth_and_query_remotely(virtuoso: str, dist: Path) -> None:
     anonymous = odg("push", "--endpoint", virtuoso + "/sparql-graph-crud-auth", "--auth", "digest", "--dist",
                     str(dist), "--retries", "0")
-    assert anonymous.returncode == 4 and "ODG_PUSH_USER" in anonymous.stderr
+    assert anonymous.returncode == 5 and "ODG_PUSH_USER" in anonymous.stderr
     result = odg("push", "--endpoint", virtuoso + "/sparql-graph-crud-auth", "--auth", "digest", "--dist", str(dist),
                  env={"ODG_PUSH_USER": "dba", "ODG_PUSH_PASSWORD": "dba"})
     assert result.returncode == 0, result.stderr

@@ -26,8 +26,8 @@ from opendata_graph.publish import BLOCK_MASK, Block, boundary, render_blocks
 from opendata_graph.rebuild import Rerender
 from opendata_graph.terms import Row
 
+from .checks import generate
 from .conftest import BASE
-from .test_engines import generate
 from .test_incremental import edit, odg_validate
 
 

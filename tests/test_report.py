@@ -68,7 +68,7 @@ def test_github_annotations(broken: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == (f"::error file={broken}/datasets/wikirate-data.yaml,line=1,col=1,title=shapes%3ADataset::"
                         "A dataset needs a publisher organisation: add publisher: [{value: <organisation id>, ...}]. "
-                        "[dcterms:publisher]")
+                        "[sh:MinCountConstraintComponent, dcterms:publisher]")
     assert lines[1].startswith(f"::warning file={broken}/products/openstreetmap-org.yaml,line=1,col=1,")
     assert lines[-1] == "1 error(s), 1 warning(s)"
 
@@ -94,9 +94,29 @@ def test_turtle_is_a_shacl_report_with_source_locations(broken: Path) -> None:
     (v,) = violations
     assert g.value(v, sh.focusNode) == rdflib.URIRef("https://w3id.org/opendata-graph/dataset/wikirate-data")
     assert g.value(v, sh.resultPath) == rdflib.URIRef("http://purl.org/dc/terms/publisher")
-    assert g.value(v, sh.sourceShape) == rdflib.URIRef("https://w3id.org/opendata-graph/shapes#Dataset")
+    assert g.value(v, sh.sourceConstraintComponent) == sh.MinCountConstraintComponent
+    shape = g.value(v, sh.sourceShape)  # the anonymous property shape, not its node shape
+    assert isinstance(shape, rdflib.BNode)
+    assert g.value(shape, sh.path) == rdflib.URIRef("http://purl.org/dc/terms/publisher")
+    assert str(g.value(shape, rdflib.RDFS.label)) == "shapes:Dataset / dcterms:publisher"
+    assert g.value(v, sh.resultMessage).language == "en"
     assert str(g.value(v, odg.sourceLocation)).endswith("datasets/wikirate-data.yaml:1:1")
     assert str(g.value(v, rdflib.RDFS.seeAlso)).endswith("datasets/wikirate-data.yaml#line=0,1")
+    (warning,) = (r for r in g.objects(report, sh.result) if g.value(r, sh.resultSeverity) == sh.Warning)
+    path = g.value(warning, sh.resultPath)  # an alternative path, as a SHACL path
+    alternatives = list(rdflib.collection.Collection(g, g.value(path, sh.alternativePath)))
+    assert [str(a).rsplit("#", 1)[1] for a in alternatives] == ["operatedBy", "supportedBy"]
+
+
+def test_turtle_report_with_only_a_warning_does_not_conform() -> None:
+    """SHACL 3.6.1: sh:conforms is true iff the report has no result; the exit code stays policy (0: warnings)."""
+    result = validate("--format", "turtle")
+    assert result.returncode == 0
+    g = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    (report,) = g.subjects(rdflib.RDF.type, sh.ValidationReport)
+    assert g.value(report, sh.conforms) == rdflib.Literal(False)
+    assert len(list(g.objects(report, sh.result))) == 1
 
 
 def test_warnings_fail_only_with_strict() -> None:

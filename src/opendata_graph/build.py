@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import BuildError
 from .namespaces import DEFAULT_BASE
 from .publish import Release, Written
+from .shapes import DEFAULT_ENGINE
 from .terms import value_of
 from .validate import Report
 
@@ -34,7 +35,7 @@ class Options:
     seeds: Path | None
     base: str = DEFAULT_BASE
     strict: bool = False
-    engine: str = "native"
+    engine: str = DEFAULT_ENGINE
     cache: bool = True  #: read and write the build cache (``.odg-cache/`` beside the data, or ``$ODG_CACHE``)
 
 
@@ -98,7 +99,7 @@ def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Ou
     again (:func:`opendata_graph.rebuild.rebuild`); otherwise, or when the cache cannot answer, a full build.
     """
     with paused_gc():
-        if opts.cache and opts.engine == "native":
+        if opts.cache and opts.engine == DEFAULT_ENGINE:
             from .incremental import CacheUnusable
             from .rebuild import rebuild
 
@@ -151,7 +152,7 @@ def full_build(opts: Options, progress: Callable[[str], None] = lambda _: None) 
             progress(f"note: the build cache was not written ({exc})")
         lap("cache")
     documents = sorted(value_of(conversion.located.iri(d.kind.segment, d.id)) for d in dataset.of_kind("document"))
-    release = Release(opts.base, dataset.release, documents, ontology, load_turtle_dir(opts.shapes))
+    release = Release(opts.base, dataset.release, documents, ontology, load_turtle_dir(opts.shapes, "shapes"))
     results = full_results(parts)
     del dataset, conversion, parts  # the records and the source map are not needed to write the release
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:

@@ -1,7 +1,7 @@
 """``odg``: a thin command line over the steps. Imports happen inside commands so ``odg --help`` is instant.
 
-Exit codes: 0 success, 1 validation found violations (or query results differ from the expected ones),
-2 input or usage error. Errors print as ``path:line:col: error: message`` without a traceback.
+Exit codes: the table in :mod:`opendata_graph.errors`. Errors print as ``path:line:col: error: message`` without a
+traceback; an internal error writes its traceback to a file and prints one line naming it (exit 3).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def cli() -> None:
 @click.option("--base", default=None, help="Base IRI for minted resources [default: https://w3id.org/opendata-graph/].")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
-@click.option("--engine", type=click.Choice(["native", "pyshacl"]), default="native", show_default=True,
-              help="SHACL engine: native (fast, same results) or pyshacl.")
+@click.option("--engine", type=click.Choice(["shacl", "pyshacl"]), default="shacl", show_default=True,
+              help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
               help="Build in full, without reading or writing the build cache (.odg-cache/ beside --data).")
 def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, dist: Path, base: str | None,
@@ -79,8 +79,8 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
 @click.option("--base", default=None, help="Base IRI for minted resources.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
-@click.option("--engine", type=click.Choice(["native", "pyshacl"]), default="native", show_default=True,
-              help="SHACL engine: native (fast, same results) or pyshacl.")
+@click.option("--engine", type=click.Choice(["shacl", "pyshacl"]), default="shacl", show_default=True,
+              help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
               help="Validate in full, without reading or writing the incremental cache (.odg-cache/ beside --data).")
 def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path,
@@ -132,7 +132,7 @@ def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seed
     from .validate import Report, load_turtle_dir, validate_parts
 
     inputs = Inputs(root, ontology, shapes, queries, seeds, base or DEFAULT_BASE)
-    if use_cache and engine == "native":
+    if use_cache and engine == "shacl":
         try:
             return validate_incremental(inputs)
         except CacheUnusable:
@@ -144,7 +144,7 @@ def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seed
     parts = validate_parts(dataset, conversion.located, rows, shapes, queries, seeds, engine,
                            ntriples(rows, ordered=True))
     del rows  # the cache is written from the files' rows
-    if use_cache and engine == "native":
+    if use_cache and engine == "shacl":
         try:
             write_cache(inputs, dataset, conversion, vocab, full_results(parts))
         except OSError as exc:  # the report stands; the next run will simply be a full one again
@@ -317,8 +317,8 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
          gzip: bool, no_verify: bool) -> None:
     """Replace a named graph of a triple store with the release, atomically, and verify the triple count.
 
-    Exit codes: 0 pushed, 1 count mismatch, 2 usage, 3 network (refused, DNS, timeout), 4 authentication,
-    5 the server refused (404, 413, 5xx after retries...).
+    Exit codes: 0 pushed, 1 count mismatch, 2 usage, 3 internal error, 4 network (refused, DNS, timeout),
+    5 authentication, 6 the server refused (404, 413, 5xx after retries...).
     """
     import time
 
@@ -367,7 +367,7 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def main() -> None:
     """Entry point: run the CLI, printing project errors as located one-liners without a traceback.
 
-    Exit codes: 0 ok, 1 violations, 2 input or usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+    Exit codes: the table in :mod:`opendata_graph.errors`.
     """
     import signal
 
@@ -395,7 +395,30 @@ def main() -> None:
     except OdgError as exc:
         click.echo(str(exc), err=True)
         sys.exit(exc.exit_code)
+    except Exception:  # a bug: one line for the user, the traceback in a file for the report
+        sys.exit(_internal_error())
     _leave(0)
+
+
+def _internal_error() -> int:
+    """Write the current exception's traceback to a file, print one line naming it; the internal-error code."""
+    import tempfile
+    import traceback
+
+    from .errors import EXIT_INTERNAL
+
+    kind, exc, _ = sys.exc_info()
+    try:
+        with tempfile.NamedTemporaryFile("w", prefix="odg-crash-", suffix=".txt", delete=False,
+                                         encoding="utf-8") as f:
+            traceback.print_exc(file=f)
+            where = f"; traceback in {f.name}"
+    except OSError:
+        where = ""
+    name = kind.__name__ if kind else "error"
+    click.echo(f"internal error: {name}: {str(exc).splitlines()[0] if str(exc) else ''}{where} "
+               "(please report it)", err=True)
+    return EXIT_INTERNAL
 
 
 def _leave(code: int) -> None:

@@ -1,8 +1,22 @@
 """The project's exception family: every error knows where it happened and how to fix it.
 
 Messages print as ``path:line:col: error: message (hint)`` -- the format compilers and editors understand --
-and the CLI prints them without a traceback. Exit codes: 0 success, 1 validation found violations,
-2 input or usage error.
+and the CLI prints them without a traceback.
+
+The exit codes of every ``odg`` command (README "Exit codes" shows the same table):
+
+====  =========================================================================================================
+0     success: the data conforms (warnings print but pass unless ``--strict``), the build was published...
+1     violations: validation found errors; query results differ from the expected ones; a file is not in
+      canonical form; the store's content differs from the release after a push
+2     input, usage or configuration error: YAML syntax, schema, a missing or empty shapes/ontology/queries
+      directory, shapes that are not valid SHACL, a bad option
+3     internal error: a bug in odg; the traceback is written to a file and one line names it
+4     push: network (connection refused, DNS, timeout)
+5     push: authentication refused (401/403)
+6     push: the server refused the request (404, 413, 5xx or 429 after the retries)
+130   interrupted (SIGINT); 143 terminated (SIGTERM)
+====  =========================================================================================================
 """
 
 from __future__ import annotations
@@ -16,6 +30,12 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_NETWORK = 4
+EXIT_AUTH = 5
+EXIT_SERVER = 6
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 @dataclass(frozen=True, order=True)

@@ -15,7 +15,9 @@ Their triples replace the old ones in the store, and with X the subjects of the 
 * SHACL re-validates X and its neighbours in both directions. A shape's constraints read the focus node's own
   triples and those of its value nodes (types for ``sh:class``, nested shapes, SHACL-SPARQL constraints that
   follow one link from ``$this``, as ours do), so no other focus node's results can change;
-  :meth:`ShapesGraph.reach` checks that the compiled shapes read no further, else the cache is not used.
+  :func:`opendata_graph.shapes.reach` checks that the shapes read no further, else the cache is not used;
+  the engine validates the neighbourhood of those nodes (their triples and their neighbours'), copied from the
+  store, and the results of those nodes are kept.
 * The ``*-violation.rq`` queries are re-run for the subjects X, the nodes X links to, and the nodes linked from
   the nodes that link to X (a fact, its statement, the statement's source), over the source files that state
   something about those subjects (each file states its facts with their reification, sources and types),
@@ -46,11 +48,12 @@ from .convert import Contribution, FileConversion, convert_files
 from .errors import DataError, ErrorList, Location, OdgError
 from .load import TABLE_SUFFIXES, Dataset, Record, check_records, check_references, walk
 from .schema import KIND_BY_DIRECTORY, KINDS, Kind, Ref
-from .shacl import Index, ShapesGraph
+from .shapes import Engine, reach
+from .shapes import read as read_shapes
 from .terms import Row, Term, is_literal, rows, to_node, to_oxigraph, value_of
 from .validate import Report, Result, check_quotes, load_turtle_dir, shacl_results
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 VOCABULARY_GRAPH = "urn:odg:vocabulary"
 SUFFIXES = (".yaml", ".yml", *TABLE_SUFFIXES)
 
@@ -78,7 +81,7 @@ def fingerprint(inputs: Inputs) -> str:
 
     h = hashlib.sha256()
     seeds = sorted(p for p in inputs.seeds.rglob("*") if p.is_file()) if inputs.seeds is not None else []
-    for part in (load_turtle_dir(inputs.shapes), load_turtle_dir(inputs.ontology),
+    for part in (load_turtle_dir(inputs.shapes, "shapes"), load_turtle_dir(inputs.ontology),
                  *(q.text.encode() for q in query_files(inputs.queries, violations=True)),
                  inputs.base.encode(), str(inputs.seeds).encode(), version("opendata-graph").encode(),
                  str(CACHE_VERSION).encode(), *(str(p).encode() + p.read_bytes() for p in seeds)):
@@ -169,13 +172,13 @@ def _origin_rows(rel: str, contributions: Iterable[Contribution]) -> Iterator[tu
 
 def _result_row(kind: str, key: str, r: Result) -> tuple[str, str, str, str]:
     body = json.dumps([r.location.path, r.location.line, r.location.column, r.severity, r.message, r.shape, r.path,
-                       r.value, r.focus, r.component])
+                       r.value, r.focus, r.component, r.source, r.result_path, r.language])
     return kind, key, r.location.path, body
 
 
 def _result(body: str) -> Result:
-    path, line, col, severity, message, shape, rpath, value, focus, component = json.loads(body)
-    return Result(Location(path, line, col), severity, message, shape, rpath, value, focus, component)
+    path, line, col, *fields = json.loads(body)
+    return Result(Location(path, line, col), *fields)
 
 
 #: Quads per bulk load: pyoxigraph's bulk loader holds a whole input in memory while it sorts it (~0.9 GB for a
@@ -337,39 +340,34 @@ def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
 
 # -- the store as the validator's index --------------------------------------------------------------------------
 
-class StoreIndex(Index):
-    """:class:`~opendata_graph.shacl.Index` answered from the on-disk store (union of the files' graphs)."""
+class StoreIndex:
+    """The neighbours of nodes in the on-disk store (the union of the files' graphs)."""
 
     def __init__(self, store: Store) -> None:
-        super().__init__(())
         self.store = store
-        self._objects: dict[tuple[Term, Term], list[Term]] = {}
-
-    def objects(self, s: Term, p: Term) -> list[Term]:
-        key = (s, p)
-        found = self._objects.get(key)
-        if found is None:
-            found = [] if is_literal(s) else list(dict.fromkeys(
-                str(q.object) for q in self.store.quads_for_pattern(to_node(s), NamedNode(value_of(p)), None, None)))
-            self._objects[key] = found
-        return found
-
-    def subjects(self, p: Term, o: Term) -> list[Term]:
-        found = self.store.quads_for_pattern(None, NamedNode(value_of(p)), to_oxigraph(o), None)
-        return list(dict.fromkeys(str(q.subject) for q in found))
-
-    def is_instance(self, node: Term, cls: Term) -> bool:
-        subs = self.subclasses(cls)
-        return any(t in subs for t in self.objects(node, "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"))
 
     def neighbours_out(self, node: Term) -> set[Term]:
+        if is_literal(node):
+            return set()
         return {t for q in self.store.quads_for_pattern(to_node(node), None, None, None)
                 if not is_literal(t := str(q.object))}
 
     def neighbours_in(self, node: Term) -> set[Term]:
         return {str(q.subject) for q in self.store.quads_for_pattern(None, None, to_oxigraph(node), None)}
 
-
+    def neighbourhood(self, nodes: set[Term]) -> list[Row]:
+        """Every triple a validation of ``nodes`` can read with shapes of reach 1: those of the nodes and of their
+        neighbours both ways, those pointing at the nodes, and the vocabulary (classes and their hierarchy)."""
+        subjects = set(nodes)
+        for n in nodes:
+            subjects |= self.neighbours_out(n) | self.neighbours_in(n)
+        found: set[Row] = set(rows(self.store.quads_for_pattern(None, None, None, NamedNode(VOCABULARY_GRAPH))))
+        for s in subjects:
+            if not is_literal(s):
+                found.update(rows(self.store.quads_for_pattern(to_node(s), None, None, None)))
+        for n in nodes:
+            found.update(rows(self.store.quads_for_pattern(None, None, to_oxigraph(n), None)))
+        return sorted(found)
 
 
 # -- the incremental run -----------------------------------------------------------------------------------------
@@ -399,8 +397,8 @@ def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
     if (manifest.get("version") != CACHE_VERSION or manifest.get("dirty") or
             manifest.get("data") != str(inputs.data.resolve()) or manifest.get("fingerprint") != fingerprint(inputs)):
         raise CacheUnusable("cache of other inputs")
-    shapes = ShapesGraph(load_turtle_dir(inputs.shapes))
-    if shapes.reach() > 1:
+    shapes = read_shapes(inputs.shapes)
+    if reach(shapes) > 1:
         raise CacheUnusable("shapes read further than one link from the focus node")
     files: dict[str, dict[str, Any]] = manifest["files"]
     if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in inputs.data.iterdir()):
@@ -484,7 +482,8 @@ def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
     in_x = set().union(*(index.neighbours_in(n) for n in x))
     affected = x | out_x | in_x
     sourcemap = SourceMap(db)
-    shacl_found = shacl_results(sourcemap, shapes.validate_nodes(index, sorted(affected), store), shapes)
+    found = Engine(shapes).validate(index.neighbourhood(affected))
+    shacl_found = shacl_results(sourcemap, [v for v in found if v.focus in affected], shapes)
     subjects = x | out_x | set().union(*(index.neighbours_out(n) for n in in_x))
     violation_found = _violations(inputs, store, sourcemap, subjects)
     quote_found = check_quotes(Dataset(inputs.data, {**{r.id: r for r in fresh}, **_documents(inputs.data, records)},

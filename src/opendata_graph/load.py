@@ -141,9 +141,24 @@ def parse_yaml(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[Any, dict[Key, 
 
 
 def _check_events(text: str, path: Path) -> None:
-    """Refuse anchors, aliases and deep nesting, streaming through the parser's events."""
+    """Refuse anchors, aliases and deep nesting, streaming through the parser's events.
+
+    libyaml (PyYAML >= 6.0.2) refuses nesting beyond its own limit while reading ahead, before our count reaches
+    :data:`MAX_DEPTH`; the pure-Python parser (an iterative state machine: no recursion, no read-ahead) then
+    finds where our limit was crossed, so the message is the same whichever PyYAML is installed.
+    """
+    try:
+        _walk_events(text, path, _Loader)
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" not in str(exc.problem):
+            raise
+        _walk_events(text, path, yaml.SafeLoader)
+        raise
+
+
+def _walk_events(text: str, path: Path, loader: Any) -> None:
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         mark = event.start_mark
         where = Location.of(path, mark.line + 1, mark.column + 1) if mark is not None else Location.of(path)
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):

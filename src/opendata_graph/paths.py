@@ -1,8 +1,12 @@
-"""Where the project's inputs live: resolved from the repository checkout, never from the working directory.
+"""Where the project's inputs live: resolved from the repository checkout or the installed package, never from
+the working directory.
 
+The ontology, shapes and query files are the top-level ``ontology/``, ``shapes/`` and ``queries/`` of the checkout;
+a wheel carries a copy of them in ``opendata_graph/resources/`` (setup.py), which an installed ``odg`` reads.
 Every command takes overrides (``--data``, ``--shapes``, ...); these are only the defaults. The environment
 variables ``ODG_DATA``, ``ODG_ONTOLOGY``, ``ODG_SHAPES``, ``ODG_QUERIES``, ``ODG_DIST`` and ``ODG_SEEDS`` override
-them too, which is how tests point the tool at fixture repositories.
+them too, which is how tests point the tool at fixture repositories. A default that does not exist is reported
+as missing by the command that needs it (exit 2), never read as empty.
 """
 
 from __future__ import annotations
@@ -10,8 +14,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-#: The repository root: src/opendata_graph/paths.py -> three levels up.
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+#: The repository root: src/opendata_graph/paths.py -> three levels up (meaningless for an installed package).
+ROOT = HERE.parents[1]
+#: The copy of ontology/, shapes/ and queries/ inside an installed package.
+RESOURCES = HERE / "resources"
+
+
+def in_checkout() -> bool:
+    """Whether this module runs from the repository checkout (an editable install), not from a wheel."""
+    return (ROOT / "pyproject.toml").is_file() and (ROOT / "src" / "opendata_graph") == HERE
+
+
+def _resource(name: str) -> Path:
+    return ROOT / name if in_checkout() else RESOURCES / name
 
 
 def _from_env(name: str, default: Path) -> Path:
@@ -26,17 +42,17 @@ def data_dir() -> Path:
 
 def ontology_dir() -> Path:
     """The OWL ontology in Turtle."""
-    return _from_env("ODG_ONTOLOGY", ROOT / "ontology")
+    return _from_env("ODG_ONTOLOGY", _resource("ontology"))
 
 
 def shapes_dir() -> Path:
     """SHACL shapes in Turtle."""
-    return _from_env("ODG_SHAPES", ROOT / "shapes")
+    return _from_env("ODG_SHAPES", _resource("shapes"))
 
 
 def queries_dir() -> Path:
     """SPARQL query files (``*.rq``) and their expected results (``expected/*.tsv``)."""
-    return _from_env("ODG_QUERIES", ROOT / "queries")
+    return _from_env("ODG_QUERIES", _resource("queries"))
 
 
 def dist_dir() -> Path:

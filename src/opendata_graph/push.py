@@ -7,8 +7,8 @@ of further chunks if the server limits request sizes -- and swapped in with one 
 With ``--protocol update``, the data goes to the staging graph as ``INSERT DATA`` chunks instead. Afterwards the
 triple count on the server is checked against the dump's.
 
-Faults: connection refused, DNS failure and timeouts end with exit code 3; 401/403 with 4; 5xx and 429 are
-retried with exponential back-off honouring ``Retry-After``, then exit 5, as do 404 (with the path the server
+Faults: connection refused, DNS failure and timeouts end with exit code 4; 401/403 with 5; 5xx and 429 are
+retried with exponential back-off honouring ``Retry-After``, then exit 6, as do 404 (with the path the server
 probably wants) and other refusals; a count mismatch exits 1. Credentials come from ``ODG_PUSH_USER`` /
 ``ODG_PUSH_PASSWORD`` or ``~/.netrc``, never from the command line, and are never printed.
 """
@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from .errors import OdgError
+from .errors import EXIT_AUTH, EXIT_NETWORK, EXIT_SERVER, EXIT_VIOLATIONS, OdgError
 
-EXIT_MISMATCH, EXIT_NETWORK, EXIT_AUTH, EXIT_SERVER = 1, 3, 4, 5
+EXIT_MISMATCH = EXIT_VIOLATIONS
 #: Graph Store paths of stores whose PUT replaces a graph in one transaction (oxigraph, Fuseki/TDB2).
 ATOMIC_PUT = ("/store", "/data")
 #: Endpoint layouts of known stores: Graph Store path -> (query path, update path).

@@ -67,9 +67,20 @@ class QueryFile:
         return ""
 
 
-def query_files(directory: Path, violations: bool = False) -> list[QueryFile]:
-    """The analysts' query files (or, with ``violations``, only the data-quality checks), by name."""
-    files = sorted(directory.glob("*.rq"))
+def query_files(directory: Path, violations: bool = False, required: bool = True) -> list[QueryFile]:
+    """The analysts' query files (or, with ``violations``, only the data-quality checks), by name.
+
+    Fails closed: a missing directory, or one without any ``*.rq`` file, is a :class:`ConfigError` -- unless
+    ``required`` is false (the server's and the site's list of example queries may be empty).
+    """
+    if not required and (not directory.is_dir() or not any(directory.glob("*.rq"))):
+        return []
+    if not directory.is_dir():
+        raise ConfigError(f"queries directory {directory} not found", Location.of(directory),
+                          "pass --queries DIR, or reinstall opendata-graph if its own queries are missing")
+    files = sorted(p for p in directory.glob("*.rq") if p.is_file())
+    if not files:
+        raise ConfigError(f"no query files (*.rq) in {directory}", Location.of(directory))
     return [QueryFile(f) for f in files if f.stem.endswith("-violation") == violations]
 
 

@@ -196,7 +196,7 @@ def rebuild(opts: Options, progress: Callable[[str], None] = lambda _: None) -> 
         documents = sorted(value_of(minted.iri(kind, i)) for f in manifest["files"].values()
                            for i, (kind, _) in f["ids"].items() if kind == "document")
         release = Release(opts.base, manifest.get("release") or {}, documents, load_turtle_dir(opts.ontology),
-                          load_turtle_dir(opts.shapes))
+                          load_turtle_dir(opts.shapes, "shapes"))
         files = publish(new, release, opts.dist)
     lap("write")
     progress(f"incremental: {len(pending)} changed subject(s), {rendered} of {len(new)} blocks rendered again")

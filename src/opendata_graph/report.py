@@ -9,10 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import rdflib
 
 from . import __version__
 from .errors import Location, OdgError
@@ -41,13 +37,13 @@ def text(report: Report) -> str:
 
 def as_json(report: Report) -> str:
     doc = {
-        "conforms": report.conforms(),
+        "conforms": not report.results,  # SHACL's meaning: no result at all (the exit code is policy)
         "errors": len(report.errors),
         "warnings": len(report.warnings),
         "results": [{
             "file": r.location.path, "line": r.location.line, "column": r.location.column,
             "severity": r.severity, "message": r.message, "shape": r.shape, "path": r.path, "value": r.value,
-            "focusNode": r.focus,
+            "focusNode": r.focus, "component": r.component, "sourceShape": r.source,
         } for r in report.results],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -72,7 +68,7 @@ def github(report: Report) -> str:
         if r.location.column:
             props.append(f"col={r.location.column}")
         props.append(f"title={_escape_property(r.shape or 'opendata-graph')}")
-        detail = ", ".join(x for x in (r.path, r.value) if x)
+        detail = ", ".join(x for x in (r.component, r.path, r.value) if x)
         lines.append(f"::{level} {','.join(props)}::{_escape_data(r.message + (f' [{detail}]' if detail else ''))}")
     lines.append(report.summary())
     return "\n".join(lines) + "\n"
@@ -95,8 +91,9 @@ def sarif(report: Report) -> str:
                                              if (r.path or r.value) else "")},
             "locations": [{"physicalLocation": location}],
         }
-        if r.focus:
-            result["properties"] = {"focusNode": r.focus, "resultPath": r.path, "value": r.value}
+        if r.focus or r.component:
+            result["properties"] = {"focusNode": r.focus, "resultPath": r.path, "value": r.value,
+                                    "sourceConstraintComponent": r.component, "sourceShape": r.source}
         results.append(result)
     log = {
         "$schema": SARIF_SCHEMA,
@@ -117,50 +114,61 @@ def sarif(report: Report) -> str:
 
 
 def turtle(report: Report) -> str:
-    """The standard SHACL validation report, each result linked to its source location.
+    """The SHACL validation report (SHACL 3.6): ``sh:conforms`` true iff there is no result, each result with its
+    focus node, severity, constraint component, source shape (an anonymous property shape as a blank node with its
+    ``sh:path``), result path of any kind, value and message with its language; and its source location.
 
     ``odg:sourceLocation`` gives ``path:line:column``; ``rdfs:seeAlso`` the file's IRI with an RFC 5147 line
-    fragment (``#line=13,14`` selects line 14).
+    fragment (``#line=13,14`` selects line 14). Results that are not SHACL's (input errors, violation queries,
+    quotes) have the component ``odg:SourceCheck``.
     """
-    import rdflib  # only this format needs it: keep `odg validate` quick to start
+    from pyoxigraph import RdfFormat, parse, serialize
 
-    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-    odg = rdflib.Namespace("https://w3id.org/opendata-graph/ontology#")
-    g = rdflib.Graph()
-    g.bind("sh", sh)
-    g.bind("odg", odg)
-    root = rdflib.URIRef("urn:odg:validation-report")
-    g.add((root, rdflib.RDF.type, sh.ValidationReport))
-    g.add((root, sh.conforms, rdflib.Literal(report.conforms())))
-    severities = {"error": sh.Violation, "warning": sh.Warning, "info": sh.Info}
+    from .namespaces import ODG, PREFIXES, RDF, RDFS, SH, SHAPES, XSD
+    from .shapes import path_rows
+    from .terms import literal
+
+    t, root = f"<{RDF.type}>", "_:report"
+    severities = {"error": SH.Violation, "warning": SH.Warning, "info": SH.Info}
+    rows = [(root, t, f"<{SH.ValidationReport}>"),
+            (root, f"<{SH.conforms}>", literal(str(not report.results).lower(), datatype=XSD.boolean))]
     for i, r in enumerate(report.results, 1):
-        node = rdflib.URIRef(f"urn:odg:validation-report:result:{i}")
-        g.add((root, sh.result, node))
-        g.add((node, rdflib.RDF.type, sh.ValidationResult))
-        g.add((node, sh.resultSeverity, severities.get(r.severity, sh.Info)))
-        g.add((node, sh.resultMessage, rdflib.Literal(r.message)))
+        node = f"_:result{i}"
+        rows += [(root, f"<{SH.result}>", node), (node, t, f"<{SH.ValidationResult}>"),
+                 (node, f"<{SH.resultSeverity}>", f"<{severities.get(r.severity, SH.Info)}>"),
+                 (node, f"<{SH.sourceConstraintComponent}>",
+                  _expand(r.component) if r.component else f"<{ODG.SourceCheck}>"),
+                 (node, f"<{SH.resultMessage}>", literal(r.message, r.language))]
         if r.focus:
-            g.add((node, sh.focusNode, rdflib.URIRef(r.focus)))
-        for key, prop in ((r.shape, sh.sourceShape), (r.path, sh.resultPath)):
-            if key:
-                g.add((node, prop, _expand(key)))
+            rows.append((node, f"<{SH.focusNode}>", r.focus if r.focus.startswith(("_:", '"')) else f"<{r.focus}>"))
+        if r.result_path:
+            path, described = path_rows(r.result_path, f"{node}_path")
+            rows += [(node, f"<{SH.resultPath}>", path), *described]
+        if r.source and " / " not in r.source:
+            rows.append((node, f"<{SH.sourceShape}>", _expand(r.source)))
+        elif r.source:  # an anonymous property shape: a blank node with its path, named for people
+            shape = f"{node}_shape"
+            rows += [(node, f"<{SH.sourceShape}>", shape), (shape, f"<{RDFS.label}>", literal(r.source))]
+            if r.result_path:
+                path, described = path_rows(r.result_path, f"{shape}_path")
+                rows += [(shape, f"<{SH.path}>", path), *described]
         if r.value:
-            value = rdflib.util.from_n3(r.value)
-            g.add((node, sh.value, value if isinstance(value, rdflib.term.Identifier) else rdflib.Literal(r.value)))
-        g.add((node, odg.sourceLocation, rdflib.Literal(str(r.location))))
+            rows.append((node, f"<{SH.value}>", r.value))
+        rows.append((node, f"<{ODG.sourceLocation}>", literal(str(r.location))))
         file_iri = Path(r.location.path).resolve().as_uri()
         line = f"#line={r.location.line - 1},{r.location.line}" if r.location.line else ""
-        g.add((node, rdflib.RDFS.seeAlso, rdflib.URIRef(file_iri + line)))
-    return g.serialize(format="turtle")
+        rows.append((node, f"<{RDFS.seeAlso}>", f"<{file_iri}{line}>"))
+    triples = parse("".join(f"{a} {b} {c} .\n" for a, b, c in rows).encode("utf-8"), format=RdfFormat.N_TRIPLES)
+    prefixes = {"sh": SH.iri, "shapes": SHAPES.iri, **PREFIXES}
+    return serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")  # type: ignore[union-attr]
 
 
-def _expand(curie: str) -> rdflib.term.Identifier:
-    import rdflib
-
-    from .namespaces import PREFIXES
+def _expand(curie: str) -> str:
+    """A CURIE of :func:`opendata_graph.namespaces.curie` (or ``<iri>``) as an IRI term."""
+    from .namespaces import PREFIXES, SH, SHAPES
 
     if curie.startswith("<") and curie.endswith(">"):
-        return rdflib.URIRef(curie[1:-1])
+        return curie
     prefix, _, local = curie.partition(":")
-    namespace = {"shapes": "https://w3id.org/opendata-graph/shapes#", **PREFIXES}.get(prefix)
-    return rdflib.URIRef(namespace + local) if namespace else rdflib.Literal(curie)
+    namespace = {"shapes": SHAPES.iri, "sh": SH.iri, **PREFIXES}.get(prefix)
+    return f"<{namespace}{local}>" if namespace else f"<urn:odg:unknown:{curie}>"

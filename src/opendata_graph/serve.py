@@ -127,7 +127,7 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     if queries_dir is not None:
         from .query import query_files
 
-        app.queries = [(q.name, q.title, q.answers, q.text) for q in query_files(queries_dir)]
+        app.queries = [(q.name, q.title, q.answers, q.text) for q in query_files(queries_dir, required=False)]
     if release and (release / "void.ttl").is_file():
         void = Store()
         void.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)

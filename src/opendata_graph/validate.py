@@ -1,14 +1,15 @@
 """Validate step: SHACL shapes, data-quality queries and quotes, reported at the YAML line that caused them.
 
-SHACL runs in pyshacl with no inference (the dumps state every type explicitly). Each result's focus node and
-path are looked up in the converter's source map, so a result prints as
+SHACL runs with no inference (the dumps state every type explicitly), by the engine of
+:mod:`opendata_graph.shapes`. Each result's focus node and path are looked up in the converter's source map, so
+a result prints as
 ``data/organisations/gbif.yaml:14:5: error: <sh:message> [shape, path, value]``. Queries named
 ``*-violation.rq`` must return no rows. Quotes are checked against the local copies of the source documents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -20,12 +21,12 @@ from .errors import Location
 from .load import Dataset, located_sources, walk
 from .namespaces import SH, curie
 from .serialize import ntriples
-from .terms import Row, literal, rows
-from .terms import iri as iri_term
+from .shapes import DEFAULT_ENGINE
+from .terms import Row, literal_parts, rows
 
 if TYPE_CHECKING:
     from .query import QueryFile
-    from .shacl import ShapesGraph, Violation
+    from .shapes import ShapesGraph, Violation
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
@@ -42,6 +43,9 @@ class Result:
     value: str = ""
     focus: str = ""
     component: str = ""
+    source: str = ""  #: the source shape by name: ``shapes:Dataset`` or ``shapes:Dataset / dcterms:license``
+    result_path: str = ""  #: the result path in SPARQL syntax, IRIs in full
+    language: str = ""  #: the message's language tag
 
     def __str__(self) -> str:
         # In an RDF file the line alone can be ambiguous: name the focus node too.
@@ -76,100 +80,65 @@ class Report:
         return f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
 
 
-def load_turtle_dir(directory: Path) -> bytes:
-    """Every ``*.ttl`` file of a directory, concatenated in name order (each file declares its prefixes)."""
-    files = sorted(directory.glob("*.ttl"))
-    return b"\n".join(f.read_bytes() for f in files)
+def load_turtle_dir(directory: Path, what: str = "ontology") -> bytes:
+    """Every ``*.ttl`` file of a directory, concatenated in name order (each file declares its prefixes).
+
+    Fails closed: a missing or empty directory is a :class:`~opendata_graph.errors.ConfigError`, never nothing.
+    """
+    from .shapes import turtle_files
+
+    return b"\n".join(f.read_bytes() for f in turtle_files(directory, what))
 
 
-ENGINES = ("native", "pyshacl")
-
-
-def shacl(graph: Located, triples: Sequence[Row], shapes_dir: Path, engine: str = "native",
-          nt: bytes | None = None, store: Callable[[], Store] | None = None) -> list[Result]:
+def shacl(graph: Located, triples: Sequence[Row], shapes_dir: Path, engine: str = DEFAULT_ENGINE,
+          nt: bytes | None = None) -> list[Result]:
     """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
 
-    ``engine`` is ``native`` (:mod:`opendata_graph.shacl`, the default) or ``pyshacl``; both give the same
-    results (tests/test_engines.py). ``nt`` is the same graph in N-Triples and ``store`` returns a pyoxigraph
-    store of it, when the caller has them already.
+    ``engine`` is one of :data:`opendata_graph.shapes.ENGINES`; ``nt`` is the same graph in N-Triples, when the
+    caller has it already.
     """
-    if engine == "pyshacl":
-        return _pyshacl(graph, nt or ntriples(triples), shapes_dir)
-    if engine != "native":
-        raise ValueError(f"unknown SHACL engine {engine!r}")
-    from .shacl import ShapesGraph
+    from .shapes import Engine, read
 
-    shapes = ShapesGraph(load_turtle_dir(shapes_dir))
-    return sorted(r for _, r in shacl_results(graph, shapes.validate(triples, store), shapes))
+    shapes = read(shapes_dir)
+    return sorted(r for _, r in shacl_results(graph, Engine(shapes, engine).validate(triples, nt), shapes))
 
 
 def shacl_results(graph: Located, violations: Iterable[Violation], shapes: ShapesGraph) -> list[tuple[str, Result]]:
-    """The native engine's results as located :class:`Result` s, each with its focus node's N-Triples term."""
+    """An engine's results as located :class:`Result` s, each with its focus node's N-Triples term."""
     out = []
     for v in violations:
-        path = v.path[1:-1] if v.path else ""
-        shape = shapes.source_shape(v.shape)
+        simple = v.path[1:-1] if v.path and v.path.startswith("<") and v.path.endswith(">") \
+            and v.path.count("<") == 1 else ""
+        named = shapes.named(v.shape)
         focus = v.focus[1:-1] if v.focus.startswith("<") else v.focus
+        message = v.messages[0] if v.messages else ""
+        text, language = (literal_parts(message)[:2] if message else (default_message(v.component), ""))
         out.append((v.focus, Result(
-            location=locate(graph, focus, path),
+            location=locate(graph, focus, simple),
             severity=SEVERITIES.get(v.severity, "error"),
-            message=v.messages[0] if v.messages else default_message(v.component),
-            shape=curie(shape[1:-1]) if shape.startswith("<") else "",
-            path=curie(path) if path else "",
+            message=text,
+            shape=curie(named[1:-1]) if named.startswith("<") else "",
+            path=_curies(v.path or ""),
             value=v.value or "",
             focus=focus,
             component=curie(v.component),
+            source=shapes.name(v.shape) if v.shape else "",
+            result_path=v.path or "",
+            language=language,
         )))
     return out
+
+
+def _curies(path: str) -> str:
+    """A SPARQL path with its IRIs as CURIEs where a prefix is known."""
+    import re
+
+    return re.sub(r"<([^<>]*)>", lambda m: curie(m.group(1)), path)
 
 
 def default_message(component: str) -> str:
     """The message of a result whose shape has no ``sh:message`` (the same whichever engine found it)."""
     return f"constraint violated ({curie(component)})"
-
-
-def _pyshacl(graph: Located, data_nt: bytes, shapes_dir: Path) -> list[Result]:
-    import rdflib
-    from pyshacl import validate as pyshacl_validate
-
-    data = rdflib.Graph()
-    data.parse(data=data_nt, format="nt")
-    shapes = rdflib.Graph()
-    shapes.parse(data=load_turtle_dir(shapes_dir), format="turtle")
-    _, report, _ = pyshacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True,
-                                    advanced=True)
-    sh = rdflib.Namespace(str(SH))
-
-    def spelled(term: rdflib.term.Node) -> str:  # the native engine's spelling of the term (terms.py)
-        if isinstance(term, rdflib.Literal):
-            return literal(str(term), term.language or "", str(term.datatype or ""))
-        return iri_term(str(term)) if isinstance(term, rdflib.URIRef) else term.n3()
-
-    results = []
-    for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
-        focus = str(report.value(r, sh.focusNode) or "")
-        path = report.value(r, sh.resultPath)
-        path_iri = str(path) if isinstance(path, rdflib.URIRef) else ""
-        value = report.value(r, sh.value)
-        source = report.value(r, sh.sourceShape)
-        shape = source
-        if not isinstance(shape, rdflib.URIRef):  # an anonymous property shape: name its node shape
-            shape = shapes.value(predicate=sh.property, object=shape) or shape
-        component = str(report.value(r, sh.sourceConstraintComponent))
-        declared = {str(m) for m in shapes.objects(source, sh.message)}
-        declared |= {str(m) for c in shapes.objects(source, sh.sparql) for m in shapes.objects(c, sh.message)}
-        message = report.value(r, sh.resultMessage)
-        results.append(Result(
-            location=locate(graph, focus, path_iri),
-            severity=SEVERITIES.get(str(report.value(r, sh.resultSeverity)), "error"),
-            message=str(message) if message is not None and str(message) in declared else default_message(component),
-            shape=curie(str(shape)) if isinstance(shape, rdflib.URIRef) else "",
-            path=curie(path_iri) if path_iri else "",
-            value=spelled(value) if value is not None else "",
-            focus=focus,
-            component=curie(component),
-        ))
-    return sorted(results)
 
 
 class Located(Protocol):
@@ -235,7 +204,8 @@ def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
 
 
 def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
-                   seeds_dir: Path | None, engine: str = "native", nt: bytes | None = None) -> dict[str, list[Result]]:
+                   seeds_dir: Path | None, engine: str = DEFAULT_ENGINE,
+                   nt: bytes | None = None) -> dict[str, list[Result]]:
     """The results of every check of a build by kind: ``shacl``, ``violation`` and ``quote`` (``seeds_dir=None``
     skips the quote check: no local copies at hand).
 
@@ -254,11 +224,7 @@ def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], sha
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-store") as pool:
         queries = pool.submit(side)
-
-        def loaded() -> Store:
-            queries.result()
-            return store
-        found = shacl(graph, triples, shapes_dir, engine, data, loaded)
+        found = shacl(graph, triples, shapes_dir, engine, data)
         quotes = check_quotes(dataset, seeds_dir) if seeds_dir is not None else []
         return {"shacl": found, "violation": queries.result(), "quote": quotes}
 
@@ -267,7 +233,7 @@ RDF_SUFFIXES = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".jsonld":
                 ".nq": RdfFormat.N_QUADS, ".trig": RdfFormat.TRIG, ".rdf": RdfFormat.RDF_XML}
 
 
-def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = "native") -> Report:
+def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = DEFAULT_ENGINE) -> Report:
     """Validate plain RDF files (their union) against the shapes; results point at the subject's first line.
 
     A file that does not parse is an input error at the parser's line and column.
