@@ -34,8 +34,11 @@ venv: $(BIN)/odg
 build: $(BIN)/odg
 	$(BIN)/odg build
 
-## test: create .venv with test extras and run the whole suite (pytest exit 5 = no tests also fails)
+## test: create .venv with test extras, check style and types (ruff, mypy --strict), run the whole suite
+## (pytest's exit 5 = no tests collected fails too: make stops on any non-zero code)
 test: $(VENV)/.test-deps tools
+	$(BIN)/ruff check src tests setup.py benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## golden: regenerate the expected query results in queries/expected/ from the current data
@@ -60,7 +63,7 @@ bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 lint: $(VENV)/.test-deps
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests setup.py benchmarks
 	$(BIN)/mypy
 
 clean:

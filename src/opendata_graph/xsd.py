@@ -10,6 +10,7 @@ one) is left to the engine.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Callable
 
@@ -41,10 +42,19 @@ _LANGUAGE = re.compile(r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*")
 _NAME_START = (r":A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
                r"\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
 _NAME_CHAR = _NAME_START + r"\-.0-9\u00B7\u0300-\u036F\u203F-\u2040"
-_NAME = re.compile(rf"[{_NAME_START}][{_NAME_CHAR}]*")
-_NCNAME = re.compile(rf"[{_NAME_START.replace(':', '')}][{_NAME_CHAR.replace(':', '')}]*")
-_NMTOKEN = re.compile(rf"[{_NAME_CHAR}]+")
-_XML_CHAR = re.compile(r"[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_NAME = rf"[{_NAME_START}][{_NAME_CHAR}]*"
+_NCNAME = rf"[{_NAME_START.replace(':', '')}][{_NAME_CHAR.replace(':', '')}]*"
+_NMTOKEN = rf"[{_NAME_CHAR}]+"
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """The large Unicode classes compile in ~50 ms: only when a literal of such a datatype is met."""
+    return re.compile(pattern)
+
+
+def _not_xml_char(text: str) -> bool:
+    return _compiled(r"[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]").search(text) is not None
 
 
 def _bounded(least: int | None, most: int | None) -> Callable[[str], bool]:
@@ -134,7 +144,7 @@ def _boolean(text: str) -> bool:
 
 
 def _string(text: str) -> bool:
-    return _XML_CHAR.search(text) is None
+    return text.isascii() and text.isprintable() or not _not_xml_char(text)
 
 
 def _normalized(text: str) -> bool:
@@ -145,7 +155,9 @@ def _token(text: str) -> bool:
     return _normalized(text) and not text.startswith(" ") and not text.endswith(" ") and "  " not in text
 
 
-def _match(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+def _match(pattern: re.Pattern[str] | str) -> Callable[[str], bool]:
+    if isinstance(pattern, str):
+        return lambda text: _compiled(pattern).fullmatch(text) is not None
     return lambda text: pattern.fullmatch(text) is not None
 
 
