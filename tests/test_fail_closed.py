@@ -93,3 +93,19 @@ def test_a_crash_is_exit_3_with_the_traceback_in_a_file(tmp_path: Path) -> None:
     trace = Path(line.split("traceback in ", 1)[1].split(" ", 1)[0])
     assert "RuntimeError: simulated bug" in trace.read_text()
     trace.unlink()
+
+
+@pytest.mark.parametrize(("term", "says"), [("sh:minCont 1", "not a SHACL term"),
+                                            ("sh:rule [ a sh:TripleRule ]", "SHACL Advanced Features")])
+def test_shapes_with_terms_an_engine_would_ignore_are_refused(tmp_path: Path, term: str, says: str) -> None:
+    shapes = shapes_copy(tmp_path)
+    (shapes / "extra.ttl").write_text(f"""@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix shapes: <https://w3id.org/opendata-graph/shapes#> .
+
+shapes:Extra a sh:NodeShape ;
+  sh:targetClass <http://www.w3.org/ns/dcat#Dataset> ;
+  {term} .
+""")
+    result = odg("validate", "--shapes", str(shapes))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert re.search(rf"shapes/extra\.ttl:4: error: shapes:Extra: sh:\w+ is .*{says}", result.stdout), result.stdout

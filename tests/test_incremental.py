@@ -174,3 +174,21 @@ def test_a_run_interrupted_mid_update_is_not_trusted(registry: Path) -> None:
     (root / "manifest.json").write_text(json.dumps({**manifest, "dirty": True}))
     edit(registry / "data" / "people" / "person-000006.yaml", "title: Director", "title: Chair")  # posts in org 6
     assert same_as_full(registry) == (0, "conforms: no problems found\n")
+
+
+def test_the_neighbourhood_holds_what_shapes_of_reach_one_read() -> None:
+    """The triples of the nodes, of their objects, and of the subjects pointing at them by an inverse predicate."""
+    from pyoxigraph import Quad, Store
+
+    from opendata_graph.incremental import VOCABULARY_GRAPH, StoreIndex
+    from opendata_graph.terms import to_node, to_oxigraph
+
+    rows = [("<urn:f>", "<urn:type>", "<urn:C>"), ("<urn:f>", "<urn:p>", "<urn:o>"), ("<urn:o>", "<urn:type>", "<urn:D>"),
+            ("<urn:a>", "<urn:inv>", "<urn:f>"), ("<urn:a>", "<urn:type>", "<urn:E>"),
+            ("<urn:b>", "<urn:other>", "<urn:f>"), ("<urn:far>", "<urn:q>", "<urn:o>"), ("<urn:C>", "<urn:sub>", "<urn:K>")]
+    store = Store()
+    for i, (s, p, o) in enumerate(rows):
+        graph = VOCABULARY_GRAPH if s == "<urn:C>" else f"urn:odg:file:{i}"
+        store.add(Quad(to_node(s), to_node(p), to_oxigraph(o), to_node(f"<{graph}>")))
+    found = set(StoreIndex(store).neighbourhood({"<urn:f>"}, {"urn:inv"}))
+    assert found == set(rows) - {("<urn:b>", "<urn:other>", "<urn:f>"), ("<urn:far>", "<urn:q>", "<urn:o>")}

@@ -48,7 +48,7 @@ from .convert import Contribution, FileConversion, convert_files
 from .errors import DataError, ErrorList, Location, OdgError
 from .load import TABLE_SUFFIXES, Dataset, Record, check_records, check_references, walk
 from .schema import KIND_BY_DIRECTORY, KINDS, Kind, Ref
-from .shapes import Engine, reach
+from .shapes import Engine, inverse_predicates, reach
 from .shapes import read as read_shapes
 from .terms import Row, Term, is_literal, rows, to_node, to_oxigraph, value_of
 from .validate import Report, Result, check_quotes, load_turtle_dir, shacl_results
@@ -355,18 +355,23 @@ class StoreIndex:
     def neighbours_in(self, node: Term) -> set[Term]:
         return {str(q.subject) for q in self.store.quads_for_pattern(None, None, to_oxigraph(node), None)}
 
-    def neighbourhood(self, nodes: set[Term]) -> list[Row]:
-        """Every triple a validation of ``nodes`` can read with shapes of reach 1: those of the nodes and of their
-        neighbours both ways, those pointing at the nodes, and the vocabulary (classes and their hierarchy)."""
-        subjects = set(nodes)
-        for n in nodes:
-            subjects |= self.neighbours_out(n) | self.neighbours_in(n)
+    def neighbourhood(self, nodes: set[Term], inverse: set[str]) -> list[Row]:
+        """Every triple a validation of ``nodes`` can read with shapes of reach 1 (:func:`~opendata_graph.shapes.
+        reach`): the nodes' own, their objects' own, those pointing at the nodes by an ``inverse`` predicate (an
+        inverse path's or a ``sh:targetObjectsOf``) with their subjects' own, and the vocabulary."""
         found: set[Row] = set(rows(self.store.quads_for_pattern(None, None, None, NamedNode(VOCABULARY_GRAPH))))
-        for s in subjects:
-            if not is_literal(s):
-                found.update(rows(self.store.quads_for_pattern(to_node(s), None, None, None)))
+        expand: set[Term] = set()
         for n in nodes:
-            found.update(rows(self.store.quads_for_pattern(None, None, to_oxigraph(n), None)))
+            if is_literal(n):
+                continue
+            own = rows(self.store.quads_for_pattern(to_node(n), None, None, None))
+            found.update(own)
+            expand.update(o for _, _, o in own if not is_literal(o))
+            for p in inverse:
+                for q in self.store.quads_for_pattern(None, NamedNode(p), to_oxigraph(n), None):
+                    expand.add(str(q.subject))
+        for n in expand - nodes:
+            found.update(rows(self.store.quads_for_pattern(to_node(n), None, None, None)))
         return sorted(found)
 
 
@@ -397,8 +402,9 @@ def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
     if (manifest.get("version") != CACHE_VERSION or manifest.get("dirty") or
             manifest.get("data") != str(inputs.data.resolve()) or manifest.get("fingerprint") != fingerprint(inputs)):
         raise CacheUnusable("cache of other inputs")
-    shapes = read_shapes(inputs.shapes)
-    if reach(shapes) > 1:
+    shapes = read_shapes(inputs.shapes, checked=True)  # the fingerprint matched: the full run checked these shapes
+    inverse = inverse_predicates(shapes)
+    if reach(shapes) > 1 or inverse is None:
         raise CacheUnusable("shapes read further than one link from the focus node")
     files: dict[str, dict[str, Any]] = manifest["files"]
     if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in inputs.data.iterdir()):
@@ -482,7 +488,7 @@ def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
     in_x = set().union(*(index.neighbours_in(n) for n in x))
     affected = x | out_x | in_x
     sourcemap = SourceMap(db)
-    found = Engine(shapes).validate(index.neighbourhood(affected))
+    found = Engine(shapes).validate(index.neighbourhood(affected, inverse))
     shacl_found = shacl_results(sourcemap, [v for v in found if v.focus in affected], shapes)
     subjects = x | out_x | set().union(*(index.neighbours_out(n) for n in in_x))
     violation_found = _violations(inputs, store, sourcemap, subjects)

@@ -40,6 +40,19 @@ ILL_FORMED = "urn:odg:ill-formed:"
 _PRE_BOUND = {"this", "shapesGraph", "currentShape"}
 _SHAPE_TYPES = {f"<{SH.NodeShape}>", f"<{SH.PropertyShape}>"}
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+#: The predicates of SHACL 1.0 (Core, SHACL-SPARQL, non-validating properties, the report vocabulary). Anything
+#: else in the sh: namespace -- a typo such as sh:minCont, or SHACL Advanced Features such as sh:rule -- would be
+#: ignored by an engine, so it is refused.
+SHACL_PREDICATES = frozenset(SH[x] for x in ["targetClass", "targetNode", "targetObjectsOf", "targetSubjectsOf", "property", "path", "inversePath", "alternativePath", "zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath", "class", "datatype", "nodeKind", "minCount", "maxCount", "minExclusive", "minInclusive", "maxExclusive", "maxInclusive", "minLength", "maxLength", "pattern", "flags", "languageIn", "uniqueLang", "equals", "disjoint", "lessThan", "lessThanOrEquals", "not", "and", "or", "xone", "node", "qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint", "closed", "ignoredProperties", "hasValue", "in", "severity", "message", "deactivated", "name", "description", "order", "group", "defaultValue", "sparql", "select", "ask", "prefixes", "declare", "prefix", "namespace", "parameter", "optional", "validator", "nodeValidator", "propertyValidator", "labelTemplate", "shapesGraph", "suggestedShapesGraph", "entailment", "conforms", "result", "focusNode", "resultPath", "value", "sourceShape", "sourceConstraintComponent", "sourceConstraint", "resultSeverity", "resultMessage", "detail", "shapesGraphWellFormed"])
+_BACKWARDS = re.compile(r"[?$]\w+\s+\S+\s+[?$](this|value)\b|\^")
+
+
+def _backwards(query: str) -> bool:
+    """Whether a SPARQL constraint may read links pointing at ``$this`` (``?x ?p $this``, an inverse path ``^p``):
+    then it reads beyond the triples of ``$this`` and of its objects."""
+    return _BACKWARDS.search(re.sub(r'"[^"]*"|\'[^\']*\'|#[^\n]*', "", query)) is not None
+
+
 _POSITION = re.compile(r"line (\d+)(?: between columns (\d+)|,? column (\d+))?")
 
 
@@ -185,11 +198,31 @@ def reach(shapes: ShapesGraph) -> int:
         hops = max((length(p) for p in shapes.values(node, SH.path)), default=0)
         props = shapes.g.get(node, {})
         local = 1 if SH.sparql in props or custom & {f"<{p}>" for p in props} else 0
+        if local and any(_backwards(q) for q in _queries_of(node)):
+            return unbounded
         return max([hops, local, *(hops + depth(n, seen) for n in nested(node))])
+
+    def _queries_of(node: str) -> list[str]:
+        holders = list(shapes.values(node, SH.sparql))
+        holders += [v for c in components for k in (SH.validator, SH.nodeValidator, SH.propertyValidator)
+                    for v in shapes.values(c, k)]
+        return [literal_parts(q)[0] for h in holders for k in (SH.select, SH.ask) for q in shapes.values(h, k)]
 
     top = [s for s in shapes.shapes if any(t in shapes.g.get(s, {}) for t in _TARGETS)
            or f"<{RDFS.Class}>" in shapes.values(s, RDF.type)]
     return max((depth(s, frozenset()) for s in top), default=0)
+
+
+def inverse_predicates(shapes: ShapesGraph) -> set[str] | None:
+    """The predicates a validation follows backwards (inverse paths, ``sh:targetObjectsOf``), as IRIs; None when
+    an inverse path is complex (an inverse of a sequence...), which incremental validation does not follow."""
+    found = {o[1:-1] for s, p, o in shapes.triples if p[1:-1] == SH.targetObjectsOf and is_iri(o)}
+    for _, p, o in shapes.triples:
+        if p[1:-1] == SH.inversePath:
+            if not is_iri(o):
+                return None
+            found.add(o[1:-1])
+    return found
 
 
 def path_text(shapes: ShapesGraph, node: str, curies: bool = False) -> str:
@@ -245,12 +278,16 @@ def parse_turtle(path: Path) -> list[Row]:
         raise ConfigError(f"Turtle syntax: {str(exc).split(': ', 1)[-1]}", Location.of(path, line, col)) from None
 
 
-def read(directory: Path) -> ShapesGraph:
-    """Read and check the shapes of ``directory``; raises :class:`ErrorList` with every problem found."""
-    return read_files(turtle_files(directory, "shapes"), directory)
+def read(directory: Path, checked: bool = False) -> ShapesGraph:
+    """Read and check the shapes of ``directory``; raises :class:`ErrorList` with every problem found.
+
+    ``checked``: these exact files passed the checks before (the incremental cache's fingerprint says so), so
+    the SPARQL check -- half a second for rdflib's parser -- is not run again.
+    """
+    return read_files(turtle_files(directory, "shapes"), directory, checked)
 
 
-def read_files(files: Sequence[Path], where: Path) -> ShapesGraph:
+def read_files(files: Sequence[Path], where: Path, checked: bool = False) -> ShapesGraph:
     """Read and check the shapes graph made of ``files`` (each parsed on its own, so errors name their file)."""
     from .validate import subject_lines
 
@@ -265,7 +302,7 @@ def read_files(files: Sequence[Path], where: Path) -> ShapesGraph:
         graph.triples += rows
         for subject, line in subject_lines(path, rows).items():
             graph.lines.setdefault(f"<{subject}>", Location.of(path, line))
-    if not errors:
+    if not errors and not checked:
         errors += check(graph, where)
     if errors:
         raise ErrorList(errors)
@@ -278,6 +315,16 @@ def check(graph: ShapesGraph, where: Path) -> list[OdgError]:
         return [ConfigError(f"no SHACL shapes in {where}: nothing would be checked", Location.of(where),
                             "a shapes graph declares sh:NodeShape or sh:PropertyShape resources")]
     errors: list[OdgError] = []
+    for s, p, _ in graph.triples:
+        term = p[1:-1]
+        if term.startswith(SH.iri) and term not in SHACL_PREDICATES:
+            advanced = term.removeprefix(SH.iri) in {"rule", "target", "condition", "expression", "values", "this",
+                                                    "filterShape", "nodes", "intersection", "union", "construct"}
+            errors.append(ConfigError(
+                f"{graph.name(s) if s in graph.g else s}: {curie(term)} is "
+                + ("from SHACL Advanced Features, which the engine does not implement" if advanced
+                   else "not a SHACL term (a typo?); an engine would ignore it"),
+                graph.location(s), "use SHACL 1.0 Core and SHACL-SPARQL terms only"))
     for node, query, pre_bound in sparql_queries(graph):
         for problem in forbidden_sparql(query, pre_bound):
             errors.append(ConfigError(f"{graph.name(node)}: {problem}", graph.location(node),
@@ -417,12 +464,18 @@ class Engine:
             return self._pyshacl(nt.decode() if nt is not None else _nt(rows))
         shape_rewrite = ill_formed(o for _, _, o in self.shapes.triples)
         rewrite.update(shape_rewrite)
-        if rewrite or nt is None:
-            data = "".join(f"{rewrite.get(s, s)} {p} {rewrite.get(o, o)} .\n" for s, p, o in rows)
-        else:
-            data = nt.decode("utf-8")
+        compiled = self._compile(shape_rewrite)
         try:
-            report = self._compile(shape_rewrite).validate_text(data, format="ntriples", allow_warnings=True)
+            if rewrite or nt is None:
+                data = "".join(f"{rewrite.get(s, s)} {p} {rewrite.get(o, o)} .\n" for s, p, o in rows)
+                report = compiled.validate_text(data, format="ntriples", allow_warnings=True)
+            else:  # from a file: no second copy of a million triples as a Python str
+                import tempfile
+
+                with tempfile.NamedTemporaryFile(suffix=".nt", prefix="odg-data-") as f:
+                    f.write(nt)
+                    f.flush()
+                    report = compiled.validate_file(f.name, allow_warnings=True)
         except ValueError as exc:  # the engine refuses a shape only when it meets it (a SPARQL query it rejects)
             raise ConfigError(f"the shapes graph is not valid SHACL: {exc}", Location("<shapes>")) from None
         return [self._violation(r) for r in report.results]

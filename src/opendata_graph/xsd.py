@@ -144,7 +144,7 @@ def _boolean(text: str) -> bool:
 
 
 def _string(text: str) -> bool:
-    return text.isascii() and text.isprintable() or not _not_xml_char(text)
+    return (text.isascii() and text.isprintable()) or not _not_xml_char(text)
 
 
 def _normalized(text: str) -> bool:
