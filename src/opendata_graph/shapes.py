@@ -43,7 +43,7 @@ _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjects
 #: The predicates of SHACL 1.0 (Core, SHACL-SPARQL, non-validating properties, the report vocabulary). Anything
 #: else in the sh: namespace -- a typo such as sh:minCont, or SHACL Advanced Features such as sh:rule -- would be
 #: ignored by an engine, so it is refused.
-SHACL_PREDICATES = frozenset(SH[x] for x in (
+_SHACL_NAMES = (
     "targetClass targetNode targetObjectsOf targetSubjectsOf property path inversePath alternativePath zeroOrMorePath "
     "oneOrMorePath zeroOrOnePath class datatype nodeKind minCount maxCount minExclusive minInclusive maxExclusive "
     "maxInclusive minLength maxLength pattern flags languageIn uniqueLang equals disjoint lessThan lessThanOrEquals "
@@ -52,7 +52,8 @@ SHACL_PREDICATES = frozenset(SH[x] for x in (
     "select ask prefixes declare prefix namespace parameter optional validator nodeValidator propertyValidator "
     "labelTemplate shapesGraph suggestedShapesGraph entailment conforms result focusNode resultPath value sourceShape "
     "sourceConstraintComponent sourceConstraint resultSeverity resultMessage detail shapesGraphWellFormed"
-).split())  # noqa: SIM905 -- a list literal of 80 names reads worse
+)
+SHACL_PREDICATES = frozenset(SH[x] for x in _SHACL_NAMES.split())
 _BACKWARDS = re.compile(r"[?$]\w+\s+\S+\s+[?$](this|value)\b|\^")
 
 
