@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test tools venv golden lint clean bench bench-serve bench-push
+.PHONY: build test tools venv golden lint clean bench bench-serve bench-push bench-validate
 
 $(BIN)/odg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench-push: $(VENV)/.test-deps
 BENCH_ARGS ?=
 bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+## bench-validate: validation at ~1M triples, the default SHACL engine next to pyshacl (median of 3, one run)
+bench-validate: $(VENV)/.test-deps
+	$(BIN)/python benchmarks/validate_bench.py
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests setup.py benchmarks

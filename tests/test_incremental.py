@@ -192,3 +192,53 @@ def test_the_neighbourhood_holds_what_shapes_of_reach_one_read() -> None:
         store.add(Quad(to_node(s), to_node(p), to_oxigraph(o), to_node(f"<{graph}>")))
     found = set(StoreIndex(store).neighbourhood({"<urn:f>"}, {"urn:inv"}))
     assert found == set(rows) - {("<urn:b>", "<urn:other>", "<urn:f>"), ("<urn:far>", "<urn:q>", "<urn:o>")}
+
+
+def poison(registry: Path) -> None:
+    """A result that no run produces, stored in the cache: any run that answers from the cache shows it."""
+    import sqlite3
+
+    db = sqlite3.connect(cache_dir(registry / "data") / "cache.sqlite")
+    body = json.dumps(["data/places/capital.yaml", 1, 1, "error", "POISON from the cache", "", "", "", "", "",
+                       "", "", ""])
+    db.execute("INSERT INTO result VALUES ('quote', 'data/places/capital.yaml', 'data/places/capital.yaml', ?)",
+               (body,))
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(("key", "value"), [("version", 0), ("data", "/another/data")])
+def test_a_cache_of_another_version_or_directory_is_not_used(registry: Path, key: str, value: object) -> None:
+    root = cache_dir(registry / "data")
+    poison(registry)
+    assert "POISON" in odg_validate(registry)[1]  # the poison shows whenever the cache answers
+    manifest = json.loads((root / "manifest.json").read_text())
+    (root / "manifest.json").write_text(json.dumps({**manifest, key: value}))
+    assert "POISON" not in same_as_full(registry)[1]
+
+
+def test_shapes_reading_two_links_away_are_validated_in_full(registry: Path) -> None:
+    """With a shape whose path reaches two links from its focus node (person -> post -> organisation -> cohort),
+    an edit of a cohort changes a person's result: the cache, which re-checks only neighbours, is not used."""
+    from opendata_graph import paths
+
+    shapes = registry / "far-shapes"
+    shutil.copytree(paths.shapes_dir(), shapes)
+    (shapes / "far.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix org: <http://www.w3.org/ns/org#> .\n"
+        "<urn:x:S> a sh:NodeShape ; sh:targetClass <http://xmlns.com/foaf/0.1/Person> ;\n"
+        "  sh:property [ sh:path ( org:holds org:postIn org:memberOf <http://www.w3.org/2000/01/rdf-schema#label> ) ;"
+        " sh:pattern \"^Cohort\" ] .\n")
+    assert same_as_full_with(registry, "--shapes", str(shapes))[0] == 0  # writes the cache for these shapes
+    edit(registry / "data" / "cohorts" / "cohort-7.yaml", "name: Cohort 7", "name: Group 7")
+    code, out = same_as_full_with(registry, "--shapes", str(shapes))
+    assert code == 1 and "person-000006" in out
+
+
+def test_a_record_replaced_by_a_symbolic_link_is_judged_by_a_full_run(registry: Path) -> None:
+    record = registry / "data" / "organisations" / "org-000006.yaml"
+    outside = registry / "outside.yaml"
+    record.rename(outside)
+    record.symlink_to(outside)
+    code, out = same_as_full(registry)
+    assert code == 2 and "org-000006.yaml" in out

@@ -186,3 +186,13 @@ def test_rows_sorted_as_tuples_are_in_ntriples_line_order(graph: Graph) -> None:
                         literal("a b"), literal('a"b'), literal("a\tb"), literal("a", datatype=BASE + "t"))]
     rows = graph.triples() + tricky
     assert ntriples(sorted(rows), ordered=True) == ntriples(rows)
+
+
+def test_a_changed_release_description_is_published(registry: Path) -> None:
+    """data/release.yaml feeds void.ttl only: a version bump must still reach the release (here: by a full build)."""
+    release = registry / "data" / "release.yaml"
+    release.write_text("title: A registry\nversion: 1.0.0\nlicence: CC-BY-4.0\n", encoding="utf-8")
+    same_as_full(registry)
+    edit(release, "version: 1.0.0", "version: 1.1.0")
+    same_as_full(registry)
+    assert b"1.1.0" in (registry / "dist" / "void.ttl").read_bytes()

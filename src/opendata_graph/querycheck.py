@@ -1,0 +1,116 @@
+"""What a SPARQL query must pass before any engine sees it: size, nesting depth, and what it may ask for.
+
+Two stages, cheapest first:
+
+1. :func:`scan` -- a linear pass with SPARQL 1.1's own lexer (its terminals: IRIREF, strings, comments, prefixed
+   names, variables, keywords), so no nesting of ``{}``, ``()`` or ``[]`` deeper than :data:`MAX_DEPTH` reaches a
+   recursive parser (oxigraph's overflowed its stack at ~3,000 levels and took the process down), and ``SERVICE``
+   is found as the keyword it is -- not inside an IRI, a string or a prefixed name, and not hidden by a ``<`` that
+   only looks like the start of an IRI (``FILTER(?a<2)SERVICE:admin{...}FILTER(?a>0)``).
+2. :func:`parse` -- rdflib's SPARQL 1.1 parser (a real one, run where the query may be killed: in the endpoint's
+   worker processes), whose tree is walked for ``SERVICE`` and which refuses updates (``LOAD``, ``INSERT``...): a
+   query is only ever a query.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import OdgError
+
+MAX_DEPTH = 64
+MAX_LENGTH = 100_000  #: characters
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<name>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w:%\-.\\\u00B7\u00C0-\uFFFF]*[\w:%\-\\\u00B7\u00C0-\uFFFF])?)
+  | (?P<bnode>_:[\w.\-\u00B7\u00C0-\uFFFF]+)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<number>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<open>[{(\[])
+  | (?P<close>[})\]])
+  | (?P<other>\^\^|\|\||&&|!=|<=|>=|[.,;*=<>!+\-/|^?a])
+""", re.X)
+
+_REFUSED = {"SERVICE": "SERVICE is not allowed: this endpoint sends no requests on a client's behalf"}
+_UPDATE = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "COPY", "MOVE", "ADD", "WITH"}
+
+
+class QueryRefused(OdgError):
+    """The endpoint will not run this request (too large, too deep, federation, an update...); ``status`` is the
+    HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def scan(query: str) -> list[tuple[str, str]]:
+    """The query's tokens (kind, text), or :class:`QueryRefused` for what no query may be or contain."""
+    if len(query) > MAX_LENGTH:
+        raise QueryRefused(f"the query is {len(query):,} characters long; the limit is {MAX_LENGTH:,}", 413)
+    tokens: list[tuple[str, str]] = []
+    depth = 0
+    pos = 0
+    while pos < len(query):
+        found = _TOKEN.match(query, pos)
+        if found is None:
+            line = query.count("\n", 0, pos) + 1
+            raise QueryRefused(f"SPARQL syntax error at line {line}: unexpected {query[pos]!r}", 400)
+        kind = found.lastgroup or "other"
+        text = found.group()
+        pos = found.end()
+        if kind in ("space", "comment"):
+            continue
+        if kind == "open":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise QueryRefused(f"the query nests more than {MAX_DEPTH} levels deep", 400)
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word":
+            upper = text.upper()
+            if upper in _REFUSED:
+                raise QueryRefused(_REFUSED[upper], 403)
+        tokens.append((kind, text))
+    return tokens
+
+
+def check(query: str) -> None:
+    """:func:`scan`, and updates refused (they never run here: this endpoint is read-only)."""
+    words = {text.upper() for kind, text in scan(query) if kind == "word"}
+    if words & _UPDATE and not words & {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}:
+        raise QueryRefused("updates are not allowed: this endpoint is read-only", 403)
+
+
+def parse(query: str) -> None:
+    """The query parsed by rdflib's SPARQL 1.1 parser; :class:`QueryRefused` if it is not a query, does not
+    parse, or asks for ``SERVICE`` anywhere in its tree."""
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        tree = parseQuery(query)
+    except RecursionError:
+        raise QueryRefused(f"the query nests more than the parser allows (at most {MAX_DEPTH} levels)", 400) from None
+    except Exception as exc:  # pyparsing's ParseException and friends: a syntax error, or an update
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise QueryRefused(f"SPARQL syntax error (or not a query): {first}", 400) from None
+
+    def walk(node: Any) -> None:
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                raise QueryRefused(_REFUSED["SERVICE"], 403)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+            for value in node:
+                walk(value)
+
+    walk(tree)

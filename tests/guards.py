@@ -1,0 +1,88 @@
+"""Delete each guard of the incremental and rebuild code, one at a time, and check that a test fails.
+
+A guard whose deletion leaves every test passing protects nothing the tests can see. Run it by hand after
+changing a guard or its tests (it takes a few minutes; it is not part of ``make test``):
+
+    .venv/bin/python -m tests.guards [NAME ...]
+
+Each mutation replaces one exact piece of source (it must occur exactly once) and runs the tests named for it.
+The exit code is the number of guards whose deletion no test noticed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "opendata_graph"
+TESTS = ["tests/test_incremental.py", "tests/test_rebuild.py"]
+
+#: name -> (module, the guard as written, what it becomes without the guard)
+MUTANTS: dict[str, tuple[str, str, str]] = {
+    "cache version": ("incremental.py", 'manifest.get("version") != CACHE_VERSION or ', ""),
+    "dirty (interrupted run)": ("incremental.py", 'manifest.get("dirty") or\n', "\n"),
+    "data directory": ("incremental.py", 'manifest.get("data") != str(inputs.data.resolve()) or ', ""),
+    "fingerprint (shapes, ontology, queries, seeds)": (
+        "incremental.py", ' or manifest.get("fingerprint") != fingerprint(inputs)', ""),
+    "reach of the shapes": ("incremental.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
+    "unknown kind directory": (
+        "incremental.py", "if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in inputs.data.iterdir()):",
+        "if False:"),
+    "symbolic link or special file": ("incremental.py", "if not entry.is_file(follow_symlinks=False):",
+                                      "if False:"),
+    "release.yaml in the fingerprint": (
+        "incremental.py", 'h.update(hashlib.sha256(release.read_bytes() if release.is_file() else b"").digest())',
+        "pass"),
+    "errors of the changed files": ("incremental.py", "    if errors:\n        raise ErrorList(errors)\n", ""),
+    "content hash of a touched file": ("incremental.py", 'return bool(sha256(path) != state["sha"])', "return False"),
+    "previous release elsewhere": (
+        "rebuild.py", 'if meta.get("dist") != str(dist) or meta.get("base") != inputs.base:', "if False:"),
+    "dist/ changed": ("rebuild.py", "if any(_identity(dist / name) != state for name, state in meta[\"files\"].items()):",
+                      "if False:"),
+    "validation cache rewritten": ("rebuild.py", 'if manifest.get("generation") != generation:', "if False:"),
+    "failed validation publishes nothing": ("rebuild.py", "    if not report.conforms(opts.strict):\n        raise failed(report)\n",
+                                            ""),
+}
+
+
+#: Guards no test can reach, because another guard always fires first -- kept as a second line of defence.
+REDUNDANT = {
+    "previous release elsewhere": "another --dist fails the identity check of dist/'s files; another --base voids "
+                                  "the validation cache's fingerprint, and its full run rewrites the record",
+    "validation cache rewritten": "a full run that rewrites the validation cache removes the whole cache "
+                                  "directory, publish.sqlite with it (StoreLoad), so the record is gone first",
+}
+
+
+def run(name: str) -> bool:
+    """Whether a test failed with the guard ``name`` deleted."""
+    module, guard, without = MUTANTS[name]
+    path = SRC / module
+    original = path.read_text(encoding="utf-8")
+    if original.count(guard) != 1:
+        raise SystemExit(f"{name}: the guard is not found exactly once in {module}: update tests/guards.py")
+    try:
+        path.write_text(original.replace(guard, without), encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *TESTS],
+                                cwd=ROOT, capture_output=True, text=True, timeout=900)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    return result.returncode != 0
+
+
+def main(names: list[str]) -> int:
+    survivors = 0
+    for name in names or list(MUTANTS):
+        caught = run(name)
+        if not caught and name in REDUNDANT:
+            print(f"redundant {name} ({REDUNDANT[name]})", flush=True)
+            continue
+        survivors += not caught
+        print(f"{'caught   ' if caught else 'SURVIVED '} {name}", flush=True)
+    return survivors
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
