@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import generate  # noqa: E402
-from bench import BIN, calibration, run  # noqa: E402
+import generate
+from bench import BIN, calibration, run
 
 
 def main() -> None:
