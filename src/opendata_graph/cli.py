@@ -264,10 +264,16 @@ def lint(targets: tuple[Path, ...], fix: bool) -> None:
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
 @click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit, seconds.")
 @click.option("--max-results", default=100_000, show_default=True, help="Result rows (or triples) per query.")
+@click.option("--idle-timeout", default=15.0, show_default=True, help="Seconds before an idle connection is closed.")
+@click.option("--worker-memory", default=4096, show_default=True, type=click.IntRange(64),
+              help="Address space per query worker, MB: a query needing more is stopped (503).")
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, timeout: float, max_results: int,
-          verbose: bool) -> None:
-    """Serve DUMP (the dist/ release, or an .nt/.ttl/.nq/.trig file): SPARQL at /sparql, a page per resource."""
+          idle_timeout: float, worker_memory: int, verbose: bool) -> None:
+    """Serve DUMP (the dist/ release, or an .nt/.ttl/.nq/.trig file): SPARQL at /sparql, a page per resource.
+
+    Queries run in worker processes that are killed at --timeout (and at --worker-memory) and replaced.
+    """
     from .namespaces import DEFAULT_BASE
     from .serve import load_app, main_loop
     from .serve import serve as make_server
@@ -276,7 +282,18 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
         app = load_app(dump, base or DEFAULT_BASE, queries if queries.is_dir() else None, timeout, max_results)
     except FileNotFoundError as exc:
         raise OdgError(str(exc), hint="run 'odg build' first") from None
-    main_loop(make_server(app, host, port, verbose))
+    try:
+        server = make_server(app, host, port, verbose, idle_timeout)
+    except OSError as exc:
+        app.close()
+        raise OdgError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                       hint="choose another --port (0: any free one)") from None
+    try:
+        app.start_workers(memory=worker_memory << 20)
+    except Exception:
+        app.close()
+        raise
+    main_loop(server, app)
 
 
 @cli.command()

@@ -108,8 +108,12 @@ class Site:
         return str(node)
 
     def link(self, node: object) -> str:
-        if isinstance(node, NamedNode):
+        """A node as a link -- only for our own IRIs and http(s) ones: ``javascript:``, ``data:``... stay text."""
+        if isinstance(node, NamedNode) and (node.value.startswith(self.base)
+                                            or node.value.lower().startswith(("http://", "https://"))):
             return f'<a href="{escape(self.href(node.value))}">{escape(self.label(node))}</a>'
+        if isinstance(node, NamedNode):
+            return f"&lt;{escape(node.value)}&gt;"
         return escape(self.label(node))
 
     def exists(self, iri: str) -> bool:

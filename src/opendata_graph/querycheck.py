@@ -101,7 +101,7 @@ def parse(query: str) -> None:
         raise QueryRefused(f"the query nests more than the parser allows (at most {MAX_DEPTH} levels)", 400) from None
     except Exception as exc:  # pyparsing's ParseException and friends: a syntax error, or an update
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise QueryRefused(f"SPARQL syntax error (or not a query): {first}", 400) from None
+        raise QueryRefused(f"SPARQL syntax error: {first}", 400) from None
 
     def walk(node: Any) -> None:
         if isinstance(node, CompValue):

@@ -13,6 +13,7 @@ queries in Rust without holding the GIL, so threads serve queries concurrently. 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import threading
@@ -21,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
@@ -28,7 +30,9 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, seri
 from .namespaces import VOID
 from .pages import Site
 from .publish import MEDIA_TYPES, STEM
-from .sparql import GRAPH_TYPES, RESULT_TYPES, Engine, QueryRefused, keywords, render
+from .querycheck import QueryRefused, check
+from .sparql import Engine, negotiate
+from .workers import Job, Pool
 
 MAX_BODY = 1_000_000
 #: Media types sent with "; charset=utf-8".
@@ -40,32 +44,6 @@ RDF_FORMATS = {"text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfForm
                "application/ld+json": RdfFormat.JSON_LD}  # for the service description
 LOAD_FORMATS = {".nt": RdfFormat.N_TRIPLES, ".ttl": RdfFormat.TURTLE, ".nq": RdfFormat.N_QUADS,
                 ".trig": RdfFormat.TRIG, ".jsonld": RdfFormat.JSON_LD}
-
-
-def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
-    """The offered media type the ``Accept`` header prefers (q-values, ``type/*``, ``*/*``); None if none fits."""
-    if not accept:
-        return offered[0]
-    best: tuple[float, int, str] | None = None
-    for position, part in enumerate(accept.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media, q = fields[0].lower(), 1.0
-        for param in fields[1:]:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        if q <= 0:
-            continue
-        for index, candidate in enumerate(offered):
-            major = candidate.split("/")[0]
-            if media in (candidate, f"{major}/*", "*/*"):
-                specificity = 2 if media == candidate else (1 if media != "*/*" else 0)
-                key = (q, specificity * 1000 - index - position, candidate)
-                if best is None or key[:2] > best[:2]:
-                    best = key
-    return best[2] if best else None
 
 
 @dataclass
@@ -83,6 +61,8 @@ class App:
     counts: Sequence[tuple[str, int]] = ()
     timeout: float = 10.0
     max_results: int = 100_000
+    store_dir: Path | None = None  #: the on-disk store the query workers open read-only
+    pool: Pool | None = None
 
     def __post_init__(self) -> None:
         self.engine = Engine(self.store, self.timeout, self.max_results)
@@ -104,6 +84,40 @@ class App:
                 self._cache.popitem(last=False)
         return data
 
+    def start_workers(self, **options: Any) -> None:
+        """Start the query worker processes (before serving; tests of pages alone may go without)."""
+        if self.store_dir is None:
+            raise RuntimeError("no on-disk store to give the workers")
+        self.pool = Pool(self.store_dir, self.timeout, self.max_results, **options)
+
+    def run(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+            accept: str | None = "") -> tuple[Any, ...]:
+        """A query checked here and run by a worker (or, without workers, in this process by :attr:`engine`)."""
+        check(query)
+        job = Job(query, tuple(default_graphs), tuple(named_graphs), self.base + "sparql", accept)
+        if self.pool is not None:
+            return self.pool.run(job)
+        from .sparql import choose, render
+
+        answer = self.engine.run(query, default_graphs, named_graphs, self.base + "sparql")
+        if accept is None:
+            return ("rows", answer.kind, answer.boolean, list(answer.variables),
+                    [[None if t is None else str(t) for t in row] for row in answer.rows],
+                    [(str(t.subject), str(t.predicate), str(t.object)) for t in answer.triples])
+        media = choose(answer, accept)
+        return ("ok", media, render(answer, media))
+
+    def close(self) -> None:
+        """Stop the workers and remove the on-disk store."""
+        import shutil
+
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        if self.store_dir is not None:
+            shutil.rmtree(self.store_dir.parent, ignore_errors=True)
+            self.store_dir = None
+
     def ontology(self) -> Store:
         """The release's ontology in a store of its own (not in the SPARQL dataset), loaded once."""
         with self._lock:
@@ -115,15 +129,25 @@ class App:
 
 
 def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, max_results: int) -> App:
-    """An app serving ``dump`` (a release directory, or one RDF file: .nt .ttl .nq .trig .jsonld)."""
-    store = Store()
+    """An app serving ``dump`` (a release directory, or one RDF file: .nt .ttl .nq .trig .jsonld).
+
+    The dump is loaded into an on-disk store in a temporary directory, which this process and the query workers
+    open read-only (:meth:`App.close` removes it).
+    """
+    import tempfile
+
     release = dump if dump.is_dir() else None
     path = dump / f"{STEM}.nt" if release else dump
     fmt = LOAD_FORMATS.get(path.suffix)
     if not path.is_file() or fmt is None:
         raise FileNotFoundError(f"{path}: no release to serve (run 'odg build', or give an .nt/.ttl/.nq/.trig file)")
-    store.bulk_load(path=str(path), format=fmt)
-    app = App(store, base, release, timeout=timeout, max_results=max_results)
+    store_dir = Path(tempfile.mkdtemp(prefix="odg-serve-")) / "store"
+    writer = Store(str(store_dir))
+    writer.bulk_load(path=str(path), format=fmt)
+    writer.flush()
+    del writer
+    store = Store.read_only(str(store_dir))
+    app = App(store, base, release, timeout=timeout, max_results=max_results, store_dir=store_dir)
     if queries_dir is not None:
         from .query import query_files
 
@@ -142,12 +166,55 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     return app
 
 
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                   r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "opendata-graph"
+    sys_version = ""  #: no Python version in the Server header
     protocol_version = "HTTP/1.1"
     #: TCP_NODELAY: headers and body leave in two writes; without it, Nagle + delayed ACK add ~40 ms a request.
     disable_nagle_algorithm = True
+    #: Seconds a connection may stay idle (between requests, or inside one) before it is closed.
+    timeout = 15
     app: App
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def handle_one_request(self) -> None:
+        """One request; any fault inside becomes an answer (400 for what the client sent, 500 for a bug), never a
+        dropped connection."""
+        try:
+            super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+        except ValueError as exc:  # an IRI or a header the client sent that cannot be one
+            self.close_connection = True
+            self._fault(400, f"bad request: {exc}")
+        except Exception as exc:  # a bug: answer, and keep serving
+            self.close_connection = True
+            self._fault(500, f"internal error: {type(exc).__name__}")
+
+    def _fault(self, status: int, message: str) -> None:
+        with contextlib.suppress(Exception):  # the connection may be gone
+            self.error(status, message)
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        host = self.headers.get("Host")
+        if self.request_version == "HTTP/1.1" and host is None:
+            self.send_error(400, "HTTP/1.1 requires a Host header")
+            return False
+        if host is not None and not _HOST.fullmatch(host):
+            self.send_error(400, "bad Host header")
+            return False
+        if any(c in self.path for c in " \x00\r\n"):  # (its length is bounded by http.server: 64 KiB)
+            self.send_error(400, "bad request target")
+            return False
+        return True
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def log_message(self, format: str, *args: object) -> None:
@@ -173,12 +240,27 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, (message + "\n").encode("utf-8"), "text/plain", extra)
 
     def read_body(self) -> bytes | None:
-        length = int(self.headers.get("Content-Length") or 0)
+        """The request body, bounded by :data:`MAX_BODY` whatever the headers say; None once answered."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            self.error(411, "send the body with a Content-Length (chunked bodies are not accepted)")
+            return None
+        raw = (self.headers.get("Content-Length") or "0").strip()
+        if not raw.isdigit() or len(self.headers.get_all("Content-Length") or []) > 1:
+            self.close_connection = True
+            self.error(400, f"bad Content-Length {raw[:40]!r}")
+            return None
+        length = int(raw)
         if length > MAX_BODY:
             self.error(413, f"request body of {length:,} bytes is over the limit of {MAX_BODY:,}")
             self.close_connection = True
             return None
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if len(body) != length:
+            self.close_connection = True
+            self.error(400, "the body is shorter than its Content-Length")
+            return None
+        return body
 
     # -- methods --------------------------------------------------------------------------------------------
     def do_OPTIONS(self) -> None:
@@ -250,25 +332,16 @@ class Handler(BaseHTTPRequestHandler):
         queries = params.get("query", [])
         if len(queries) != 1:
             return self.error(400, "give exactly one query")
-        query = queries[0]
-        words = keywords(query)
-        if words & {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "COPY", "MOVE", "ADD"} and not words & {
-                "SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}:
-            return self.error(403, "updates are not allowed: this endpoint is read-only")
-        endpoint = f"http://{self.headers.get('Host', '127.0.0.1')}/sparql"
+        accept = params.get("format", [None])[0] or self.headers.get("Accept") or ""
         try:
-            answer = self.app.engine.run(query, params.get("default-graph-uri", []), params.get("named-graph-uri", []),
-                                         base_iri=endpoint)
+            _, media, body = self.app.run(queries[0], params.get("default-graph-uri", []),
+                                          params.get("named-graph-uri", []), accept)
         except QueryRefused as exc:
             return self.error(exc.status, exc.message)
-        offered = list(GRAPH_TYPES) if answer.kind == "graph" else list(RESULT_TYPES)
-        accept = params.get("format", [None])[0] or self.headers.get("Accept")
-        media = negotiate(accept, offered) or negotiate("*/*", offered)
-        assert media is not None
-        self.send(200, render(answer, media), media, {"Vary": "Accept"})
+        self.send(200, body, media, {"Vary": "Accept"})
 
     def service_description(self) -> None:
-        base = f"http://{self.headers.get('Host', '127.0.0.1')}/sparql"
+        base = f"{self.app.base}sparql"  # the configured base, never the Host header a client sent
         sd = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 <{base}> a sd:Service ;
     sd:endpoint <{base}> ;
@@ -290,16 +363,19 @@ class Handler(BaseHTTPRequestHandler):
         if not text or params.get("edit"):
             return self.html(self.app.site.query_page(text or "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 20", ""))
         try:
-            answer = self.app.engine.run(text)
+            _, kind, boolean, variables, rows, triples = self.app.run(text, accept=None)
         except QueryRefused as exc:
             return self.html(self.app.site.query_page(text, "", exc.message), exc.status)
-        if answer.kind == "boolean":
-            table = self.app.site.results_table(["result"], [[_bool(answer.boolean)]])
-        elif answer.kind == "solutions":
-            table = self.app.site.results_table(answer.variables, answer.rows)
+        from .terms import to_oxigraph
+
+        def terms(row: Sequence[str | None]) -> list[object]:
+            return [None if t is None else to_oxigraph(t) for t in row]
+        if kind == "boolean":
+            table = self.app.site.results_table(["result"], [[_bool(boolean)]])
+        elif kind == "solutions":
+            table = self.app.site.results_table(variables, [terms(r) for r in rows])
         else:
-            table = self.app.site.results_table(["subject", "predicate", "object"],
-                                                [[t.subject, t.predicate, t.object] for t in answer.triples])
+            table = self.app.site.results_table(["subject", "predicate", "object"], [terms(t) for t in triples])
         return self.html(self.app.site.query_page(text, table))
 
     # -- linked data ----------------------------------------------------------------------------------------
@@ -343,7 +419,49 @@ class Handler(BaseHTTPRequestHandler):
         media = MEDIA_TYPES.get(Path(name.removesuffix(".gz")).suffix, "text/plain")
         if name.endswith(".gz"):
             media = "application/gzip"
-        self.send(200, (release / name).read_bytes(), media)
+        self.stream_file(release / name, media)
+
+    def stream_file(self, path: Path, media: str) -> None:
+        """A file streamed from disk in chunks (memory stays flat whatever its size), with single-range support
+        (``Range: bytes=a-b``, 206; 416 for a range outside it)."""
+        size = path.stat().st_size
+        start, end, status = 0, size - 1, 200
+        wanted = self.headers.get("Range")
+        extra = {"Accept-Ranges": "bytes"}
+        if wanted:
+            found = re.fullmatch(r"bytes=(\d*)-(\d*)", wanted.strip())
+            if not found or (not found.group(1) and not found.group(2)):
+                return self.send(416, b"", "text/plain", {"Content-Range": f"bytes */{size}"})
+            if found.group(1):
+                start = int(found.group(1))
+                end = min(int(found.group(2)), size - 1) if found.group(2) else size - 1
+            else:  # the last N bytes
+                start = max(0, size - int(found.group(2)))
+            if start > end or start >= size:
+                return self.send(416, b"", "text/plain", {"Content-Range": f"bytes */{size}"})
+            status = 206
+            extra["Content-Range"] = f"bytes {start}-{end}/{size}"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", f"{media}; charset=utf-8" if media.startswith(TEXTUAL) else media)
+            self.send_header("Content-Length", str(end - start + 1))
+            self.send_header("Access-Control-Allow-Origin", "*")
+            for k, v in extra.items():
+                self.send_header(k, v)
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            with path.open("rb") as f:
+                f.seek(start)
+                left = end - start + 1
+                while left > 0:
+                    chunk = f.read(min(1 << 16, left))
+                    if not chunk:
+                        break
+                    self.wfile.write(chunk)
+                    left -= len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def html(self, page: str, status: int = 200, extra: dict[str, str] | None = None) -> None:
         self.send(status, page.encode("utf-8"), "text/html", extra)
@@ -393,22 +511,24 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-def serve(app: App, host: str, port: int, verbose: bool = False) -> ThreadingHTTPServer:
+def serve(app: App, host: str, port: int, verbose: bool = False, idle_timeout: float = 15.0) -> ThreadingHTTPServer:
     """A started-but-not-running server bound to ``host:port`` (port 0: a free one)."""
-    handler = type("BoundHandler", (Handler,), {"app": app})
+    handler = type("BoundHandler", (Handler,), {"app": app, "timeout": idle_timeout})
     server = Server((host, port), handler)
     server.daemon_threads = True
     server.verbose = verbose  # type: ignore[attr-defined]
     return server
 
 
-def main_loop(server: ThreadingHTTPServer) -> None:
+def main_loop(server: ThreadingHTTPServer, app: App | None = None) -> None:
     host, port = str(server.server_address[0]), server.server_address[1]
     print(f"serving on http://{host}:{port}/ (SPARQL at /sparql); Ctrl-C to stop", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     finally:
         server.server_close()
+        if app is not None:
+            app.close()
 
 
 __all__ = ["App", "Handler", "describe", "load_app", "negotiate", "serve"]

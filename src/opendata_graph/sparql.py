@@ -1,8 +1,8 @@
-"""Query execution for the endpoint: read-only guard, deadline, result cap, and the SPARQL result formats.
+"""Query evaluation, content negotiation and the SPARQL result formats.
 
-pyoxigraph cannot cancel a running query, so each query runs on a bounded worker pool and the caller stops
-waiting at the deadline (the worker finishes in the background; the pool size bounds how many can linger).
-Results are capped while they are iterated, so an unbounded query never builds an unbounded response.
+:class:`Engine` evaluates with a result cap (results are capped while they are iterated, so an unbounded query
+never builds an unbounded response); the endpoint calls it inside its worker processes (:mod:`.workers`), which
+are killed at the deadline. Queries are checked first by :mod:`.querycheck`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import concurrent.futures
 import csv
 import io
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -28,7 +27,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from .errors import OdgError
+from .querycheck import QueryRefused, check
 
 RESULT_TYPES = {
     "application/sparql-results+json": "json",
@@ -44,26 +43,38 @@ GRAPH_TYPES = {
     "application/ld+json": RdfFormat.JSON_LD,
     "application/rdf+xml": RdfFormat.RDF_XML,
 }
-_STRINGS_AND_IRIS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"\s]*>|#[^\n]*')
 
 
-class QueryRefused(OdgError):
-    """The endpoint will not run this request (read-only, no federation, limits)."""
+def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
+    """The offered media type the ``Accept`` header prefers (q-values, ``type/*``, ``*/*``); None if none fits."""
+    if not accept:
+        return offered[0]
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media, q = fields[0].lower(), 1.0
+        for param in fields[1:]:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        for index, candidate in enumerate(offered):
+            major = candidate.split("/")[0]
+            if media in (candidate, f"{major}/*", "*/*"):
+                specificity = 2 if media == candidate else (1 if media != "*/*" else 0)
+                key = (q, specificity * 1000 - index - position, candidate)
+                if best is None or key[:2] > best[:2]:
+                    best = key
+    return best[2] if best else None
 
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
 
-
-def keywords(query: str) -> set[str]:
-    """The upper-cased words of a query outside strings, IRIs and comments."""
-    return {w.upper() for w in re.findall(r"[A-Za-z]+", _STRINGS_AND_IRIS.sub(" ", query))}
-
-
-def guard(query: str) -> None:
-    """Refuse federation: ``SERVICE`` would make the server send requests on a client's behalf."""
-    if "SERVICE" in keywords(query):
-        raise QueryRefused("SERVICE is not allowed: this endpoint sends no requests on a client's behalf", 403)
+def choose(answer: Answer, accept: str | None) -> str:
+    """The media type to render ``answer`` in for a client's ``Accept`` (the first offered if nothing fits)."""
+    offered = list(GRAPH_TYPES) if answer.kind == "graph" else list(RESULT_TYPES)
+    return negotiate(accept, offered) or offered[0]
 
 
 @dataclass
@@ -84,21 +95,23 @@ class Engine:
         self.store = store
         self.timeout = timeout
         self.max_results = max_results
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparql")
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers or 1, thread_name_prefix="sparql")
 
     def run(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
             base_iri: str | None = None) -> Answer:
-        """Run ``query``; relative IRIs in it resolve against ``base_iri`` (the endpoint's URL)."""
-        guard(query)
-        future = self.pool.submit(self._evaluate, query, list(default_graphs), list(named_graphs), base_iri)
+        """Run ``query`` in this process (trusted query files: the site's); relative IRIs in it resolve against
+        ``base_iri``. The endpoint runs queries in killable worker processes instead (:mod:`.workers`)."""
+        check(query)
+        future = self.pool.submit(self.evaluate, query, list(default_graphs), list(named_graphs), base_iri)
         try:
             return future.result(timeout=self.timeout)
         except concurrent.futures.TimeoutError:
             raise QueryRefused(f"query exceeded the time limit of {self.timeout:g} s; add a LIMIT or narrow it",
                                503) from None
 
-    def _evaluate(self, query: str, default_graphs: list[str], named_graphs: list[str],
-                  base_iri: str | None) -> Answer:
+    def evaluate(self, query: str, default_graphs: list[str], named_graphs: list[str],
+                 base_iri: str | None) -> Answer:
+        """Evaluate ``query`` here and now (already checked), with the result cap."""
         kwargs: dict[str, object] = {"base_iri": base_iri}
         if default_graphs:
             kwargs["default_graph"] = [NamedNode(g) for g in default_graphs]
