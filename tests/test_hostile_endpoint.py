@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import quote
 
 import pytest
@@ -65,9 +66,9 @@ def test_deep_nesting_is_refused_and_the_server_lives(server: str, query: str) -
 
 
 class Internal(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+    def do_GET(self) -> None:
         Internal.hits.append(self.path)
         self.send_response(200)
         self.end_headers()

@@ -59,3 +59,29 @@ def test_fix_reorders_requotes_and_keeps_comments(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == CANONICAL
     assert yaml.safe_load(CANONICAL) == yaml.safe_load(MESSY)
     assert runner.invoke(cli, ["lint", str(path)]).exit_code == 0
+
+
+def test_fix_is_atomic_keeps_permissions_and_never_follows_a_link(tmp_path: Path) -> None:
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    data = tmp_path / "data" / "places"
+    data.mkdir(parents=True)
+    record = data / "x.yaml"
+    record.write_text("name: X\nid: x\nsource: {d004: 'X'}\n", encoding="utf-8")
+    os.chmod(record, 0o640)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("name: Y\nid: y\nsource: {d004: 'Y'}\n", encoding="utf-8")
+    (data / "y.yaml").symlink_to(outside)
+    (data / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "lint", "--fix", str(tmp_path / "data")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "broken.yaml:" in result.stderr and "y.yaml: error: not a regular file" in result.stderr
+    assert record.read_text(encoding="utf-8").startswith("id: x\n")  # fixed
+    assert stat.S_IMODE(record.stat().st_mode) == 0o640
+    assert outside.read_text(encoding="utf-8").startswith("name: Y")  # the link's target untouched
+    assert [p.name for p in data.iterdir() if p.name.startswith(".")] == []  # no temporary file left

@@ -196,3 +196,32 @@ def test_a_changed_release_description_is_published(registry: Path) -> None:
     edit(release, "version: 1.0.0", "version: 1.1.0")
     same_as_full(registry)
     assert b"1.1.0" in (registry / "dist" / "void.ttl").read_bytes()
+
+
+def test_an_edit_of_the_same_size_with_its_time_kept_is_published(registry: Path) -> None:
+    import os
+
+    path = registry / "data" / "people" / "person-000006.yaml"
+    st = path.stat()
+    edit(path, "title: Director", "title: Chairman")  # 8 letters for 8
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+    same_as_full(registry)
+    assert b"Chairman" in (registry / "dist" / "opendata-graph.nt").read_bytes()
+
+
+def test_a_second_build_waits_for_the_first(registry: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from opendata_graph.locks import cache_lock, held
+
+    with held(cache_lock(cache_dir(registry / "data"))):  # a build in progress holds it
+        proc = subprocess.Popen([sys.executable, "-m", "opendata_graph.cli", "build", "--data", "data", "--seeds",
+                                 "seeds", "--dist", "dist"], cwd=registry, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert proc.poll() is None, proc.communicate()
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert stderr.splitlines()[0].strip().startswith("waiting for another odg run (pid ") and "built " in stderr

@@ -98,7 +98,13 @@ def build(opts: Options, progress: Callable[[str], None] = lambda _: None) -> Ou
     With ``opts.cache`` and the cache of a previous build, only what changed since is validated and rendered
     again (:func:`opendata_graph.rebuild.rebuild`); otherwise, or when the cache cannot answer, a full build.
     """
-    with paused_gc():
+    from .incremental import cache_dir
+    from .locks import cache_lock, dist_lock, held
+
+    with contextlib.ExitStack() as locks, paused_gc():
+        if opts.cache:  # always in this order: the cache, then the release
+            locks.enter_context(held(cache_lock(cache_dir(opts.data)), progress))
+        locks.enter_context(held(dist_lock(opts.dist), progress))
         if opts.cache and opts.engine == DEFAULT_ENGINE:
             from .incremental import CacheUnusable
             from .rebuild import rebuild

@@ -124,27 +124,44 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
 
 def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path | None,
                    base: str | None, engine: str, use_cache: bool) -> Any:
-    from .convert import convert_files, vocabulary
-    from .incremental import CacheUnusable, Inputs, full_results, validate_incremental, write_cache
-    from .load import load
+    from .incremental import Inputs
     from .namespaces import DEFAULT_BASE
-    from .serialize import ntriples
-    from .validate import Report, load_turtle_dir, validate_parts
 
     inputs = Inputs(root, ontology, shapes, queries, seeds, base or DEFAULT_BASE)
     if use_cache and engine == "shacl":
-        try:
-            return validate_incremental(inputs)
-        except CacheUnusable:
-            pass  # validate in full, and write the cache for the next run
-    dataset = load(root)
+        from .incremental import cache_dir
+        from .locks import cache_lock, held
+
+        with held(cache_lock(cache_dir(root)), lambda msg: click.echo(msg, err=True)):
+            return _validate_cached(inputs, engine)
+    return _validate_full(inputs, engine, False)
+
+
+def _validate_cached(inputs: Any, engine: str) -> Any:
+    from .incremental import CacheUnusable, validate_incremental
+
+    try:
+        return validate_incremental(inputs)
+    except CacheUnusable:
+        return _validate_full(inputs, engine, True)  # and write the cache for the next run
+
+
+def _validate_full(inputs: Any, engine: str, write: bool) -> Any:
+    from .convert import convert_files, vocabulary
+    from .incremental import full_results, write_cache
+    from .load import load
+    from .serialize import ntriples
+    from .validate import Report, load_turtle_dir, validate_parts
+
+    ontology, shapes, queries, seeds = inputs.ontology, inputs.shapes, inputs.queries, inputs.seeds
+    dataset = load(inputs.data)
     conversion = convert_files(dataset, inputs.base)
     vocab = vocabulary(load_turtle_dir(ontology))
     rows = sorted(set(vocab).union(*conversion.rows.values()))  # tuple order is N-Triples line order
     parts = validate_parts(dataset, conversion.located, rows, shapes, queries, seeds, engine,
                            ntriples(rows, ordered=True))
     del rows  # the cache is written from the files' rows
-    if use_cache and engine == "shacl":
+    if write:
         try:
             write_cache(inputs, dataset, conversion, vocab, full_results(parts))
         except OSError as exc:  # the report stands; the next run will simply be a full one again
@@ -239,19 +256,27 @@ def lint(targets: tuple[Path, ...], fix: bool) -> None:
 
     Without TARGETS, every record under the repository's data/ is checked. Exit 1 when a file is not canonical.
     """
-    from .lint import lint_file, record_files
+    from .errors import ErrorList
+    from .lint import lint_file, record_files, write_atomically
 
     changed = 0
+    errors: list[OdgError] = []
     for path in record_files(list(targets) or [paths.data_dir()]):
-        text, fixed = lint_file(path)
+        try:
+            text, fixed = lint_file(path)
+        except OdgError as exc:  # reported with the others; the other files are still linted
+            errors.append(exc)
+            continue
         if text == fixed:
             continue
         changed += 1
         if fix:
-            path.write_text(fixed, encoding="utf-8")
+            write_atomically(path, fixed)
             click.echo(f"fixed {path}")
         else:
             click.echo(f"{path}: not in canonical form (run: odg lint --fix {path})")
+    if errors:
+        raise ErrorList(errors)
     if changed and not fix:
         sys.exit(EXIT_VIOLATIONS)
 

@@ -8,6 +8,7 @@ moves keys and normalises quoting and indentation; the loaded values are checked
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,10 +84,17 @@ def _normalise(value: Any, spec: Type, record: bool = False) -> None:
 
 
 def lint_file(path: Path) -> tuple[str, str]:
-    """The current and canonical text of one record file."""
+    """The current and canonical text of one record file (a regular file: never a link, which --fix would
+    follow out of data/)."""
     kind = KIND_BY_DIRECTORY.get(path.parent.name)
     if kind is None:
         raise DataError("not a record file (data/<kind>/<id>.yaml)", Location.of(path))
+    if path.is_symlink() or not path.is_file():
+        raise DataError("not a regular file (a symbolic link, a directory, a FIFO...): left as it is",
+                        Location.of(path), "replace it with the record itself")
+    from .load import parse_yaml
+
+    parse_yaml(path)  # a syntax error, a tab, an alias...: the located message validate gives
     text = path.read_text(encoding="utf-8")
     fixed = canonical(text, kind.spec)
     import yaml
@@ -95,6 +103,28 @@ def lint_file(path: Path) -> tuple[str, str]:
         raise DataError("canonical form would change the values; file left as it is", Location.of(path),
                         "report this as a bug in odg lint")
     return text, fixed
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` whole or not at all: a temporary file beside it, flushed to disk, renamed
+    over it, with the original's permission bits; a kill at any moment leaves the old file or the new one."""
+    import os
+    import stat
+    import tempfile
+
+    mode = stat.S_IMODE(path.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def record_files(targets: list[Path]) -> Iterator[Path]:

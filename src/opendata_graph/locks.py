@@ -1,0 +1,45 @@
+"""Runs that share nothing by accident: an exclusive lock around the build cache and around a release directory.
+
+Two ``odg build`` runs that overlap (two terminals, two CI jobs on one runner) used to interleave their writes to
+``.odg-cache/``'s on-disk store and to ``dist/``: RocksDB "Corruption" on every later build, or a later build that
+saw "0 changed subjects" and published the old content. Each run now holds ``flock`` locks -- on
+``.odg-cache.lock`` beside the cache and ``.<dist>.lock`` beside the release -- for as long as it reads or writes
+them; a second run says whom it waits for and waits (Ctrl-C stops it). The kernel releases a lock when its
+process ends, however it ends, so a killed run never leaves one behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def held(path: Path, progress: Callable[[str], None] = lambda _: None) -> Iterator[None]:
+    """Hold the exclusive lock ``path`` (created if needed), waiting for another holder to finish."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+            progress(f"waiting for another odg run (pid {holder}) to finish with {path.name.removesuffix('.lock')}")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def cache_lock(cache: Path) -> Path:
+    return cache.parent / f"{cache.name}.lock"
+
+
+def dist_lock(dist: Path) -> Path:
+    dist = dist.resolve()
+    return dist.parent / f".{dist.name}.lock"
