@@ -108,3 +108,18 @@ def test_every_error_of_a_run_is_reported(tmp_path: Path) -> None:
         "organisations/gbif.yaml:4:1: error: unknown key 'bogus'",
         "places/copenhagen.yaml:1:1: error: missing required key 'name'",
     ]
+
+
+def test_release_yaml_is_checked_and_located(tmp_path: Path) -> None:
+    """A licence with RDF syntax in it wrote a void.ttl that strict parsers reject: it is refused, at its line."""
+    from opendata_graph.errors import ErrorList
+    from opendata_graph.load import load
+
+    data = make(tmp_path, {"release.yaml": "title: x\nlicence: CC BY> 4.0\nversion: 1.0\nbogus: 1\n"})
+    with pytest.raises(ErrorList) as exc:
+        load(data)
+    assert [str(e).split("release.yaml:", 1)[1] for e in exc.value.errors] == [
+        "2:10: error: licence must be an SPDX licence id such as CC-BY-4.0, not 'CC BY> 4.0'",
+        "3:10: error: version must be a semantic version such as 1.2.0, not '1.0'",
+        "4:8: error: unknown key 'bogus' in release.yaml (hint: one of title, description, version, licence, "
+        "rights, homepage)"]

@@ -56,3 +56,23 @@ def test_rewrite_rules(site: Path) -> None:
     w3id = (site / "w3id.htaccess").read_text()
     assert "RewriteRule ^(.*)$ https://odg.example/$1.ttl [R=303,L]" in w3id
     assert (site / "dist" / "opendata-graph.ttl").is_file()
+
+
+def test_the_site_never_writes_outside_its_directory(tmp_path: Path, dist: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    release = tmp_path / "release"
+    shutil.copytree(dist, release)
+    with (release / "opendata-graph.nt").open("a", encoding="utf-8") as f:
+        f.write("<https://w3id.org/opendata-graph/../../escaped> <http://www.w3.org/2000/01/rdf-schema#label> \"x\" .\n")
+    out = tmp_path / "a" / "b" / "site"
+    result = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "site", str(out), "--dist", str(release)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stderr
+    assert "outside the site" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("escaped*")) and not out.exists()  # refused before anything was written
+    onto_a_file = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "site", str(release / "void.ttl"),
+                                  "--dist", str(release)], capture_output=True, text=True, timeout=300)
+    assert onto_a_file.returncode == 2 and "is a file" in onto_a_file.stderr

@@ -337,8 +337,8 @@ def load(data_dir: Path) -> Dataset:
     release: dict[str, Any] = {}
     if release_path.exists():
         try:
-            value, _ = parse_yaml(release_path)
-            release = value if isinstance(value, dict) else {}
+            release, problems = check_release(release_path)
+            errors += problems
         except OdgError as exc:
             errors.append(exc)
     errors.extend(check_references(records, known))
@@ -409,3 +409,36 @@ def _closest(value: str, records: dict[str, Record]) -> str | None:
 
 
 __all__ = ["KINDS", "Dataset", "Record", "check_record", "load", "parse_yaml", "sources", "walk"]
+
+
+#: data/release.yaml: its keys and what each must be (the text of the VoID/DCAT description, never RDF syntax).
+RELEASE_KEYS: dict[str, tuple[str, str]] = {
+    "title": (r"[^\x00-\x1f\x7f]{1,200}", "one line of text"),
+    "description": (r"[^\x00-\x08\x0b-\x1f\x7f]{1,5000}", "text"),
+    "version": (r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?",
+                "a semantic version such as 1.2.0"),
+    "licence": (r"[A-Za-z0-9][A-Za-z0-9.+-]{0,63}", "an SPDX licence id such as CC-BY-4.0"),
+    "rights": (r"[^\x00-\x08\x0b-\x1f\x7f]{1,2000}", "text"),
+    "homepage": (r"https?://[^\s<>\"{}|\\^`]+", "an http(s) address"),
+}
+
+
+def check_release(path: Path) -> tuple[dict[str, Any], list[OdgError]]:
+    """data/release.yaml, checked: known keys only, each a string of its form; located errors."""
+    import re
+
+    value, positions = parse_yaml(path)
+    if not isinstance(value, dict):
+        return {}, [DataError("release.yaml must be a mapping of keys to text", Location.of(path, 1, 1),
+                              f"keys: {', '.join(RELEASE_KEYS)}")]
+    errors: list[OdgError] = []
+    for key, item in value.items():
+        line, col = positions.get((key,), (0, 0))
+        if key not in RELEASE_KEYS:
+            errors.append(DataError(f"unknown key {key!r} in release.yaml", Location.of(path, line, col),
+                                    f"one of {', '.join(RELEASE_KEYS)}"))
+            continue
+        pattern, what = RELEASE_KEYS[key]
+        if not isinstance(item, str) or not re.fullmatch(pattern, item):
+            errors.append(DataError(f"{key} must be {what}, not {str(item)[:60]!r}", Location.of(path, line, col)))
+    return value, errors

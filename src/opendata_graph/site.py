@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
+from .errors import ConfigError, Location
 from .pages import Site
-from .serve import describe, load_app, represent
+from .serve import App, describe, load_app, represent
 from .sparql import Engine
 
 EXTENSIONS = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".nt": "application/n-triples"}
@@ -82,18 +83,38 @@ RewriteRule ^(.*)$ {target}$1.html [R=303,L]
 
 def export(release: Path, out: Path, base: str, queries_dir: Path | None, root: str = "/",
            target: str = "https://example.org/opendata-graph/") -> list[Path]:
-    """Write the static site for ``release`` into ``out``; returns the files written."""
+    """Write the static site for ``release`` into ``out``; returns the files written (never outside ``out``)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file, not a directory for the site", Location.of(out),
+                          "give a new or existing directory")
     app = load_app(release, base, queries_dir, timeout=60, max_results=1_000_000)
+    try:
+        return _export(app, release, out, base, root, target)
+    finally:
+        app.close()
+
+
+def _export(app: App, release: Path, out: Path, base: str, root: str, target: str) -> list[Path]:
     site = Site(app.store, base, root=root, suffix=".html")
     written: list[Path] = []
 
+    root_dir = out.resolve()
+
     def write(relative: str, data: bytes | str) -> None:
-        path = out / relative
+        path = (out / relative).resolve()
+        if path != root_dir and root_dir not in path.parents:  # an IRI like <base>../../x: never outside OUT
+            raise ConfigError(f"the release names a resource outside the site: {relative!r}", Location.of(out),
+                              "no IRI of the release may contain '..' segments")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         written.append(path)
 
-    for iri in subjects(app.store, base):
+    pages = subjects(app.store, base)
+    for iri in pages:  # all checked before anything is written
+        if ".." in iri[len(base):].split("/") or iri[len(base):].startswith("/"):
+            raise ConfigError(f"the release names a resource outside the site: {iri!r}", Location.of(out),
+                              "no IRI of the release may contain '..' segments")
+    for iri in pages:
         relative = iri[len(base):]
         write(relative + ".html", site.resource(iri))
         triples = describe(app.store, iri)
