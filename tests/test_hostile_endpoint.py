@@ -185,3 +185,14 @@ def test_release_files_stream_with_ranges(server: str, dist: Path) -> None:
     status, _, body = request(server, "GET", "/dist/opendata-graph.nt")
     assert (status, body) == (200, whole)
     assert request(server, "GET", "/dist/opendata-graph.nt", headers={"Range": f"bytes={len(whole) + 5}-"})[0] == 416
+
+
+def test_odg_query_refuses_deep_nesting_and_service(dist: Path) -> None:
+    import subprocess
+    import sys
+
+    for text, says in (("SELECT * WHERE " + "{" * 3000 + "}" * 3000, "nests more than 64 levels"),
+                       ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE is not allowed")):
+        result = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "query", "--dist", str(dist), "-e", text],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and says in result.stderr, result.stderr

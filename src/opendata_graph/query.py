@@ -131,6 +131,14 @@ class RemoteStore:
 
 
 def run(store: Store | RemoteStore, text: str, source: str = "<query>") -> QuerySolutions | QueryBoolean | object:
+    """Run a query after :func:`opendata_graph.querycheck.check` (a query nested thousands of levels deep
+    overflowed the parser's stack and killed the process; SERVICE would fetch from anywhere)."""
+    from .querycheck import QueryRefused, check
+
+    try:
+        check(text)
+    except QueryRefused as exc:
+        raise QueryError(exc.message, Location(source), "simplify the query") from None
     try:
         return store.query(text)
     except SyntaxError as exc:
