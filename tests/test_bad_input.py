@@ -108,14 +108,40 @@ def test_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
                               "smaller than 1,000,000 (hint: split it into one file per entity)"]
 
 
-def test_symlink_outside_data_is_refused(tmp_path: Path) -> None:
-    data = make(tmp_path, {})
+NOT_REGULAR = ("error: not a regular file (a symbolic link, a directory, a FIFO...) (hint: data/ holds its "
+               "records as plain files: copy the file here instead of linking it)")
+
+
+@pytest.mark.parametrize("make_it", ["link-outside", "link-inside", "broken-link", "link-loop", "fifo", "directory"])
+def test_links_and_special_files_are_refused(tmp_path: Path, make_it: str) -> None:
+    data = make(tmp_path, {"places/capital.yaml": "id: capital\nname: Capital\nsource: {d004: 'x'}\n"})
     outside = tmp_path / "secret.yaml"
     outside.write_text(GBIF)
     (data / "organisations").mkdir()
-    os.symlink(outside, data / "organisations" / "gbif.yaml")
-    assert messages(data) == [f"organisations/gbif.yaml: error: symbolic link to {outside}, outside the data "
-                              "directory (hint: copy the file into data/ instead of linking it)"]
+    target = data / "organisations" / "gbif.yaml"
+    if make_it == "link-outside":
+        os.symlink(outside, target)
+    elif make_it == "link-inside":
+        os.symlink(data / "places" / "capital.yaml", target)
+    elif make_it == "broken-link":
+        os.symlink(tmp_path / "nowhere.yaml", target)
+    elif make_it == "link-loop":
+        os.symlink(target, target)
+    elif make_it == "fifo":
+        os.mkfifo(target)  # reading it would block forever
+    else:
+        target.mkdir()
+    assert messages(data) == [f"organisations/gbif.yaml: {NOT_REGULAR}"]
+
+
+def test_a_symlinked_kind_directory_is_refused(tmp_path: Path) -> None:
+    data = make(tmp_path, {})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "gbif.yaml").write_text(GBIF)
+    os.symlink(elsewhere, data / "organisations")
+    assert messages(data) == ["organisations: error: a symbolic link: data/ holds its records itself (hint: replace "
+                              "the link with the directory it points to)"]
 
 
 def test_cli_reports_bad_input_with_exit_2_and_no_traceback(tmp_path: Path) -> None:

@@ -71,6 +71,9 @@ def _display_path(path: str, cwd: str) -> str:
         return str(p.resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
         return path
+    except (OSError, RuntimeError):  # a symbolic link loop: shown as written, relative when under the cwd
+        absolute = Path(os.path.abspath(path))
+        return str(absolute.relative_to(cwd)) if absolute.is_relative_to(cwd) else path
 
 
 class OdgError(Exception):

@@ -303,7 +303,13 @@ def load(data_dir: Path) -> Dataset:
     known: set[str] = set()
     if not data_dir.is_dir():
         raise DataError("data directory not found", Location.of(data_dir), "pass --data DIR")
-    for directory in sorted(p for p in data_dir.iterdir() if p.is_dir()):
+    for directory in sorted(data_dir.iterdir()):
+        if directory.is_symlink():  # its files would come from anywhere
+            errors.append(DataError("a symbolic link: data/ holds its records itself", Location.of(directory),
+                                    "replace the link with the directory it points to"))
+            continue
+        if not directory.is_dir():
+            continue
         kind = KIND_BY_DIRECTORY.get(directory.name)
         if kind is None:
             errors.append(DataError(f"unknown kind of entity {directory.name!r}", Location.of(directory),
@@ -312,9 +318,11 @@ def load(data_dir: Path) -> Dataset:
         for path in sorted(directory.iterdir()):
             if path.suffix not in (".yaml", ".yml", *TABLE_SUFFIXES):
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(data_dir.resolve()):
-                errors.append(DataError(f"symbolic link to {path.resolve()}, outside the data directory",
-                                        Location.of(path), "copy the file into data/ instead of linking it"))
+            if path.is_symlink() or not path.is_file():  # a link (maybe out of data/, broken or a loop), a
+                errors.append(DataError(  # directory named x.yaml, a FIFO that would block the read forever
+                    "not a regular file (a symbolic link, a directory, a FIFO...)", Location.of(path),
+                    "data/ holds its records as plain files: copy the file here instead of linking it"))
+                known.add(path.stem)
                 continue
             try:
                 checked = check_records(path, kind)
