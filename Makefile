@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test tools venv golden lint clean bench bench-serve bench-push bench-validate
+.PHONY: build test tools venv golden lint clean bench bench-serve bench-push bench-validate fuzz
 
 $(BIN)/odg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ bench: $(VENV)/.test-deps
 ## bench-validate: validation at ~1M triples, the default SHACL engine next to pyshacl (median of 3, one run)
 bench-validate: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/validate_bench.py
+
+## fuzz: ten minutes of seeded mutations of the real data files (tests/fuzz.py); make test runs seconds of it
+fuzz: $(VENV)/.test-deps
+	$(BIN)/python -m tests.fuzz --seconds 600
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests setup.py benchmarks

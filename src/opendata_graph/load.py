@@ -15,6 +15,7 @@ Besides one file per entity, a kind's directory may hold the bulk forms a large 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +119,10 @@ def parse_yaml(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[Any, dict[Key, 
             raise DataError("file is empty", Location.of(path, 1), "start with 'id: <file name>'")
         positions: dict[Key, tuple[int, int]] = {}
         _collect(node, (), positions, path)
-        value = loader.construct_document(node)
+        try:
+            value = loader.construct_document(node)
+        except (ValueError, TypeError, OverflowError) as exc:  # a value YAML itself cannot make (last resort)
+            raise DataError(f"a value cannot be read: {exc}", Location.of(path, 1), "write it plainly") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
@@ -164,6 +168,16 @@ def _walk_events(text: str, path: Path, loader: Any) -> None:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise DataError("YAML anchors and aliases (&name, *name) are not allowed", where,
                             "write the value out in full")
+        if isinstance(event, yaml.ScalarEvent):
+            explicit = event.tag is not None and not any(event.implicit)
+            if explicit and event.tag != "tag:yaml.org,2002:str":
+                raise DataError(f"explicit YAML tags ({event.tag}) are not allowed", where,
+                                "write the value plainly, quoted if it is text")
+            if event.implicit[0] and re.fullmatch(r"[-+]?[0-9_]{40,}", event.value):
+                raise DataError(f"a number of {len(event.value):,} digits", where, "is it meant as text? quote it")
+        elif isinstance(event, yaml.CollectionStartEvent) and event.tag is not None and not event.implicit:
+            raise DataError(f"explicit YAML tags ({event.tag}) are not allowed", where,
+                            "write the value plainly")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -177,6 +191,10 @@ def _collect(node: yaml.Node, key: Key, out: dict[Key, tuple[int, int]], path: P
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for k_node, v_node in node.value:
+            if not isinstance(k_node, yaml.ScalarNode):
+                raise DataError("a key must be plain text, not a list or a mapping",
+                                Location.of(path, k_node.start_mark.line + 1, k_node.start_mark.column + 1),
+                                "write the key as a word")
             k = k_node.value
             if k in seen:
                 raise DataError(f"duplicate key {k!r} (first on line {seen[k]})",

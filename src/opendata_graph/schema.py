@@ -22,13 +22,14 @@ Problem = tuple[tuple[str | int, ...], str, str | None]
 KEY = "<key>"
 Path_ = tuple[str | int, ...]
 
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-DURATION_RE = re.compile(r"^P(?:\d+Y)?(?:\d+M)?(?:\d+D)?$")
-IRI_RE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
-WIKIDATA_RE = re.compile(r"^Q[1-9]\d*$")
-EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-ORCID_RE = re.compile(r"^https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+#: \Z, not $: "gbif\n" is not an id; re.ASCII: \d is 0-9, not Arabic-Indic or full-width digits.
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z", re.ASCII)
+DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?\Z", re.ASCII)
+DURATION_RE = re.compile(r"^P(?:\d+Y)?(?:\d+M)?(?:\d+D)?\Z", re.ASCII)
+IRI_RE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+\Z", re.ASCII)
+WIKIDATA_RE = re.compile(r"^Q[1-9]\d*\Z", re.ASCII)
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\Z", re.ASCII)
+ORCID_RE = re.compile(r"^https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]\Z", re.ASCII)
 
 
 class Type:
@@ -78,6 +79,13 @@ class Iri(Type):
     def check(self, value: Any, path: Path_) -> Iterator[Problem]:
         if not isinstance(value, str) or not IRI_RE.match(value):
             yield path, f"{value!r} is not an absolute http(s) IRI", "write it as https://..."
+            return
+        try:  # the RFC 3987 parser that will write it
+            from pyoxigraph import NamedNode
+
+            NamedNode(value)
+        except ValueError as exc:
+            yield path, f"{value!r} is not an IRI: {exc}", "percent-encode what it must not contain"
 
 
 @dataclass

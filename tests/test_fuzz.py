@@ -1,0 +1,37 @@
+"""Mutations of the real data files (tests/fuzz.py, seeded) end in a located error or a pass, never a traceback.
+
+Bounded to a few seconds per seed here; ``make fuzz`` runs ten minutes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from . import fuzz
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_mutated_records_never_give_a_traceback_or_an_unlocated_error(tmp_path: Path, seed: int) -> None:
+    found = fuzz.run(seconds=6, seed=seed, scratch=tmp_path)
+    assert found == [], found[0][:3000]
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("value: !!float abc", "explicit YAML tags"),
+    ("value: !!timestamp 2021-02-30", "explicit YAML tags"),
+    ("value: " + "9" * 5000, "a number of 5,000 digits"),
+    ("value: {[1, 2]: c}", "a key must be plain text"),
+])
+def test_fuzz_classes_are_located(tmp_path: Path, line: str, says: str) -> None:
+    from opendata_graph.errors import ErrorList
+    from opendata_graph.load import load
+
+    from .checks import make_data
+
+    data = make_data(tmp_path, {"places/x.yaml": f"id: x\nname: X\nsource: {{d004: 'x'}}\n{line}\n"})
+    with pytest.raises(ErrorList) as exc:
+        load(data)
+    (error,) = exc.value.errors
+    assert str(error).startswith(f"{data}/places/x.yaml:4:") and says in str(error), str(error)
