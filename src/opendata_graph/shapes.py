@@ -325,9 +325,10 @@ def check(graph: ShapesGraph, where: Path) -> list[OdgError]:
         return [ConfigError(f"no SHACL shapes in {where}: nothing would be checked", Location.of(where),
                             "a shapes graph declares sh:NodeShape or sh:PropertyShape resources")]
     errors: list[OdgError] = []
-    for s, p, _ in graph.triples:
+    shapes = set(graph.shapes)
+    for s, p, _ in graph.triples:  # on shapes only: a data graph given as the shapes graph may use sh: terms
         term = p[1:-1]
-        if term.startswith(SH.iri) and term not in SHACL_PREDICATES:
+        if s in shapes and term.startswith(SH.iri) and term not in SHACL_PREDICATES:
             advanced = term.removeprefix(SH.iri) in {"rule", "target", "condition", "expression", "values", "this",
                                                     "filterShape", "nodes", "intersection", "union", "construct"}
             errors.append(ConfigError(
