@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from pyoxigraph import NamedNode, QueryBoolean, RdfFormat, Store
 
 from .servers import free_port
 
@@ -143,14 +144,17 @@ def test_a_server_killed_mid_push_keeps_the_old_graph(oxigraph: Oxigraph, dist: 
 
 
 class FakeStore(http.server.BaseHTTPRequestHandler):
-    """A Graph Store + SPARQL endpoint that counts triples per graph, after a script of failures."""
+    """A Graph Store + SPARQL endpoint over a real pyoxigraph store, after a script of failures; ``undercount``
+    drops that many triples of each upload, ``move_fails`` makes MOVE answer 204 and do nothing (Fuseki <= 4.5)."""
 
     script: ClassVar[list[tuple[int, dict[str, str]]]] = []
-    graphs: ClassVar[dict[str, int]] = {}
+    store: ClassVar[Store] = Store()
     seen: ClassVar[list[tuple[str, str, dict[str, str]]]] = []
     delay = 0.0
     limit = 0
     undercount = 0
+    move_fails = False
+    updates: ClassVar[list[str]] = []
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args: object) -> None:
@@ -177,42 +181,59 @@ class FakeStore(http.server.BaseHTTPRequestHandler):
 
     def handle_any(self) -> None:
         data = self.body()
+        url = urlsplit(self.path)
+        if url.path == "/query":  # the pre-flight and verification queries are not what the tests script or count
+            return self.query(data)
         FakeStore.seen.append((self.command, self.path, dict(self.headers)))
         if FakeStore.script:
             status, headers = FakeStore.script.pop(0)
             if status:
                 return self.answer(status, b"scripted failure", headers)
         time.sleep(FakeStore.delay)
-        url = urlsplit(self.path)
         if self.headers.get("Content-Encoding") == "gzip":
             data = zlib.decompress(data, 31)
+        store = FakeStore.store
         if url.path == "/store":
             if FakeStore.limit and len(data) > FakeStore.limit:
                 return self.answer(413)
-            graph = parse_qs(url.query)["graph"][0]
-            added = data.count(b"\n")
-            FakeStore.graphs[graph] = added + (FakeStore.graphs.get(graph, 0) if self.command == "POST" else 0)
+            graph = NamedNode(parse_qs(url.query)["graph"][0])
+            if self.command == "PUT" and store.contains_named_graph(graph):
+                store.remove_graph(graph)
+            lines = data.splitlines(keepends=True)
+            kept = b"".join(lines[FakeStore.undercount:])
+            store.load(kept, format=RdfFormat.N_TRIPLES, to_graph=graph)
             return self.answer(201)
         if url.path == "/update":
             text = data.decode()
-            if text.startswith("MOVE SILENT"):
-                source, target = (part.split(">")[0] for part in text.split("<")[1:3])
-                FakeStore.graphs[target] = FakeStore.graphs.pop(source, 0)
+            FakeStore.updates.append(text)
+            if text.startswith("MOVE") and FakeStore.move_fails:
+                return self.answer(204)
+            store.update(text)
             return self.answer(204)
-        if url.path == "/query":
-            graph = parse_qs(data.decode())["query"][0].split("GRAPH <")[1].split(">")[0]
-            n = FakeStore.graphs.get(graph, 0) - FakeStore.undercount
-            doc = {"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": str(n)}}]}}
-            return self.answer(200, json.dumps(doc).encode(), {"Content-Type": "application/sparql-results+json"})
         return self.answer(404)
 
+    def query(self, data: bytes) -> None:
+        time.sleep(FakeStore.delay)
+        result = FakeStore.store.query(parse_qs(data.decode())["query"][0])
+        if isinstance(result, QueryBoolean):
+            doc: dict[str, object] = {"head": {}, "boolean": bool(result)}
+        else:
+            variables = [v.value for v in result.variables]  # type: ignore[union-attr]
+            doc = {"head": {"vars": variables}, "results": {"bindings": [
+                {v: {"type": "literal", "value": row[v].value} for v in variables} for row in result]}}  # type: ignore[union-attr]
+        self.answer(200, json.dumps(doc).encode(), {"Content-Type": "application/sparql-results+json"})
+
     do_GET = do_PUT = do_POST = handle_any
+
+    @classmethod
+    def count(cls, graph: str) -> int:
+        return sum(1 for _ in cls.store.quads_for_pattern(None, None, None, NamedNode(graph)))
 
 
 @pytest.fixture()
 def fake() -> Iterator[str]:
-    FakeStore.script, FakeStore.graphs, FakeStore.seen, FakeStore.delay, FakeStore.limit = [], {}, [], 0.0, 0
-    FakeStore.undercount = 0
+    FakeStore.script, FakeStore.store, FakeStore.seen, FakeStore.delay, FakeStore.limit = [], Store(), [], 0.0, 0
+    FakeStore.undercount, FakeStore.move_fails, FakeStore.updates = 0, False, []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeStore)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -256,7 +277,7 @@ def test_too_large_says_how_to_split_and_chunks_work(fake: str, dist: Path) -> N
     assert result.returncode == 6 and "--chunk-triples" in result.stderr
     result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--no-gzip", "--chunk-triples", "1000")
     assert result.returncode == 0, result.stderr
-    assert FakeStore.graphs[GRAPH] == len((dist / "opendata-graph.nt").read_bytes().splitlines())
+    assert FakeStore.count(GRAPH) == len((dist / "opendata-graph.nt").read_bytes().splitlines())
 
 
 def test_gzip_refused_falls_back_to_plain_bodies(fake: str, dist: Path) -> None:
@@ -292,5 +313,84 @@ def test_dns_failure_and_refused_connection(dist: Path) -> None:
 def test_wrong_path_names_the_usual_ones(oxigraph: Oxigraph, dist: Path) -> None:
     result = odg("push", "--endpoint", oxigraph.url + "/graph-store", "--update-endpoint", oxigraph.url + "/update",
                  "--dist", str(dist))
+    assert result.returncode == 2 and "no query endpoint to verify" in result.stderr  # before anything is sent
+    result = odg("push", "--endpoint", oxigraph.url + "/graph-store", "--update-endpoint", oxigraph.url + "/update",
+                 "--dist", str(dist), "--no-verify")
     assert result.returncode == 6
     assert "404 Not Found" in result.stderr and "oxigraph: /store, Fuseki: /<dataset>/data" in result.stderr
+
+
+def test_a_redirect_is_never_followed(fake: str, dist: Path) -> None:
+    """A 302 turned the PUT into a GET (nothing uploaded, "pushed"); a 307 to another host got the credentials."""
+    for status in (302, 307):
+        FakeStore.seen = []
+        FakeStore.script = [(status, {"Location": "http://127.0.0.1:9/elsewhere"})]
+        result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--no-gzip",
+                     env={"ODG_PUSH_USER": "curator", "ODG_PUSH_PASSWORD": "s3cret-value"})
+        assert result.returncode == 6 and "not followed" in result.stderr and "127.0.0.1:9" in result.stderr
+        assert [p for _, p, _ in FakeStore.seen] == ["/store?graph=https%3A%2F%2Fw3id.org%2Fopendata-graph%2Fdataset"]
+        assert "s3cret-value" not in result.stderr
+
+
+def test_a_swap_that_silently_fails_is_caught(fake: str, dist: Path) -> None:
+    """Fuseki <= 4.5 answered 204 to a MOVE it did not do: a count check passed with the old release in place."""
+    result = odg("push", "--endpoint", fake + "/store", "--dist", str(dist), "--chunk-triples", "5000")
+    assert result.returncode == 0, result.stderr  # a first release, pushed in chunks and swapped
+    FakeStore.move_fails = True
+    changed = dist.parent / "changed.nt"
+    lines = (dist / "opendata-graph.nt").read_bytes().splitlines(keepends=True)
+    changed.write_bytes(b"".join(line.replace(b'"@en', b' (changed)"@en') for line in lines))  # same count
+    result = odg("push", "--endpoint", fake + "/store", "--dist", str(changed), "--chunk-triples", "5000")
+    assert result.returncode == 1, result.stderr
+    assert "does not hold the release just pushed" in result.stderr or "staging graph" in result.stderr
+    assert FakeStore.count(GRAPH) == len(lines)  # the old release still there: reported, not hidden
+    assert all("SILENT" not in u for u in FakeStore.updates if u.startswith("MOVE")) and FakeStore.updates
+
+
+@pytest.mark.parametrize(("endpoint", "says"), [("ftp://127.0.0.1/store", "must be an http(s) URL"),
+                                                ("http://curator:s3cret-value@127.0.0.1:9/store", "credentials")])
+def test_bad_endpoints_are_refused_before_anything_is_sent(dist: Path, endpoint: str, says: str) -> None:
+    result = odg("push", "--endpoint", endpoint, "--dist", str(dist))
+    assert result.returncode == 2 and says in result.stderr, result.stderr
+    assert "s3cret-value" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_trickling_server_is_bounded_by_the_whole_request(dist: Path) -> None:
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while not stop.is_set():
+            try:
+                listener.settimeout(0.5)
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            def feed(c: socket.socket = conn) -> None:
+                with c:
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n")
+                    for _ in range(120):
+                        if stop.is_set():
+                            return
+                        try:
+                            c.sendall(b"X")  # one byte a half-second: never a read timeout of 2 s
+                        except OSError:
+                            return
+                        time.sleep(0.5)
+            threading.Thread(target=feed, daemon=True).start()
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        started = time.monotonic()
+        result = odg("push", "--endpoint", f"http://127.0.0.1:{port}/store", "--query-endpoint",
+                     f"http://127.0.0.1:{port}/query", "--dist", str(dist), "--connect-timeout", "1",
+                     "--read-timeout", "2", "--retries", "0")
+        assert result.returncode == 4, result.stderr
+        assert time.monotonic() - started < 15
+    finally:
+        stop.set()
+        listener.close()

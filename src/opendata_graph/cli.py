@@ -363,10 +363,21 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     5 authentication, 6 the server refused (404, 413, 5xx after retries...).
     """
     import time
+    from urllib.parse import urlsplit
 
     from .namespaces import DEFAULT_BASE
     from .push import Pusher, Target, credentials, dump_of, public
 
+    for name, url in (("--endpoint", endpoint), ("--query-endpoint", query_endpoint),
+                      ("--update-endpoint", update_endpoint)):
+        if url is None:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise OdgError(f"{name} must be an http(s) URL, not {public(url)!r}", hint="e.g. http://127.0.0.1:7878/store")
+        if parts.username or parts.password:
+            raise OdgError(f"{name} {public(url)} carries credentials in the URL; they are never taken from the "
+                           "command line", hint="set ODG_PUSH_USER and ODG_PUSH_PASSWORD, or use ~/.netrc")
     dump = dump_of(dist)
     size = dump.stat().st_size
     bar = click.progressbar(length=size, label="pushing", file=sys.stderr) if sys.stderr.isatty() else None

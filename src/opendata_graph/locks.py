@@ -3,8 +3,9 @@
 Two ``odg build`` runs that overlap (two terminals, two CI jobs on one runner) used to interleave their writes to
 ``.odg-cache/``'s on-disk store and to ``dist/``: RocksDB "Corruption" on every later build, or a later build that
 saw "0 changed subjects" and published the old content. Each run now holds ``flock`` locks -- one for the cache,
-one for the release directory -- for as long as it reads or writes them; a second run says whom it waits for and waits (Ctrl-C stops it). The lock files live in the machine's
-temporary directory (``odg-locks/``), named after the directory they guard. The kernel releases a lock when its
+one for the release directory -- for as long as it reads or writes them; a second run says whom it waits for and
+waits (Ctrl-C stops it). The lock files live in the machine's temporary directory (``odg-locks/``), named after the
+directory they guard. The kernel releases a lock when its
 process ends, however it ends, so a killed run never leaves one behind.
 """
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from .errors import EXIT_AUTH, EXIT_NETWORK, EXIT_SERVER, EXIT_VIOLATIONS, OdgError
 
@@ -201,8 +201,7 @@ class Pusher:
         import requests
 
         try:
-            resp = self.session.request(method, url, data=data, headers=headers, params=params,
-                                        timeout=(self.t.connect_timeout, self.t.read_timeout))
+            resp = self._bounded(method, url, data, headers, params)
         except requests.exceptions.ConnectTimeout:
             raise PushError(f"connecting to {public(url)} timed out after {self.t.connect_timeout:g} s",
                             EXIT_NETWORK, "is the server up? raise --connect-timeout") from None
@@ -218,9 +217,46 @@ class Pusher:
                 raise _Retry(delay) from None
             raise PushError(f"cannot connect to {public(url)}: connection refused or lost", EXIT_NETWORK,
                             "is the server running on that host and port?") from None
+        if resp.is_redirect or resp.status_code in (301, 302, 303, 307, 308):
+            # Never followed: a 302/303 turns a PUT into a GET (nothing uploaded, "pushed"), and the credentials
+            # would go to whatever host the server names.
+            target = public(urljoin(url, resp.headers.get("Location", "")))
+            raise PushError(f"{public(url)} answered {resp.status_code}, redirecting to {target}: not followed",
+                            EXIT_SERVER, "give the final address as --endpoint (redirects are never followed, so "
+                            "credentials and data stay with the host you named)")
         if resp.status_code in (429, 500, 502, 503, 504) and may_retry:
             raise _Retry(self._retry_after(resp, delay))
         return resp
+
+    def _bounded(self, method: str, url: str, data: Any, headers: dict[str, str] | None,
+                 params: dict[str, str] | None) -> Any:
+        """The request with the whole exchange bounded by connect + read timeout (requests' read timeout bounds
+        each wait for bytes, so a server trickling one byte a second held a push forever)."""
+        import queue
+        import threading
+
+        import requests
+
+        box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+
+        def exchange() -> None:
+            try:
+                box.put((True, self.session.request(method, url, data=data, headers=headers, params=params,
+                                                    timeout=(self.t.connect_timeout, self.t.read_timeout),
+                                                    allow_redirects=False)))
+            except BaseException as exc:  # handed to the caller's thread
+                box.put((False, exc))
+
+        # a daemon thread: a stalled exchange never holds the process at exit
+        threading.Thread(target=exchange, daemon=True, name="odg-push").start()
+        try:
+            ok, value = box.get(timeout=self.t.connect_timeout + self.t.read_timeout)
+        except queue.Empty:
+            self.session.close()  # drops its connections: the stalled exchange ends with an error in its thread
+            raise requests.exceptions.ReadTimeout() from None
+        if not ok:
+            raise value
+        return value
 
     @staticmethod
     def _retry_after(resp: Any, default: float) -> float:
@@ -288,9 +324,60 @@ class Pusher:
 
     def swap(self) -> None:
         assert self.t.update is not None
-        resp = self.request("POST", self.t.update, f"MOVE SILENT <{self.staging}> TO <{self.t.graph}>".encode(),
+        # Not SILENT: a store whose MOVE fails must say so (Fuseki <= 4.5 answered 204 to MOVE SILENT and left the
+        # old release in place); verify() checks the outcome whatever the answer.
+        resp = self.request("POST", self.t.update, f"MOVE <{self.staging}> TO <{self.t.graph}>".encode(),
                             {"Content-Type": "application/sparql-update"})
         self.check(resp, f"MOVE <{self.staging}> TO <{self.t.graph}>")
+
+    def ask(self, query: str, what: str) -> bool:
+        assert self.t.query is not None
+        resp = self.request("POST", self.t.query, urlencode({"query": query}).encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded",
+                             "Accept": "application/sparql-results+json"})
+        self.check(resp, what)
+        text = resp.text.strip()
+        try:  # SPARQL JSON (stores differ: a JSON boolean or its text), else SPARQL XML or plain text
+            doc = resp.json()
+            if "boolean" in doc:
+                return doc["boolean"] is True or str(doc["boolean"]).lower() == "true"
+            bindings = doc["results"]["bindings"]  # Virtuoso: ASK {} as a one-column SELECT of __ASK_RETVAL
+            return bool(bindings) and str(next(iter(bindings[0].values()))["value"]).lower() in ("1", "true")
+        except (ValueError, KeyError, TypeError, StopIteration, IndexError):
+            import re
+
+            found = re.search(r"<boolean>\s*(true|false)\s*</boolean>|^(true|false)$", text, re.I)
+            if found:
+                return (found.group(1) or found.group(2)).lower() == "true"
+        raise PushError(f"{what}: the server's answer is not a SPARQL boolean: {text[:120]!r}", EXIT_SERVER)
+
+    def preflight(self, swapped: bool) -> None:
+        """What can be checked before the first byte of the dump is sent: the query endpoint answers (and with
+        these credentials), and the update endpoint exists when a swap needs it."""
+        if self.t.query is None:
+            raise PushError("no query endpoint to verify the push", 2,
+                            "pass --query-endpoint (or --no-verify to push unverified)")
+        self.ask("ASK {}", "checking the query endpoint before uploading")
+        if swapped and self.t.update is None:
+            raise PushError("this push needs an update endpoint for the atomic swap", 2, "pass --update-endpoint")
+
+    def verify(self, dump: Path, local: int, swapped: bool) -> int:
+        """The graph holds the new release: its triple count, a sample of its triples spread over the dump, and
+        (after a swap) no staging graph left behind. A count alone cannot tell a same-size old release."""
+        remote = self.count()
+        if remote != local:
+            raise PushError(f"the server holds {remote:,} triples in <{self.t.graph}>, the dump {local:,}",
+                            EXIT_MISMATCH, "push again; if it persists, the store may merge or drop triples")
+        sample = sample_lines(dump, 64)
+        if sample and not self.ask(f"ASK {{ GRAPH <{self.t.graph}> {{ {' '.join(sample)} }} }}",
+                                   "checking a sample of the release on the server"):
+            raise PushError(f"<{self.t.graph}> does not hold the release just pushed (a sample of its triples is "
+                            "missing): the store kept another version", EXIT_MISMATCH,
+                            "check the store's MOVE support; the upload may be in the staging graph")
+        if swapped and self.ask(f"ASK {{ GRAPH <{self.staging}> {{ ?s ?p ?o }} }}", "checking the staging graph"):
+            raise PushError(f"the staging graph <{self.staging}> is still there after the swap: the store did not "
+                            "move it", EXIT_MISMATCH, "the store's MOVE failed silently; push with one PUT instead")
+        return remote
 
     def count(self) -> int:
         if self.t.query is None:
@@ -306,9 +393,16 @@ class Pusher:
     def push(self, dump: Path, protocol: str = "gsp", verify: bool = True) -> tuple[int, int | None]:
         """Push ``dump``; returns (triples in the dump, triples on the server or None when not verified)."""
         local = count_lines(dump)
+        if protocol == "update" and self.t.update is None:
+            raise PushError("--protocol update needs an update endpoint", 2, "pass --update-endpoint")
+        if protocol != "update" and self.t.chunk_triples and self.t.update is None:
+            raise PushError("a chunked push needs an update endpoint for the atomic swap", 2,
+                            "pass --update-endpoint, or push in one request")
+        swapped = protocol == "update" or (not (self.t.atomic_put and not self.t.chunk_triples) and \
+            self.t.update is not None)
+        if verify:
+            self.preflight(swapped)
         if protocol == "update":
-            if self.t.update is None:
-                raise PushError("--protocol update needs an update endpoint", 2, "pass --update-endpoint")
             self.upload_update(dump, self.staging)
             self.swap()
         elif self.t.atomic_put and not self.t.chunk_triples:
@@ -317,15 +411,24 @@ class Pusher:
             self.upload_gsp(dump, self.staging)
             self.swap()
         else:
-            if self.t.chunk_triples:
-                raise PushError("a chunked push needs an update endpoint for the atomic swap", 2,
-                                "pass --update-endpoint, or push in one request")
             self.upload_gsp(dump, self.t.graph)
-        remote = self.count() if verify else None
-        if remote is not None and remote != local:
-            raise PushError(f"the server holds {remote:,} triples in <{self.t.graph}>, the dump {local:,}",
-                            EXIT_MISMATCH, "push again; if it persists, the store may merge or drop triples")
+        remote = self.verify(dump, local, swapped) if verify else None
         return local, remote
+
+
+def sample_lines(path: Path, n: int) -> list[str]:
+    """``n`` triples spread evenly over an N-Triples file (its lines, without the final dot's newline)."""
+    size = path.stat().st_size
+    out: list[str] = []
+    with open(path, "rb") as f:
+        for i in range(n):
+            f.seek(size * i // n)
+            if i:
+                f.readline()  # to the start of the next whole line
+            line = f.readline().decode("utf-8").strip()
+            if line and not line.startswith("#") and line not in out:
+                out.append(line)
+    return out
 
 
 def count_lines(path: Path) -> int:
