@@ -49,6 +49,8 @@ golden: $(BIN)/odg
 ## bench-serve: load benchmark of `odg serve` next to oxigraph's server (seed release and a ~1M-triple registry)
 bench-serve: $(VENV)/.test-deps
 	$(BIN)/pip install --quiet 'oxigraph>=0.5.13,<0.6'
+	$(BIN)/odg build
+	$(BIN)/python benchmarks/ask_under_load.py
 	$(BIN)/python benchmarks/serve_bench.py
 
 ## bench-push: `odg push` of a ~1M-triple release next to `oxigraph load` and a plain curl PUT
