@@ -19,7 +19,7 @@ Engines (:data:`ENGINES`):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -664,12 +664,16 @@ def path_rows(text: str, label: str) -> tuple[str, list[Row]]:
             head = node
         return head
 
-    def alternative() -> str:
+    def joined(separator: str, item: Callable[[], str]) -> list[str]:
         nonlocal pos
-        parts = [sequence()]
-        while pos < len(tokens) and tokens[pos] == "|":
+        parts = [item()]
+        while pos < len(tokens) and tokens[pos] == separator:
             pos += 1
-            parts.append(sequence())
+            parts.append(item())
+        return parts
+
+    def alternative() -> str:
+        parts = joined("|", sequence)
         if len(parts) == 1:
             return parts[0]
         node = fresh()
@@ -677,11 +681,7 @@ def path_rows(text: str, label: str) -> tuple[str, list[Row]]:
         return node
 
     def sequence() -> str:
-        nonlocal pos
-        parts = [element()]
-        while pos < len(tokens) and tokens[pos] == "/":
-            pos += 1
-            parts.append(element())
+        parts = joined("/", element)
         return parts[0] if len(parts) == 1 else rdf_list(parts)
 
     def element() -> str:
