@@ -36,7 +36,7 @@ MUTANTS: dict[str, tuple[str, str, str]] = {
         "incremental.py", 'h.update(hashlib.sha256(release.read_bytes() if release.is_file() else b"").digest())',
         "pass"),
     "errors of the changed files": ("incremental.py", "    if errors:\n        raise ErrorList(errors)\n", ""),
-    "content hash of a touched file": ("incremental.py", 'return bool(sha256(path) != state["sha"])', "return False"),
+    "content hash of a touched file": ("incremental.py", 'or current[rel] != files[rel]["sha"]}', "}"),
     "previous release elsewhere": (
         "rebuild.py", 'if meta.get("dist") != str(dist) or meta.get("base") != inputs.base:', "if False:"),
     "dist/ changed": ("rebuild.py", "if any(_identity(dist / name) != state for name, state in meta[\"files\"].items()):",

@@ -225,3 +225,29 @@ def test_a_second_build_waits_for_the_first(registry: Path) -> None:
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr
     assert stderr.splitlines()[0].strip().startswith("waiting for another odg run (pid ") and "built " in stderr
+
+
+def test_an_edit_made_while_a_build_reads_the_file_is_published_by_the_next(registry: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache records a file's digest from before it was read, so an edit landing during a build is seen."""
+    from opendata_graph import incremental as incremental_module
+    from opendata_graph import load as load_module
+
+    path = registry / "data" / "people" / "person-000006.yaml"
+    edit(path, "title: Director", "title: Chair")  # the build below starts from this
+    original = load_module.check_records
+
+    def read_then_edited(p: Path, kind: object) -> object:
+        checked = original(p, kind)  # type: ignore[arg-type]
+        if p == path:
+            edit(path, "title: Chair", "title: Treasurer")  # the curator saves again while the build runs
+        return checked
+    for module in (load_module, incremental_module):  # the full build's loader and the rebuild's
+        monkeypatch.setattr(module, "check_records", read_then_edited)
+    odg_build(registry, registry / "dist", cache=True)
+    for module in (load_module, incremental_module):
+        monkeypatch.setattr(module, "check_records", original)
+    assert "title: Treasurer" in path.read_text(encoding="utf-8")
+    assert b"Treasurer" not in (registry / "dist" / "opendata-graph.nt").read_bytes()  # it read the first edit
+    same_as_full(registry)  # the next build sees the second edit
+    assert b"Treasurer" in (registry / "dist" / "opendata-graph.nt").read_bytes()

@@ -23,7 +23,7 @@ from opendata_graph.errors import OdgError
 from opendata_graph.shapes import Engine, read_files, report_rows
 from opendata_graph.terms import Row
 
-SUITE = Path(__file__).resolve().parents[2] / "shared" / "w3c-tests" / "shacl"
+SUITE = (Path(__file__).resolve().parents[2] / "shared" / "w3c-tests" / "shacl").resolve()
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 SHT = rdflib.Namespace("http://www.w3.org/ns/shacl-test#")
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")

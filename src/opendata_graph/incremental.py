@@ -325,7 +325,7 @@ def start_cache(inputs: Inputs, dataset: Dataset, conversion: FileConversion, vo
     for rel, path in source_files(inputs.data, strict=False).items():
         st = path.stat()
         mine = by_file.get(rel, [])
-        files[rel] = {"sha": sha256(path), "size": st.st_size, "mtime": st.st_mtime_ns,
+        files[rel] = {"sha": dataset.digests.get(path) or sha256(path), "size": st.st_size, "mtime": st.st_mtime_ns,
                       "ids": {r.id: [r.kind.segment, r.label()] for r in mine}, "refs": references(mine)}
     manifest = {"version": CACHE_VERSION, "fingerprint": fingerprint(inputs), "data": str(inputs.data.resolve()),
                 "dirty": False, "files": files, "release": dataset.release}
@@ -420,8 +420,9 @@ def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
     if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in inputs.data.iterdir()):
         raise CacheUnusable("a directory of an unknown kind: the full run reports it")
     on_disk = source_files(inputs.data)
+    current = {rel: sha256(path) for rel, path in on_disk.items()}  # before anything is read (see Dataset.digests)
     changed = {rel for rel in set(files) | set(on_disk) if rel not in files or rel not in on_disk
-               or _differs(on_disk[rel], files[rel])}
+               or current[rel] != files[rel]["sha"]}
     db = _db(root / "cache.sqlite")
     if not changed:
         if _refresh_times(files, on_disk):  # touched but unchanged: remember the new times, hash them no more
@@ -516,7 +517,7 @@ def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
         if rel in on_disk:
             st = on_disk[rel].stat()
             mine = new_records[rel]
-            files[rel] = {"sha": sha256(on_disk[rel]), "size": st.st_size, "mtime": st.st_mtime_ns,
+            files[rel] = {"sha": current[rel], "size": st.st_size, "mtime": st.st_mtime_ns,
                           "ids": {r.id: [r.kind.segment, r.label()] for r in mine}, "refs": references(mine)}
         else:
             files.pop(rel, None)
@@ -535,11 +536,6 @@ def _refresh_times(files: dict[str, dict[str, Any]], on_disk: dict[str, Path]) -
             state["size"], state["mtime"] = st.st_size, st.st_mtime_ns
             updated = True
     return updated
-
-
-def _differs(path: Path, state: dict[str, Any]) -> bool:
-    """By content, never by size and time: an edit of the same size with its time kept is still an edit."""
-    return bool(sha256(path) != state["sha"])
 
 
 def _load(data: Path, rel: str, on_disk: dict[str, Path], errors: list[OdgError]) -> list[Record]:

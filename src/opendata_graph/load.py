@@ -15,6 +15,7 @@ Besides one file per entity, a kind's directory may hold the bulk forms a large 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -88,6 +89,9 @@ class Dataset:
     root: Path
     records: dict[str, Record]
     release: dict[str, Any]
+    #: SHA-256 of each source file, taken *before* it was read: a file edited while the run reads it shows as
+    #: changed to the next run (a digest taken after could describe bytes this run never saw).
+    digests: dict[Path, str] = field(default_factory=dict)
 
     def of_kind(self, segment: str) -> list[Record]:
         return [r for r in self.records.values() if r.kind.segment == segment]
@@ -319,6 +323,7 @@ def load(data_dir: Path) -> Dataset:
     errors: list[OdgError] = []
     records: dict[str, Record] = {}
     known: set[str] = set()
+    digests: dict[Path, str] = {}
     if not data_dir.is_dir():
         raise DataError("data directory not found", Location.of(data_dir), "pass --data DIR")
     for directory in sorted(data_dir.iterdir()):
@@ -343,7 +348,11 @@ def load(data_dir: Path) -> Dataset:
                 known.add(path.stem)
                 continue
             try:
+                digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
                 checked = check_records(path, kind)
+            except OSError as exc:
+                errors.append(DataError(f"cannot read: {exc.strerror}", Location.of(path)))
+                continue
             except OdgError as exc:  # unreadable: its file name still tells its id, so no cascade of errors
                 errors.append(exc)
                 known.add(path.stem)
@@ -370,7 +379,7 @@ def load(data_dir: Path) -> Dataset:
     errors.extend(check_references(records, known))
     if errors:
         raise ErrorList(errors)
-    return Dataset(data_dir, records, release)
+    return Dataset(data_dir, records, release, digests)
 
 
 def check_references(records: dict[str, Record], known: set[str] = frozenset(),  # type: ignore[assignment]
