@@ -35,3 +35,28 @@ def test_fuzz_classes_are_located(tmp_path: Path, line: str, says: str) -> None:
         load(data)
     (error,) = exc.value.errors
     assert str(error).startswith(f"{data}/places/x.yaml:4:") and says in str(error), str(error)
+
+
+@pytest.mark.parametrize(("files", "says"), [
+    ({"places/x.yaml": 'id: x\nname: "a\\x07b"\nsource: {d004: "x"}\n'}, "control character U+0007"),
+    ({"places/x.yaml": 'id: x\nname: "a\\eb"\nsource: {d004: "x"}\n'}, "control character U+001B"),
+    ({"places/x.yaml": 'id: x\nname: X\nsource: {d004: "a\\0b"}\n'}, "the quote holds a control character"),
+    ({"places/x.yaml": 'id: "x\\n"\nname: X\nsource: {d004: "x"}\n'}, "is not a valid id"),
+    ({"programmes/p.yaml": "id: p\nname: P\nsource: {d004: 'x'}\nperiod: {begin: '2021', end: '2019-06'}\n"},
+     "ends (2019-06) before it begins (2021)"),
+    ({"programmes/p.yaml": "id: p\nname: P\nsource: {d004: 'x'}\nperiod: {begin: '٢٠٢١'}\n"}, "is not a date"),
+    ({"programmes/p.yaml": "id: p\nname: P\nsource: {d004: 'x'}\nperiod: {begin: \"2015\\n\"}\n"}, "is not a date"),
+    ({"cohorts/c.yaml": "id: c\nname: C\nsource: {d004: 'x'}\npart_of: [{value: q, source: {d004: 'x'}}]\n",
+      "programmes/q.yaml": "id: q\nname: Q\nsource: {d004: 'x'}\npart_of: [{value: c, source: {d004: 'x'}}]\n"},
+     "part of itself"),
+])
+def test_wrong_inputs_once_accepted_are_refused(tmp_path: Path, files: dict[str, str], says: str) -> None:
+    from opendata_graph.errors import ErrorList
+    from opendata_graph.load import load
+
+    from .checks import make_data
+
+    data = make_data(tmp_path, dict(files))
+    with pytest.raises(ErrorList) as exc:
+        load(data)
+    assert any(says in str(e) and ".yaml:" in str(e) for e in exc.value.errors), [str(e) for e in exc.value.errors]

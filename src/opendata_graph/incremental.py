@@ -442,6 +442,8 @@ def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
         if dependants <= set(new_records):
             break
         reload |= dependants
+    if any(r.data.get("part_of") for rs in new_records.values() for r in rs):
+        raise CacheUnusable("a record with part_of changed: the full run checks the chains for cycles")
     records = _stub_records(ids, new_records, inputs.data)
     fresh = [r for rs in new_records.values() for r in rs]
     known = {i for i in ids if ids[i][2] not in new_records} | {r.id for r in fresh}

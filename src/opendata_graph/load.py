@@ -409,6 +409,59 @@ def check_references(records: dict[str, Record], known: set[str] = frozenset(), 
                         yield DataError(f"unknown source document {doc!r}", record.loc(*doc_key),
                                         f"documents are: {', '.join(sorted(documents))}")
         record.references = refs  # whole walks only
+        yield from _self_and_order(record)
+    yield from _part_of_cycles(records, only)
+
+
+def _self_and_order(record: Record) -> Iterator[OdgError]:
+    """What no record may say: that it is a member or a part of itself, or an interval ending before it begins."""
+    for key, _, value in walk(record.kind.spec, record.data, ()):
+        if value == record.id and key and (key[-1] == "organisation" or "part_of" in key):
+            yield DataError(f"{record.id!r} cannot be a member or a part of itself", record.loc(*key), None)
+        if isinstance(value, dict) and isinstance(value.get("begin"), str) and isinstance(value.get("end"), str):
+            begin, end = _date_bounds(value["begin"])[0], _date_bounds(value["end"])[1]
+            if begin is not None and end is not None and end < begin:
+                yield DataError(f"the interval ends ({value['end']}) before it begins ({value['begin']})",
+                                record.loc(*key, "end"), "swap begin and end, or check the source")
+
+
+def _date_bounds(text: str) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+    """The first and last day a date of precision year, month or day covers, as comparable tuples."""
+    try:
+        parts = [int(p) for p in text.split("-")]
+    except ValueError:
+        return None, None
+    first = (*parts, *([1] * (3 - len(parts))))
+    last = (*parts, *([12] if len(parts) == 1 else []), *([31] if len(parts) < 3 else []))
+    return first, last
+
+
+def _part_of_cycles(records: dict[str, Record], only: Iterable[Record] | None) -> Iterator[OdgError]:
+    """``part_of`` chains must end: a programme part of a cohort part of that programme is reported where it closes."""
+    for record in records.values() if only is None else only:
+        seen, todo = {record.id}, list(_ids(records.get(record.id)))
+        while todo:
+            current = todo.pop()
+            if current == record.id:
+                yield DataError(f"{record.id!r} is, through part_of, a part of itself", record.loc("part_of"),
+                                "a part_of chain must end at a whole")
+                break
+            if current in seen:
+                continue
+            seen.add(current)
+            todo += _ids(records.get(current))
+
+
+def _ids(record: Record | None) -> list[str]:
+    """The ids a record is ``part_of`` (as given plainly or as facts with a value)."""
+    if record is None:
+        return []
+    out = []
+    for item in record.data.get("part_of") or []:
+        value = item.get("value") if isinstance(item, dict) else item
+        if isinstance(value, str):
+            out.append(value)
+    return out
 
 
 def walk(spec: Type, value: Any, key: Key) -> Iterator[tuple[Key, Type, Any]]:

@@ -29,6 +29,8 @@ DURATION_RE = re.compile(r"^P(?:\d+Y)?(?:\d+M)?(?:\d+D)?\Z", re.ASCII)
 IRI_RE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+\Z", re.ASCII)
 WIKIDATA_RE = re.compile(r"^Q[1-9]\d*\Z", re.ASCII)
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\Z", re.ASCII)
+#: Control characters no text of a record may hold (line breaks and tabs may stand in descriptions and quotes).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 ORCID_RE = re.compile(r"^https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]\Z", re.ASCII)
 
 
@@ -51,6 +53,9 @@ class Text(Type):
             yield path, "text is empty", None
         elif value != value.strip():
             yield path, "text has leading or trailing spaces", "remove them"
+        elif CONTROL_RE.search(value):
+            char = CONTROL_RE.search(value).group()  # type: ignore[union-attr]
+            yield path, f"text holds the control character U+{ord(char):04X}", "remove it (a quote is copied as text)"
 
 
 class Slug(Type):
@@ -166,6 +171,8 @@ class Source(Type):
                     yield p, f"{doc!r} is not a document id", "use the id of a file in data/documents/"
                 if not isinstance(quote, str) or not quote.strip():
                     yield (*p, doc), "the quote must be non-empty text", None
+                elif CONTROL_RE.search(quote):
+                    yield (*p, doc), "the quote holds a control character", "copy the quote from the document as text"
 
 
 @dataclass
