@@ -60,3 +60,40 @@ def test_wrong_inputs_once_accepted_are_refused(tmp_path: Path, files: dict[str,
     with pytest.raises(ErrorList) as exc:
         load(data)
     assert any(says in str(e) and ".yaml:" in str(e) for e in exc.value.errors), [str(e) for e in exc.value.errors]
+
+
+def test_ordinary_mistakes_are_one_line_and_exit_2(tmp_path: Path, dist: Path) -> None:
+    import subprocess
+    import sys
+
+    def odg(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "opendata_graph.cli", *args], capture_output=True, text=True,
+                              timeout=120)
+    for args, says in ((["validate", "--base", "not a base"], "Invalid value for '--base'"),
+                       (["build", "--base", "https://example.org/no-slash", "--dist", str(tmp_path / "d")],
+                        "ending in / or #"),
+                       (["query", "--dist", str(dist / "void.ttl.gz"), "-e", "ASK {}"], "no release"),
+                       (["query", "--dist", str(tmp_path), "-e", "ASK {}"], "no release")):
+        result = odg(*args)
+        assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr, (args, result)
+    result = odg("query", "--dist", str(dist / "opendata-graph.nt.gz"), "-e", "ASK { ?s ?p ?o }", "--format", "csv")
+    assert result.returncode == 0 and "true" in result.stdout, result.stderr
+    bad = tmp_path / "bad.ttl.gz"
+    import gzip
+
+    bad.write_bytes(gzip.compress(b"this is not turtle"))
+    result = odg("query", "--dist", str(bad), "-e", "ASK {}")
+    assert result.returncode == 2 and "cannot read the dump" in result.stderr
+
+
+def test_a_huge_bulk_file_stops_after_a_bounded_number_of_errors(tmp_path: Path) -> None:
+    from opendata_graph.errors import ErrorList
+    from opendata_graph.load import MAX_ERRORS, load
+
+    from .checks import make_data
+
+    data = make_data(tmp_path, {"places/all.yaml": "".join(f"- id: p{i}\n  nme: X\n" for i in range(3000))})
+    with pytest.raises(ErrorList) as exc:
+        load(data)
+    assert len(exc.value.errors) == MAX_ERRORS + 1
+    assert any(str(e).endswith(f"stopped after {MAX_ERRORS:,} errors; fix these and run again") for e in exc.value.errors)

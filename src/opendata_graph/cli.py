@@ -18,6 +18,21 @@ from .errors import EXIT_OK, EXIT_VIOLATIONS, ErrorList, OdgError
 PathOption = click.Path(path_type=Path)
 
 
+def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--base``: an absolute http(s) IRI ending in / or #, under which every minted IRI is made."""
+    if value is None:
+        return None
+    from pyoxigraph import NamedNode
+
+    try:
+        NamedNode(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an IRI ({exc})") from None
+    if not value.startswith(("http://", "https://")) or not value.endswith(("/", "#")) or "\n" in value:
+        raise click.BadParameter(f"{value!r}: give an http(s) IRI ending in / or #, e.g. https://example.org/graph/")
+    return value
+
+
 def _inputs(f: Any) -> Any:
     for name, default, text in reversed((
         ("--data", paths.data_dir, "Source descriptions (data/<kind>/<id>.yaml)."),
@@ -39,7 +54,7 @@ def cli() -> None:
 @cli.command()
 @_inputs
 @click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
-@click.option("--base", default=None, help="Base IRI for minted resources [default: https://w3id.org/opendata-graph/].")
+@click.option("--base", default=None, callback=_base, help="Base IRI for minted resources [default: https://w3id.org/opendata-graph/].")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
 @click.option("--engine", type=click.Choice(["shacl", "pyshacl"]), default="shacl", show_default=True,
@@ -76,7 +91,7 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
 @_inputs
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif", "turtle"]), default="text",
               show_default=True, help="github: Actions annotations; sarif: SARIF 2.1.0; turtle: SHACL report.")
-@click.option("--base", default=None, help="Base IRI for minted resources.")
+@click.option("--base", default=None, callback=_base, help="Base IRI for minted resources.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
 @click.option("--engine", type=click.Choice(["shacl", "pyshacl"]), default="shacl", show_default=True,
@@ -285,7 +300,7 @@ def lint(targets: tuple[Path, ...], fix: bool) -> None:
 @click.argument("dump", type=click.Path(exists=True, path_type=Path), default=paths.dist_dir)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
-@click.option("--base", default=None, help="Base IRI of the release [default: https://w3id.org/opendata-graph/].")
+@click.option("--base", default=None, callback=_base, help="Base IRI of the release [default: https://w3id.org/opendata-graph/].")
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
 @click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit, seconds.")
 @click.option("--max-results", default=100_000, show_default=True, help="Result rows (or triples) per query.")
@@ -324,7 +339,7 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
 @cli.command()
 @click.argument("out", type=PathOption)
 @click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
-@click.option("--base", default=None, help="Base IRI of the release [default: https://w3id.org/opendata-graph/].")
+@click.option("--base", default=None, callback=_base, help="Base IRI of the release [default: https://w3id.org/opendata-graph/].")
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
 @click.option("--root", default="/", show_default=True, help="URL path the site is hosted under.")
 @click.option("--target", default="https://example.org/opendata-graph/", show_default=True,

@@ -16,6 +16,7 @@ Besides one file per entity, a kind's directory may hold the bulk forms a large 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from .schema import KEY, KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type
 Key = tuple[str | int, ...]
 #: Refuse files larger than this: a curated record is a few kilobytes...
 MAX_FILE_BYTES = 1_000_000
+#: A run reports at most this many input errors (a broken bulk file printed five million): enough to fix a batch.
+MAX_ERRORS = 1000
 #: ...and a bulk file (a YAML list of records, a CSV/TSV table) a few hundred megabytes at most.
 MAX_BULK_BYTES = 512_000_000
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
@@ -359,7 +362,7 @@ def load(data_dir: Path) -> Dataset:
                 continue
             for record, problems in checked:
                 if problems:  # reported; the id still exists, so references to it are not errors too
-                    errors.extend(problems)
+                    errors.extend(problems[: max(0, MAX_ERRORS - len(errors))])
                     known.add(record.id)
                     continue
                 if record.id in records:
@@ -376,7 +379,10 @@ def load(data_dir: Path) -> Dataset:
             errors += problems
         except OdgError as exc:
             errors.append(exc)
-    errors.extend(check_references(records, known))
+    errors.extend(itertools.islice(check_references(records, known), max(0, MAX_ERRORS - len(errors))))
+    if len(errors) >= MAX_ERRORS:
+        errors = errors[:MAX_ERRORS]
+        errors.append(DataError(f"stopped after {MAX_ERRORS:,} errors; fix these and run again", Location.of(data_dir)))
     if errors:
         raise ErrorList(errors)
     return Dataset(data_dir, records, release, digests)

@@ -89,8 +89,23 @@ def open_store(dist: Path) -> Store:
     path = dist / f"{STEM}.nt" if dist.is_dir() else dist
     if not path.is_file():
         raise ConfigError("no release to query", Location.of(path), "run 'odg build' first, or pass --dist")
+    compressed = path.suffix == ".gz"
+    suffix = Path(path.stem).suffix if compressed else path.suffix
+    fmt = RdfFormat.from_extension(suffix.lstrip("."))
+    if fmt is None:
+        raise ConfigError(f"not an RDF file: {path.name}", Location.of(path),
+                          "give a dump: .nt, .ttl, .nq, .trig, .jsonld or .rdf, gzipped or not")
     store = Store()
-    store.load(path=str(path), format=RdfFormat.from_extension(path.suffix.lstrip(".")) or RdfFormat.N_TRIPLES)
+    try:
+        if compressed:
+            import gzip
+
+            with gzip.open(path, "rb") as f:
+                store.load(input=f, format=fmt)  # type: ignore[arg-type]  # a GzipFile is a binary IO
+        else:
+            store.load(path=str(path), format=fmt)
+    except (SyntaxError, OSError, EOFError) as exc:
+        raise ConfigError(f"cannot read the dump: {exc}", Location.of(path)) from None
     return store
 
 

@@ -488,6 +488,8 @@ class Engine:
                     f.flush()
                     report = compiled.validate_file(f.name, allow_warnings=True)
         except ValueError as exc:  # the engine refuses a shape only when it meets it (a SPARQL query it rejects)
+            if "odg-data-" in str(exc):  # not the shapes: the data graph (terms minted from a bad --base...)
+                raise ConfigError(f"the data graph cannot be validated: {exc}", Location("<data>")) from None
             raise ConfigError(f"the shapes graph is not valid SHACL: {exc}", Location("<shapes>")) from None
         return [self._violation(r) for r in report.results]
 
