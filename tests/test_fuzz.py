@@ -97,3 +97,17 @@ def test_a_huge_bulk_file_stops_after_a_bounded_number_of_errors(tmp_path: Path)
         load(data)
     assert len(exc.value.errors) == MAX_ERRORS + 1
     assert any(str(e).endswith(f"stopped after {MAX_ERRORS:,} errors; fix these and run again") for e in exc.value.errors)
+
+
+def test_deep_json_in_a_table_cell_is_located(tmp_path: Path) -> None:
+    from opendata_graph.errors import ErrorList
+    from opendata_graph.load import load
+
+    from .checks import make_data
+
+    cell = "[" * 30_000 + "]" * 30_000  # json.loads overflowed its recursion at this depth
+    data = make_data(tmp_path, {"places/places.csv": f"id,name,source,notes\nx,X,\"{{\"\"d004\"\": \"\"x\"\"}}\",{cell}\n"})
+    with pytest.raises(ErrorList) as exc:
+        load(data)
+    assert [str(e).split("places.csv:", 1)[1] for e in exc.value.errors] == [
+        "2:4: error: column 'notes': nested more than 20 levels deep (hint: flatten the structure)"]

@@ -292,6 +292,9 @@ def read_table(path: Path) -> Iterator[tuple[dict[str, Any], dict[Key, tuple[int
                     if cell == "":
                         continue
                     if cell[0] in "[{":
+                        if _json_depth(cell) > MAX_DEPTH:  # before json's recursive parser sees it
+                            raise DataError(f"column {key!r}: nested more than {MAX_DEPTH} levels deep",
+                                            Location.of(path, line, column), "flatten the structure")
                         try:
                             value[key] = json.loads(cell)
                         except json.JSONDecodeError as exc:
@@ -308,6 +311,29 @@ def read_table(path: Path) -> Iterator[tuple[dict[str, Any], dict[Key, tuple[int
             raise DataError(f"file is not UTF-8 ({exc.reason})", Location.of(path), "save the file as UTF-8") from None
         except csv.Error as exc:
             raise DataError(f"CSV syntax: {exc}", Location.of(path, reader.line_num), "check the quoting") from None
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` in a JSON text, strings skipped."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+            continue
+        if c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
 
 
 def _position_all(value: Any, key: Key, at: tuple[int, int], out: dict[Key, tuple[int, int]]) -> None:
