@@ -196,3 +196,17 @@ def test_odg_query_refuses_deep_nesting_and_service(dist: Path) -> None:
         result = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "query", "--dist", str(dist), "-e", text],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and says in result.stderr, result.stderr
+
+
+def test_serve_on_a_busy_port_is_one_line_and_exit_2(dist: Path) -> None:
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "serve", str(dist), "--port", str(port)],
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "cannot listen on 127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -394,3 +394,14 @@ def test_a_trickling_server_is_bounded_by_the_whole_request(dist: Path) -> None:
     finally:
         stop.set()
         listener.close()
+
+
+def test_what_can_be_checked_is_checked_before_uploading(fake: str, dist: Path) -> None:
+    """--protocol update without a query endpoint, and a dataset root (no known layout), uploaded everything and
+    then failed: now refused before the first byte."""
+    for args in (["--endpoint", fake + "/update", "--protocol", "update"],
+                 ["--endpoint", fake + "/ds"]):
+        FakeStore.seen = []
+        result = odg("push", *args, "--dist", str(dist))
+        assert result.returncode == 2 and "no query endpoint" in result.stderr, result.stderr
+        assert FakeStore.seen == []
