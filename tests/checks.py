@@ -12,6 +12,15 @@ from opendata_graph.namespaces import OWL, RDF
 DOC = "id: d004\nlabel: ODI post\nlocal_copy: 004_5784272d4999a78f.txt\n"
 
 
+def copy_of(source: Path, tmp_path: Path) -> Path:
+    """A copy of a directory of the repository (data/, shapes/...) under ``tmp_path``, by the same name."""
+    import shutil
+
+    out = tmp_path / source.name
+    shutil.copytree(source, out)
+    return out
+
+
 def make_data(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
     """A data directory holding document d004 and ``files`` (relative path -> content)."""
     data = tmp_path / "data"

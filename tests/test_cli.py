@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,8 @@ from click.testing import CliRunner
 
 from opendata_graph import paths
 from opendata_graph.cli import cli
+
+from .checks import copy_of
 
 
 def odg(*args: str) -> subprocess.CompletedProcess[str]:
@@ -64,9 +65,7 @@ def test_validate_the_repository_data() -> None:
 
 
 def copy_data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(paths.data_dir(), data)
-    return data
+    return copy_of(paths.data_dir(), tmp_path)
 
 
 def test_validate_exit_2_on_a_schema_error_with_its_line(tmp_path: Path) -> None:

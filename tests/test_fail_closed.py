@@ -8,7 +8,6 @@ problem is reported at once. A bug is exit 3 with one line and the traceback in 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from opendata_graph import paths
+
+from .checks import copy_of
 
 ODG = [sys.executable, "-c", "from opendata_graph.cli import main; main()"]
 
@@ -45,9 +46,7 @@ def test_a_shapes_graph_without_shapes_is_an_error(tmp_path: Path) -> None:
 
 
 def shapes_copy(tmp_path: Path) -> Path:
-    out = tmp_path / "shapes"
-    shutil.copytree(paths.shapes_dir(), out)
-    return out
+    return copy_of(paths.shapes_dir(), tmp_path)
 
 
 def test_shapes_errors_are_located_and_all_reported(tmp_path: Path) -> None:

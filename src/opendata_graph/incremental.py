@@ -425,7 +425,7 @@ def check_incremental(inputs: Inputs) -> tuple[Report, Store | None]:
                or current[rel] != files[rel]["sha"]}
     db = _db(root / "cache.sqlite")
     if not changed:
-        if _refresh_times(files, on_disk):  # touched but unchanged: remember the new times, hash them no more
+        if _refresh_times(files, on_disk):  # touched but unchanged: the manifest shows the files' current times
             _write_manifest(root, manifest)
         return Report(sorted({_result(b) for (b,) in db.execute("SELECT body FROM result")})), None
 

@@ -31,7 +31,7 @@ from .namespaces import VOID
 from .pages import Site
 from .publish import MEDIA_TYPES, STEM
 from .querycheck import QueryRefused, check
-from .sparql import Engine, negotiate
+from .sparql import negotiate
 from .workers import Job, Pool
 
 MAX_BODY = 1_000_000
@@ -54,7 +54,6 @@ class App:
     base: str
     release: Path | None
     queries: Sequence[tuple[str, str, str, str]] = ()
-    engine: Engine = field(init=False)
     site: Site = field(init=False)
     title: str = "opendata-graph release"
     description: str = ""
@@ -65,7 +64,6 @@ class App:
     pool: Pool | None = None
 
     def __post_init__(self) -> None:
-        self.engine = Engine(self.store, self.timeout, self.max_results)
         self.site = Site(self.store, self.base)
         self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
@@ -92,20 +90,11 @@ class App:
 
     def run(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
             accept: str | None = "") -> tuple[Any, ...]:
-        """A query checked here and run by a worker (or, without workers, in this process by :attr:`engine`)."""
+        """A query checked here and run by a worker process (:meth:`start_workers` first)."""
         check(query)
-        job = Job(query, tuple(default_graphs), tuple(named_graphs), self.base + "sparql", accept)
-        if self.pool is not None:
-            return self.pool.run(job)
-        from .sparql import choose, render
-
-        answer = self.engine.run(query, default_graphs, named_graphs, self.base + "sparql")
-        if accept is None:
-            return ("rows", answer.kind, answer.boolean, list(answer.variables),
-                    [[None if t is None else str(t) for t in row] for row in answer.rows],
-                    [(str(t.subject), str(t.predicate), str(t.object)) for t in answer.triples])
-        media = choose(answer, accept)
-        return ("ok", media, render(answer, media))
+        if self.pool is None:
+            raise RuntimeError("no query workers: call start_workers() before serving queries")
+        return self.pool.run(Job(query, tuple(default_graphs), tuple(named_graphs), self.base + "sparql", accept))
 
     def close(self) -> None:
         """Stop the workers and remove the on-disk store."""

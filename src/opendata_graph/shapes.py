@@ -76,7 +76,6 @@ class Violation:
     severity: str  #: sh:Violation, sh:Warning or sh:Info (IRI)
     messages: tuple[str, ...] = ()  #: literal terms, with their language
     path: str | None = None  #: the result path in SPARQL property-path syntax (IRIs in full: ``<p>``, ``^<p>``...)
-    path_text: str = ""  #: the same (kept for callers that read it by this name)
     value: str | None = None
 
 
@@ -346,15 +345,13 @@ def check(graph: ShapesGraph, where: Path) -> list[OdgError]:
 def sparql_queries(graph: ShapesGraph) -> Iterator[tuple[str, str, set[str]]]:
     """Each SPARQL query of the shapes graph (constraints and component validators) with its shape, its text
     (prefixes declared) and its potentially pre-bound variables."""
+    holders = {o: s for s, p, o in reversed(graph.triples)
+               if p[1:-1] in (SH.sparql, SH.validator, SH.nodeValidator, SH.propertyValidator)}
     for s, p, o in graph.triples:
         key = p[1:-1]
         if key not in (SH.select, SH.ask) or not is_literal(o):
             continue
-        owner = s
-        for holder, hp, ho in graph.triples:
-            if ho == s and hp[1:-1] in (SH.sparql, SH.validator, SH.nodeValidator, SH.propertyValidator):
-                owner = holder
-                break
+        owner = holders.get(s, s)
         params = {literal_parts(n)[0] if is_literal(n) else n.rsplit("#", 1)[-1].rsplit("/", 1)[-1].rstrip(">")
                   for param in graph.values(owner, SH.parameter) for n in graph.values(param, SH.path)}
         asked = {"value"} if key == SH.ask else set()  # an ASK validator's $value is pre-bound (SHACL 6.3.2)
@@ -470,9 +467,9 @@ class Engine:
 
     def validate(self, rows: Sequence[Row], nt: bytes | None = None) -> list[Violation]:
         """Every result of the shapes over the data graph ``rows`` (``nt``: the same rows in N-Triples)."""
-        rewrite = ill_formed(o for _, _, o in rows)
-        if self.engine == "pyshacl":
+        if self.engine == "pyshacl":  # the reference judges lexical forms itself
             return self._pyshacl(nt.decode() if nt is not None else _nt(rows))
+        rewrite = ill_formed(o for _, _, o in rows)
         shape_rewrite = ill_formed(o for _, _, o in self.shapes.triples)
         rewrite.update(shape_rewrite)
         compiled = self._compile(shape_rewrite)
@@ -510,8 +507,7 @@ class Engine:
             shape = self._resolve(r.root_shape or "", r.path or "", r.component_iri) or shape
         return Violation(
             focus=_restore(r.focus_node) or "", component=r.component_iri, shape=shape, severity=r.severity_iri,
-            messages=self._messages(shape, r.component_iri, list(r.messages)), path=r.path or None,
-            path_text=r.path or "", value=_restore(r.value))
+            messages=self._messages(shape, list(r.messages)), path=r.path or None, value=_restore(r.value))
 
     def _resolve(self, root: str, path: str, component: str) -> str | None:
         """The anonymous shape of the shapes graph a result came from (the engine labels blank nodes its way):
@@ -524,7 +520,7 @@ class Engine:
         best = [s for s in candidates if param is None or self.shapes.values(s, param)] or candidates
         return best[0] if best else None
 
-    def _messages(self, shape: str, component: str, texts: list[str]) -> tuple[str, ...]:
+    def _messages(self, shape: str, texts: list[str]) -> tuple[str, ...]:
         declared = list(self.shapes.values(shape, SH.message))
         for c in self.shapes.values(shape, SH.sparql):
             declared += self.shapes.values(c, SH.message)
@@ -567,10 +563,9 @@ class Engine:
                 focus=_spelled(one(sh.focusNode)), component=str(one(sh.sourceConstraintComponent)),
                 shape=self._resolve_rdflib(shape, shapes, one(sh.sourceShape)),
                 severity=str(one(sh.resultSeverity)),
-                messages=self._messages(self._resolve_rdflib(shape, shapes, one(sh.sourceShape)), "",
+                messages=self._messages(self._resolve_rdflib(shape, shapes, one(sh.sourceShape)),
                                         [str(m) for m in report.objects(r, sh.resultMessage)]),
                 path=path_text(described, _spelled(path)) if path is not None else None,
-                path_text=path_text(described, _spelled(path)) if path is not None else "",
                 value=_spelled(one(sh.value)) if one(sh.value) is not None else None))
         return out
 

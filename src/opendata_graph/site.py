@@ -126,7 +126,7 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
                                   "to run your own queries, load a dump into any SPARQL store, or run "
                                   "<code>odg serve</code>. The query files and their results are listed under "
                                   f'<a href="{root}queries.html">Queries</a>.</p>'))
-    engine = Engine(app.store, timeout=60, max_results=1_000_000)
+    engine = Engine(app.store, max_results=1_000_000)
     for name, _title, _answers, text in app.queries:
         answer = engine.run(text)
         write(f"queries/{name}.html", site.query_page(text, site.results_table(answer.variables, answer.rows)))

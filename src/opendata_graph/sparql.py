@@ -7,7 +7,6 @@ are killed at the deadline. Queries are checked first by :mod:`.querycheck`.
 
 from __future__ import annotations
 
-import concurrent.futures
 import csv
 import io
 import json
@@ -89,25 +88,19 @@ class Answer:
 
 
 class Engine:
-    """Runs read-only queries on a store with a deadline and a result cap."""
+    """Evaluates read-only queries on a store with a result cap. It cannot stop a query: the endpoint calls it in
+    worker processes that are killed at the deadline (:mod:`.workers`); in this process it runs trusted query files
+    (the static site's)."""
 
-    def __init__(self, store: Store, timeout: float = 10.0, max_results: int = 100_000, workers: int = 8) -> None:
+    def __init__(self, store: Store, max_results: int = 100_000) -> None:
         self.store = store
-        self.timeout = timeout
         self.max_results = max_results
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers or 1, thread_name_prefix="sparql")
 
     def run(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
             base_iri: str | None = None) -> Answer:
-        """Run ``query`` in this process (trusted query files: the site's); relative IRIs in it resolve against
-        ``base_iri``. The endpoint runs queries in killable worker processes instead (:mod:`.workers`)."""
+        """Check and evaluate ``query``; relative IRIs in it resolve against ``base_iri``."""
         check(query)
-        future = self.pool.submit(self.evaluate, query, list(default_graphs), list(named_graphs), base_iri)
-        try:
-            return future.result(timeout=self.timeout)
-        except concurrent.futures.TimeoutError:
-            raise QueryRefused(f"query exceeded the time limit of {self.timeout:g} s; add a LIMIT or narrow it",
-                               503) from None
+        return self.evaluate(query, list(default_graphs), list(named_graphs), base_iri)
 
     def evaluate(self, query: str, default_graphs: list[str], named_graphs: list[str],
                  base_iri: str | None) -> Answer:

@@ -74,7 +74,7 @@ def _work(conn: Connection, store_path: str, memory: int, max_results: int) -> N
     from .sparql import Engine, render
 
     store = Store.read_only(store_path)
-    engine = Engine(store, timeout=1e9, max_results=max_results, workers=0)
+    engine = Engine(store, max_results=max_results)
     conn.send("ready")
     while True:
         try:
@@ -105,7 +105,6 @@ def _work(conn: Connection, store_path: str, memory: int, max_results: int) -> N
 class Worker:
     process: Any
     conn: Connection
-    slow: bool = False
 
     def kill(self) -> None:
         try:
@@ -205,7 +204,6 @@ class Pool:
             worker.kill()
             raise QueryRefused("the server is busy with long queries; retry later, or add a LIMIT", 503)
         _renice(worker)
-        worker.slow = True
         return self._finish(worker, deadline, fast=False)
 
     def _take_fast(self, deadline: float) -> Worker:
@@ -230,7 +228,6 @@ class Pool:
                     self._slow_busy -= 1
                 raise QueryRefused("no query worker could be started", 503) from None
             _renice(worker)
-            worker.slow = True
         worker.conn.send(job)
         return self._finish(worker, deadline, fast=False)
 
