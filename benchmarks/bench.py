@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PEERS = Path(os.environ.get("ODG_PEERS", "/tmp/odg-peers"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
 
-import generate  # noqa: E402
+from tests import registry as generate  # noqa: E402
 
 
 def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None,

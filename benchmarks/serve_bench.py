@@ -173,8 +173,7 @@ def bench(dataset: str, dump: Path, seconds: float, connections: int) -> list[Re
 
 def large_dump(organisations: int, workdir: Path) -> Path:
     """Generate a registry, convert it (no validation) and write its N-Triples."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import generate
+    from tests.registry import generate
 
     from opendata_graph.convert import convert
     from opendata_graph.load import load

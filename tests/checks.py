@@ -1,13 +1,26 @@
-"""Whole-graph checks used by the tests on the real release and on deliberately broken graphs."""
+"""The tests' shared helpers: whole-graph checks, small data directories, runs of odg, the shapes as rdflib sees
+them, and the synthetic registries of :mod:`tests.registry` (``generate``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse
+import rdflib
+from click.testing import CliRunner
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
-from opendata_graph.namespaces import OWL, RDF
+from opendata_graph import paths
+from opendata_graph.cli import cli
+from opendata_graph.namespaces import DEFAULT_BASE, OWL, RDF
+from opendata_graph.pipeline import Options
+from opendata_graph.validate import load_turtle_dir
+
+from . import registry as generate
+
+__all__ = ["BASE", "NODE_SHAPES", "SH", "SHAPES", "blank_nodes", "copy_of", "declared_terms", "edit", "generate",
+           "make_data", "mutate", "odg_validate", "options", "to_rdflib", "undeclared_terms", "unsourced_facts"]
 
 DOC = "id: d004\nlabel: ODI post\nlocal_copy: 004_5784272d4999a78f.txt\n"
 
@@ -59,16 +72,68 @@ def unsourced_facts(triples: Iterable[Triple], query: str) -> list[tuple[str, ..
     return [tuple(str(v) for v in row) for row in store.query(query)]
 
 
-def _load_generator():  # type: ignore[no-untyped-def]
-    """benchmarks/generate.py (synthetic registries), loaded by path: it is a script, not a package."""
-    import importlib.util
+# -- options and runs ----------------------------------------------------------------------------------------------
 
-    root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("generate", root / "benchmarks" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+BASE = DEFAULT_BASE
 
 
-generate = _load_generator()
+def options(dist: Path, data: Path | None = None) -> Options:
+    seeds = paths.seeds_dir()
+    return Options(data or paths.data_dir(), paths.ontology_dir(), paths.shapes_dir(), paths.queries_dir(), dist,
+                   seeds, BASE)
+
+
+def odg_validate(root: Path, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["validate", "--data", str(root / "data"), "--seeds", str(root / "seeds"),
+                                      *extra])
+    return result.exit_code, result.output
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# -- the shapes, as rdflib sees them (for pyshacl and mutation tests) -------------------------------------------
+
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+SHAPES = rdflib.Graph().parse(data=load_turtle_dir(paths.shapes_dir()), format="turtle")
+NODE_SHAPES = sorted(str(s) for s in SHAPES.subjects(SH.targetClass, None))
+
+
+def to_rdflib(triples: list[Triple]) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+
+
+def required_path(shape: rdflib.URIRef) -> rdflib.URIRef | None:
+    """The path of the first property shape of ``shape`` with sh:minCount >= 1 and a plain IRI path."""
+    for prop in sorted(SHAPES.objects(shape, SH.property), key=str):
+        path = SHAPES.value(prop, SH.path)
+        count = SHAPES.value(prop, SH.minCount)
+        if isinstance(path, rdflib.URIRef) and count is not None and int(count) >= 1 and path != rdflib.RDF.type:
+            return path
+    return None
+
+
+def mutate(data: rdflib.Graph) -> tuple[rdflib.Graph, dict[str, rdflib.term.Node]]:
+    """A copy of ``data`` in which one focus node per node shape breaks it; returns it and shape -> focus node."""
+    mutated = rdflib.Graph()
+    for t in data:
+        mutated.add(t)
+    expected: dict[str, rdflib.term.Node] = {}
+    used_focus: set[rdflib.term.Node] = set()
+    for shape_iri in NODE_SHAPES:
+        shape = rdflib.URIRef(shape_iri)
+        cls = SHAPES.value(shape, SH.targetClass)
+        focus = next(f for f in sorted(data.subjects(rdflib.RDF.type, cls)) if f not in used_focus)
+        used_focus.add(focus)
+        path = required_path(shape)
+        if path is not None:
+            mutated.remove((focus, path, None))
+        else:
+            for p, o in list(mutated.predicate_objects(focus)):
+                if p != rdflib.RDF.type:
+                    mutated.remove((focus, p, o))
+        expected[shape_iri] = focus
+    return mutated, expected

@@ -9,19 +9,12 @@ import pytest
 from pyoxigraph import Quad, RdfFormat, Store, Triple, parse
 
 from opendata_graph import paths
-from opendata_graph.build import Options, Outcome, build
 from opendata_graph.convert import Graph, convert
 from opendata_graph.load import Dataset, load
-from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.pipeline import Outcome, build
 from opendata_graph.validate import load_turtle_dir
 
-BASE = DEFAULT_BASE
-
-
-def options(dist: Path, data: Path | None = None) -> Options:
-    seeds = paths.seeds_dir()
-    return Options(data or paths.data_dir(), paths.ontology_dir(), paths.shapes_dir(), paths.queries_dir(), dist,
-                   seeds, BASE)
+from .checks import BASE, options
 
 
 @pytest.fixture(scope="session")

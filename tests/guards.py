@@ -21,28 +21,28 @@ TESTS = ["tests/test_incremental.py", "tests/test_rebuild.py"]
 
 #: name -> (module, the guard as written, what it becomes without the guard)
 MUTANTS: dict[str, tuple[str, str, str]] = {
-    "cache version": ("incremental.py", 'manifest.get("version") != CACHE_VERSION or ', ""),
-    "dirty (interrupted run)": ("incremental.py", 'manifest.get("dirty") or\n', "\n"),
-    "data directory": ("incremental.py", 'manifest.get("data") != str(inputs.data.resolve()) or ', ""),
+    "cache version": ("cache.py", 'manifest.get("version") != CACHE_VERSION or ', ""),
+    "dirty (interrupted run)": ("cache.py", ' or manifest.get("dirty")\n', "\n"),
+    "data directory": ("cache.py", 'or manifest.get("data") != str(self.opts.data.resolve())\n', "\n"),
     "fingerprint (shapes, ontology, queries, seeds)": (
-        "incremental.py", ' or manifest.get("fingerprint") != fingerprint(inputs)', ""),
-    "reach of the shapes": ("incremental.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
+        "cache.py", 'or manifest.get("fingerprint") != fingerprint(self.opts)', "or False"),
+    "reach of the shapes": ("cache.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
     "unknown kind directory": (
-        "incremental.py", "if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in inputs.data.iterdir()):",
+        "cache.py", "if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in self.opts.data.iterdir()):",
         "if False:"),
-    "symbolic link or special file": ("incremental.py", "if not entry.is_file(follow_symlinks=False):",
+    "symbolic link or special file": ("cache.py", "if not entry.is_file(follow_symlinks=False):",
                                       "if False:"),
     "release.yaml in the fingerprint": (
-        "incremental.py", 'h.update(hashlib.sha256(release.read_bytes() if release.is_file() else b"").digest())',
+        "cache.py", 'h.update(hashlib.sha256(release.read_bytes() if release.is_file() else b"").digest())',
         "pass"),
-    "errors of the changed files": ("incremental.py", "    if errors:\n        raise ErrorList(errors)\n", ""),
-    "content hash of a touched file": ("incremental.py", 'or current[rel] != files[rel]["sha"]}', "}"),
+    "errors of the changed files": ("cache.py", "        if errors:\n            raise ErrorList(errors)\n", ""),
+    "content hash of a touched file": ("cache.py", 'or current[rel] != files[rel]["sha"]}', "}"),
     "previous release elsewhere": (
-        "rebuild.py", 'if meta.get("dist") != str(dist) or meta.get("base") != inputs.base:', "if False:"),
-    "dist/ changed": ("rebuild.py", "if any(_identity(dist / name) != state for name, state in meta[\"files\"].items()):",
+        "cache.py", 'if meta.get("dist") != str(dist) or meta.get("base") != self.opts.base:', "if False:"),
+    "dist/ changed": ("cache.py", "if any(_identity(dist / name) != state for name, state in meta[\"files\"].items()):",
                       "if False:"),
-    "validation cache rewritten": ("rebuild.py", 'if manifest.get("generation") != generation:', "if False:"),
-    "failed validation publishes nothing": ("rebuild.py", "    if not report.conforms(opts.strict):\n        raise failed(report)\n",
+    "validation cache rewritten": ("pipeline.py", 'if delta.manifest.get("generation") != generation:', "if False:"),
+    "failed validation publishes nothing": ("pipeline.py", "    if not delta.report.conforms(opts.strict):\n        raise failed(delta.report)\n",
                                             ""),
 }
 

@@ -20,8 +20,7 @@ from opendata_graph.namespaces import DEFAULT_BASE
 from opendata_graph.terms import Row, rows
 from opendata_graph.validate import Result, load_turtle_dir, shacl
 
-from .checks import generate
-from .test_shapes import mutate, to_rdflib
+from .checks import generate, mutate, to_rdflib
 
 
 def both(graph: Graph, data: list[Row]) -> tuple[list[Result], list[Result]]:

@@ -13,30 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from opendata_graph.cli import cli
-from opendata_graph.incremental import cache_dir
+from opendata_graph.cache import cache_dir
 
-from .checks import generate
-
-
-def odg_validate(root: Path, *extra: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["validate", "--data", str(root / "data"), "--seeds", str(root / "seeds"),
-                                      *extra])
-    return result.exit_code, result.output
+from .checks import edit, generate, odg_validate
 
 
 def same_as_full(root: Path) -> tuple[int, str]:
     incremental = odg_validate(root)
     assert incremental == odg_validate(root, "--no-cache")
     return incremental
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.fixture()
@@ -180,7 +166,7 @@ def test_the_neighbourhood_holds_what_shapes_of_reach_one_read() -> None:
     """The triples of the nodes, of their objects, and of the subjects pointing at them by an inverse predicate."""
     from pyoxigraph import Quad, Store
 
-    from opendata_graph.incremental import VOCABULARY_GRAPH, StoreIndex
+    from opendata_graph.cache import VOCABULARY_GRAPH, StoreIndex
     from opendata_graph.terms import to_node, to_oxigraph
 
     rows = [("<urn:f>", "<urn:type>", "<urn:C>"), ("<urn:f>", "<urn:p>", "<urn:o>"), ("<urn:o>", "<urn:type>", "<urn:D>"),

@@ -16,10 +16,10 @@ import pytest
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
 from opendata_graph import publish
-from opendata_graph.build import build
 from opendata_graph.errors import BuildError
+from opendata_graph.pipeline import build
 
-from .conftest import options
+from .checks import options
 
 DUMPS = ["opendata-graph.ttl", "opendata-graph.nt", "opendata-graph.jsonld"]
 FORMATS = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".jsonld": RdfFormat.JSON_LD}

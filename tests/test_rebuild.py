@@ -18,17 +18,14 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from opendata_graph import paths
-from opendata_graph.build import Options, Outcome, build
+from opendata_graph.cache import cache_dir
 from opendata_graph.convert import Graph
 from opendata_graph.errors import BuildError
-from opendata_graph.incremental import cache_dir
-from opendata_graph.publish import BLOCK_MASK, Block, boundary, render_blocks
-from opendata_graph.rebuild import Rerender
+from opendata_graph.pipeline import Options, Outcome, build
+from opendata_graph.publish import BLOCK_MASK, Block, Rerender, boundary, render_blocks
 from opendata_graph.terms import Row
 
-from .checks import generate
-from .conftest import BASE
-from .test_incremental import edit, odg_validate
+from .checks import BASE, edit, generate, odg_validate
 
 
 def odg_build(root: Path, dist: Path, cache: bool = True) -> Outcome:
@@ -230,7 +227,7 @@ def test_a_second_build_waits_for_the_first(registry: Path) -> None:
 def test_an_edit_made_while_a_build_reads_the_file_is_published_by_the_next(registry: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The cache records a file's digest from before it was read, so an edit landing during a build is seen."""
-    from opendata_graph import incremental as incremental_module
+    from opendata_graph import cache as incremental_module
     from opendata_graph import load as load_module
 
     path = registry / "data" / "people" / "person-000006.yaml"

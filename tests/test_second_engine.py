@@ -13,7 +13,7 @@ import rdflib
 from pyoxigraph import Triple
 from pyshacl import validate
 
-from .test_shapes import SH, SHAPES, mutate, to_rdflib
+from .checks import SH, SHAPES, mutate, to_rdflib
 
 Row = tuple[str, str, str]
 SEVERITY = {"Violation": "Violation", "Warning": "Warning", "Info": "Info"}

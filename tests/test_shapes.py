@@ -12,29 +12,10 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from pyoxigraph import RdfFormat, Triple, serialize
+from pyoxigraph import Triple
 from pyshacl import validate
 
-from opendata_graph import paths
-from opendata_graph.validate import load_turtle_dir
-
-SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-SHAPES = rdflib.Graph().parse(data=load_turtle_dir(paths.shapes_dir()), format="turtle")
-NODE_SHAPES = sorted(str(s) for s in SHAPES.subjects(SH.targetClass, None))
-
-
-def to_rdflib(triples: list[Triple]) -> rdflib.Graph:
-    return rdflib.Graph().parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
-
-
-def required_path(shape: rdflib.URIRef) -> rdflib.URIRef | None:
-    """The path of the first property shape of ``shape`` with sh:minCount >= 1 and a plain IRI path."""
-    for prop in sorted(SHAPES.objects(shape, SH.property), key=str):
-        path = SHAPES.value(prop, SH.path)
-        count = SHAPES.value(prop, SH.minCount)
-        if isinstance(path, rdflib.URIRef) and count is not None and int(count) >= 1 and path != rdflib.RDF.type:
-            return path
-    return None
+from .checks import NODE_SHAPES, SH, SHAPES, mutate, to_rdflib
 
 
 @pytest.fixture(scope="module")
@@ -59,29 +40,6 @@ def test_shape_has_passing_focus_nodes(shape: str, data: rdflib.Graph) -> None:
 def test_real_release_conforms(data: rdflib.Graph) -> None:
     conforms, _, text = validate(data, shacl_graph=SHAPES, inference="none", advanced=True, allow_warnings=True)
     assert conforms, text
-
-
-def mutate(data: rdflib.Graph) -> tuple[rdflib.Graph, dict[str, rdflib.term.Node]]:
-    """A copy of ``data`` in which one focus node per node shape breaks it; returns it and shape -> focus node."""
-    mutated = rdflib.Graph()
-    for t in data:
-        mutated.add(t)
-    expected: dict[str, rdflib.term.Node] = {}
-    used_focus: set[rdflib.term.Node] = set()
-    for shape_iri in NODE_SHAPES:
-        shape = rdflib.URIRef(shape_iri)
-        cls = SHAPES.value(shape, SH.targetClass)
-        focus = next(f for f in sorted(data.subjects(rdflib.RDF.type, cls)) if f not in used_focus)
-        used_focus.add(focus)
-        path = required_path(shape)
-        if path is not None:
-            mutated.remove((focus, path, None))
-        else:
-            for p, o in list(mutated.predicate_objects(focus)):
-                if p != rdflib.RDF.type:
-                    mutated.remove((focus, p, o))
-        expected[shape_iri] = focus
-    return mutated, expected
 
 
 def test_every_shape_fails_on_its_mutated_fixture(data: rdflib.Graph, tmp_path: Path) -> None:

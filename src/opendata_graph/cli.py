@@ -13,7 +13,9 @@ from typing import Any
 import click
 
 from . import paths
-from .errors import EXIT_OK, EXIT_VIOLATIONS, ErrorList, OdgError
+from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_VIOLATIONS, ErrorList, OdgError
+from .namespaces import DEFAULT_BASE
+from .options import DEFAULT_ENGINE, ENGINES
 
 PathOption = click.Path(path_type=Path)
 
@@ -57,7 +59,7 @@ def cli() -> None:
 @click.option("--base", default=None, callback=_base, help="Base IRI for minted resources [default: https://w3id.org/opendata-graph/].")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
-@click.option("--engine", type=click.Choice(["shacl", "pyshacl"]), default="shacl", show_default=True,
+@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
               help="Build in full, without reading or writing the build cache (.odg-cache/ beside --data).")
@@ -68,9 +70,8 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
     A build leaves a cache beside --data; the next build validates and renders again only what the files edited
     since affect, and writes the same bytes a full build would.
     """
-    from .build import Options
-    from .build import build as run_build
-    from .namespaces import DEFAULT_BASE
+    from .options import Options
+    from .pipeline import build as run_build
 
     seeds_dir = _seeds(seeds, no_quote_check)
     opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict, engine,
@@ -94,7 +95,7 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
 @click.option("--base", default=None, callback=_base, help="Base IRI for minted resources.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
-@click.option("--engine", type=click.Choice(["shacl", "pyshacl"]), default="shacl", show_default=True,
+@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
               help="Validate in full, without reading or writing the incremental cache (.odg-cache/ beside --data).")
@@ -107,24 +108,25 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
     TARGETS, --data is checked. Exit 0 conforms, 1 violations, 2 input error. A data directory validated before
     is re-checked incrementally: only what changed since (and what it affects), from .odg-cache/ beside it.
     """
+    from dataclasses import replace
+
     from . import report as rep
-    from .build import paused_gc
-    from .errors import EXIT_INPUT
-    from .validate import RDF_SUFFIXES, Report
+    from .options import Options
+    from .pipeline import data_roots, paused_gc
+    from .pipeline import validate as run_validate
+    from .validate import RDF_SUFFIXES, Report, validate_rdf
 
     rdf_files = [t for t in targets if t.is_file() and t.suffix in RDF_SUFFIXES]
-    roots = _data_roots([t for t in targets if t not in rdf_files]) if targets else [data]
-
+    roots = data_roots([t for t in targets if t not in rdf_files]) if targets else [data]
+    opts = Options(data, ontology, shapes, queries, paths.dist_dir(), None, base or DEFAULT_BASE, strict, engine,
+                   cache=not no_cache)
     results = []
     try:
         with paused_gc():
             for root in roots:
-                results += _validate_data(root, ontology, shapes, queries,
-                                          _seeds_for(root, data, seeds, no_quote_check), base, engine,
-                                          not no_cache).results
+                seeds_dir = _seeds_for(root, data, seeds, no_quote_check)
+                results += run_validate(replace(opts, data=root, seeds=seeds_dir), _note).results
             if rdf_files:
-                from .validate import validate_rdf
-
                 results += validate_rdf(rdf_files, shapes, engine).results
     except ErrorList as exc:
         click.echo(rep.render(rep.from_errors(exc.errors), fmt), nl=False)
@@ -137,71 +139,8 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
     sys.exit(EXIT_OK if report.conforms(strict) else EXIT_VIOLATIONS)
 
 
-def _validate_data(root: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path | None,
-                   base: str | None, engine: str, use_cache: bool) -> Any:
-    from .incremental import Inputs
-    from .namespaces import DEFAULT_BASE
-
-    inputs = Inputs(root, ontology, shapes, queries, seeds, base or DEFAULT_BASE)
-    if use_cache and engine == "shacl":
-        from .incremental import cache_dir
-        from .locks import cache_lock, held
-
-        with held(cache_lock(cache_dir(root)), lambda msg: click.echo(msg, err=True)):
-            return _validate_cached(inputs, engine)
-    return _validate_full(inputs, engine, False)
-
-
-def _validate_cached(inputs: Any, engine: str) -> Any:
-    from .incremental import CacheUnusable, validate_incremental
-
-    try:
-        return validate_incremental(inputs)
-    except CacheUnusable:
-        return _validate_full(inputs, engine, True)  # and write the cache for the next run
-
-
-def _validate_full(inputs: Any, engine: str, write: bool) -> Any:
-    from .convert import convert_files, vocabulary
-    from .incremental import full_results, write_cache
-    from .load import load
-    from .serialize import ntriples
-    from .validate import Report, load_turtle_dir, validate_parts
-
-    ontology, shapes, queries, seeds = inputs.ontology, inputs.shapes, inputs.queries, inputs.seeds
-    dataset = load(inputs.data)
-    conversion = convert_files(dataset, inputs.base)
-    vocab = vocabulary(load_turtle_dir(ontology))
-    rows = sorted(set(vocab).union(*conversion.rows.values()))  # tuple order is N-Triples line order
-    parts = validate_parts(dataset, conversion.located, rows, shapes, queries, seeds, engine,
-                           ntriples(rows, ordered=True))
-    del rows  # the cache is written from the files' rows
-    if write:
-        try:
-            write_cache(inputs, dataset, conversion, vocab, full_results(parts))
-        except OSError as exc:  # the report stands; the next run will simply be a full one again
-            click.echo(f"note: the validation cache was not written ({exc})", err=True)
-    return Report.of(parts)
-
-
-def _data_roots(targets: list[Path]) -> list[Path]:
-    """The data directories that YAML files or directories belong to (``<root>/<kind>/<id>.yaml``)."""
-    from .schema import KIND_BY_DIRECTORY
-
-    roots: list[Path] = []
-    for target in targets:
-        path = target.resolve()
-        if path.is_file():
-            root = path.parent.parent
-        elif path.name in KIND_BY_DIRECTORY:
-            root = path.parent
-        else:
-            root = path
-        if not any((root / kind).is_dir() for kind in KIND_BY_DIRECTORY):
-            raise click.UsageError(f"{target} is not in a data directory (<data>/<kind>/<id>.yaml) nor an RDF file")
-        if root not in roots:
-            roots.append(root)
-    return roots
+def _note(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def _seeds_for(root: Path, default_data: Path, seeds: Path, skip: bool) -> Path | None:
@@ -271,7 +210,6 @@ def lint(targets: tuple[Path, ...], fix: bool) -> None:
 
     Without TARGETS, every record under the repository's data/ is checked. Exit 1 when a file is not canonical.
     """
-    from .errors import ErrorList
     from .lint import lint_file, record_files, write_atomically
 
     changed = 0
@@ -314,7 +252,6 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
 
     Queries run in worker processes that are killed at --timeout (and at --worker-memory) and replaced.
     """
-    from .namespaces import DEFAULT_BASE
     from .serve import load_app, main_loop
     from .serve import serve as make_server
 
@@ -346,7 +283,6 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
               help="Where the site is hosted, for the w3id.org redirect rules.")
 def site(out: Path, dist: Path, base: str | None, queries: Path, root: str, target: str) -> None:
     """Export the release as a static site in OUT: pages, per-resource .ttl/.jsonld/.nt, redirect rules."""
-    from .namespaces import DEFAULT_BASE
     from .site import export
 
     files = export(dist, out, base or DEFAULT_BASE, queries if queries.is_dir() else None, root, target)
@@ -380,7 +316,6 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     import time
     from urllib.parse import urlsplit
 
-    from .namespaces import DEFAULT_BASE
     from .push import Pusher, Target, credentials, dump_of, public
 
     for name, url in (("--endpoint", endpoint), ("--query-endpoint", query_endpoint),
@@ -472,8 +407,6 @@ def _internal_error() -> int:
     """Write the current exception's traceback to a file, print one line naming it; the internal-error code."""
     import tempfile
     import traceback
-
-    from .errors import EXIT_INTERNAL
 
     kind, exc, _ = sys.exc_info()
     try:

@@ -36,6 +36,8 @@ MAX_ERRORS = 1000
 #: ...and a bulk file (a YAML list of records, a CSV/TSV table) a few hundred megabytes at most.
 MAX_BULK_BYTES = 512_000_000
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+#: The files a kind's directory holds: YAML records, or tables of records.
+SOURCE_SUFFIXES = (".yaml", ".yml", *TABLE_SUFFIXES)
 #: Refuse documents nested deeper than this: records are a few levels deep.
 MAX_DEPTH = 20
 
@@ -368,7 +370,7 @@ def load(data_dir: Path) -> Dataset:
                                     f"use one of: {', '.join(sorted(KIND_BY_DIRECTORY))}"))
             continue
         for path in sorted(directory.iterdir()):
-            if path.suffix not in (".yaml", ".yml", *TABLE_SUFFIXES):
+            if path.suffix not in SOURCE_SUFFIXES:
                 continue
             if path.is_symlink() or not path.is_file():  # a link (maybe out of data/, broken or a loop), a
                 errors.append(DataError(  # directory named x.yaml, a FIFO that would block the read forever

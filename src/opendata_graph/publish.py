@@ -4,7 +4,7 @@ The dumps are cut into blocks of whole subjects, with content-defined boundaries
 whose CRC-32 has its low six bits zero (about 64 subjects a block), so adding or removing a subject moves no
 boundary but its own. Each block is rendered into the three formats at once, and each gzip copy is a
 concatenation of one gzip member per block (RFC 1952 section 2.2; every gzip reader decompresses it whole), so
-a rebuild (:mod:`opendata_graph.rebuild`) re-renders and re-compresses the blocks an edit touched and copies
+a rebuild (:class:`Rerender`) re-renders and re-compresses the blocks an edit touched and copies
 the others from the previous release -- the same bytes a full build writes.
 
 The release is written into a fresh sibling directory and swapped in with two renames, so ``dist/`` is always a
@@ -23,12 +23,15 @@ import shutil
 import signal
 import tempfile
 import zlib
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
+
+from pyoxigraph import NamedNode, Store
 
 from . import serialize
 from .convert import digest, en
@@ -46,6 +49,7 @@ from .namespaces import (
     XSD,
 )
 from .terms import Row, Term, external_iri, iri, literal
+from .terms import rows as quad_rows
 
 STEM = "opendata-graph"
 MEDIA_TYPES = {
@@ -54,6 +58,12 @@ MEDIA_TYPES = {
     ".jsonld": "application/ld+json",
 }
 FORMATS = ("jsonld", "nt", "ttl")
+
+
+def dump_names() -> tuple[str, ...]:
+    """The dump files of a release, each format and its gzip copy."""
+    return tuple(f"{STEM}.{fmt}{gz}" for fmt in FORMATS for gz in ("", ".gz"))
+
 #: A block ends after a subject whose CRC-32 has these bits zero: about 64 subjects a block.
 BLOCK_MASK = 63
 
@@ -169,6 +179,62 @@ def dump_pieces(fmt: str, blocks: Sequence[Block], base: str, prefixes: Iterable
         plain.append(tail)
         packed.append(serialize.gzipped(tail))
     return plain, packed, lead
+
+
+class Rerender:
+    """Blocks rendered again from the store, for the subjects that changed."""
+
+    def __init__(self, store: Store, base: str, compress: Callable[[bytes], Piece]) -> None:
+        self.store = store
+        self.renderer = serialize.Renderer(base)
+        self.compress = compress
+
+    def rows(self, subjects: Sequence[Term]) -> list[Row]:
+        out: set[Row] = set()
+        for s in subjects:
+            out.update(quad_rows(self.store.quads_for_pattern(NamedNode(s[1:-1]), None, None, None)))
+        return sorted(out)
+
+    def blocks(self, rs: Sequence[Row], ends_release: bool) -> list[Block]:
+        cuts = spans(rs)
+        return [block_of(self.renderer.render(rs[a:b]), ends_release and i == len(cuts) - 1, self.compress)
+                for i, (a, b) in enumerate(cuts)]
+
+    def apply(self, blocks: list[Block], pending: set[Term]) -> tuple[list[Block], int]:
+        """The new list of blocks, and how many were rendered again."""
+        n = len(blocks)
+        lasts = [b.last for b in blocks]
+        by_block: dict[int, set[Term]] = {}  # pending subjects by the block whose range holds them
+        for s in pending:
+            by_block.setdefault(min(bisect_left(lasts, s), n - 1), set()).add(s)
+        touched = by_block.keys()
+        out: list[Block] = []
+        rendered = 0
+        i = 0
+        while i < n:
+            if i not in touched:
+                out.append(blocks[i])
+                i += 1
+                continue
+            subjects: set[Term] = set()
+            j = i
+            while True:  # take in blocks until the run ends at a boundary subject (or at the end)
+                subjects |= set(blocks[j].subjects or ()) | by_block.get(j, set())
+                j += 1
+                if j < n and j in touched:
+                    continue
+                rs = self.rows(sorted(subjects))
+                if j == n or (rs and boundary(rs[-1][0])):
+                    break
+            new = self.blocks(rs, j == n)
+            out += new
+            rendered += len(new)
+            i = j
+        for k, b in enumerate(out):  # the JSON-LD of the last block closes the array: fix blocks that moved
+            if b.is_last != (k == len(out) - 1):
+                (out[k],) = self.blocks(self.rows(b.subjects or ()), k == len(out) - 1)
+                rendered += 1
+        return out, rendered
 
 
 def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: str,

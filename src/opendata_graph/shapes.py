@@ -29,11 +29,9 @@ from pyoxigraph import RdfFormat, parse
 
 from .errors import ConfigError, ErrorList, Location, OdgError
 from .namespaces import RDF, RDFS, SH, XSD, curie
+from .options import DEFAULT_ENGINE, ENGINES
 from .terms import Row, is_blank, is_iri, is_literal, literal_parts
 from .xsd import CHECKS
-
-ENGINES = ("shacl", "pyshacl")
-DEFAULT_ENGINE = "shacl"
 
 #: Where a literal outside its datatype's lexical space goes for the engine (the original IRI follows).
 ILL_FORMED = "urn:odg:ill-formed:"
@@ -287,6 +285,42 @@ def parse_turtle(path: Path) -> list[Row]:
         raise ConfigError(f"Turtle syntax: {str(exc).split(': ', 1)[-1]}", Location.of(path, line, col)) from None
 
 
+def subject_lines(path: Path, triples: Sequence[Row]) -> dict[str, int]:
+    """The first line on which each subject IRI is written (full, prefixed or relative form) -- best effort."""
+    text = path.read_text(encoding="utf-8").splitlines()
+    subjects = {s[1:-1] for s, _, _ in triples if s.startswith("<")}
+    prefixes: dict[str, str] = {}
+    base = ""
+    for line in text[:200]:
+        words = line.split()
+        if len(words) >= 3 and words[0] in ("@prefix", "PREFIX"):
+            prefixes[words[1].rstrip(":")] = words[2].strip("<>")
+        elif len(words) >= 2 and words[0] in ("@base", "BASE"):
+            base = words[1].strip("<>")
+    if path.suffix == ".jsonld":
+        import json
+
+        context = json.loads("\n".join(text)).get("@context", {}) if text and text[0].startswith("{") else {}
+        prefixes.update({k: v for k, v in context.items() if isinstance(v, str)} if isinstance(context, dict) else {})
+    forms: dict[str, str] = {}
+    for iri in subjects:
+        forms[f"<{iri}>"] = iri
+        forms[f'"{iri}"'] = iri  # JSON-LD "@id"
+        if base and iri.startswith(base):
+            forms[f"<{iri[len(base):]}>"] = iri
+        for prefix, ns in prefixes.items():
+            if iri.startswith(ns):
+                forms[f"{prefix}:{iri[len(ns):]}"] = iri
+                forms[f'"{prefix}:{iri[len(ns):]}"'] = iri
+    found: dict[str, int] = {}
+    for number, line in enumerate(text, 1):
+        head = line.split(" ", 1)[0].strip(",:")
+        written = forms.get(head) or forms.get(line.strip().split(" ", 1)[-1].strip(" ,") if '"@id"' in line else "")
+        if written and written not in found:
+            found[written] = number
+    return found
+
+
 def read(directory: Path, checked: bool = False) -> ShapesGraph:
     """Read and check the shapes of ``directory``; raises :class:`ErrorList` with every problem found.
 
@@ -298,8 +332,6 @@ def read(directory: Path, checked: bool = False) -> ShapesGraph:
 
 def read_files(files: Sequence[Path], where: Path, checked: bool = False) -> ShapesGraph:
     """Read and check the shapes graph made of ``files`` (each parsed on its own, so errors name their file)."""
-    from .validate import subject_lines
-
     errors: list[OdgError] = []
     graph = ShapesGraph()
     for path in files:

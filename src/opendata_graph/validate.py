@@ -21,7 +21,7 @@ from .errors import Location
 from .load import Dataset, located_sources, walk
 from .namespaces import SH, curie
 from .serialize import ntriples
-from .shapes import DEFAULT_ENGINE
+from .shapes import DEFAULT_ENGINE, subject_lines
 from .terms import Row, literal_parts, rows
 
 if TYPE_CHECKING:
@@ -264,39 +264,3 @@ def _parser_position(message: str) -> tuple[int, int]:
 
     found = re.search(r"line (\d+)(?:,? column (\d+))?", message)
     return (int(found.group(1)), int(found.group(2) or 0)) if found else (0, 0)
-
-
-def subject_lines(path: Path, triples: Sequence[Row]) -> dict[str, int]:
-    """The first line on which each subject IRI is written (full, prefixed or relative form) -- best effort."""
-    text = path.read_text(encoding="utf-8").splitlines()
-    subjects = {s[1:-1] for s, _, _ in triples if s.startswith("<")}
-    prefixes: dict[str, str] = {}
-    base = ""
-    for line in text[:200]:
-        words = line.split()
-        if len(words) >= 3 and words[0] in ("@prefix", "PREFIX"):
-            prefixes[words[1].rstrip(":")] = words[2].strip("<>")
-        elif len(words) >= 2 and words[0] in ("@base", "BASE"):
-            base = words[1].strip("<>")
-    if path.suffix == ".jsonld":
-        import json
-
-        context = json.loads("\n".join(text)).get("@context", {}) if text and text[0].startswith("{") else {}
-        prefixes.update({k: v for k, v in context.items() if isinstance(v, str)} if isinstance(context, dict) else {})
-    forms: dict[str, str] = {}
-    for iri in subjects:
-        forms[f"<{iri}>"] = iri
-        forms[f'"{iri}"'] = iri  # JSON-LD "@id"
-        if base and iri.startswith(base):
-            forms[f"<{iri[len(base):]}>"] = iri
-        for prefix, ns in prefixes.items():
-            if iri.startswith(ns):
-                forms[f"{prefix}:{iri[len(ns):]}"] = iri
-                forms[f'"{prefix}:{iri[len(ns):]}"'] = iri
-    found: dict[str, int] = {}
-    for number, line in enumerate(text, 1):
-        head = line.split(" ", 1)[0].strip(",:")
-        written = forms.get(head) or forms.get(line.strip().split(" ", 1)[-1].strip(" ,") if '"@id"' in line else "")
-        if written and written not in found:
-            found[written] = number
-    return found

@@ -1,6 +1,6 @@
 """Generate a synthetic registry in the project's own source format, the same shape as the real data.
 
-    python benchmarks/generate.py --organisations 1800 --out /tmp/registry [--form files|list|csv|tsv]
+    python -m tests.registry --organisations 1800 --out /tmp/registry [--form files|list|csv|tsv]
 
 writes ``/tmp/registry/data/<kind>/...`` (organisations with names, aliases, descriptions, location,
 memberships of cohorts with intervals, figures with qualifiers, notes, homepage and Wikidata identifiers cited to

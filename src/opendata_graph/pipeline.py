@@ -1,0 +1,257 @@
+"""The one pipeline: load -> convert -> validate -> publish, through the build cache.
+
+:func:`build` and :func:`validate` are what ``odg build`` and ``odg validate`` run (the CLI only parses
+arguments). Each stage is a module of its own, called from here and calling nothing above it:
+
+    load (YAML/CSV -> records) -> convert (records -> triples, with a source map) -> validate (SHACL, violation
+    queries, quotes) -> publish (blocks of the dumps -> dist/)
+
+With the cache (:class:`opendata_graph.cache.Cache`, on by default), a run first asks it: when the files
+changed since the last run are known, only what they affect is validated and rendered again, and the bytes
+written are those of a full run; when the cache cannot answer (:class:`CacheUnusable`), the run is a full one
+and writes the cache for the next. Nothing is published unless validation passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from . import serialize
+from .cache import Cache, CacheUnusable, cache_dir
+from .convert import FileConversion, Graph, convert_files, vocabulary
+from .errors import BuildError, OdgError
+from .load import Dataset, load
+from .locks import cache_lock, dist_lock, held
+from .options import Options
+from .publish import Release, Rerender, Written, publish, render_blocks
+from .schema import KIND_BY_DIRECTORY
+from .terms import Row, value_of
+from .validate import Report, Result, load_turtle_dir, validate_parts
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Outcome:
+    report: Report
+    files: dict[str, Written]
+    timings: dict[str, float] = field(default_factory=dict)
+    incremental: bool = False  #: a rebuild from the cache of the previous build
+    rendered: int = 0  #: blocks of the dumps rendered (all of them in a full build)
+    blocks: int = 0  #: blocks in the release
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Laps:
+    """Seconds per stage, reported as they finish."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.t0 = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = now - self.t0
+        self.t0 = now
+        self.progress(f"{step}: {self.timings[step]:.2f} s (peak memory so far {peak_rss_mb():,.0f} MB)")
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection during a run.
+
+    A build holds millions of small objects and makes no reference cycles worth collecting; the collector's
+    full passes over them cost a fifth of a million-triple build. Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def failed(report: Report) -> BuildError:
+    return BuildError(f"validation failed ({report.summary()}); nothing was published, dist/ is unchanged",
+                      details=[str(r) for r in report.results])
+
+
+# -- odg build ---------------------------------------------------------------------------------------------------
+
+def build(opts: Options, progress: Progress = lambda _: None) -> Outcome:
+    """Build and publish a release; raises :class:`BuildError` (nothing written) when validation fails."""
+    with contextlib.ExitStack() as locks, paused_gc():
+        if opts.cache:  # always in this order: the cache, then the release
+            locks.enter_context(held(cache_lock(cache_dir(opts.data)), progress))
+        locks.enter_context(held(dist_lock(opts.dist), progress))
+        cache = Cache(opts) if opts.cached else None
+        if cache is not None:
+            try:
+                return _rebuild(opts, cache, progress)
+            except CacheUnusable as exc:
+                progress(f"full build ({exc})")
+        return _full_build(opts, cache, progress)
+
+
+def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outcome:
+    lap = Laps(progress)
+    dataset, conversion, ontology, triples, parts = _check(opts, cache, lap)
+    report = Report.of(parts)
+    if not report.conforms(opts.strict):
+        if cache is not None:
+            cache.cancel()
+        raise failed(report)
+    if cache is not None:
+        _keep(cache, progress, functools.partial(cache.sources, dataset, conversion))
+        lap("cache")
+    documents = sorted(value_of(conversion.located.iri(d.kind.segment, d.id)) for d in dataset.of_kind("document"))
+    release = Release(opts.base, dataset.release, documents, ontology, load_turtle_dir(opts.shapes, "shapes"))
+    del dataset, conversion  # the records and the source map are not needed to write the release
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
+        blocks = render_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data))
+        del triples
+        lap("serialise")
+        files = publish(blocks, release, opts.dist)
+    lap("write")
+    if cache is not None:
+        def record() -> None:
+            generation = cache.commit(parts)
+            if generation is not None:
+                cache.record_release(generation, opts.dist, blocks, files)
+
+        _keep(cache, progress, record)
+        lap("store")
+    return Outcome(report, files, lap.timings, rendered=len(blocks), blocks=len(blocks))
+
+
+def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
+    """A build from the cache of the previous one; raises :class:`CacheUnusable` when it cannot answer."""
+    lap = Laps(progress)
+    generation, blocks = cache.previous_release(opts.dist)
+    delta = cache.validate()
+    lap("validate")
+    if not delta.report.conforms(opts.strict):
+        raise failed(delta.report)
+    if delta.manifest.get("generation") != generation:
+        raise CacheUnusable("the validation cache was rewritten since the previous build")
+    store = delta.store or cache.store()
+    pending = cache.pending()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
+        new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data)).apply(
+            blocks, pending)
+        lap("serialise")
+        minted = Graph(opts.base)
+        documents = sorted(value_of(minted.iri(kind, i)) for f in delta.manifest["files"].values()
+                           for i, (kind, _) in f["ids"].items() if kind == "document")
+        release = Release(opts.base, delta.manifest.get("release") or {}, documents,
+                          load_turtle_dir(opts.ontology), load_turtle_dir(opts.shapes, "shapes"))
+        files = publish(new, release, opts.dist)
+    lap("write")
+    progress(f"incremental: {len(pending)} changed subject(s), {rendered} of {len(new)} blocks rendered again")
+    cache.record_release(generation, opts.dist, new, files)
+    cache.published(pending)
+    return Outcome(delta.report, files, lap.timings, incremental=True, rendered=rendered, blocks=len(new))
+
+
+# -- odg validate ------------------------------------------------------------------------------------------------
+
+def validate(opts: Options, progress: Progress = lambda _: None) -> Report:
+    """The report of every check of a data directory (nothing is published): from the cache when it can
+    answer, else in full (writing the cache for the next run)."""
+    lap = Laps(lambda _: None)
+    if not opts.cached:
+        return Report.of(_check(opts, None, lap).parts)
+    cache = Cache(opts)
+    with cache.lock(progress):
+        try:
+            return cache.validate().report
+        except CacheUnusable:
+            pass
+        checked = _check(opts, cache, lap)
+
+        def write() -> None:
+            cache.sources(checked.dataset, checked.conversion)
+            cache.commit(checked.parts)
+
+        _keep(cache, progress, write)
+        return Report.of(checked.parts)
+
+
+def data_roots(targets: Sequence[Path]) -> list[Path]:
+    """The data directories that record files or directories belong to (``<root>/<kind>/<id>.yaml``)."""
+    roots: list[Path] = []
+    for target in targets:
+        path = target.resolve()
+        if path.is_file():
+            root = path.parent.parent
+        elif path.name in KIND_BY_DIRECTORY:
+            root = path.parent
+        else:
+            root = path
+        if not any((root / kind).is_dir() for kind in KIND_BY_DIRECTORY):
+            raise OdgError(f"{target} is not in a data directory (<data>/<kind>/<id>.yaml) nor an RDF file")
+        if root not in roots:
+            roots.append(root)
+    return roots
+
+
+# -- the stages every full run shares ----------------------------------------------------------------------------
+
+class Checked(NamedTuple):
+    dataset: Dataset
+    conversion: FileConversion
+    ontology: bytes
+    triples: list[Row]
+    parts: dict[str, list[Result]]
+
+
+def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
+    """Load, convert and validate everything; with ``cache``, its store begins loading on the second core."""
+    dataset = load(opts.data)
+    lap("load")
+    ontology = load_turtle_dir(opts.ontology)
+    conversion = convert_files(dataset, opts.base)
+    vocab = vocabulary(ontology)
+    triples = sorted(set(vocab).union(*conversion.rows.values()))  # tuple order is N-Triples line order
+    lap("convert")
+    if cache is not None:
+        _keep(cache, lap.progress, lambda: cache.begin(conversion, vocab))
+    try:
+        nt = serialize.ntriples(triples, ordered=True)
+        parts = validate_parts(dataset, conversion.located, triples, opts.shapes, opts.queries, opts.seeds,
+                               opts.engine, nt)
+    except BaseException:
+        if cache is not None:
+            cache.cancel()
+        raise
+    del nt
+    lap("validate")
+    return Checked(dataset, conversion, ontology, triples, parts)
+
+
+def _keep(cache: Cache, progress: Progress, step: Callable[[], object]) -> None:
+    """Run a step that writes the cache; a failure to write it is a note (the next run is simply a full one)."""
+    try:
+        step()
+    except OSError as exc:
+        cache.cancel()
+        progress(f"note: the build cache was not written ({exc})")
+
+
+__all__ = ["Laps", "Options", "Outcome", "build", "data_roots", "failed", "paused_gc", "validate"]
