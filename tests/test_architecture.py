@@ -82,3 +82,34 @@ def test_no_test_imports_another_test_module_or_the_benchmarks() -> None:
             if any(re.search(r"(^|\.)(test_\w+|conftest)$|^benchmarks\b", n) for n in names):
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+#: Hosts of IRIs that are not vocabulary terms: placeholders and examples in messages, a schema document, the
+#: ORCID pattern (written as a regular expression).
+NOT_VOCABULARY = ("example.org", "docs.oasis-open.org", "orcid.org", "orcid", "127.0.0.1", "...")
+
+
+def stray_iris(path: Path) -> list[str]:
+    """IRIs written in the code of ``path`` (docstrings and comments aside) that do not come from namespaces.py."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)
+                  and isinstance(node.value, ast.Constant)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            for iri in re.findall(r"https?://([\w.-]+)[^\s\"'<>]*", node.value):
+                if not iri.endswith(NOT_VOCABULARY):
+                    found.append(f"{path.name}:{node.lineno}: {iri}")
+    return found
+
+
+def test_stray_iri_finder_finds_one(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text('"""Docs may say http://purl.org/dc/terms/."""\nX = f"<http://purl.org/dc/terms/{1}>"\n'
+                      'Y = "https://example.org/x"\n', encoding="utf-8")
+    assert stray_iris(module) == ["m.py:2: purl.org"]
+
+
+def test_every_vocabulary_iri_comes_from_namespaces_py() -> None:
+    found = [hit for path in sorted(SRC.glob("*.py")) if path.name != "namespaces.py" for hit in stray_iris(path)]
+    assert found == []

@@ -122,4 +122,19 @@ def test_release_yaml_is_checked_and_located(tmp_path: Path) -> None:
         "2:10: error: licence must be an SPDX licence id such as CC-BY-4.0, not 'CC BY> 4.0'",
         "3:10: error: version must be a semantic version such as 1.2.0, not '1.0'",
         "4:8: error: unknown key 'bogus' in release.yaml (hint: one of title, description, version, licence, "
-        "rights, homepage)"]
+        "rights, homepage, featured)"]
+
+
+def test_featured_records_must_exist(tmp_path: Path) -> None:
+    """release.yaml's ``featured`` ids (the home page's start, void:exampleResource) name records of the data."""
+    from opendata_graph.errors import ErrorList
+    from opendata_graph.load import load
+
+    for featured, expected in (("[d004, d04]", "featured id 'd04' is not a record of the data directory "
+                                               "(hint: did you mean 'd004'?)"),
+                               ("d004", "featured must be a list of record ids (hint: e.g. featured: [cohort-1, gbif])")):
+        data = make(tmp_path / featured[:4], {"release.yaml": f"title: x\nfeatured: {featured}\n"})
+        with pytest.raises(ErrorList) as exc:
+            load(data)
+        assert [str(e).split(": error: ", 1)[1] for e in exc.value.errors] == [expected]
+    assert load(make(tmp_path / "ok", {"release.yaml": "featured: [d004]\n"})).release["featured"] == ["d004"]

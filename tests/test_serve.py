@@ -198,3 +198,24 @@ def test_bad_requests_leave_the_server_answering(server: str) -> None:
         s.recv(100)
     status, _, body = get(connect(server), "/sparql?query=" + quote("ASK {}"), "application/sparql-results+json")
     assert status == 200 and json.loads(body) == {"head": {}, "boolean": True}
+
+
+def test_the_home_page_starts_from_the_featured_records(dist: Path) -> None:
+    """release.yaml's ``featured`` is published as void:exampleResource and is where the home page starts."""
+    from pyoxigraph import NamedNode, RdfFormat, parse
+
+    from opendata_graph.namespaces import DEFAULT_BASE, VOID
+    from opendata_graph.serve import load_app
+
+    examples = [t.object.value for t in parse(path=str(dist / "void.ttl"), format=RdfFormat.TURTLE)
+                if t.predicate == NamedNode(VOID.exampleResource)]
+    featured = [DEFAULT_BASE + p for p in ("programme/peer-learning-network", "cohort/cohort-1", "cohort/cohort-2")]
+    assert sorted(examples) == sorted(featured)
+    app = load_app(dist, DEFAULT_BASE, None, 10, 1000)
+    try:
+        home = app.site.home(app.description, app.counts, app.title, app.examples)
+    finally:
+        app.close()
+    start = home.split("<h2>Start here</h2>", 1)[1].split("</ul>", 1)[0]
+    assert [f'href="/{p}"' in start for p in ("programme/peer-learning-network", "cohort/cohort-1",
+                                               "cohort/cohort-2")] == [True, True, True]

@@ -51,10 +51,11 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
 from .convert import Contribution, FileConversion, convert_files
 from .errors import DataError, ErrorList, Location, OdgError
+from .formats import STEM, dump_names
 from .load import SOURCE_SUFFIXES, Dataset, Record, check_records, check_references, walk
 from .locks import cache_lock, held
 from .options import Options
-from .publish import STEM, Block, Piece, Range, Stats, Written, dump_names
+from .publish import Block, Piece, Range, Stats, Written
 from .query import query_files
 from .schema import KIND_BY_DIRECTORY, KINDS, Kind, Ref
 from .shapes import Engine, ShapesGraph, inverse_predicates, reach

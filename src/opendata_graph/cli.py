@@ -13,7 +13,16 @@ from typing import Any
 import click
 
 from . import paths
-from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_VIOLATIONS, ErrorList, OdgError
+from .errors import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_VIOLATIONS,
+    ErrorList,
+    OdgError,
+)
 from .namespaces import DEFAULT_BASE
 from .options import DEFAULT_ENGINE, ENGINES
 
@@ -56,7 +65,7 @@ def cli() -> None:
 @cli.command()
 @_inputs
 @click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
-@click.option("--base", default=None, callback=_base, help="Base IRI for minted resources [default: https://w3id.org/opendata-graph/].")
+@click.option("--base", default=None, callback=_base, help=f"Base IRI for minted resources [default: {DEFAULT_BASE}].")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
@@ -111,12 +120,13 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
     from dataclasses import replace
 
     from . import report as rep
+    from .formats import by_extension
     from .options import Options
     from .pipeline import data_roots, paused_gc
     from .pipeline import validate as run_validate
-    from .validate import RDF_SUFFIXES, Report, validate_rdf
+    from .validate import Report, validate_rdf
 
-    rdf_files = [t for t in targets if t.is_file() and t.suffix in RDF_SUFFIXES]
+    rdf_files = [t for t in targets if t.is_file() and by_extension(t.suffix) is not None]
     roots = data_roots([t for t in targets if t not in rdf_files]) if targets else [data]
     opts = Options(data, ontology, shapes, queries, paths.dist_dir(), None, base or DEFAULT_BASE, strict, engine,
                    cache=not no_cache)
@@ -238,7 +248,7 @@ def lint(targets: tuple[Path, ...], fix: bool) -> None:
 @click.argument("dump", type=click.Path(exists=True, path_type=Path), default=paths.dist_dir)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
-@click.option("--base", default=None, callback=_base, help="Base IRI of the release [default: https://w3id.org/opendata-graph/].")
+@click.option("--base", default=None, callback=_base, help=f"Base IRI of the release [default: {DEFAULT_BASE}].")
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
 @click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit, seconds.")
 @click.option("--max-results", default=100_000, show_default=True, help="Result rows (or triples) per query.")
@@ -276,7 +286,7 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
 @cli.command()
 @click.argument("out", type=PathOption)
 @click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
-@click.option("--base", default=None, callback=_base, help="Base IRI of the release [default: https://w3id.org/opendata-graph/].")
+@click.option("--base", default=None, callback=_base, help=f"Base IRI of the release [default: {DEFAULT_BASE}].")
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
 @click.option("--root", default="/", show_default=True, help="URL path the site is hosted under.")
 @click.option("--target", default="https://example.org/opendata-graph/", show_default=True,
@@ -386,10 +396,10 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Terminated:
         click.echo("terminated", err=True)
-        sys.exit(143)
+        sys.exit(EXIT_TERMINATED)
     except ErrorList as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from .errors import DataError, ErrorList, Location, OdgError
-from .schema import KEY, KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type
+from .schema import ID_RE, KEY, KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type, suggest
 
 Key = tuple[str | int, ...]
 #: Refuse files larger than this: a curated record is a few kilobytes...
@@ -351,69 +351,91 @@ def _position_all(value: Any, key: Key, at: tuple[int, int], out: dict[Key, tupl
 
 def load(data_dir: Path) -> Dataset:
     """Load every record under ``data_dir``, check the schema and every reference between records."""
-    errors: list[OdgError] = []
-    records: dict[str, Record] = {}
-    known: set[str] = set()
-    digests: dict[Path, str] = {}
     if not data_dir.is_dir():
         raise DataError("data directory not found", Location.of(data_dir), "pass --data DIR")
+    loader = _DirectoryLoad()
     for directory in sorted(data_dir.iterdir()):
-        if directory.is_symlink():  # its files would come from anywhere
-            errors.append(DataError("a symbolic link: data/ holds its records itself", Location.of(directory),
-                                    "replace the link with the directory it points to"))
-            continue
-        if not directory.is_dir():
-            continue
-        kind = KIND_BY_DIRECTORY.get(directory.name)
-        if kind is None:
-            errors.append(DataError(f"unknown kind of entity {directory.name!r}", Location.of(directory),
-                                    f"use one of: {', '.join(sorted(KIND_BY_DIRECTORY))}"))
-            continue
-        for path in sorted(directory.iterdir()):
-            if path.suffix not in SOURCE_SUFFIXES:
-                continue
-            if path.is_symlink() or not path.is_file():  # a link (maybe out of data/, broken or a loop), a
-                errors.append(DataError(  # directory named x.yaml, a FIFO that would block the read forever
-                    "not a regular file (a symbolic link, a directory, a FIFO...)", Location.of(path),
-                    "data/ holds its records as plain files: copy the file here instead of linking it"))
-                known.add(path.stem)
-                continue
-            try:
-                digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-                checked = check_records(path, kind)
-            except OSError as exc:
-                errors.append(DataError(f"cannot read: {exc.strerror}", Location.of(path)))
-                continue
-            except OdgError as exc:  # unreadable: its file name still tells its id, so no cascade of errors
-                errors.append(exc)
-                known.add(path.stem)
-                continue
-            for record, problems in checked:
-                if problems:  # reported; the id still exists, so references to it are not errors too
-                    errors.extend(problems[: max(0, MAX_ERRORS - len(errors))])
-                    known.add(record.id)
-                    continue
-                if record.id in records:
-                    other = records[record.id]
-                    errors.append(DataError(f"id {record.id!r} is already used by {other.loc()}", record.loc("id"),
-                                            "ids are unique across all kinds; choose another"))
-                    continue
-                records[record.id] = record
-    release_path = data_dir / "release.yaml"
+        loader.directory(directory)
     release: dict[str, Any] = {}
-    if release_path.exists():
+    if (data_dir / "release.yaml").exists():
         try:
-            release, problems = check_release(release_path)
-            errors += problems
+            release, problems = check_release(data_dir / "release.yaml")
+            loader.errors += problems or list(_featured_exist(data_dir / "release.yaml", release, loader))
         except OdgError as exc:
-            errors.append(exc)
-    errors.extend(itertools.islice(check_references(records, known), max(0, MAX_ERRORS - len(errors))))
+            loader.errors.append(exc)
+    errors = loader.errors
+    errors.extend(itertools.islice(check_references(loader.records, loader.known), max(0, MAX_ERRORS - len(errors))))
     if len(errors) >= MAX_ERRORS:
         errors = errors[:MAX_ERRORS]
         errors.append(DataError(f"stopped after {MAX_ERRORS:,} errors; fix these and run again", Location.of(data_dir)))
     if errors:
         raise ErrorList(errors)
-    return Dataset(data_dir, records, release, digests)
+    return Dataset(data_dir, loader.records, release, loader.digests)
+
+
+def _featured_exist(path: Path, release: dict[str, Any], loader: _DirectoryLoad) -> Iterator[OdgError]:
+    for i in release.get("featured", []):
+        if i not in loader.records and i not in loader.known:
+            yield DataError(f"featured id {i!r} is not a record of the data directory", Location.of(path),
+                            suggest(i, tuple(loader.records)) or "give the id of a record")
+
+
+class _DirectoryLoad:
+    """The records of a data directory's files, and every problem found on the way."""
+
+    def __init__(self) -> None:
+        self.errors: list[OdgError] = []
+        self.records: dict[str, Record] = {}
+        self.known: set[str] = set()  #: ids of records that failed their own checks (no cascade of errors)
+        self.digests: dict[Path, str] = {}
+
+    def directory(self, directory: Path) -> None:
+        if directory.is_symlink():  # its files would come from anywhere
+            self.errors.append(DataError("a symbolic link: data/ holds its records itself", Location.of(directory),
+                                         "replace the link with the directory it points to"))
+            return
+        if not directory.is_dir():
+            return
+        kind = KIND_BY_DIRECTORY.get(directory.name)
+        if kind is None:
+            self.errors.append(DataError(f"unknown kind of entity {directory.name!r}", Location.of(directory),
+                                         f"use one of: {', '.join(sorted(KIND_BY_DIRECTORY))}"))
+            return
+        for path in sorted(directory.iterdir()):
+            if path.suffix in SOURCE_SUFFIXES:
+                self.file(path, kind)
+
+    def file(self, path: Path, kind: Kind) -> None:
+        if path.is_symlink() or not path.is_file():  # a link (maybe out of data/, broken or a loop), a
+            self.errors.append(DataError(  # directory named x.yaml, a FIFO that would block the read forever
+                "not a regular file (a symbolic link, a directory, a FIFO...)", Location.of(path),
+                "data/ holds its records as plain files: copy the file here instead of linking it"))
+            self.known.add(path.stem)
+            return
+        try:
+            self.digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+            checked = check_records(path, kind)
+        except OSError as exc:
+            self.errors.append(DataError(f"cannot read: {exc.strerror}", Location.of(path)))
+            return
+        except OdgError as exc:  # unreadable: its file name still tells its id, so no cascade of errors
+            self.errors.append(exc)
+            self.known.add(path.stem)
+            return
+        for record, problems in checked:
+            self.add(record, problems)
+
+    def add(self, record: Record, problems: list[OdgError]) -> None:
+        if problems:  # reported; the id still exists, so references to it are not errors too
+            self.errors.extend(problems[: max(0, MAX_ERRORS - len(self.errors))])
+            self.known.add(record.id)
+            return
+        if record.id in self.records:
+            other = self.records[record.id]
+            self.errors.append(DataError(f"id {record.id!r} is already used by {other.loc()}", record.loc("id"),
+                                         "ids are unique across all kinds; choose another"))
+            return
+        self.records[record.id] = record
 
 
 def check_references(records: dict[str, Record], known: set[str] = frozenset(),  # type: ignore[assignment]
@@ -543,6 +565,8 @@ RELEASE_KEYS: dict[str, tuple[str, str]] = {
     "rights": (r"[^\x00-\x08\x0b-\x1f\x7f]{1,2000}", "text"),
     "homepage": (r"https?://[^\s<>\"{}|\\^`]+", "an http(s) address"),
 }
+#: release.yaml's list keys: ``featured``, the ids of records the home page starts from (void:exampleResource).
+RELEASE_LISTS = ("featured",)
 
 
 def check_release(path: Path) -> tuple[dict[str, Any], list[OdgError]]:
@@ -556,9 +580,14 @@ def check_release(path: Path) -> tuple[dict[str, Any], list[OdgError]]:
     errors: list[OdgError] = []
     for key, item in value.items():
         line, col = positions.get((key,), (0, 0))
+        if key in RELEASE_LISTS:
+            if not isinstance(item, list) or not all(isinstance(i, str) and ID_RE.match(i) for i in item):
+                errors.append(DataError(f"{key} must be a list of record ids", Location.of(path, line, col),
+                                        "e.g. featured: [cohort-1, gbif]"))
+            continue
         if key not in RELEASE_KEYS:
             errors.append(DataError(f"unknown key {key!r} in release.yaml", Location.of(path, line, col),
-                                    f"one of {', '.join(RELEASE_KEYS)}"))
+                                    f"one of {', '.join((*RELEASE_KEYS, *RELEASE_LISTS))}"))
             continue
         pattern, what = RELEASE_KEYS[key]
         if not isinstance(item, str) or not re.fullmatch(pattern, item):

@@ -58,6 +58,12 @@ SPDX_LICENSE: Final = Namespace("http://spdx.org/licenses/")
 WD: Final = Namespace("http://www.wikidata.org/entity/")
 IANA_MEDIA: Final = Namespace("https://www.iana.org/assignments/media-types/")
 VANN: Final = Namespace("http://purl.org/vocab/vann/")
+SD: Final = Namespace("http://www.w3.org/ns/sparql-service-description#")
+W3C_FORMATS: Final = Namespace("http://www.w3.org/ns/formats/")
+SPARQL_RESULTS: Final = Namespace("http://www.w3.org/2005/sparql-results#")
+
+#: Where the project lives (the report formats name it as the tool's home).
+PROJECT_HOME: Final = DEFAULT_BASE
 
 #: The project's own ontology namespace (classes and properties) and its concept schemes.
 ODG: Final = Namespace(DEFAULT_BASE + "ontology#")

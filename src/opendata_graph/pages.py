@@ -16,7 +16,8 @@ from urllib.parse import quote
 from pyoxigraph import Literal, NamedNode, Store
 
 from . import namespaces
-from .namespaces import OA, ODG, PROV, RDF, RDFS, SCHEMA, SKOS
+from .formats import RESOURCE
+from .namespaces import DCAT, DCTERMS, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 CSS = """
 :root { --fg: #1b1f24; --muted: #4d5562; --link: #0645ad; --line: #d4d8de; --bg: #ffffff; --soft: #f4f6f8; }
@@ -48,31 +49,28 @@ NAV = '<nav><a href="{root}index.html">Home</a><a href="{root}queries.html">Quer
 
 #: Phrases for links into a resource ("members of this cohort", "datasets under this licence").
 INCOMING = {
-    "http://www.w3.org/ns/org#memberOf": "Members",
-    "http://www.w3.org/ns/org#subOrganizationOf": "Parts",
-    "http://purl.org/dc/terms/license": "Released under this licence",
-    "http://purl.org/dc/terms/conformsTo": "Conforming to this standard",
-    "http://purl.org/dc/terms/publisher": "Published by this organisation",
-    "http://www.w3.org/ns/org#postIn": "Posts in this organisation",
-    "https://w3id.org/opendata-graph/ontology#operatedBy": "Products it runs",
-    "https://w3id.org/opendata-graph/ontology#supportedBy": "Products it supports",
-    "https://w3id.org/opendata-graph/ontology#licenceFamily": "In this licence family",
-    "https://w3id.org/opendata-graph/ontology#dataOf": "Datasets of this product",
-    "http://purl.org/dc/terms/spatial": "Located here",
-    "http://schema.org/location": "Located here",
-    "http://www.w3.org/ns/oa#hasTarget": "Recorded ambiguities",
-    "https://w3id.org/opendata-graph/ontology#notFundedBy": "Stated as not funded by this organisation",
+    ORG.memberOf: "Members",
+    ORG.subOrganizationOf: "Parts",
+    DCTERMS.license: "Released under this licence",
+    DCTERMS.conformsTo: "Conforming to this standard",
+    DCTERMS.publisher: "Published by this organisation",
+    ORG.postIn: "Posts in this organisation",
+    ODG.operatedBy: "Products it runs",
+    ODG.supportedBy: "Products it supports",
+    ODG.licenceFamily: "In this licence family",
+    ODG.dataOf: "Datasets of this product",
+    DCTERMS.spatial: "Located here",
+    SCHEMA.location: "Located here",
+    OA.hasTarget: "Recorded ambiguities",
+    ODG.notFundedBy: "Stated as not funded by this organisation",
 }
 #: Predicates not shown as properties (shown elsewhere on the page, or duplicates of the contract).
 HIDDEN = {RDF.type, RDFS.label, SCHEMA.name, SKOS.prefLabel, SCHEMA.additionalProperty}
 #: Incoming predicates not listed (they mirror forward links shown already).
-HIDDEN_INCOMING = {RDF.subject, RDF.object, "http://www.w3.org/ns/org#member",
-                   "http://www.w3.org/ns/org#organization", "http://www.w3.org/ns/org#hasMember",
-                   "http://www.w3.org/ns/org#heldBy", "http://www.w3.org/ns/org#resultingOrganization",
-                   "http://www.w3.org/ns/prov#wasAssociatedWith", "http://www.w3.org/ns/org#hasSubOrganization",
-                   "http://schema.org/provider", "http://schema.org/sponsor", "http://schema.org/publisher",
-                   "http://purl.org/dc/terms/relation", "http://schema.org/license", "http://schema.org/affiliation",
-                   "http://purl.org/dc/terms/hasVersion", "http://purl.org/dc/terms/isVersionOf"}
+HIDDEN_INCOMING = {RDF.subject, RDF.object, ORG.member, ORG.organization, ORG.hasMember, ORG.heldBy,
+                   ORG.resultingOrganization, PROV.wasAssociatedWith, ORG.hasSubOrganization, SCHEMA.provider,
+                   SCHEMA.sponsor, SCHEMA.publisher, DCTERMS.relation, SCHEMA.license, SCHEMA.affiliation,
+                   DCTERMS.hasVersion, DCTERMS.isVersionOf}
 
 
 def curie(iri: str) -> str:
@@ -182,9 +180,8 @@ class Site:
         body = [f"<h1>{escape(title)}</h1>",
                 f'<p class="types">{" · ".join(escape(t) for t in types)}</p>',
                 f'<p class="iri"><code>{escape(iri)}</code> · also as '
-                f'<a href="{escape(self._alt(iri, ".ttl"))}">Turtle</a>, '
-                f'<a href="{escape(self._alt(iri, ".jsonld"))}">JSON-LD</a>, '
-                f'<a href="{escape(self._alt(iri, ".nt"))}">N-Triples</a></p>']
+                + ", ".join(f'<a href="{escape(self._alt(iri, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE)
+                + "</p>"]
         name_sources = sources.get((RDFS.label, str(next((q.object for q in quads if q.predicate.value == RDFS.label),
                                                           ""))), [])
         if name_sources:
@@ -197,7 +194,7 @@ class Site:
         body.append(self.data_licences(s))
         body.append(self.incoming(s))
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(iri, x))}">'
-                             for t, x in (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld")))
+                             for t, x in ((f.media_type, f.extension) for f in RESOURCE))
         return self.page(title, "".join(body), alternates)
 
     def _alt(self, iri: str, extension: str) -> str:
@@ -210,7 +207,7 @@ class Site:
             fs = self.sources(f)  # type: ignore[arg-type]
             stated = props.get(ODG.statedAs)
             quote = self.source_details(fs.get((ODG.statedAs, str(stated)), []))
-            when = props.get("http://purl.org/dc/terms/date") or props.get(ODG.timeReference)
+            when = props.get(DCTERMS.date) or props.get(ODG.timeReference)
             cells = [self.link(f), escape(self.label(props[SCHEMA.value])) if SCHEMA.value in props else "—",
                      escape(self.label(props.get(ODG.qualifier))) if ODG.qualifier in props else "",
                      escape(self.label(props.get(SCHEMA.unitText))) if SCHEMA.unitText in props else "",
@@ -223,8 +220,8 @@ class Site:
     def data_licences(self, s: NamedNode) -> str:
         """For a publisher: the licences of the datasets it publishes, each with the dataset it comes from."""
         rows = self.store.query(f"""SELECT DISTINCT ?licence ?dataset WHERE {{
-            ?dataset a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/publisher> {s} ;
-                     <http://purl.org/dc/terms/license> ?licence }}""")
+            ?dataset a <{DCAT.Dataset}> ; <{DCTERMS.publisher}> {s} ;
+                     <{DCTERMS.license}> ?licence }}""")
         items = sorted((self.label(r["licence"]), self.link(r["licence"]), self.link(r["dataset"]))
                        for r in rows)  # type: ignore[union-attr]
         if not items:
@@ -248,7 +245,7 @@ class Site:
     def ontology(self, ontology: Store, iri: str) -> str:
         """The ontology's page: each own class and property with its label, definition and what it refines."""
         rows = ontology.query(f"""
-            PREFIX rdfs: <{RDFS}> PREFIX skos: <{SKOS}> PREFIX owl: <http://www.w3.org/2002/07/owl#>
+            PREFIX rdfs: <{RDFS}> PREFIX skos: <{SKOS}> PREFIX owl: <{OWL}>
             SELECT ?term ?kind ?label ?definition (GROUP_CONCAT(STR(?parent); separator=" ") AS ?parents) WHERE {{
               ?term rdfs:isDefinedBy <{iri}> ; rdfs:label ?label ; skos:definition ?definition ; a ?kind .
               FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty))
@@ -268,18 +265,16 @@ class Site:
                          f'<a href="{self.root}ontology.ttl">Turtle</a></p><table><thead><tr>{head}</tr></thead>'
                          f"<tbody>{''.join(body)}</tbody></table>")
 
-    def home(self, description: str, counts: Sequence[tuple[str, int]], title: str) -> str:
+    def home(self, description: str, counts: Sequence[tuple[str, int]], title: str,
+             examples: Sequence[str] = ()) -> str:
+        """The home page: the release's title and description, the resources it features (release.yaml's
+        ``featured``, published as void:exampleResource), the downloads, the resources per class."""
         rows = "".join(f'<tr><td>{escape(curie(c))}</td><td class="count">{n:,}</td></tr>' for c, n in counts)
-        starts = [("cohort/cohort-1", "First cohort"), ("cohort/cohort-2", "Second cohort"),
-                  ("programme/peer-learning-network", "The peer-learning network")]
-        links = "".join(f'<li><a href="{self.root}{p}{self.suffix}">{escape(t)}</a></li>' for p, t in starts
-                        if self.exists(self.base + p))
+        links = "".join(f"<li>{self.link(NamedNode(e))}</li>" for e in examples if self.exists(e))
+        downloads = ", ".join(f'<a href="{self.root}dist/{f.dump}">{escape(f.name)}</a>' for f in RESOURCE)
         body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>"
-                f"<h2>Start here</h2><ul>{links}</ul>"
-                f'<p>Download the release: <a href="{self.root}dist/opendata-graph.ttl">Turtle</a>, '
-                f'<a href="{self.root}dist/opendata-graph.nt">N-Triples</a>, '
-                f'<a href="{self.root}dist/opendata-graph.jsonld">JSON-LD</a>, '
-                f'<a href="{self.root}dist/void.ttl">VoID/DCAT description</a>.</p>'
+                + (f"<h2>Start here</h2><ul>{links}</ul>" if links else "")
+                + f'<p>Download the release: {downloads}, <a href="{self.root}dist/void.ttl">VoID/DCAT description</a>.</p>'
                 f'<h2>Resources per class</h2><table><thead><tr><th scope="col">Class</th>'
                 f'<th scope="col">Resources</th></tr></thead><tbody>{rows}</tbody></table>')
         return self.page(title, body)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import serialize
 from .cache import Cache, CacheUnusable, cache_dir
@@ -120,8 +120,7 @@ def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outco
     if cache is not None:
         _keep(cache, progress, functools.partial(cache.sources, dataset, conversion))
         lap("cache")
-    documents = sorted(value_of(conversion.located.iri(d.kind.segment, d.id)) for d in dataset.of_kind("document"))
-    release = Release(opts.base, dataset.release, documents, ontology, load_turtle_dir(opts.shapes, "shapes"))
+    release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()}, ontology)
     del dataset, conversion  # the records and the source map are not needed to write the release
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
         blocks = render_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data))
@@ -156,11 +155,8 @@ def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
         new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data)).apply(
             blocks, pending)
         lap("serialise")
-        minted = Graph(opts.base)
-        documents = sorted(value_of(minted.iri(kind, i)) for f in delta.manifest["files"].values()
-                           for i, (kind, _) in f["ids"].items() if kind == "document")
-        release = Release(opts.base, delta.manifest.get("release") or {}, documents,
-                          load_turtle_dir(opts.ontology), load_turtle_dir(opts.shapes, "shapes"))
+        kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, _) in f["ids"].items()}
+        release = _release(opts, delta.manifest.get("release") or {}, kinds, load_turtle_dir(opts.ontology))
         files = publish(new, release, opts.dist)
     lap("write")
     progress(f"incremental: {len(pending)} changed subject(s), {rendered} of {len(new)} blocks rendered again")
@@ -243,6 +239,14 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     del nt
     lap("validate")
     return Checked(dataset, conversion, ontology, triples, parts)
+
+
+def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], ontology: bytes) -> Release:
+    """The release's description besides its blocks; ``kinds``: each record id's kind (IRI segment)."""
+    minted = Graph(opts.base)
+    documents = sorted(value_of(minted.iri(kind, i)) for i, kind in kinds.items() if kind == "document")
+    examples = [value_of(minted.iri(kinds[i], i)) for i in meta.get("featured", []) if i in kinds]
+    return Release(opts.base, meta, documents, ontology, load_turtle_dir(opts.shapes, "shapes"), examples)
 
 
 def _keep(cache: Cache, progress: Progress, step: Callable[[], object]) -> None:

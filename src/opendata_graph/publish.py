@@ -35,6 +35,7 @@ from pyoxigraph import NamedNode, Store
 
 from . import serialize
 from .convert import digest, en
+from .formats import DUMPS, STEM, Format, media_type_of
 from .namespaces import (
     DCAT,
     DCTERMS,
@@ -50,19 +51,6 @@ from .namespaces import (
 )
 from .terms import Row, Term, external_iri, iri, literal
 from .terms import rows as quad_rows
-
-STEM = "opendata-graph"
-MEDIA_TYPES = {
-    ".ttl": "text/turtle",
-    ".nt": "application/n-triples",
-    ".jsonld": "application/ld+json",
-}
-FORMATS = ("jsonld", "nt", "ttl")
-
-
-def dump_names() -> tuple[str, ...]:
-    """The dump files of a release, each format and its gzip copy."""
-    return tuple(f"{STEM}.{fmt}{gz}" for fmt in FORMATS for gz in ("", ".gz"))
 
 #: A block ends after a subject whose CRC-32 has these bits zero: about 64 subjects a block.
 BLOCK_MASK = 63
@@ -144,10 +132,12 @@ def spans(rows: Sequence[Row]) -> list[tuple[int, int]]:
 
 
 def block_of(rendered: serialize.Rendered, is_last: bool, compress: Callable[[bytes], Piece]) -> Block:
-    pieces: dict[str, Piece] = {"nt": rendered.nt, "ttl": rendered.ttl,
-                                "jsonld": rendered.jsonld + (b"\n" if is_last else b",\n")}
-    for fmt in FORMATS:
-        pieces[fmt + ".gz"] = compress(pieces[fmt])  # type: ignore[arg-type]
+    pieces: dict[str, Piece] = {}
+    for fmt in DUMPS:
+        assert fmt.writer is not None
+        plain = fmt.writer.piece(rendered, is_last)
+        pieces[fmt.key] = plain
+        pieces[fmt.key + ".gz"] = compress(plain)
     stats = Stats(rendered.triples, len(rendered.subjects), rendered.classes, rendered.predicates,
                   rendered.prefixes)
     return Block(rendered.subjects[-1], is_last, stats, pieces, rendered.subjects)
@@ -161,20 +151,16 @@ def render_blocks(rows: Sequence[Row], base: str, compress: Callable[[bytes], Pi
     return [block_of(renderer.render(rows[a:b]), i == len(cuts) - 1, compress) for i, (a, b) in enumerate(cuts)]
 
 
-def dump_pieces(fmt: str, blocks: Sequence[Block], base: str, prefixes: Iterable[str]) -> tuple[list[Piece],
-                                                                                               list[Piece], int]:
+def dump_pieces(fmt: Format, blocks: Sequence[Block], base: str, prefixes: Iterable[str]) -> tuple[list[Piece],
+                                                                                                  list[Piece], int]:
     """One dump's pieces and its gzip copy's members, and how many pieces come before the first block."""
-    if fmt == "nt":
-        head, tail = b"", (b"" if blocks else b"\n")
-    elif fmt == "ttl":
-        head, tail = serialize.turtle_head(base, prefixes), b"\n"
-    else:
-        head, tail = serialize.jsonld_head(base) + (b"\n" if blocks else b""), b"]}\n"
+    assert fmt.writer is not None
+    head, tail = fmt.writer.head(base, prefixes, not blocks), fmt.writer.tail(not blocks)
     plain: list[Piece] = [head] if head else []
     packed: list[Piece] = [serialize.gzipped(head)] if head else []
     lead = len(plain)
-    plain += [b.pieces[fmt] for b in blocks]
-    packed += [b.pieces[fmt + ".gz"] for b in blocks]
+    plain += [b.pieces[fmt.key] for b in blocks]
+    packed += [b.pieces[fmt.key + ".gz"] for b in blocks]
     if tail:
         plain.append(tail)
         packed.append(serialize.gzipped(tail))
@@ -238,7 +224,7 @@ class Rerender:
 
 
 def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: str,
-                     release: Mapping[str, Any], documents: Sequence[str]) -> list[Row]:
+                     release: Mapping[str, Any], documents: Sequence[str], examples: Sequence[str] = ()) -> list[Row]:
     """VoID + DCAT description of the release: counts, class partitions, distributions with size and SHA-256
     (``files``: name -> (byte size, SHA-256 hex))."""
     ds = iri(base + "dataset")
@@ -270,6 +256,8 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
     add(ds, VOID.uriSpace, literal(base))
     for doc in documents:
         add(ds, DCTERMS.source, iri(doc))
+    for example in examples:
+        add(ds, VOID.exampleResource, iri(example))
     for ns in sorted(ns for ns in STANDARD_NAMESPACES if any(p.startswith(ns) for p in predicates | set(classes))):
         add(ds, VOID.vocabulary, iri(ns))
     add(ds, VOID.vocabulary, iri(base + "ontology#"))
@@ -286,14 +274,13 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
     for name, (size, sha256) in sorted(files.items()):
         dist = iri(f"{base}dataset/distribution/{name}")
         checksum = iri(f"{base}dataset/distribution/{name}/sha256")
-        suffix = Path(name.removesuffix(".gz")).suffix
         add(ds, DCAT.distribution, dist)
         if name.startswith(STEM):
             add(ds, VOID.dataDump, iri(f"{base}dist/{name}"))
         add(dist, RDF.type, iri(DCAT.Distribution))
         add(dist, DCTERMS.title, literal(name))
         add(dist, DCAT.downloadURL, iri(f"{base}dist/{name}"))
-        add(dist, DCAT.mediaType, iri(IANA_MEDIA[MEDIA_TYPES[suffix]]))
+        add(dist, DCAT.mediaType, iri(IANA_MEDIA[media_type_of(name.removesuffix(".gz"))]))
         if name.endswith(".gz"):
             add(dist, DCAT.compressFormat, iri(IANA_MEDIA["application/gzip"]))
         add(dist, DCAT.byteSize, literal(str(size), datatype=XSD.nonNegativeInteger))
@@ -323,6 +310,7 @@ class Release:
     documents: Sequence[str]  #: the source documents' IRIs
     ontology: bytes
     shapes: bytes
+    examples: Sequence[str] = ()  #: the featured records' IRIs (release.yaml's ``featured``), in its order
 
 
 def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, Written]:
@@ -332,9 +320,9 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
     base = release.base
     with staged(dist) as stage:
         written: dict[str, Written] = {}
-        for fmt in FORMATS:
+        for fmt in DUMPS:
             plain, packed, lead = dump_pieces(fmt, blocks, base, stats.prefixes)
-            for name, pieces in ((f"{STEM}.{fmt}", plain), (f"{STEM}.{fmt}.gz", packed)):
+            for name, pieces in ((fmt.dump, plain), (fmt.dump + ".gz", packed)):
                 written[name] = stage.write(name, pieces)
                 written[name].lead = lead
         context = (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8")
@@ -342,7 +330,8 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
                            ("shapes.ttl", release.shapes)):
             written[name] = stage.write(name, [data])
         described = {k: (w.size, w.sha256) for k, w in written.items() if k.startswith(STEM) or k == "context.jsonld"}
-        void = serialize.turtle(void_description(stats, described, base, release.meta, release.documents), base)
+        void = serialize.turtle(void_description(stats, described, base, release.meta, release.documents,
+                                                        release.examples), base)
         written["void.ttl"] = stage.write("void.ttl", [void])
         sums = "".join(f"{w.sha256}  {name}\n" for name, w in sorted(written.items())).encode("ascii")
         written["SHA256SUMS"] = stage.write("SHA256SUMS", [sums])

@@ -29,7 +29,6 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from .errors import EXIT_AUTH, EXIT_NETWORK, EXIT_SERVER, EXIT_VIOLATIONS, OdgError
 
-EXIT_MISMATCH = EXIT_VIOLATIONS
 #: Graph Store paths of stores whose PUT replaces a graph in one transaction (oxigraph, Fuseki/TDB2).
 ATOMIC_PUT = ("/store", "/data")
 #: Endpoint layouts of known stores: Graph Store path -> (query path, update path).
@@ -367,16 +366,16 @@ class Pusher:
         remote = self.count()
         if remote != local:
             raise PushError(f"the server holds {remote:,} triples in <{self.t.graph}>, the dump {local:,}",
-                            EXIT_MISMATCH, "push again; if it persists, the store may merge or drop triples")
+                            EXIT_VIOLATIONS, "push again; if it persists, the store may merge or drop triples")
         sample = sample_lines(dump, 64)
         if sample and not self.ask(f"ASK {{ GRAPH <{self.t.graph}> {{ {' '.join(sample)} }} }}",
                                    "checking a sample of the release on the server"):
             raise PushError(f"<{self.t.graph}> does not hold the release just pushed (a sample of its triples is "
-                            "missing): the store kept another version", EXIT_MISMATCH,
+                            "missing): the store kept another version", EXIT_VIOLATIONS,
                             "check the store's MOVE support; the upload may be in the staging graph")
         if swapped and self.ask(f"ASK {{ GRAPH <{self.staging}> {{ ?s ?p ?o }} }}", "checking the staging graph"):
             raise PushError(f"the staging graph <{self.staging}> is still there after the swap: the store did not "
-                            "move it", EXIT_MISMATCH, "the store's MOVE failed silently; push with one PUT instead")
+                            "move it", EXIT_VIOLATIONS, "the store's MOVE failed silently; push with one PUT instead")
         return remote
 
     def count(self) -> int:

@@ -25,8 +25,8 @@ from pyoxigraph import (
 )
 
 from .errors import ConfigError, Location, OdgError
+from .formats import STEM
 from .namespaces import DEFAULT_BASE, PREFIXES
-from .publish import STEM
 
 FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON,
            "xml": QueryResultsFormat.XML}

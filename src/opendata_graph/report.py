@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import Location, OdgError
+from .namespaces import PROJECT_HOME
 from .validate import Report, Result
 
 FORMATS = ("text", "json", "github", "sarif", "turtle")
@@ -102,7 +103,7 @@ def sarif(report: Report) -> str:
             "tool": {"driver": {
                 "name": "opendata-graph",
                 "version": __version__,
-                "informationUri": "https://w3id.org/opendata-graph/",
+                "informationUri": PROJECT_HOME,
                 "rules": [{"id": rule, "name": rule.replace(":", "-"),
                            "shortDescription": {"text": "input error" if rule == RULE_FOR_INPUT
                                                 else f"SHACL shape {rule}"}} for rule in rules],

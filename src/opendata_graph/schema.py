@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .namespaces import SPDX_LICENSE
+
 Problem = tuple[tuple[str | int, ...], str, str | None]
 #: Path suffix that means "the key itself, not its value" (an unknown or duplicate key).
 KEY = "<key>"
@@ -115,7 +117,7 @@ class Spdx(Type):
 
         if not isinstance(value, str) or value not in LICENSES:
             near = suggest(value, tuple(LICENSES)) if isinstance(value, str) else None
-            yield path, f"{value!r} is not an SPDX licence id", near or "see https://spdx.org/licenses/"
+            yield path, f"{value!r} is not an SPDX licence id", near or f"see {SPDX_LICENSE}"
 
 
 class Date(Type):

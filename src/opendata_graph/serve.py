@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
-from .namespaces import VOID
+from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
+from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
 from .pages import Site
-from .publish import MEDIA_TYPES, STEM
 from .querycheck import QueryRefused, check
 from .sparql import negotiate
 from .workers import Job, Pool
@@ -37,13 +37,10 @@ from .workers import Job, Pool
 MAX_BODY = 1_000_000
 #: Media types sent with "; charset=utf-8".
 TEXTUAL = ("text/", "application/sparql-results", "application/json", "application/ld+json", "application/n-triples")
-SUFFIXES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json",
-            ".html": "text/html"}
-RESOURCE_TYPES = ("text/html", "text/turtle", "application/n-triples", "application/ld+json")
-RDF_FORMATS = {"text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfFormat.N_TRIPLES,
-               "application/ld+json": RdfFormat.JSON_LD}  # for the service description
-LOAD_FORMATS = {".nt": RdfFormat.N_TRIPLES, ".ttl": RdfFormat.TURTLE, ".nq": RdfFormat.N_QUADS,
-                ".trig": RdfFormat.TRIG, ".jsonld": RdfFormat.JSON_LD}
+#: A resource's representations: its page, and its description in each resource format.
+SUFFIXES = {".html": HTML, **{f.extension: f.media_type for f in RESOURCE}}
+RESOURCE_TYPES = (HTML, *(f.media_type for f in RESOURCE))
+_SUFFIX = re.compile("(" + "|".join(re.escape(s) for s in SUFFIXES) + ")$")
 
 
 @dataclass
@@ -58,6 +55,7 @@ class App:
     title: str = "opendata-graph release"
     description: str = ""
     counts: Sequence[tuple[str, int]] = ()
+    examples: Sequence[str] = ()  #: the release's featured resources (void:exampleResource)
     timeout: float = 10.0
     max_results: int = 100_000
     store_dir: Path | None = None  #: the on-disk store the query workers open read-only
@@ -127,12 +125,12 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
 
     release = dump if dump.is_dir() else None
     path = dump / f"{STEM}.nt" if release else dump
-    fmt = LOAD_FORMATS.get(path.suffix)
+    fmt = by_extension(path.suffix)
     if not path.is_file() or fmt is None:
         raise FileNotFoundError(f"{path}: no release to serve (run 'odg build', or give an .nt/.ttl/.nq/.trig file)")
     store_dir = Path(tempfile.mkdtemp(prefix="odg-serve-")) / "store"
     writer = Store(str(store_dir))
-    writer.bulk_load(path=str(path), format=fmt)
+    writer.bulk_load(path=str(path), format=fmt.rdf)
     writer.flush()
     del writer
     store = Store.read_only(str(store_dir))
@@ -145,13 +143,15 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
         void = Store()
         void.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)
         rows = void.query(f"""SELECT ?title ?description WHERE {{ ?d a <{VOID.Dataset}> ;
-            <http://purl.org/dc/terms/title> ?title . OPTIONAL {{ ?d <http://purl.org/dc/terms/description> ?description }} }}""")
+            <{DCTERMS.title}> ?title . OPTIONAL {{ ?d <{DCTERMS.description}> ?description }} }}""")
         for row in rows:  # type: ignore[union-attr]
             app.title = row["title"].value
             app.description = row["description"].value if row["description"] else ""
         counts = void.query(f"SELECT ?c ?n WHERE {{ ?d <{VOID.classPartition}> ?p . ?p <{VOID['class']}> ?c ; "
                             f"<{VOID.entities}> ?n }} ORDER BY DESC(?n) ?c")
         app.counts = [(r["c"].value, int(r["n"].value)) for r in counts]  # type: ignore[union-attr]
+        app.examples = sorted({str(q.object)[1:-1] for q in void.quads_for_pattern(
+            None, NamedNode(VOID.exampleResource), None) if isinstance(q.object, NamedNode)})
     return app
 
 
@@ -276,7 +276,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.service_description()
             return self.sparql(params)
         if path in ("/", "/index.html"):
-            return self.html(self.app.site.home(self.app.description, self.app.counts, self.app.title))
+            return self.html(self.app.site.home(self.app.description, self.app.counts, self.app.title,
+                                                   self.app.examples))
         if path in ("/queries", "/queries.html"):
             return self.html(self.app.site.query_list(self.app.queries))
         if path == "/query":
@@ -331,20 +332,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def service_description(self) -> None:
         base = f"{self.app.base}sparql"  # the configured base, never the Host header a client sent
-        sd = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+        results = " , ".join(f"<{W3C_FORMATS[name]}>" for name in (
+            "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle",
+            "N-Triples", "JSON-LD"))
+        sd = f"""@prefix sd: <{SD}> .
 <{base}> a sd:Service ;
     sd:endpoint <{base}> ;
     sd:supportedLanguage sd:SPARQL11Query ;
-    sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON> , <http://www.w3.org/ns/formats/SPARQL_Results_XML> ,
-        <http://www.w3.org/ns/formats/SPARQL_Results_CSV> , <http://www.w3.org/ns/formats/SPARQL_Results_TSV> ,
-        <http://www.w3.org/ns/formats/Turtle> , <http://www.w3.org/ns/formats/N-Triples> , <http://www.w3.org/ns/formats/JSON-LD> ;
+    sd:resultFormat {results} ;
     sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] ] .
 """
         media = negotiate(self.headers.get("Accept"), ["text/turtle", "application/n-triples", "application/ld+json"])
         if media is None:
             return self.error(406, "the service description is available as Turtle, N-Triples or JSON-LD")
         data = sd.encode() if media == "text/turtle" else serialize(
-            list(parse(sd.encode(), format=RdfFormat.TURTLE)), format=RDF_FORMATS[media]) or b""
+            list(parse(sd.encode(), format=RdfFormat.TURTLE)), format=by_media_type(media).rdf) or b""  # type: ignore[union-attr]
         self.send(200, data, media, {"Vary": "Accept"})
 
     def query_page(self, params: dict[str, list[str]]) -> None:
@@ -370,7 +372,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- linked data ----------------------------------------------------------------------------------------
     def resource(self, path: str) -> None:
         stem, suffix = path, ""
-        match = re.search(r"\.(ttl|nt|jsonld|html)$", path)
+        match = _SUFFIX.search(path)
         if match:
             stem, suffix = path[: match.start()], match.group(0)
         if stem in ("/ontology", "/shapes"):
@@ -405,9 +407,7 @@ class Handler(BaseHTTPRequestHandler):
         release = self.app.release
         if release is None or "/" in name or name.startswith(".") or not (release / name).is_file():
             return self.error(404, f"no file {name!r} in this release")
-        media = MEDIA_TYPES.get(Path(name.removesuffix(".gz")).suffix, "text/plain")
-        if name.endswith(".gz"):
-            media = "application/gzip"
+        media = media_type_of(name)
         self.stream_file(release / name, media)
 
     def stream_file(self, path: Path, media: str) -> None:
@@ -484,14 +484,11 @@ def describe(store: Store, iri: str) -> list[Triple]:
 
 def represent(triples: Sequence[Triple], media: str, base: str) -> bytes:
     """A resource description in the release's own writers: prefixed Turtle, sorted N-Triples, compact JSON-LD."""
-    from . import serialize as writers
     from .terms import rows
 
-    if media == "text/turtle":
-        return writers.turtle(rows(triples), base)
-    if media == "application/ld+json":
-        return writers.jsonld(rows(triples), base)
-    return writers.ntriples(rows(triples))
+    fmt = by_media_type(media)
+    assert fmt is not None and fmt.writer is not None, media
+    return fmt.writer.document(rows(triples), base)
 
 
 class Server(ThreadingHTTPServer):

@@ -28,7 +28,7 @@ from typing import Any
 from pyoxigraph import RdfFormat, parse
 
 from .errors import ConfigError, ErrorList, Location, OdgError
-from .namespaces import RDF, RDFS, SH, XSD, curie
+from .namespaces import OWL, RDF, RDFS, SH, XSD, curie
 from .options import DEFAULT_ENGINE, ENGINES
 from .terms import Row, is_blank, is_iri, is_literal, literal_parts
 from .xsd import CHECKS
@@ -398,7 +398,7 @@ def prefixes(graph: ShapesGraph, node: str) -> str:
         if ontology in seen:
             continue
         seen.add(ontology)
-        todo += graph.values(ontology, "http://www.w3.org/2002/07/owl#imports")
+        todo += graph.values(ontology, OWL.imports)
         for decl in graph.values(ontology, SH.declare):
             prefix, ns = graph.values(decl, SH.prefix), graph.values(decl, SH.namespace)
             if prefix and ns:
@@ -409,64 +409,77 @@ def prefixes(graph: ShapesGraph, node: str) -> str:
 def forbidden_sparql(query: str, pre_bound: set[str]) -> list[str]:
     """What a SPARQL-based constraint's query must not contain (SHACL 5.3.1.1), or why it does not parse."""
     from rdflib.plugins.sparql.parser import parseQuery
-    from rdflib.plugins.sparql.parserutils import CompValue
 
     try:
         tree = parseQuery(query.replace("$PATH", "<urn:odg:path>"))
     except Exception as exc:  # pyparsing's errors have no common base worth naming
         return [f"SPARQL syntax: {str(exc).splitlines()[0]}"]
-    problems: list[str] = []
+    check = _SparqlCheck(pre_bound)
+    check.walk(tree)
+    return sorted(set(check.problems))
 
-    def get(node: CompValue, key: str) -> Any:
-        return node[key] if key in node else None  # noqa: SIM401 -- CompValue.get answers the key when missing
 
-    def variables(node: Any) -> set[str]:
-        found: set[str] = set()
-        if isinstance(node, CompValue):
-            if node.name in ("Filter",):
-                return found
-            for v in node.values():
-                found |= variables(v)
-        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
-            for v in node:
-                found |= variables(v)
-        elif type(node).__name__ == "Variable":
-            found.add(str(node))
-        return found
+def _children(node: Any) -> list[Any]:
+    """The children of a node of rdflib's SPARQL parse tree (CompValue: its values; lists and ParseResults)."""
+    from rdflib.plugins.sparql.parserutils import CompValue
 
-    def walk(node: Any, top: bool) -> None:
-        if isinstance(node, CompValue):
-            name = node.name
-            if name == "MinusGraphPattern":
-                problems.append("MINUS is not allowed")
-            elif name == "ServiceGraphPattern":
-                problems.append("SERVICE (a federated query) is not allowed")
-            elif name == "InlineData" or (name in ("SelectQuery", "AskQuery", "SubSelect")
-                                          and get(node, "valuesClause") is not None):
-                problems.append("VALUES is not allowed")
-            elif name == "Bind" and str(get(node, "var")) in pre_bound:
-                problems.append(f"BIND(... AS ?{get(node, 'var')}) assigns a pre-bound variable")
-            elif name == "vars" and str(get(node, "evar")) in pre_bound:
-                problems.append(f"(... AS ?{get(node, 'evar')}) assigns a pre-bound variable")
-            elif name == "SubSelect":
-                projection = get(node, "projection")
-                projected = {str(get(v, "var") or get(v, "evar")) for v in projection or []}
-                in_scope = variables(get(node, "where")) if not projection else projected
-                if "this" not in in_scope:
-                    problems.append("a nested SELECT must return ?this")
-            for key, v in node.items():
-                walk(v, top and key != "where")
-        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
-            for v in node:
-                walk(v, top)
+    if isinstance(node, CompValue):
+        return list(node.values())
+    if isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+        return list(node)
+    return []
 
-    walk(tree, True)
-    return sorted(set(problems))
+
+def _get(node: Any, key: str) -> Any:
+    return node[key] if key in node else None  # noqa: SIM401 -- CompValue.get answers the key when missing
+
+
+def _variables(node: Any) -> set[str]:
+    """The variables in scope of a pattern (not looking inside FILTERs)."""
+    if type(node).__name__ == "Variable":
+        return {str(node)}
+    if getattr(node, "name", None) == "Filter":
+        return set()
+    return set().union(*(_variables(v) for v in _children(node)))
+
+
+class _SparqlCheck:
+    """A walk of the parse tree collecting what SHACL 5.3.1.1 forbids, one method per kind of node."""
+
+    def __init__(self, pre_bound: set[str]) -> None:
+        self.pre_bound = pre_bound
+        self.problems: list[str] = []
+
+    def walk(self, node: Any) -> None:
+        name = getattr(node, "name", None)
+        if isinstance(name, str):
+            self.visit(name, node)
+        for child in _children(node):
+            self.walk(child)
+
+    def visit(self, name: str, node: Any) -> None:
+        fixed = {"MinusGraphPattern": "MINUS is not allowed",
+                 "ServiceGraphPattern": "SERVICE (a federated query) is not allowed",
+                 "InlineData": "VALUES is not allowed"}
+        if name in fixed:
+            self.problems.append(fixed[name])
+        elif name in ("SelectQuery", "AskQuery", "SubSelect") and _get(node, "valuesClause") is not None:
+            self.problems.append("VALUES is not allowed")
+        if name == "Bind" and str(_get(node, "var")) in self.pre_bound:
+            self.problems.append(f"BIND(... AS ?{_get(node, 'var')}) assigns a pre-bound variable")
+        elif name == "vars" and str(_get(node, "evar")) in self.pre_bound:
+            self.problems.append(f"(... AS ?{_get(node, 'evar')}) assigns a pre-bound variable")
+        elif name == "SubSelect":
+            projection = _get(node, "projection")
+            projected = {str(_get(v, "var") or _get(v, "evar")) for v in projection or []}
+            in_scope = _variables(_get(node, "where")) if not projection else projected
+            if "this" not in in_scope:
+                self.problems.append("a nested SELECT must return ?this")
 
 
 # -- running --------------------------------------------------------------------------------------------------
 
-_TYPED = re.compile(r'\^\^<(http://www\.w3\.org/2001/XMLSchema#\w+)>$')
+_TYPED = re.compile(r'\^\^<(' + re.escape(XSD.iri) + r'\w+)>$')
 
 
 def ill_formed(terms: Iterable[str]) -> dict[str, str]:
@@ -675,75 +688,84 @@ _PATH_TOKEN = re.compile(r"<[^<>]*>|[()/|^*+?]")
 
 def path_rows(text: str, label: str) -> tuple[str, list[Row]]:
     """A path in SPARQL property-path syntax (as the engine reports it) as a SHACL path: its node and triples."""
-    tokens = _PATH_TOKEN.findall(text)
-    pos = 0
-    rows: list[Row] = []
-    count = 0
+    parser = _PathParser(text, label)
+    node = parser.alternative()
+    if parser.pos != len(parser.tokens):
+        raise ValueError(f"trailing {parser.tokens[parser.pos]!r} in path {text!r}")
+    return node, parser.rows
 
-    def fresh() -> str:
-        nonlocal count
-        count += 1
-        return f"{label}{count}"
 
-    def rdf_list(items: list[str]) -> str:
+_MODIFIERS = {"*": SH.zeroOrMorePath, "+": SH.oneOrMorePath, "?": SH.zeroOrOnePath}
+
+
+class _PathParser:
+    """Recursive descent over the tokens of a property path, writing the SHACL path's triples as it goes."""
+
+    def __init__(self, text: str, label: str) -> None:
+        self.text, self.label = text, label
+        self.tokens: list[str] = _PATH_TOKEN.findall(text)
+        self.pos = 0
+        self.rows: list[Row] = []
+        self.count = 0
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"{self.label}{self.count}"
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def rdf_list(self, items: list[str]) -> str:
         head = f"<{RDF.nil}>"
         for item in reversed(items):
-            node = fresh()
-            rows.extend([(node, f"<{RDF.first}>", item), (node, f"<{RDF.rest}>", head)])
+            node = self.fresh()
+            self.rows.extend([(node, f"<{RDF.first}>", item), (node, f"<{RDF.rest}>", head)])
             head = node
         return head
 
-    def joined(separator: str, item: Callable[[], str]) -> list[str]:
-        nonlocal pos
+    def joined(self, separator: str, item: Callable[[], str]) -> list[str]:
         parts = [item()]
-        while pos < len(tokens) and tokens[pos] == separator:
-            pos += 1
+        while self.peek() == separator:
+            self.pos += 1
             parts.append(item())
         return parts
 
-    def alternative() -> str:
-        parts = joined("|", sequence)
+    def alternative(self) -> str:
+        parts = self.joined("|", self.sequence)
         if len(parts) == 1:
             return parts[0]
-        node = fresh()
-        rows.append((node, f"<{SH.alternativePath}>", rdf_list(parts)))
+        node = self.fresh()
+        self.rows.append((node, f"<{SH.alternativePath}>", self.rdf_list(parts)))
         return node
 
-    def sequence() -> str:
-        parts = joined("/", element)
-        return parts[0] if len(parts) == 1 else rdf_list(parts)
+    def sequence(self) -> str:
+        parts = self.joined("/", self.element)
+        return parts[0] if len(parts) == 1 else self.rdf_list(parts)
 
-    def element() -> str:
-        nonlocal pos
-        if pos >= len(tokens):
-            raise ValueError(f"unexpected end of path {text!r}")
-        token = tokens[pos]
-        pos += 1
+    def element(self) -> str:
+        token = self.peek()
+        if token is None:
+            raise ValueError(f"unexpected end of path {self.text!r}")
+        self.pos += 1
         if token == "^":
-            node = fresh()
-            rows.append((node, f"<{SH.inversePath}>", element()))
+            node = self.fresh()
+            self.rows.append((node, f"<{SH.inversePath}>", self.element()))
             return node
         if token == "(":
-            inner = alternative()
-            if pos >= len(tokens) or tokens[pos] != ")":
-                raise ValueError(f"unbalanced parentheses in path {text!r}")
-            pos += 1
+            inner = self.alternative()
+            if self.peek() != ")":
+                raise ValueError(f"unbalanced parentheses in path {self.text!r}")
+            self.pos += 1
         elif token.startswith("<"):
             inner = token
         else:
-            raise ValueError(f"unexpected {token!r} in path {text!r}")
-        while pos < len(tokens) and tokens[pos] in "*+?":
-            key = {"*": SH.zeroOrMorePath, "+": SH.oneOrMorePath, "?": SH.zeroOrOnePath}[tokens[pos]]
-            pos += 1
-            node = fresh()
-            rows.append((node, f"<{key}>", inner))
+            raise ValueError(f"unexpected {token!r} in path {self.text!r}")
+        while (modifier := self.peek()) is not None and modifier in _MODIFIERS:
+            self.pos += 1
+            node = self.fresh()
+            self.rows.append((node, f"<{_MODIFIERS[modifier]}>", inner))
             inner = node
         return inner
-
-    node = alternative()
-    if pos != len(tokens):
-        raise ValueError(f"trailing {tokens[pos]!r} in path {text!r}")
-    return node, rows
 
 
 def _nt(rows: Sequence[Row]) -> str:

@@ -14,71 +14,54 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from .errors import ConfigError, Location
+from .formats import RESOURCE
 from .pages import Site
 from .serve import App, describe, load_app, represent
 from .sparql import Engine
 
-EXTENSIONS = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".nt": "application/n-triples"}
 
-APACHE = """# Content negotiation for the opendata-graph static site (Apache 2.4, mod_rewrite + mod_headers).
-AddType text/turtle .ttl
-AddType application/ld+json .jsonld
-AddType application/n-triples .nt
-AddDefaultCharset utf-8
-Options -MultiViews
-RewriteEngine On
-# A resource path without a suffix: pick the representation the Accept header prefers.
-RewriteCond %{REQUEST_FILENAME} !-f
-RewriteCond %{HTTP_ACCEPT} text/turtle
-RewriteCond %{REQUEST_FILENAME}.ttl -f
-RewriteRule ^(.*)$ $1.ttl [L,E=vary:1]
-RewriteCond %{REQUEST_FILENAME} !-f
-RewriteCond %{HTTP_ACCEPT} application/ld\\+json
-RewriteCond %{REQUEST_FILENAME}.jsonld -f
-RewriteRule ^(.*)$ $1.jsonld [L,E=vary:1]
-RewriteCond %{REQUEST_FILENAME} !-f
-RewriteCond %{HTTP_ACCEPT} application/n-triples
-RewriteCond %{REQUEST_FILENAME}.nt -f
-RewriteRule ^(.*)$ $1.nt [L,E=vary:1]
-RewriteCond %{REQUEST_FILENAME} !-f
-RewriteCond %{REQUEST_FILENAME}.html -f
-RewriteRule ^(.*)$ $1.html [L,E=vary:1]
-Header append Vary Accept env=REDIRECT_vary
-"""
+def _accept(media: str) -> str:
+    """A media type as a regular expression on the Accept header."""
+    return media.replace(".", "\\.").replace("+", "\\+")
 
-NGINX = """# Content negotiation for the opendata-graph static site.
-# Include in a server { } block whose root is the site.
-map $http_accept $odg_suffix {
-    default                     .html;
-    ~*text/turtle               .ttl;
-    ~*application/ld\\+json      .jsonld;
-    ~*application/n-triples     .nt;
-}
-types {
-    text/turtle ttl;
-    application/ld+json jsonld;
-    application/n-triples nt;
-    text/html html;
-}
-location / {
-    add_header Vary Accept;
-    try_files $uri $uri$odg_suffix $uri.html =404;
-}
-"""
 
-W3ID = """# w3id.org redirect for {base}: place in the w3id.org repository as {name}/.htaccess.
-# Every IRI under the base is redirected (303, with Vary: Accept) to the hosted site, to the representation asked for.
-Options +FollowSymLinks
-RewriteEngine on
-RewriteCond %{{HTTP_ACCEPT}} text/turtle
-RewriteRule ^(.*)$ {target}$1.ttl [R=303,L]
-RewriteCond %{{HTTP_ACCEPT}} application/ld\\+json
-RewriteRule ^(.*)$ {target}$1.jsonld [R=303,L]
-RewriteCond %{{HTTP_ACCEPT}} application/n-triples
-RewriteRule ^(.*)$ {target}$1.nt [R=303,L]
-RewriteRule ^$ {target}index.html [R=303,L]
-RewriteRule ^(.*)$ {target}$1.html [R=303,L]
-"""
+def apache() -> str:
+    """``.htaccess``: content negotiation for the static site (Apache 2.4, mod_rewrite + mod_headers)."""
+    lines = ["# Content negotiation for the opendata-graph static site (Apache 2.4, mod_rewrite + mod_headers)."]
+    lines += [f"AddType {f.media_type} {f.extension}" for f in RESOURCE]
+    lines += ["AddDefaultCharset utf-8", "Options -MultiViews", "RewriteEngine On",
+              "# A resource path without a suffix: pick the representation the Accept header prefers."]
+    for f in RESOURCE:
+        lines += ["RewriteCond %{REQUEST_FILENAME} !-f", f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
+                  f"RewriteCond %{{REQUEST_FILENAME}}{f.extension} -f",
+                  f"RewriteRule ^(.*)$ $1{f.extension} [L,E=vary:1]"]
+    lines += ["RewriteCond %{REQUEST_FILENAME} !-f", "RewriteCond %{REQUEST_FILENAME}.html -f",
+              "RewriteRule ^(.*)$ $1.html [L,E=vary:1]", "Header append Vary Accept env=REDIRECT_vary"]
+    return "\n".join(lines) + "\n"
+
+
+def nginx() -> str:
+    """``nginx.conf``: the same for nginx."""
+    width = max(len(f.media_type) for f in RESOURCE) + 6
+    lines = ["# Content negotiation for the opendata-graph static site.",
+             "# Include in a server { } block whose root is the site.", "map $http_accept $odg_suffix {",
+             f"    {'default':<{width}}.html;"]
+    lines += [f"    {'~*' + _accept(f.media_type):<{width}}{f.extension};" for f in RESOURCE]
+    lines += ["}", "types {", *(f"    {f.media_type} {f.key};" for f in RESOURCE), "    text/html html;", "}",
+              "location / {", "    add_header Vary Accept;", "    try_files $uri $uri$odg_suffix $uri.html =404;", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def w3id(base: str, name: str, target: str) -> str:
+    """The w3id.org redirect rules for ``base``: every IRI to the hosted site, in the representation asked for."""
+    lines = [f"# w3id.org redirect for {base}: place in the w3id.org repository as {name}/.htaccess.",
+             "# Every IRI under the base is redirected (303, with Vary: Accept) to the hosted site, to the "
+             "representation asked for.", "Options +FollowSymLinks", "RewriteEngine on"]
+    for f in RESOURCE:
+        lines += [f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
+                  f"RewriteRule ^(.*)$ {target}$1{f.extension} [R=303,L]"]
+    lines += [f"RewriteRule ^$ {target}index.html [R=303,L]", f"RewriteRule ^(.*)$ {target}$1.html [R=303,L]"]
+    return "\n".join(lines) + "\n"
 
 
 def export(release: Path, out: Path, base: str, queries_dir: Path | None, root: str = "/",
@@ -118,9 +101,9 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
         relative = iri[len(base):]
         write(relative + ".html", site.resource(iri))
         triples = describe(app.store, iri)
-        for extension, media in EXTENSIONS.items():
-            write(relative + extension, represent(triples, media, base))
-    write("index.html", site.home(app.description, app.counts, app.title))
+        for fmt in RESOURCE:
+            write(relative + fmt.extension, represent(triples, fmt.media_type, base))
+    write("index.html", site.home(app.description, app.counts, app.title, app.examples))
     write("queries.html", query_list(site, app.queries))
     write("query.html", site.page("SPARQL query", "<h1>SPARQL query</h1><p>This is a static copy of the release: "
                                   "to run your own queries, load a dump into any SPARQL store, or run "
@@ -136,10 +119,10 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     for f in sorted(release.iterdir()):
         if f.is_file():
             write(f"dist/{f.name}", f.read_bytes())
-    write(".htaccess", APACHE)
-    write("nginx.conf", NGINX)
+    write(".htaccess", apache())
+    write("nginx.conf", nginx())
     name = base.rstrip("/").rsplit("/", 1)[-1]
-    write("w3id.htaccess", W3ID.format(base=base, name=name, target=target))
+    write("w3id.htaccess", w3id(base, name, target))
     return written
 
 

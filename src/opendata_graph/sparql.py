@@ -26,6 +26,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from .namespaces import SPARQL_RESULTS, XSD
 from .querycheck import QueryRefused, check
 
 RESULT_TYPES = {
@@ -148,7 +149,7 @@ def _term_json(term: object) -> dict[str, str]:
     out = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+    elif term.datatype.value != XSD.string:
         out["datatype"] = term.datatype.value
     return out
 
@@ -163,7 +164,7 @@ def _json(a: Answer) -> bytes:
 
 
 def _xml(a: Answer) -> bytes:
-    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    out = [f'<?xml version="1.0"?>\n<sparql xmlns="{SPARQL_RESULTS}">']
     if a.kind == "boolean":
         out.append(f"<head/><boolean>{'true' if a.boolean else 'false'}</boolean></sparql>")
         return "".join(out).encode("utf-8")

@@ -18,6 +18,7 @@ from pyoxigraph import RdfFormat, Store
 
 from .convert import Graph
 from .errors import Location
+from .formats import REGISTRY, by_extension
 from .load import Dataset, located_sources, walk
 from .namespaces import SH, curie
 from .serialize import ntriples
@@ -229,10 +230,6 @@ def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], sha
         return {"shacl": found, "violation": queries.result(), "quote": quotes}
 
 
-RDF_SUFFIXES = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".jsonld": RdfFormat.JSON_LD,
-                ".nq": RdfFormat.N_QUADS, ".trig": RdfFormat.TRIG, ".rdf": RdfFormat.RDF_XML}
-
-
 def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = DEFAULT_ENGINE) -> Report:
     """Validate plain RDF files (their union) against the shapes; results point at the subject's first line.
 
@@ -246,7 +243,11 @@ def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = DEFAULT_
     triples: list[Row] = []
     for path in files:
         try:
-            parsed = rows(parse(path=str(path), format=RDF_SUFFIXES[path.suffix]))
+            fmt = by_extension(path.suffix)
+            if fmt is None:
+                raise DataError("not an RDF file the project reads", Location.of(path),
+                                f"give one of: {', '.join(f.extension for f in REGISTRY)}")
+            parsed = rows(parse(path=str(path), format=fmt.rdf))
         except SyntaxError as exc:
             line, col = _parser_position(str(exc))
             raise DataError(f"RDF syntax: {exc}", Location.of(path, line, col),
