@@ -138,3 +138,30 @@ def test_featured_records_must_exist(tmp_path: Path) -> None:
             load(data)
         assert [str(e).split(": error: ", 1)[1] for e in exc.value.errors] == [expected]
     assert load(make(tmp_path / "ok", {"release.yaml": "featured: [d004]\n"})).release["featured"] == ["d004"]
+
+
+def test_a_new_role_is_one_concept_in_the_ontology(tmp_path: Path) -> None:
+    """Roles are the ontology's: 'founding-member' is refused until the ontology declares it, then accepted
+    through loading, conversion and the shapes (no Python changes)."""
+    from click.testing import CliRunner
+
+    from opendata_graph import paths
+    from opendata_graph.cli import cli
+
+    from .checks import copy_of
+
+    data = copy_of(paths.data_dir(), tmp_path)
+    gbif = data / "organisations" / "gbif.yaml"
+    gbif.write_text(gbif.read_text(encoding="utf-8").replace("role: participant", "role: founding-member", 1),
+                    encoding="utf-8")
+    ontology = copy_of(paths.ontology_dir(), tmp_path)
+    args = ["validate", "--data", str(data), "--ontology", str(ontology), "--no-quote-check", "--no-cache"]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 2 and "'founding-member' is not a role: one of" in refused.output, refused.output
+    with (ontology / "opendata-graph.ttl").open("a", encoding="utf-8") as f:
+        f.write("\nrole:founding-member a org:Role , skos:Concept ; "
+                "skos:inScheme <https://w3id.org/opendata-graph/ontology/role> ;\n"
+                '    skos:prefLabel "founding member"@en ; rdfs:label "founding member"@en ;\n'
+                '    skos:definition "An organisation that founded the network."@en .\n')
+    accepted = CliRunner().invoke(cli, args)
+    assert accepted.exit_code == 0, accepted.output

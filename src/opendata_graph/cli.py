@@ -108,8 +108,12 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
               help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
               help="Validate in full, without reading or writing the incremental cache (.odg-cache/ beside --data).")
+@click.option("--skip-unrelated", is_flag=True,
+              help="Ignore TARGETS that are neither records (<data>/<kind>/<file>) nor RDF files (as pre-commit "
+                   "passes every changed file); none left: nothing to check, exit 0.")
 def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path,
-             fmt: str, base: str | None, strict: bool, no_quote_check: bool, engine: str, no_cache: bool) -> None:
+             fmt: str, base: str | None, strict: bool, no_quote_check: bool, engine: str, no_cache: bool,
+             skip_unrelated: bool) -> None:
     """Validate source descriptions (or RDF files): schema, SHACL, violation queries, quotes.
 
     TARGETS are YAML records or data directories (the whole data directory they belong to is checked, since
@@ -121,11 +125,17 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
 
     from . import report as rep
     from .formats import by_extension
+    from .lint import is_record_file
     from .options import Options
     from .pipeline import data_roots, paused_gc
     from .pipeline import validate as run_validate
     from .validate import Report, validate_rdf
 
+    if skip_unrelated:
+        targets = tuple(t for t in targets if is_record_file(t) or by_extension(t.suffix) is not None)
+        if not targets:
+            click.echo("no record or RDF file among the targets: nothing to check", err=True)
+            sys.exit(EXIT_OK)
     rdf_files = [t for t in targets if t.is_file() and by_extension(t.suffix) is not None]
     roots = data_roots([t for t in targets if t not in rdf_files]) if targets else [data]
     opts = Options(data, ontology, shapes, queries, paths.dist_dir(), None, base or DEFAULT_BASE, strict, engine,
@@ -215,13 +225,18 @@ def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
 @cli.command()
 @click.argument("targets", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--fix", is_flag=True, help="Rewrite files into canonical form (comments are kept).")
-def lint(targets: tuple[Path, ...], fix: bool) -> None:
+@click.option("--skip-unrelated", is_flag=True, help="Ignore TARGETS that are not records (<data>/<kind>/<file>).")
+def lint(targets: tuple[Path, ...], fix: bool, skip_unrelated: bool) -> None:
     """Check that record files are in canonical form (key order, quoting, indentation); --fix rewrites them.
 
     Without TARGETS, every record under the repository's data/ is checked. Exit 1 when a file is not canonical.
     """
-    from .lint import lint_file, record_files, write_atomically
+    from .lint import is_record_file, lint_file, record_files, write_atomically
 
+    if skip_unrelated:
+        targets = tuple(t for t in targets if is_record_file(t))
+        if not targets:
+            return
     changed = 0
     errors: list[OdgError] = []
     for path in record_files(list(targets) or [paths.data_dir()]):

@@ -42,61 +42,13 @@ from .namespaces import (
     WD,
     XSD,
 )
-from .schema import date_text
+from .schema import REQUIREMENTS, ListOf, Obj, date_text
 from .terms import Row, Term, external_iri, iri, literal, value_of
 
 TYPE = iri(RDF.type)
 
-#: rdf:type of each kind, standard types included (consumers rarely reason).
-KIND_TYPES: dict[str, tuple[str, ...]] = {
-    "organisation": (ORG.Organization, SCHEMA.Organization),
-    "programme": (ODG.Programme, ORG.OrganizationalCollaboration, ORG.Organization, SCHEMA.Organization),
-    "cohort": (ODG.Cohort, ORG.OrganizationalCollaboration, ORG.Organization, SCHEMA.Organization),
-    "collaboration": (ODG.DataCollaboration, ORG.OrganizationalCollaboration, ORG.Organization,
-                      SCHEMA.Organization, SCHEMA.Project),
-    "person": (FOAF.Person, SCHEMA.Person),
-    "product": (ODG.Product, SCHEMA.CreativeWork),
-    "dataset": (DCAT.Dataset,),
-    "licence": (DCTERMS.LicenseDocument,),
-    "licence-family": (ODG.LicenceFamily, SKOS.Concept),
-    "standard": (DCTERMS.Standard,),
-    "place": (SCHEMA.Place, DCTERMS.Location),
-    "document": (ODG.SourceDocument, FOAF.Document, PROV.Entity),
-    "ambiguity": (ODG.Ambiguity, OA.Annotation),
-}
-#: Reference-list fields: key -> predicates (own term first, then the standard terms it refines).
-REF_FIELDS: dict[str, tuple[str, ...]] = {
-    "location": (SCHEMA.location,),
-    "publisher": (DCTERMS.publisher, SCHEMA.publisher),
-    "data_of": (ODG.dataOf, DCTERMS.relation),
-    "licence": (DCTERMS.license, SCHEMA.license),
-    "licence_family": (ODG.licenceFamily, DCTERMS.relation),
-    "family": (ODG.licenceFamily, DCTERMS.relation),
-    "conforms_to": (DCTERMS.conformsTo,),
-    "operated_by": (ODG.operatedBy, SCHEMA.provider),
-    "supported_by": (ODG.supportedBy, SCHEMA.sponsor),
-    "spatial": (DCTERMS.spatial,),
-    "steward": (DCTERMS.publisher, SCHEMA.publisher),
-    "not_funded_by": (ODG.notFundedBy, DCTERMS.relation),
-}
-#: Reference fields written in both directions: key -> (predicate, inverse predicate on the target).
-REF_WITH_INVERSE: dict[str, tuple[str, str]] = {
-    "part_of": (ORG.subOrganizationOf, ORG.hasSubOrganization),
-    "version_of": (DCTERMS.isVersionOf, DCTERMS.hasVersion),
-}
-TEXT_FIELDS: dict[str, tuple[str, ...]] = {
-    "description": (DCTERMS.description, SCHEMA.description),
-    "notes": (SKOS.note,),
-    "aims": (ODG.aim, SKOS.note),
-    "questions": (ODG.guidingQuestion, SKOS.note),
-    "variant_names": (SKOS.altLabel,),
-    "misspellings": (SKOS.hiddenLabel,),
-    "licence_statement": (ODG.licenceStatement, SKOS.note),
-    "title": (DCTERMS.title,),
-}
 LOWER_BOUND = {"more-than", "over", "from"}
 UPPER_BOUND = {"nearly", "almost"}
-REQUIREMENTS = {"attribution": CC.Attribution, "share-alike": CC.ShareAlike}
 #: Kinds whose nodes are provenance machinery: their triples need no reified source of their own.
 EXEMPT_TYPES = frozenset({ODG.SourceDocument, ODG.Excerpt, OA.TextQuoteSelector, ODG.ExternalEvidence,
                           ODG.ReferenceFile, RDF.Statement, ODG.Ambiguity, SKOS.ConceptScheme})
@@ -277,7 +229,7 @@ class Converter:
         s = self.node(r.id)
         g.origins[value_of(s)] = r.loc()
         prov = self.prov(r, d, ())
-        for t in KIND_TYPES[seg]:
+        for t in r.kind.classes:
             if seg in ("document", "ambiguity"):  # provenance machinery: typed without a source of its own
                 g.describe(s, RDF.type, iri(t))
             else:
@@ -287,21 +239,7 @@ class Converter:
                 g.add(s, p, en(d["name"]), prov, r.loc("name"))
         for alt in d.get("short_names", []):
             g.add(s, SKOS.altLabel, en(alt), prov, r.loc("short_names"))
-        for key, predicates in TEXT_FIELDS.items():
-            if key == "title" and seg != "document":
-                continue
-            for i, item in enumerate(d.get(key, [])):
-                g.add_all(s, predicates, en(item["text"]), self.prov(r, item, (key, i)), r.loc(key, i),
-                          self.notes_of(item))
-        for key, predicates in REF_FIELDS.items():
-            for i, item in enumerate(d.get(key, [])):
-                g.add_all(s, predicates, self.node(item["value"]), self.prov(r, item, (key, i)), r.loc(key, i),
-                          self.notes_of(item))
-        for key, (forward, inverse) in REF_WITH_INVERSE.items():
-            for i, item in enumerate(d.get(key, [])):
-                cited, target = self.prov(r, item, (key, i)), self.node(item["value"])
-                g.add(s, forward, target, cited, r.loc(key, i), self.notes_of(item))
-                g.add(target, inverse, s, cited, r.loc(key, i), self.notes_of(item))
+        self.declared(r, s)
         self.identifiers(r, s)
         for i, fig in enumerate(d.get("figures", [])):
             self.figure(r, s, fig, i)
@@ -310,6 +248,29 @@ class Converter:
         for i, lead in enumerate(d.get("leads", [])):
             self.membership(r, lead["value"], r.id, "lead", lead, ("leads", i))
         getattr(self, "kind_" + seg.replace("-", "_"), lambda *_: None)(r, s, prov)
+
+    def declared(self, r: Record, s: Term) -> None:
+        """The keys whose predicates the schema declares (``ListOf.to``): texts, then references, then
+        references written in both directions."""
+        g, d = self.g, r.data
+        declared = [(key, spec) for key, spec in r.kind.spec.fields.items() if isinstance(spec, ListOf) and spec.to]
+        texts = [(k, spec) for k, spec in declared if _is_text(spec)]
+        references = [(k, spec) for k, spec in declared if not _is_text(spec) and spec.inverse is None]
+        for key, spec in texts:
+            for i, item in enumerate(d.get(key, [])):
+                g.add_all(s, spec.to, en(item["text"]), self.prov(r, item, (key, i)), r.loc(key, i),
+                          self.notes_of(item))
+        for key, spec in references:
+            for i, item in enumerate(d.get(key, [])):
+                g.add_all(s, spec.to, self.node(item["value"]), self.prov(r, item, (key, i)), r.loc(key, i),
+                          self.notes_of(item))
+        for key, spec in declared:
+            if spec.inverse is None:
+                continue
+            for i, item in enumerate(d.get(key, [])):
+                cited, target = self.prov(r, item, (key, i)), self.node(item["value"])
+                g.add_all(s, spec.to, target, cited, r.loc(key, i), self.notes_of(item))
+                g.add(target, spec.inverse, s, cited, r.loc(key, i), self.notes_of(item))
 
     def identifiers(self, r: Record, s: Term) -> None:
         ids = r.data.get("identifiers", {})
@@ -470,6 +431,10 @@ class Converter:
             g.describe(s, OA.hasTarget, self.node(target))
         for excerpt in prov:
             g.describe(s, OA.hasTarget, excerpt)
+
+
+def _is_text(spec: ListOf) -> bool:
+    return isinstance(spec.item, Obj) and "text" in spec.item.fields
 
 
 def vocabulary(ontology: bytes) -> list[Row]:

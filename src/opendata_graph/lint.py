@@ -127,6 +127,11 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def is_record_file(path: Path) -> bool:
+    """Whether ``path`` is where a record lives: ``<data>/<kind directory>/<file>.yaml`` (a YAML record file)."""
+    return path.suffix in (".yaml", ".yml") and path.parent.name in KIND_BY_DIRECTORY
+
+
 def record_files(targets: list[Path]) -> Iterator[Path]:
     for target in targets:
         if target.is_file():

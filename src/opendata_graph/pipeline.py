@@ -32,7 +32,7 @@ from .load import Dataset, load
 from .locks import cache_lock, dist_lock, held
 from .options import Options
 from .publish import Release, Rerender, Written, publish, render_blocks
-from .schema import KIND_BY_DIRECTORY
+from .schema import KIND_BY_DIRECTORY, use_ontology
 from .terms import Row, value_of
 from .validate import Report, Result, load_turtle_dir, validate_parts
 
@@ -143,7 +143,8 @@ def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
     """A build from the cache of the previous one; raises :class:`CacheUnusable` when it cannot answer."""
     lap = Laps(progress)
     generation, blocks = cache.previous_release(opts.dist)
-    delta = cache.validate()
+    with use_ontology(load_turtle_dir(opts.ontology)):
+        delta = cache.validate()
     lap("validate")
     if not delta.report.conforms(opts.strict):
         raise failed(delta.report)
@@ -176,7 +177,8 @@ def validate(opts: Options, progress: Progress = lambda _: None) -> Report:
     cache = Cache(opts)
     with cache.lock(progress):
         try:
-            return cache.validate().report
+            with use_ontology(load_turtle_dir(opts.ontology)):
+                return cache.validate().report
         except CacheUnusable:
             pass
         checked = _check(opts, cache, lap)
@@ -219,9 +221,10 @@ class Checked(NamedTuple):
 
 def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     """Load, convert and validate everything; with ``cache``, its store begins loading on the second core."""
-    dataset = load(opts.data)
-    lap("load")
     ontology = load_turtle_dir(opts.ontology)
+    with use_ontology(ontology):  # roles and qualifiers are the concepts of its schemes
+        dataset = load(opts.data)
+    lap("load")
     conversion = convert_files(dataset, opts.base)
     vocab = vocabulary(ontology)
     triples = sorted(set(vocab).union(*conversion.rows.values()))  # tuple order is N-Triples line order

@@ -1,8 +1,17 @@
-"""The source format: which kinds of entity exist, which keys each YAML file may hold, and their types.
+"""The source format: which kinds of entity exist, which keys each YAML file may hold, their types, and what
+each becomes in RDF.
 
-This is the single description of ``data/<kind>/<id>.yaml`` that the loader checks records against (unknown
-keys, wrong types, missing fields, bad references) and the converter follows. Types are small value classes
-with a ``check`` method yielding ``(path, message, hint)`` problems.
+This is the single description of ``data/<kind>/<id>.yaml``: the loader checks records against it (unknown
+keys, wrong types, missing fields, bad references), the converter follows it (each kind's classes, each key's
+predicates), the linter orders keys by it, and pages and the pre-commit hooks find the kinds' directories in
+it. Types are small value classes with a ``check`` method yielding ``(path, message, hint)`` problems.
+
+Values drawn from a concept scheme (membership roles, figure qualifiers) are not listed here: they are the
+concepts the ontology declares in that scheme (:class:`Concept`), so a new role is one concept in the ontology,
+with its label and definition.
+
+Adding a kind: one :class:`Kind` in :data:`KINDS` (its directory, IRI segment, classes and keys), its
+classes in the ontology, a shape in ``shapes/``; then ``make golden`` if the real data gains records of it.
 
 Provenance is part of the format: a fact is a mapping with either ``source`` (a quote from a source document:
 ``{d004: "exact words"}`` or a list of such mappings) or ``evidence`` + ``confidence`` (an external identifier
@@ -11,13 +20,29 @@ from the reference file, high or medium confidence only).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .namespaces import SPDX_LICENSE
+from .namespaces import (
+    CC,
+    DCAT,
+    DCTERMS,
+    FOAF,
+    OA,
+    ODG,
+    ODG_ONTOLOGY,
+    ORG,
+    PROV,
+    SCHEMA,
+    SKOS,
+    SPDX_LICENSE,
+)
 
 Problem = tuple[tuple[str | int, ...], str, str | None]
 #: Path suffix that means "the key itself, not its value" (an unknown or duplicate key).
@@ -159,6 +184,11 @@ class Enum(Type):
 class ListOf(Type):
     item: Type
     name: str = "list"
+    #: What each item becomes: its value (a reference's node, a text's literal) under these predicates, own
+    #: term first, then the standard terms it refines. Empty: the converter handles the key itself.
+    to: tuple[str, ...] = ()
+    #: For references: the predicate also written from the referenced node back to the record.
+    inverse: str | None = None
 
     def check(self, value: Any, path: Path_) -> Iterator[Problem]:
         if not isinstance(value, list):
@@ -166,6 +196,65 @@ class ListOf(Type):
             return
         for i, v in enumerate(value):
             yield from self.item.check(v, (*path, i))
+
+
+# -- concept schemes of the ontology -------------------------------------------------------------------------------
+
+#: The concept schemes of the ontology of this run: scheme IRI -> its concepts' local names (:func:`use_ontology`).
+_SCHEMES: contextvars.ContextVar[dict[str, tuple[str, ...]] | None] = contextvars.ContextVar("odg_schemes",
+                                                                                             default=None)
+
+
+def concept_schemes(ontology: bytes) -> dict[str, tuple[str, ...]]:
+    """Each ``skos:ConceptScheme`` of ``ontology`` (Turtle) with the local names of its concepts
+    (``<scheme>/<name>``), in name order."""
+    from pyoxigraph import NamedNode, RdfFormat, parse
+
+    found: dict[str, set[str]] = {}
+    for t in parse(ontology, format=RdfFormat.TURTLE):
+        if t.predicate.value == SKOS.inScheme and isinstance(t.object, NamedNode) and \
+                isinstance(t.subject, NamedNode) and t.subject.value.startswith(t.object.value + "/"):
+            found.setdefault(t.object.value, set()).add(t.subject.value[len(t.object.value) + 1:])
+    return {scheme: tuple(sorted(names)) for scheme, names in found.items()}
+
+
+@contextlib.contextmanager
+def use_ontology(ontology: bytes) -> Iterator[None]:
+    """Check concept values against the schemes of ``ontology`` (the run's ``--ontology``) while inside."""
+    token = _SCHEMES.set(concept_schemes(ontology))
+    try:
+        yield
+    finally:
+        _SCHEMES.reset(token)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_schemes() -> dict[str, tuple[str, ...]]:
+    """The schemes of the project's own ontology (outside :func:`use_ontology`)."""
+    from . import paths
+
+    files = sorted(paths.ontology_dir().glob("*.ttl")) if paths.ontology_dir().is_dir() else []
+    return concept_schemes(b"\n".join(p.read_bytes() for p in files))
+
+
+def concepts(scheme: str) -> tuple[str, ...]:
+    """The local names of the concepts of ``scheme`` in the ontology of this run."""
+    schemes = _SCHEMES.get()
+    return (schemes if schemes is not None else _default_schemes()).get(scheme, ())
+
+
+@dataclass
+class Concept(Type):
+    """A concept of one of the ontology's schemes, by its local name (``host`` for ``<scheme>/host``)."""
+
+    scheme: str
+    name: str = "concept"
+
+    def check(self, value: Any, path: Path_) -> Iterator[Problem]:
+        values = concepts(self.scheme)
+        if value not in values:
+            yield path, f"{value!r} is not a {self.name}: one of {', '.join(values) or '(none declared)'}", (
+                suggest(value, values) or f"a new {self.name} is a concept of <{self.scheme}> in the ontology")
 
 
 class Source(Type):
@@ -237,8 +326,11 @@ def fact(required: tuple[str, ...] = ("value",), **fields: Type) -> Obj:
 
 
 CONFIDENCE = Enum(("high", "medium"), name="confidence")
-ROLES = ("host", "partner", "commercial-partner", "data-collaboration", "participant", "lead")
-QUALIFIERS = ("exact", "nearly", "almost", "about", "approximately", "more-than", "over", "from", "within-top")
+#: What a licence's ``requires`` values mean (Creative Commons' vocabulary).
+REQUIREMENTS = {"attribution": CC.Attribution, "share-alike": CC.ShareAlike}
+#: The ontology's concept schemes whose concepts records name by their local name.
+ROLE_SCHEME = ODG_ONTOLOGY + "/role"
+QUALIFIER_SCHEME = ODG_ONTOLOGY + "/qualifier"
 
 #: Kinds of entity: directory under data/ -> the IRI segment and the fields of its records.
 ORG_LIKE = ("organisation", "programme", "cohort", "collaboration")
@@ -253,17 +345,29 @@ INTERVAL = Obj(
     }
 )
 FACT_TEXT = fact(("text",), text=Text())
+
+
+def texts(*to: str) -> ListOf:
+    """A list of quoted texts, each a language-tagged literal under the predicates ``to``."""
+    return ListOf(FACT_TEXT, to=to)
+
+
+def refs(*kinds: str, to: tuple[str, ...] = (), inverse: str | None = None) -> ListOf:
+    """A list of references to records of ``kinds``, each the referenced node under the predicates ``to``."""
+    return ListOf(fact(value=Ref(kinds)), to=to, inverse=inverse)
+
 FIGURE = fact(
     ("id", "stated_as", "unit"),
     id=Slug(),
     value=Number(),
     stated_as=Text(),
     unit=Text(),
-    qualifier=Enum(QUALIFIERS, name="qualifier"),
+    qualifier=Concept(QUALIFIER_SCHEME, name="qualifier"),
     date=Date(),
     time_reference=Text(),
 )
-MEMBERSHIP = fact(("organisation", "role"), organisation=Ref(ORG_LIKE), role=Enum(ROLES, name="role"), during=INTERVAL)
+MEMBERSHIP = fact(("organisation", "role"), organisation=Ref(ORG_LIKE), role=Concept(ROLE_SCHEME, name="role"),
+                  during=INTERVAL)
 IDENTIFIER = fact(value=Text())
 IDENTIFIERS = Obj(
     {
@@ -282,21 +386,17 @@ COMMON: dict[str, Type] = {
     "id": Slug(),
     "name": Text(),
     "short_names": ListOf(Text()),
-    "variant_names": ListOf(FACT_TEXT),
-    "misspellings": ListOf(FACT_TEXT),
+    "variant_names": texts(SKOS.altLabel),
+    "misspellings": texts(SKOS.hiddenLabel),
     "source": Source(),
     "evidence": Text(),
     "confidence": CONFIDENCE,
-    "description": ListOf(FACT_TEXT),
-    "notes": ListOf(FACT_TEXT),
+    "description": texts(DCTERMS.description, SCHEMA.description),
+    "notes": texts(SKOS.note),
     "figures": ListOf(FIGURE),
     "identifiers": IDENTIFIERS,
     "memberships": ListOf(MEMBERSHIP),
 }
-
-
-def refs(*kinds: str) -> ListOf:
-    return ListOf(fact(value=Ref(kinds)))
 
 
 @dataclass(frozen=True)
@@ -305,6 +405,8 @@ class Kind:
 
     directory: str
     segment: str
+    #: rdf:type of its records, standard types included (consumers rarely reason).
+    classes: tuple[str, ...]
     fields: Mapping[str, Type] = field(default_factory=dict)
     required: tuple[str, ...] = ("id", "name")
     #: Whether the record itself needs ``source`` or ``evidence`` (documents are the sources).
@@ -315,51 +417,72 @@ class Kind:
         return Obj({**COMMON, **self.fields}, required=self.required, provenance=self.provenance)
 
 
+PUBLISHER = (DCTERMS.publisher, SCHEMA.publisher)
+LICENCE = (DCTERMS.license, SCHEMA.license)
+ORGANISATION = (ORG.Organization, SCHEMA.Organization)
+COLLABORATION = (ORG.OrganizationalCollaboration, *ORGANISATION)
+
 KINDS: dict[str, Kind] = {
     k.segment: k
     for k in (
-        Kind("documents", "document", {
+        Kind("documents", "document", (ODG.SourceDocument, FOAF.Document, PROV.Entity), {
             "label": Text(),
-            "title": ListOf(FACT_TEXT),
+            "title": texts(DCTERMS.title),
             "issued": ListOf(fact(value=Date())),
             "url": ListOf(fact(value=Iri())),
-            "publisher": refs("organisation"),
+            "publisher": refs("organisation", to=PUBLISHER),
             "local_copy": Text(),
         }, required=("id", "label", "local_copy"), provenance=False),
-        Kind("organisations", "organisation", {
-            "location": refs("place"),
+        Kind("organisations", "organisation", ORGANISATION, {
+            "location": refs("place", to=(SCHEMA.location,)),
             "events": ListOf(fact(("id", "type", "label"), id=Slug(), type=Enum(("spin-out",)), label=Text(),
                                   original=Ref(("organisation",)), date=Date())),
             "activities": ListOf(fact(("id", "text"), id=Slug(), text=Text(), during=INTERVAL)),
-            "not_funded_by": ListOf(fact(value=Ref(("organisation",)), scope=Text())),
+            "not_funded_by": ListOf(fact(value=Ref(("organisation",)), scope=Text()),
+                                    to=(ODG.notFundedBy, DCTERMS.relation)),
         }),
-        Kind("programmes", "programme", {"part_of": refs(*ORG_LIKE), "aims": ListOf(FACT_TEXT), "period": INTERVAL}),
-        Kind("cohorts", "cohort", {"part_of": refs("programme"), "questions": ListOf(FACT_TEXT)}),
-        Kind("collaborations", "collaboration", {
+        Kind("programmes", "programme", (ODG.Programme, *COLLABORATION), {
+            "part_of": refs(*ORG_LIKE, to=(ORG.subOrganizationOf,), inverse=ORG.hasSubOrganization),
+            "aims": texts(ODG.aim, SKOS.note),
+            "period": INTERVAL,
+        }),
+        Kind("cohorts", "cohort", (ODG.Cohort, *COLLABORATION), {
+            "part_of": refs("programme", to=(ORG.subOrganizationOf,), inverse=ORG.hasSubOrganization),
+            "questions": texts(ODG.guidingQuestion, SKOS.note),
+        }),
+        Kind("collaborations", "collaboration", (ODG.DataCollaboration, *COLLABORATION, SCHEMA.Project), {
             "leads": ListOf(fact(value=Ref(("organisation",)))),
-            "spatial": refs("place"),
+            "spatial": refs("place", to=(DCTERMS.spatial,)),
         }),
-        Kind("people", "person", {"posts": ListOf(fact(("organisation", "title"), organisation=Ref(("organisation",)),
-                                                       title=Text()))}),
-        Kind("products", "product", {"operated_by": refs("organisation"), "supported_by": refs("organisation")}),
-        Kind("datasets", "dataset", {
-            "publisher": refs("organisation"),
-            "data_of": refs("product"),
-            "licence": refs("licence"),
-            "licence_family": refs("licence-family"),
-            "licence_statement": ListOf(FACT_TEXT),
-            "conforms_to": refs("standard"),
+        Kind("people", "person", (FOAF.Person, SCHEMA.Person), {
+            "posts": ListOf(fact(("organisation", "title"), organisation=Ref(("organisation",)), title=Text())),
         }),
-        Kind("licences", "licence", {
+        Kind("products", "product", (ODG.Product, SCHEMA.CreativeWork), {
+            "operated_by": refs("organisation", to=(ODG.operatedBy, SCHEMA.provider)),
+            "supported_by": refs("organisation", to=(ODG.supportedBy, SCHEMA.sponsor)),
+        }),
+        Kind("datasets", "dataset", (DCAT.Dataset,), {
+            "publisher": refs("organisation", to=PUBLISHER),
+            "data_of": refs("product", to=(ODG.dataOf, DCTERMS.relation)),
+            "licence": refs("licence", to=LICENCE),
+            "licence_family": refs("licence-family", to=(ODG.licenceFamily, DCTERMS.relation)),
+            "licence_statement": texts(ODG.licenceStatement, SKOS.note),
+            "conforms_to": refs("standard", to=(DCTERMS.conformsTo,)),
+        }),
+        Kind("licences", "licence", (DCTERMS.LicenseDocument,), {
             "spdx": Spdx(),
-            "version_of": refs("licence"),
-            "family": refs("licence-family"),
-            "requires": ListOf(fact(value=Enum(("attribution", "share-alike"), name="requirement"))),
+            "version_of": refs("licence", to=(DCTERMS.isVersionOf,), inverse=DCTERMS.hasVersion),
+            "family": refs("licence-family", to=(ODG.licenceFamily, DCTERMS.relation)),
+            "requires": ListOf(fact(value=Enum(tuple(REQUIREMENTS), name="requirement"))),
         }),
-        Kind("licence-families", "licence-family"),
-        Kind("standards", "standard", {"steward": refs("organisation"), "licence": refs("licence")}),
-        Kind("places", "place"),
-        Kind("ambiguities", "ambiguity", {"title": Text(), "text": Text(), "about": ListOf(Ref(("any",)))},
+        Kind("licence-families", "licence-family", (ODG.LicenceFamily, SKOS.Concept)),
+        Kind("standards", "standard", (DCTERMS.Standard,), {
+            "steward": refs("organisation", to=PUBLISHER),
+            "licence": refs("licence", to=LICENCE),
+        }),
+        Kind("places", "place", (SCHEMA.Place, DCTERMS.Location)),
+        Kind("ambiguities", "ambiguity", (ODG.Ambiguity, OA.Annotation),
+             {"title": Text(), "text": Text(), "about": ListOf(Ref(("any",)))},
              required=("id", "title", "text", "about")),
     )
 }
