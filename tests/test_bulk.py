@@ -56,8 +56,9 @@ def test_csv_errors_point_at_the_row_and_column(forms: dict[str, Path]) -> None:
     errors = _errors(forms["csv"])
     rel = Path(table).relative_to(Path.cwd()) if table.is_relative_to(Path.cwd()) else table
     assert errors == [
-        f"{rel}:5:{header.index('memberships') + 1}: error: 'member' is not one of host, partner, commercial-partner,"
-        " data-collaboration, participant, lead",
+        f"{rel}:5:{header.index('memberships') + 1}: error: 'member' is not a role: one of commercial-partner,"
+        " data-collaboration, host, lead, participant, partner (hint: a new role is a concept of"
+        " <https://w3id.org/opendata-graph/ontology/role> in the ontology)",
         f"{rel}:7:{header.index('location') + 1}: error: no entity with id 'nowhere' "
         "(hint: add a file for it under data/, or fix the id)",
     ]

@@ -271,6 +271,17 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
         add(ds, VOID.classPartition, part)
         add(part, VOID["class"], iri(cls))
         add(part, VOID.entities, integer(n))
+    out += _distributions(ds, files, base)
+    return out
+
+
+def _distributions(ds: Term, files: Mapping[str, tuple[int, str]], base: str) -> list[Row]:
+    """Each file of the release as a dcat:Distribution with its media type, byte size and SHA-256."""
+    out: list[Row] = []
+
+    def add(s: Term, p: str, o: Term) -> None:
+        out.append((s, iri(p), o))
+
     for name, (size, sha256) in sorted(files.items()):
         dist = iri(f"{base}dataset/distribution/{name}")
         checksum = iri(f"{base}dataset/distribution/{name}/sha256")

@@ -52,7 +52,7 @@ _SHACL_NAMES = (
     "sourceConstraintComponent sourceConstraint resultSeverity resultMessage detail shapesGraphWellFormed"
 )
 SHACL_PREDICATES = frozenset(SH[x] for x in _SHACL_NAMES.split())
-_BACKWARDS = re.compile(r"[?$]\w+\s+\S+\s+[?$](this|value)\b|\^")
+_BACKWARDS = re.compile(r"[?$]\w+\s+(?![Aa][Ss]\b)\S+\s+[?$](this|value)\b|\^")
 
 
 def _backwards(query: str) -> bool:

@@ -1,0 +1,106 @@
+"""A/B of two git revisions of odg on the same ~1M-triple registry, interleaved, in one run (medians).
+
+    .venv/bin/python benchmarks/compare_revisions.py OLD_REV [NEW_REV] [--organisations 1800] [--rounds 3]
+
+Each revision is checked out into a temporary worktree and run from its sources (``PYTHONPATH``) with this
+checkout's virtual environment, so both use the same libraries. Per round and revision, alternating (the machine
+is shared and noisy): a cold build (no cache, writing it), a rebuild after one edit (a post's title), a full
+validation (``--no-cache``), and a validation after one edit (an organisation's name). Wall seconds and peak
+RSS (MB) per step, median over the rounds, and the ratio new/old. NEW_REV defaults to the working tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests import registry  # noqa: E402
+
+PYTHON = ROOT / ".venv" / "bin" / "python"
+STEPS = ("build (cold)", "rebuild, one edit", "validate --no-cache", "validate, one edit")
+
+
+def run(src: Path, args: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``odg ARGS`` from the sources in ``src``."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", str(PYTHON), "-m", "opendata_graph.cli", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"odg {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    rss = int(re.findall(r"MAXRSS (\d+)", proc.stderr)[-1]) / 1024
+    return wall, rss
+
+
+def round_of(src: Path, registry_dir: Path, flip: bool) -> dict[str, tuple[float, float]]:
+    data = ["--data", "data", "--seeds", "seeds"]
+    for leftover in (registry_dir / ".odg-cache", registry_dir / "dist"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    out = {"build (cold)": run(src, ["build", *data, "--dist", "dist"], registry_dir)}
+    person = registry_dir / "data" / "people" / "person-000002.yaml"
+    person.write_text(re.sub(r"title: \w+", "title: Chair" if flip else "title: Director", person.read_text()))
+    out["rebuild, one edit"] = run(src, ["build", *data, "--dist", "dist"], registry_dir)
+    out["validate --no-cache"] = run(src, ["validate", "--no-cache", *data], registry_dir)
+    org = registry_dir / "data" / "organisations" / "org-000001.yaml"
+    org.write_text(re.sub(r"name: Organisation \S+", "name: Organisation One" if flip else
+                          "name: Organisation 000001", org.read_text()))
+    out["validate, one edit"] = run(src, ["validate", *data], registry_dir)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("old")
+    parser.add_argument("new", nargs="?", default=None, help="default: the working tree")
+    parser.add_argument("--organisations", type=int, default=1800)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="odg-ab-"))
+    try:
+        sources = {}
+        for label, rev in (("old", args.old), ("new", args.new)):
+            if rev is None:
+                sources[label] = ROOT / "src"
+                continue
+            tree = work / label
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), rev], check=True)
+            sources[label] = tree / "src"
+        reg = work / "registry"
+        registry.generate(args.organisations, reg, "files")
+        results: dict[str, dict[str, list[tuple[float, float]]]] = {k: {s: [] for s in STEPS} for k in sources}
+        for i in range(args.rounds):
+            for label in (("old", "new") if i % 2 == 0 else ("new", "old")):
+                for step, value in round_of(sources[label], reg, flip=(i % 2 == 0)).items():
+                    results[label][step].append(value)
+                print(f"round {i + 1} {label} done", file=sys.stderr)
+        print(f"| step ({args.organisations} organisations, median of {args.rounds}) | old s | new s | new/old "
+              "| old MB | new MB |")
+        print("|---|---|---|---|---|---|")
+        for step in STEPS:
+            old_s = statistics.median(w for w, _ in results["old"][step])
+            new_s = statistics.median(w for w, _ in results["new"][step])
+            old_m = statistics.median(m for _, m in results["old"][step])
+            new_m = statistics.median(m for _, m in results["new"][step])
+            print(f"| {step} | {old_s:.2f} | {new_s:.2f} | {new_s / old_s:.2f} | {old_m:,.0f} | {new_m:,.0f} |")
+    finally:
+        for label in ("old", "new"):
+            if (work / label).exists():
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / label)],
+                               check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
