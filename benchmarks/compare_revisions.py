@@ -6,7 +6,8 @@ Each revision is checked out into a temporary worktree and run from its sources 
 checkout's virtual environment, so both use the same libraries. Per round and revision, alternating (the machine
 is shared and noisy): a cold build (no cache, writing it), a rebuild after one edit (a post's title), a full
 validation (``--no-cache``), and a validation after one edit (an organisation's name). Wall seconds and peak
-RSS (MB) per step, median over the rounds, and the ratio new/old. NEW_REV defaults to the working tree.
+RSS (MB) per step, median over the rounds, and the ratio new/old; for "dumps", the release's dump files in MB
+(all of them, then the gzip copies alone) in place of seconds and RSS. NEW_REV defaults to the working tree.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from tests import registry  # noqa: E402
 
 PYTHON = ROOT / ".venv" / "bin" / "python"
-STEPS = ("build (cold)", "rebuild, one edit", "validate --no-cache", "validate, one edit")
+STEPS = ("build (cold)", "rebuild, one edit", "validate --no-cache", "validate, one edit", "dumps, MB (plain + gzip)")
 
 
 def run(src: Path, args: list[str], cwd: Path) -> tuple[float, float]:
@@ -49,6 +50,9 @@ def round_of(src: Path, registry_dir: Path, flip: bool) -> dict[str, tuple[float
     for leftover in (registry_dir / ".odg-cache", registry_dir / "dist"):
         shutil.rmtree(leftover, ignore_errors=True)
     out = {"build (cold)": run(src, ["build", *data, "--dist", "dist"], registry_dir)}
+    sizes = {f.name: f.stat().st_size for f in (registry_dir / "dist").iterdir()}
+    out["dumps, MB (plain + gzip)"] = (sum(v for k, v in sizes.items() if k.startswith("opendata-graph")) / 1e6,
+                                       sum(v for k, v in sizes.items() if k.endswith(".gz")) / 1e6)
     person = registry_dir / "data" / "people" / "person-000002.yaml"
     person.write_text(re.sub(r"title: \w+", "title: Chair" if flip else "title: Director", person.read_text()))
     out["rebuild, one edit"] = run(src, ["build", *data, "--dist", "dist"], registry_dir)

@@ -27,7 +27,8 @@ import yaml
 FORMS = ("files", "list", "csv", "tsv")
 LICENCES = [("cc0-1-0", "CC0 1.0", "CC0-1.0", False), ("cc-by-4-0", "CC BY 4.0", "CC-BY-4.0", False),
             ("cc-by-sa-4-0", "CC BY-SA 4.0", "CC-BY-SA-4.0", True), ("odbl-1-0", "ODbL 1.0", "ODbL-1.0", True)]
-QUALIFIERS = ["exact", "nearly", "more-than", "about", "over"]
+#: A figure's qualifier and the words that state it (none for a plain number): what the source says, nothing more.
+QUALIFIERS = [(None, ""), ("nearly", "nearly "), ("more-than", "more than "), ("about", "about "), ("over", "over ")]
 Record = dict[str, Any]
 
 
@@ -76,11 +77,7 @@ def records(organisations: int, cohorts: int = 20) -> tuple[list[tuple[str, Reco
             "location": [{"value": "capital", "source": src(f"{name} is based in Capital City.")}],
             "memberships": [{"organisation": f"cohort-{cohort}", "role": "participant", "during": {"within": "network"},
                              "source": src(f"{name} was selected for cohort {cohort}.")}],
-            "figures": [{"id": f"figure-{k}", "value": i * 10 + k,
-                         "stated_as": f"{QUALIFIERS[k % 5]} {i * 10 + k} records", "unit": "records",
-                         "qualifier": QUALIFIERS[(i + k) % 5], "time_reference": "Today",
-                         "source": src(f"{name} holds {QUALIFIERS[k % 5]} {i * 10 + k} records today.")}
-                        for k in range(2)],
+            "figures": [figure(name, i, k, src) for k in range(2)],
             "notes": [{"text": f"{name} publishes its data openly.",
                        "source": src(f"{name} publishes its data openly.")}],
             "identifiers": {"homepage": [{"value": f"https://org{i}.example.org", **evidence(row)}],
@@ -207,3 +204,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def figure(name: str, i: int, k: int, src: Any) -> dict[str, Any]:
+    """Figure k of organisation i: its words, number, unit and qualifier as its quote states them."""
+    qualifier, words = QUALIFIERS[(i + k) % 5]
+    stated = f"{words}{i * 10 + k} records"
+    out = {"id": f"figure-{k}", "value": i * 10 + k, "stated_as": stated, "unit": "records",
+           "time_reference": "Today", "source": src(f"{name} holds {stated} today.")}
+    return {**out, "qualifier": qualifier} if qualifier else out

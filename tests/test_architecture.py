@@ -113,3 +113,16 @@ def test_stray_iri_finder_finds_one(tmp_path: Path) -> None:
 def test_every_vocabulary_iri_comes_from_namespaces_py() -> None:
     found = [hit for path in sorted(SRC.glob("*.py")) if path.name != "namespaces.py" for hit in stray_iris(path)]
     assert found == []
+
+
+def test_no_constant_is_defined_in_two_modules() -> None:
+    """A concept declared in one place: no upper-case top-level name is assigned in two modules of the package."""
+    where: dict[str, list[str]] = {}
+    for path in sorted(SRC.glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+                if isinstance(node, ast.AnnAssign) else []
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id.isupper() and t.id != "__all__":
+                    where.setdefault(t.id, []).append(path.name)
+    assert {name: modules for name, modules in where.items() if len(modules) > 1} == {}

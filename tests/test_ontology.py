@@ -51,7 +51,24 @@ def test_own_term_is_labelled_defined_and_aligned(term: str, ontology_bytes: byt
     parents = [o.value for o in props.get(RDFS.subClassOf, []) + props.get(RDFS.subPropertyOf, [])
                + props.get(OWL.equivalentClass, []) + props.get(OWL.equivalentProperty, [])
                if isinstance(o, NamedNode)]
+    if ODG.NegativeProperty in {o.value for o in props.get(RDF.type, [])}:  # aligned to what it denies
+        parents = [o.value for o in props.get(SKOS.related, []) if isinstance(o, NamedNode)]
     assert any(p.startswith(STANDARD_NAMESPACES) for p in parents), f"{term} is not aligned to a standard term"
+
+
+def test_no_negative_property_refines_a_positive_one(ontology_bytes: bytes) -> None:
+    """A negative fact ("not funded by") never entails a positive one: a property typed odg:NegativeProperty, or
+    labelled "not ...", has no super-property at all (transitively: nothing above it but other negatives), and
+    one labelled "not ..." is typed so."""
+    terms = own_terms(ontology_bytes)
+    negative = {t for t, props in terms.items() if ODG.NegativeProperty in {o.value for o in props.get(RDF.type, [])}}
+    labelled = {t for t, props in terms.items()
+                if any(str(o.value).lower().startswith("not ") for o in props.get(RDFS.label, []))}
+    assert labelled <= negative, f"labelled as negations but not typed odg:NegativeProperty: {labelled - negative}"
+    assert negative, "the ontology has a negative property (odg:notFundedBy)"
+    for term in negative:
+        above = [o.value for o in terms[term].get(RDFS.subPropertyOf, [])]
+        assert all(p in negative for p in above), f"{term} refines {above}, a positive relation"
 
 
 def test_own_terms_are_accompanied_by_the_standard_terms_they_refine(triples: list[Triple],

@@ -81,7 +81,8 @@ def test_a_violation_query_with_rows_fails_validation_at_the_yaml(tmp_path: Path
     (queries / "people-without-orcid-violation.rq").write_text(
         "# title: People without an ORCID\n# answers: every person lacks one but Tim Robertson.\n"
         "SELECT ?person WHERE { ?person a <http://xmlns.com/foaf/0.1/Person> . "
-        "FILTER NOT EXISTS { ?person <http://www.w3.org/2002/07/owl#sameAs> ?id } }\n", encoding="utf-8")
+        "FILTER NOT EXISTS { ?person <http://schema.org/identifier>/<http://schema.org/propertyID> \"ORCID\" } }\n",
+        encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "validate", "--queries", str(queries)],
                             capture_output=True, text=True)
     assert result.returncode == 1

@@ -43,3 +43,104 @@ def test_quote_check_reports_a_wrong_quote(seeds: Path, tmp_path: Path) -> None:
     assert results[0].location.path.endswith("data/organisations/world-bank.yaml")
     assert results[0].location.line == 4
     assert results[0].message.startswith("quote not found in d004")
+
+
+# -- figures say what their quotes say ---------------------------------------------------------------------------
+
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+                10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 100: "hundred"}
+#: Units written as codes for machines, and the words or signs that state them in a text.
+UNIT_CODES = {"GBP": "£"}
+STOP = {"a", "an", "the", "of", "in", "to", "per", "for", "with", "by", "and", "or", "on", "at", "from", "which",
+        "will"}
+FIGURES = sorted(((r.id, i, fig) for r in DATASET.records.values() for i, fig in enumerate(r.data.get("figures", []))),
+                 key=lambda t: (t[0], t[1]))
+
+
+def number_forms(value: float) -> set[str]:
+    """The ways a text may write ``value``: 2000 -> 2000, 2,000; 2000000000 -> 2 billion; 7 -> seven."""
+    forms = {str(value), f"{value:,}"}
+    if value in NUMBER_WORDS:
+        forms.add(NUMBER_WORDS[int(value)])
+    for scale, word in ((10**9, "billion"), (10**6, "million"), (10**3, "thousand")):
+        if value >= scale and (value * 10) % scale == 0:
+            forms.add(f"{value / scale:g} {word}")
+    return forms
+
+
+def quotes_of(fig: dict) -> list[str]:  # type: ignore[type-arg]
+    return [q for _, _, q in located_sources(fig["source"], ())]
+
+
+def stem(word: str) -> str:
+    """A crude English stem, enough to match "citing" with "cited" and "years" with "year"."""
+    word = word.lower().strip(".,;:!?'’\"()")
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+@pytest.mark.parametrize(("record", "i", "fig"), FIGURES, ids=[f"{r}:{f['id']}" for r, _, f in FIGURES])
+def test_a_figure_says_what_its_quote_says(record: str, i: int, fig: dict) -> None:  # type: ignore[type-arg]
+    """Its words are in the quote; its number's words are in its words; its qualifier's words (the ontology's
+    hiddenLabel) are in its words; what it counts (its unit) is named by the quote."""
+    from opendata_graph.schema import concepts
+
+    quotes = " ".join(quotes_of(fig))
+    stated = fig["stated_as"]
+    assert stated.lower() in quotes.lower(), f"{record}: stated_as {stated!r} is not in its quotes"
+    if "value" in fig:
+        assert any(form in stated.lower() for form in number_forms(fig["value"])), (record, fig["value"], stated)
+    if "qualifier" in fig:
+        assert fig["qualifier"] in concepts("https://w3id.org/opendata-graph/ontology/qualifier")
+        assert QUALIFIER_WORDS[fig["qualifier"]] in stated.lower(), (record, fig["qualifier"], stated)
+    words = [w for w in fig["unit"].replace("-", " ").split() if w.lower() not in STOP]
+    missing = [w for w in words if stem(UNIT_CODES.get(w, w)) not in {stem(x) for x in quotes.replace("-", " ").split()}
+               and UNIT_CODES.get(w, w) not in quotes]
+    assert not missing, f"{record}: the unit {fig['unit']!r} names {missing} that its quotes do not"
+
+
+def _qualifier_words() -> dict[str, str]:
+    from pyoxigraph import Literal, RdfFormat, parse
+
+    from opendata_graph.namespaces import QUALIFIER, SKOS
+    from opendata_graph.validate import load_turtle_dir
+
+    return {t.subject.value.removeprefix(str(QUALIFIER)): t.object.value
+            for t in parse(load_turtle_dir(paths.ontology_dir()), format=RdfFormat.TURTLE)
+            if t.predicate.value == SKOS.hiddenLabel and t.subject.value.startswith(str(QUALIFIER))
+            and isinstance(t.object, Literal)}
+
+
+QUALIFIER_WORDS = _qualifier_words()
+
+
+def test_every_qualifier_has_its_words() -> None:
+    from opendata_graph.schema import concepts
+
+    assert set(QUALIFIER_WORDS) == set(concepts("https://w3id.org/opendata-graph/ontology/qualifier"))
+
+
+def test_the_shapes_hold_a_qualifier_to_the_words(tmp_path: Path) -> None:
+    """A qualifier the words do not carry, or words that carry one without it, are violations at the figure."""
+    from click.testing import CliRunner
+
+    from opendata_graph.cli import cli
+
+    from .checks import copy_of
+
+    data = copy_of(paths.data_dir(), tmp_path)
+    osmf = data / "organisations" / "openstreetmap-foundation.yaml"
+    text = osmf.read_text(encoding="utf-8")
+    assert "    qualifier: approximately\n" in text
+    args = ["validate", "--data", str(data), "--no-quote-check", "--no-cache"]
+    osmf.write_text(text.replace("    qualifier: approximately\n", ""), encoding="utf-8")
+    missing = CliRunner().invoke(cli, args)
+    assert missing.exit_code == 1 and "give the figure its 'qualifier'" in missing.output, missing.output
+    osmf.write_text(text.replace("    qualifier: approximately\n", "    qualifier: nearly\n"), encoding="utf-8")
+    wrong = CliRunner().invoke(cli, args)
+    assert wrong.exit_code == 1 and "The figure's qualifier is not in the words" in wrong.output, wrong.output
+    osmf.write_text(text, encoding="utf-8")
+    assert CliRunner().invoke(cli, args).exit_code == 0

@@ -203,6 +203,9 @@ def query(file: Path | None, expression: str | None, fmt: str, dist: Path, run_a
 def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
     failed = 0
     for qf in q.query_files(queries):
+        if qf.needs_named_graphs and isinstance(store, q.RemoteStore):
+            click.echo(f"skip {qf.name}: it needs the quad dump's named graphs; the endpoint holds the triples")
+            continue
         result = q.run(store, qf.text, str(qf.path))
         if write_expected:
             qf.expected.parent.mkdir(exist_ok=True)

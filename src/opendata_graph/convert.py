@@ -43,10 +43,10 @@ from .namespaces import (
     XSD,
 )
 from .schema import REQUIREMENTS, ListOf, Obj, date_text
-from .terms import Row, Term, external_iri, iri, literal, value_of
+from .terms import RDF_TYPE, Row, Term, external_iri, iri, literal, value_of
 
-TYPE = iri(RDF.type)
-
+#: Identifier keys published as schema:identifier PropertyValues, with their propertyID.
+IDENTIFIER_SCHEMES = {"ror": "ROR", "orcid": "ORCID"}
 LOWER_BOUND = {"more-than", "over", "from"}
 UPPER_BOUND = {"nearly", "almost"}
 #: Kinds whose nodes are provenance machinery: their triples need no reified source of their own.
@@ -117,7 +117,7 @@ class Graph:
         ``ordered`` is false."""
         out = self.plain | self.facts.keys()
         exempt_types = {iri(t) for t in EXEMPT_TYPES}
-        exempt = {s for s, p, o in self.plain if p == TYPE and o in exempt_types}
+        exempt = {s for s, p, o in self.plain if p == RDF_TYPE and o in exempt_types}
         statement, subject, predicate, object_, derived = (iri(x) for x in (
             RDF.Statement, RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom))
         for triple, prov in self.facts.items():
@@ -125,7 +125,7 @@ class Graph:
             if not prov and s in exempt:
                 continue
             st = self.iri("statement", digest(f"{s} {p} {o}", 20))
-            out.update(((st, TYPE, statement), (st, subject, s), (st, predicate, p), (st, object_, o)))
+            out.update(((st, RDF_TYPE, statement), (st, subject, s), (st, predicate, p), (st, object_, o)))
             out.update((st, derived, x) for x in prov)
             out.update((st, iri(note), en(text)) for note, text in self.annotations.get(triple, ()))
         return sorted(out, key=sort_key) if ordered else list(out)
@@ -285,8 +285,22 @@ class Converter:
                     self.g.add(s, OWL.sameAs, external_iri(WD[v]), p, loc, notes)
                 elif key == "email":
                     self.g.add_all(s, (FOAF.mbox,), external_iri("mailto:" + v), p, loc, notes)
-                else:
+                elif key in IDENTIFIER_SCHEMES:
+                    self.identifier(s, key, i, v, p, loc, notes)
+                else:  # same_as: another IRI of the very same resource
                     self.g.add(s, OWL.sameAs, external_iri(v), p, loc, notes)
+
+    def identifier(self, s: Term, key: str, i: int, v: str, p: list[Term], loc: Location,
+                   notes: list[tuple[str, str]]) -> None:
+        """A ROR or ORCID iD as its community publishes it: a schema:PropertyValue (propertyID, value, url), not
+        owl:sameAs -- the registry's record is evidence about the entity, not the entity itself."""
+        scheme = IDENTIFIER_SCHEMES[key]
+        node = self.sub_node(f"{value_of(s)}/identifier/{key}" + (f"-{i + 1}" if i else ""), (SCHEMA.PropertyValue,),
+                             f"{scheme} {v}", p, loc)
+        self.g.add(s, SCHEMA.identifier, node, p, loc, notes)
+        self.g.add(node, SCHEMA.propertyID, literal(scheme), p, loc)
+        self.g.add(node, SCHEMA.value, literal(v), p, loc)
+        self.g.add(node, SCHEMA.url, external_iri(v), p, loc)
 
     def figure(self, r: Record, s: Term, fig: dict[str, Any], i: int) -> None:
         g, key = self.g, ("figures", i)
@@ -296,9 +310,10 @@ class Converter:
         g.add(s, SCHEMA.additionalProperty, f, p, loc, notes)
         g.add_all(f, (SCHEMA.name, SCHEMA.unitText), en(fig["unit"]), p, r.loc(*key, "unit"))
         g.add_all(f, (ODG.statedAs, SCHEMA.description), en(fig["stated_as"]), p, r.loc(*key, "stated_as"), notes)
-        qualifier = fig.get("qualifier", "exact")
-        g.add_all(f, (ODG.qualifier, SCHEMA.valueReference), iri(QUALIFIER[qualifier]), p,
-                  r.loc(*key, "qualifier"))
+        qualifier = fig.get("qualifier")  # only where the source's words carry one: never a default
+        if qualifier is not None:
+            g.add_all(f, (ODG.qualifier, SCHEMA.valueReference), iri(QUALIFIER[qualifier]), p,
+                      r.loc(*key, "qualifier"))
         if "value" in fig:
             value = fig["value"]
             lit = literal(str(value), datatype=XSD.integer if isinstance(value, int) else XSD.decimal)

@@ -49,6 +49,22 @@ class NTriplesWriter(DumpWriter):
         return b"\n" if empty else b""
 
 
+class NQuadsWriter(DumpWriter):
+    """Each fact in the named graph of each of its sources (an excerpt, an evidence entry), the rest in the
+    default graph: "facts a document states" is one ``GRAPH ?g { } ?g prov:wasDerivedFrom/oa:hasSource`` away."""
+
+    def piece(self, rendered: serialize.Rendered, is_last: bool) -> bytes:
+        return rendered.nq
+
+    def tail(self, empty: bool) -> bytes:
+        return b"\n" if empty else b""
+
+
+class TriGWriter(NQuadsWriter):
+    def piece(self, rendered: serialize.Rendered, is_last: bool) -> bytes:
+        return rendered.trig
+
+
 class TurtleWriter(DumpWriter):
     def head(self, base: str, prefixes: Iterable[str], empty: bool) -> bytes:
         return serialize.turtle_head(base, prefixes)
@@ -108,8 +124,8 @@ REGISTRY: tuple[Format, ...] = (
     Format(RdfFormat.TURTLE, TurtleWriter(), resource=True),
     Format(RdfFormat.N_TRIPLES, NTriplesWriter(), resource=True),
     Format(RdfFormat.JSON_LD, JsonLdWriter(), resource=True),
-    Format(RdfFormat.N_QUADS),
-    Format(RdfFormat.TRIG),
+    Format(RdfFormat.N_QUADS, NQuadsWriter()),
+    Format(RdfFormat.TRIG, TriGWriter()),
     Format(RdfFormat.RDF_XML),
 )
 

@@ -39,7 +39,7 @@ TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 #: The files a kind's directory holds: YAML records, or tables of records.
 SOURCE_SUFFIXES = (".yaml", ".yml", *TABLE_SUFFIXES)
 #: Refuse documents nested deeper than this: records are a few levels deep.
-MAX_DEPTH = 20
+MAX_YAML_DEPTH = 20
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -107,7 +107,7 @@ def parse_yaml(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[Any, dict[Key, 
 
     Time and memory stay bounded whatever the input: the size is checked before reading, and a streaming pass
     over the parser's events refuses anchors/aliases (no "billion laughs") and nesting deeper than
-    :data:`MAX_DEPTH` before any node tree is built.
+    :data:`MAX_YAML_DEPTH` before any node tree is built.
     """
     size = path.stat().st_size
     if size > limit:
@@ -157,7 +157,7 @@ def _check_events(text: str, path: Path) -> None:
     """Refuse anchors, aliases and deep nesting, streaming through the parser's events.
 
     libyaml (PyYAML >= 6.0.2) refuses nesting beyond its own limit while reading ahead, before our count reaches
-    :data:`MAX_DEPTH`; the pure-Python parser (an iterative state machine: no recursion, no read-ahead) then
+    :data:`MAX_YAML_DEPTH`; the pure-Python parser (an iterative state machine: no recursion, no read-ahead) then
     finds where our limit was crossed, so the message is the same whichever PyYAML is installed.
     """
     try:
@@ -189,8 +189,8 @@ def _walk_events(text: str, path: Path, loader: Any) -> None:
                             "write the value plainly")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
-            if depth > MAX_DEPTH:
-                raise DataError(f"nested more than {MAX_DEPTH} levels deep", where, "flatten the structure")
+            if depth > MAX_YAML_DEPTH:
+                raise DataError(f"nested more than {MAX_YAML_DEPTH} levels deep", where, "flatten the structure")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -294,8 +294,8 @@ def read_table(path: Path) -> Iterator[tuple[dict[str, Any], dict[Key, tuple[int
                     if cell == "":
                         continue
                     if cell[0] in "[{":
-                        if _json_depth(cell) > MAX_DEPTH:  # before json's recursive parser sees it
-                            raise DataError(f"column {key!r}: nested more than {MAX_DEPTH} levels deep",
+                        if _json_depth(cell) > MAX_YAML_DEPTH:  # before json's recursive parser sees it
+                            raise DataError(f"column {key!r}: nested more than {MAX_YAML_DEPTH} levels deep",
                                             Location.of(path, line, column), "flatten the structure")
                         try:
                             value[key] = json.loads(cell)

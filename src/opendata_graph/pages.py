@@ -256,7 +256,7 @@ class Site:
             term = r["term"].value
             local = term.rsplit("#", 1)[-1]
             parents = ", ".join(f'<a href="{escape(self.href(p))}">{escape(curie(p))}</a>'
-                                for p in sorted(r["parents"].value.split()))
+                                for p in sorted(r["parents"].value.split() if r["parents"] else ()))
             body.append(f'<tr id="{escape(local)}"><td><code>odg:{escape(local)}</code></td>'
                         f'<td>{escape(curie(r["kind"].value))}</td><td>{escape(r["label"].value)}</td>'
                         f'<td>{escape(r["definition"].value)}</td><td>{parents}</td></tr>')

@@ -42,6 +42,7 @@ from .namespaces import (
     FOAF,
     IANA_MEDIA,
     OWL,
+    PROV,
     RDF,
     SPDX,
     SPDX_LICENSE,
@@ -143,10 +144,20 @@ def block_of(rendered: serialize.Rendered, is_last: bool, compress: Callable[[by
     return Block(rendered.subjects[-1], is_last, stats, pieces, rendered.subjects)
 
 
+def fact_sources(rows: Sequence[Row], base: str) -> serialize.Sources:
+    """Each fact's sources, read off the statements among ``rows`` (sorted: a statement's sources in order)."""
+    prefix, derived = f"<{base}statement/", f"<{PROV.wasDerivedFrom}>"
+    index: dict[Term, list[Term]] = {}
+    for s, p, o in rows:
+        if p == derived and s.startswith(prefix):
+            index.setdefault(s, []).append(o)
+    return lambda row: index.get(serialize.statement_iri(base, row), ())
+
+
 def render_blocks(rows: Sequence[Row], base: str, compress: Callable[[bytes], Piece]) -> list[Block]:
     """Every block of the dumps of ``rows`` (sorted as tuples); ``compress`` makes each gzip member (a thread
     pool's ``submit(serialize.gzipped, ...)``: zlib runs without the GIL, on the second core)."""
-    renderer = serialize.Renderer(base)
+    renderer = serialize.Renderer(base, fact_sources(rows, base))
     cuts = spans(rows)
     return [block_of(renderer.render(rows[a:b]), i == len(cuts) - 1, compress) for i, (a, b) in enumerate(cuts)]
 
@@ -167,13 +178,34 @@ def dump_pieces(fmt: Format, blocks: Sequence[Block], base: str, prefixes: Itera
     return plain, packed, lead
 
 
+def _store_sources(store: Store, base: str) -> serialize.Sources:
+    """A fact's sources, from its statement's triples in the store (the quad dumps' graphs)."""
+    derived = NamedNode(PROV.wasDerivedFrom)
+
+    def sources(row: Row) -> list[Term]:
+        st = NamedNode(serialize.statement_iri(base, row)[1:-1])
+        return sorted({str(q.object) for q in store.quads_for_pattern(st, derived, None)})
+
+    return sources
+
+
 class Rerender:
     """Blocks rendered again from the store, for the subjects that changed."""
 
     def __init__(self, store: Store, base: str, compress: Callable[[bytes], Piece]) -> None:
         self.store = store
-        self.renderer = serialize.Renderer(base)
+        self.base = base
+        # a closure, not a bound method: the renderer must not hold this object (a cycle would keep the on-disk
+        # store open until a garbage collection, which a build pauses)
+        self.renderer = serialize.Renderer(base, _store_sources(store, base))
         self.compress = compress
+
+    def facts_of(self, subjects: set[Term]) -> set[Term]:
+        """The subjects of the facts that pending statements reify: a fact's graphs (in the quad dumps) change with
+        its statement's sources, so its block is rendered again too."""
+        prefix, about = f"<{self.base}statement/", NamedNode(RDF.subject)
+        return {str(q.object) for s in subjects if s.startswith(prefix)
+                for q in self.store.quads_for_pattern(NamedNode(s[1:-1]), about, None)}
 
     def rows(self, subjects: Sequence[Term]) -> list[Row]:
         out: set[Row] = set()
@@ -188,6 +220,7 @@ class Rerender:
 
     def apply(self, blocks: list[Block], pending: set[Term]) -> tuple[list[Block], int]:
         """The new list of blocks, and how many were rendered again."""
+        pending = pending | self.facts_of(pending)
         n = len(blocks)
         lasts = [b.last for b in blocks]
         by_block: dict[int, set[Term]] = {}  # pending subjects by the block whose range holds them

@@ -28,7 +28,7 @@ from .errors import ConfigError, Location, OdgError
 from .formats import STEM
 from .namespaces import DEFAULT_BASE, PREFIXES
 
-FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON,
+RESULT_FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON,
            "xml": QueryResultsFormat.XML}
 
 
@@ -55,6 +55,12 @@ class QueryFile:
     @property
     def answers(self) -> str:
         return self._header("answers")
+
+    @property
+    def needs_named_graphs(self) -> bool:
+        """Declared by ``# needs: named graphs``: it selects facts by their provenance graph (the quad dump), so an
+        endpoint holding only the triples (a pushed graph, ``odg serve``) cannot answer it."""
+        return "named graphs" in self._header("needs")
 
     @property
     def expected(self) -> Path:
@@ -85,8 +91,18 @@ def query_files(directory: Path, violations: bool = False, required: bool = True
 
 
 def open_store(dist: Path) -> Store:
-    """An in-memory store holding the release's N-Triples dump (or any single RDF file given directly)."""
-    path = dist / f"{STEM}.nt" if dist.is_dir() else dist
+    """An in-memory store holding a release -- its N-Triples dump as the default graph and its N-Quads dump's
+    provenance graphs, so GRAPH selects facts by their source -- or any single RDF file given directly."""
+    if dist.is_dir():
+        store = _load(dist / f"{STEM}.nt")
+        quads = dist / f"{STEM}.nq"
+        if quads.is_file():  # its default-graph part is a subset of the N-Triples: a set, so no duplicates
+            store.load(path=str(quads), format=RdfFormat.N_QUADS)
+        return store
+    return _load(dist)
+
+
+def _load(path: Path) -> Store:
     if not path.is_file():
         raise ConfigError("no release to query", Location.of(path), "run 'odg build' first, or pass --dist")
     compressed = path.suffix == ".gz"
@@ -167,7 +183,7 @@ def serialize_results(result: QuerySolutions | QueryBoolean | object, fmt: str) 
     if fmt == "table":
         return table(result)
     if isinstance(result, QuerySolutions | QueryBoolean):
-        return result.serialize(format=FORMATS[fmt]).decode("utf-8")  # type: ignore[union-attr]
+        return result.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8")  # type: ignore[union-attr]
     # CONSTRUCT / DESCRIBE: triples
     from pyoxigraph import serialize
 

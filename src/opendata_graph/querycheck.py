@@ -3,7 +3,7 @@
 Two stages, cheapest first:
 
 1. :func:`scan` -- a linear pass with SPARQL 1.1's own lexer (its terminals: IRIREF, strings, comments, prefixed
-   names, variables, keywords), so no nesting of ``{}``, ``()`` or ``[]`` deeper than :data:`MAX_DEPTH` reaches a
+   names, variables, keywords), so no nesting of ``{}``, ``()`` or ``[]`` deeper than :data:`MAX_QUERY_DEPTH` reaches a
    recursive parser (oxigraph's overflowed its stack at ~3,000 levels and took the process down), and ``SERVICE``
    is found as the keyword it is -- not inside an IRI, a string or a prefixed name, and not hidden by a ``<`` that
    only looks like the start of an IRI (``FILTER(?a<2)SERVICE:admin{...}FILTER(?a>0)``).
@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import OdgError
 
-MAX_DEPTH = 64
+MAX_QUERY_DEPTH = 64
 MAX_LENGTH = 100_000  #: characters
 
 _TOKEN = re.compile(r"""
@@ -70,8 +70,8 @@ def scan(query: str) -> list[tuple[str, str]]:
             continue
         if kind == "open":
             depth += 1
-            if depth > MAX_DEPTH:
-                raise QueryRefused(f"the query nests more than {MAX_DEPTH} levels deep", 400)
+            if depth > MAX_QUERY_DEPTH:
+                raise QueryRefused(f"the query nests more than {MAX_QUERY_DEPTH} levels deep", 400)
         elif kind == "close":
             depth -= 1
         elif kind == "word":
@@ -98,7 +98,7 @@ def parse(query: str) -> None:
     try:
         tree = parseQuery(query)
     except RecursionError:
-        raise QueryRefused(f"the query nests more than the parser allows (at most {MAX_DEPTH} levels)", 400) from None
+        raise QueryRefused(f"the query nests more than the parser allows (at most {MAX_QUERY_DEPTH} levels)", 400) from None
     except Exception as exc:  # pyparsing's ParseException and friends: a syntax error, or an update
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise QueryRefused(f"SPARQL syntax error: {first}", 400) from None

@@ -15,7 +15,7 @@ from .errors import Location, OdgError
 from .namespaces import PROJECT_HOME
 from .validate import Report, Result
 
-FORMATS = ("text", "json", "github", "sarif", "turtle")
+REPORT_FORMATS = ("text", "json", "github", "sarif", "turtle")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 RULE_FOR_INPUT = "odg:input"

@@ -439,7 +439,7 @@ KINDS: dict[str, Kind] = {
                                   original=Ref(("organisation",)), date=Date())),
             "activities": ListOf(fact(("id", "text"), id=Slug(), text=Text(), during=INTERVAL)),
             "not_funded_by": ListOf(fact(value=Ref(("organisation",)), scope=Text()),
-                                    to=(ODG.notFundedBy, DCTERMS.relation)),
+                                    to=(ODG.notFundedBy,)),  # a negative fact: no positive super-property
         }),
         Kind("programmes", "programme", (ODG.Programme, *COLLABORATION), {
             "part_of": refs(*ORG_LIKE, to=(ORG.subOrganizationOf,), inverse=ORG.hasSubOrganization),

@@ -12,28 +12,29 @@ cuts the dumps into blocks of subjects that a rebuild can re-render one by one.
 
 from __future__ import annotations
 
-import functools
 import gzip
+import hashlib
 import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from .namespaces import PREFIXES, RDF, RDFS, SKOS, XSD
-from .terms import Row, Term, is_iri, literal_parts
+from .namespaces import ODG, PREFIXES, PROV, RDFS, SKOS, XSD
+from .terms import RDF_TYPE, Row, Term, is_iri, literal_parts
 
 #: Prefix of minted data IRIs in the JSON-LD context (compact IRIs like ``og:organisation/gbif``).
 DATA_PREFIX = "og"
-TYPE = f"<{RDF.type}>"
 #: Predicates written first in a subject's Turtle block and JSON-LD node, in this order (which is also their
 #: code-point order, so a sorted block needs no second sort).
-LEADING = (TYPE, f"<{RDFS.label}>", f"<{SKOS.prefLabel}>")
+LEADING = (RDF_TYPE, f"<{RDFS.label}>", f"<{SKOS.prefLabel}>")
 
+#: Entries per term memo of a renderer before it starts again (bounds its memory on a million-triple release).
+MEMO_SIZE = 1 << 16
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _SUBJECT = itemgetter(0)
 
@@ -46,17 +47,51 @@ class Rendered:
     nt: bytes
     ttl: bytes
     jsonld: bytes  #: the node objects, one per line, joined by ``,\\n`` (no separator before or after)
+    nq: bytes  #: N-Quads: each fact in the graphs of its sources, the rest in the default graph
+    trig: bytes  #: the same quads as TriG, one ``{ }`` or ``<graph> { }`` block per graph and block of subjects
     triples: int
     classes: Counter[str]
     predicates: set[str]
     prefixes: set[str]  #: Turtle prefixes the block uses
 
 
-class Renderer:
-    """Renders sorted rows of whole subjects; term spellings are memoised across blocks."""
+#: What a fact's sources are (the excerpts and evidence it derives from), for the quad dumps.
+Sources = Callable[[Row], Sequence[Term]]
 
-    def __init__(self, base: str) -> None:
+
+def statement_iri(base: str, row: Row) -> Term:
+    """The IRI of the rdf:Statement that reifies a fact (the converter mints it from the triple alone)."""
+    s, p, o = row
+    return f"<{base}statement/{hashlib.sha256(f'{s} {p} {o}'.encode()).hexdigest()[:20]}>"
+
+
+def graph_of(source: Term) -> Term:
+    """The named graph holding the facts derived from ``source`` (an excerpt or an evidence entry)."""
+    return source[:-1] + "/graph>"
+
+
+def _memoised(memo: dict[Term, Any], key: Term, compute: Callable[[Term], Any]) -> Any:
+    """``compute(key)``, remembered in ``memo`` (emptied when it reaches :data:`MEMO_SIZE` entries)."""
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        found = memo[key] = compute(key)
+    return found
+
+
+class Renderer:
+    """Renders sorted rows of whole subjects; term spellings are memoised across blocks.
+
+    ``sources``: each fact's excerpts and evidence, for the quad dumps (none: every triple in the default graph).
+    """
+
+    def __init__(self, base: str, sources: Sources | None = None) -> None:
         self.base = base
+        self.sources = sources
+        self._statement = f"<{base}statement/"
+        self._source_types = {f"<{ODG.Excerpt}>", f"<{ODG.ExternalEvidence}>"}
+        self._source_graph = f"<{ODG.SourceGraph}>"
         self.context: dict[str, str] = jsonld_context(base)["@context"]
         self._turtle_ns = {ns: p for p, ns in PREFIXES.items()}
         self._jsonld_ns = {ns: p for p, ns in self.context.items()}
@@ -73,6 +108,10 @@ class Renderer:
         self._types: dict[Term, str] = {}
         self._prefix_of: dict[Term, str] = {}  # terms whose Turtle spelling uses a prefix -> that prefix
         self._predicates: dict[Term, tuple[str, str]] = {}
+        # Memos as plain dicts (functools.lru_cache on a method would keep every renderer alive, and with it
+        # whatever its ``sources`` reads: the cache's on-disk store, locked until the process ends)
+        self._turtle_memo: dict[Term, str] = {}
+        self._jsonld_memo: dict[Term, Any] = {}
         self._encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
     @staticmethod
@@ -106,8 +145,11 @@ class Renderer:
                 return f"{found}:{local}", found
         return f"<{value}>", ""
 
-    @functools.lru_cache(maxsize=1 << 16)  # noqa: B019 - one renderer per build, freed with it
     def turtle_term(self, t: Term) -> str:
+        text: str = _memoised(self._turtle_memo, t, self._turtle_term)
+        return text
+
+    def _turtle_term(self, t: Term) -> str:
         if is_iri(t):
             text, prefix = self._turtle_iri(t[1:-1])
         else:
@@ -136,8 +178,10 @@ class Renderer:
                 return f"{prefix}:{local}"
         return value
 
-    @functools.lru_cache(maxsize=1 << 16)  # noqa: B019
     def jsonld_value(self, term: Term) -> Any:
+        return _memoised(self._jsonld_memo, term, self._jsonld_value)
+
+    def _jsonld_value(self, term: Term) -> Any:
         if is_iri(term):
             return {"@id": self.compact(term[1:-1])}
         lexical, language, datatype = literal_parts(term)
@@ -151,7 +195,7 @@ class Renderer:
         """A predicate's Turtle spelling and JSON-LD key."""
         found = self._predicates.get(p)
         if found is None:
-            found = ("a" if p == TYPE else self.turtle_term(p), self.compact(p[1:-1]))
+            found = ("a" if p == RDF_TYPE else self.turtle_term(p), self.compact(p[1:-1]))
             self._predicates[p] = found
         return found
 
@@ -185,11 +229,11 @@ class Renderer:
                     text, key = predicate_of(p)
                     buf.append(f" {text} {term(o)}" if predicate is None else f" ;\n    {text} {term(o)}")
                     predicate = p
-                    if p != TYPE:
+                    if p != RDF_TYPE:
                         values = node.setdefault(key, [])
                 else:
                     buf.append(f" , {term(o)}")
-                if p == TYPE:
+                if p == RDF_TYPE:
                     if o[0] == "<":
                         cls = types.get(o)
                         if cls is None:
@@ -205,16 +249,44 @@ class Renderer:
         predicates = {p for _, p, _ in rows}
         objects = {o for _, _, o in rows}
         prefix_of = self._prefix_of
+        nq, trig = self.quads(rows)
         return Rendered(
             subjects=subjects,
             nt="".join([f"{s} {p} {o} .\n" for s, p, o in rows]).encode("utf-8"),
             ttl="".join(ttl).encode("utf-8"),
             jsonld=",\n".join(nodes).encode("utf-8"),
+            nq=nq,
+            trig=trig,
             triples=len(rows),
-            classes=Counter(o[1:-1] for _, p, o in rows if p == TYPE),
+            classes=Counter(o[1:-1] for _, p, o in rows if p == RDF_TYPE),
             predicates={p[1:-1] for p in predicates},
             prefixes=used | {prefix_of[t] for t in predicates | objects if t in prefix_of},
         )
+
+
+    def quads(self, rows: Sequence[Row]) -> tuple[bytes, bytes]:
+        """The block as N-Quads and TriG: a fact goes into the graph of each of its sources, every other triple
+        (statements, sources, documents, concept schemes) into the default graph, which is thus the triple dumps
+        exactly; each source's graph describes itself (``<graph> a odg:SourceGraph ; prov:wasDerivedFrom
+        <source>``, inside it), in the block of the source."""
+        by_graph: dict[Term, list[Row]] = {}
+        sources, statement, source_types = self.sources, self._statement, self._source_types
+        derived = f"<{PROV.wasDerivedFrom}>"
+        for row in rows:
+            s = row[0]
+            found = sources(row) if sources is not None and not s.startswith(statement) else ()
+            for g in (graph_of(x) for x in found) if found else ("",):
+                by_graph.setdefault(g, []).append(row)
+            if row[1] == RDF_TYPE and row[2] in source_types:  # the graph describes itself, inside itself
+                g = graph_of(s)
+                by_graph.setdefault(g, []).extend(((g, RDF_TYPE, self._source_graph), (g, derived, s)))
+        nq: list[str] = []
+        trig: list[str] = []
+        for g in sorted(by_graph):
+            block = by_graph[g]
+            nq += [f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n" for s, p, o in block]
+            trig.append(f"{g + ' ' if g else ''}{{\n" + "".join(f"  {s} {p} {o} .\n" for s, p, o in block) + "}\n")
+        return "".join(nq).encode("utf-8"), "".join(trig).encode("utf-8")
 
 
 def turtle_head(base: str, prefixes: Iterable[str]) -> bytes:

@@ -29,6 +29,10 @@ def iri(value: str) -> Term:
     return f"<{value}>"
 
 
+#: ``rdf:type`` as a term (the one predicate every step looks for).
+RDF_TYPE = iri(RDF.type)
+
+
 def external_iri(value: str) -> Term:
     """An IRI taken from the data (homepage, url...): checked by pyoxigraph's IRI parser (ValueError)."""
     return str(NamedNode(value))
