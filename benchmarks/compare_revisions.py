@@ -64,12 +64,27 @@ def round_of(src: Path, registry_dir: Path, flip: bool) -> dict[str, tuple[float
     return out
 
 
+def qualify_all(reg: Path) -> None:
+    """Every figure stated as a plain number ('N records') becomes 'exactly N records', qualifier exact, in the
+    records and in the source document alike."""
+    for path in (reg / "data" / "organisations").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"(\n  stated_as: )(\d+ records)\n", r"\1exactly \2\n  qualifier: exact\n", text)
+        path.write_text(re.sub(r"holds (\d+ records today)", r"holds exactly \1", text), encoding="utf-8")
+    for path in (reg / "seeds").glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"holds (\d+ records today)", r"holds exactly \1", text), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old")
     parser.add_argument("new", nargs="?", default=None, help="default: the working tree")
     parser.add_argument("--organisations", type=int, default=1800)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--qualify-all", action="store_true",
+                        help="give every figure a qualifier ('exactly N'), for a revision from before figures could "
+                             "go without one")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="odg-ab-"))
     try:
@@ -83,6 +98,8 @@ def main() -> None:
             sources[label] = tree / "src"
         reg = work / "registry"
         registry.generate(args.organisations, reg, "files")
+        if args.qualify_all:
+            qualify_all(reg)
         results: dict[str, dict[str, list[tuple[float, float]]]] = {k: {s: [] for s in STEPS} for k in sources}
         for i in range(args.rounds):
             for label in (("old", "new") if i % 2 == 0 else ("new", "old")):
