@@ -45,7 +45,7 @@ def run(src: Path, args: list[str], cwd: Path) -> tuple[float, float]:
     return wall, rss
 
 
-def round_of(src: Path, registry_dir: Path, flip: bool) -> dict[str, tuple[float, float]]:
+def round_of(src: Path, registry_dir: Path) -> dict[str, tuple[float, float]]:
     data = ["--data", "data", "--seeds", "seeds"]
     for leftover in (registry_dir / ".odg-cache", registry_dir / "dist"):
         shutil.rmtree(leftover, ignore_errors=True)
@@ -53,13 +53,15 @@ def round_of(src: Path, registry_dir: Path, flip: bool) -> dict[str, tuple[float
     sizes = {f.name: f.stat().st_size for f in (registry_dir / "dist").iterdir()}
     out["dumps, MB (plain + gzip)"] = (sum(v for k, v in sizes.items() if k.startswith("opendata-graph")) / 1e6,
                                        sum(v for k, v in sizes.items() if k.endswith(".gz")) / 1e6)
-    person = registry_dir / "data" / "people" / "person-000002.yaml"
-    person.write_text(re.sub(r"title: \w+", "title: Chair" if flip else "title: Director", person.read_text()))
+    person = registry_dir / "data" / "people" / "person-000002.yaml"  # a real edit for every run: toggled
+    text = person.read_text()
+    person.write_text(re.sub(r"title: \w+", "title: Director" if "title: Chair" in text else "title: Chair", text))
     out["rebuild, one edit"] = run(src, ["build", *data, "--dist", "dist"], registry_dir)
     out["validate --no-cache"] = run(src, ["validate", "--no-cache", *data], registry_dir)
     org = registry_dir / "data" / "organisations" / "org-000001.yaml"
-    org.write_text(re.sub(r"name: Organisation \S+", "name: Organisation One" if flip else
-                          "name: Organisation 000001", org.read_text()))
+    text = org.read_text()
+    org.write_text(re.sub(r"name: Organisation \S+", "name: Organisation 000001" if "Organisation One" in text else
+                          "name: Organisation One", text))
     out["validate, one edit"] = run(src, ["validate", *data], registry_dir)
     return out
 
@@ -80,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old")
     parser.add_argument("new", nargs="?", default=None, help="default: the working tree")
+    parser.add_argument("--also", action="append", default=[], help="a third (fourth...) revision, after NEW")
     parser.add_argument("--organisations", type=int, default=1800)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--qualify-all", action="store_true",
@@ -89,7 +92,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="odg-ab-"))
     try:
         sources = {}
-        for label, rev in (("old", args.old), ("new", args.new)):
+        revisions = [("old", args.old), ("new", args.new)] + [(f"rev{k + 3}", r) for k, r in enumerate(args.also)]
+        for label, rev in revisions:
             if rev is None:
                 sources[label] = ROOT / "src"
                 continue
@@ -100,24 +104,27 @@ def main() -> None:
         registry.generate(args.organisations, reg, "files")
         if args.qualify_all:
             qualify_all(reg)
-        results: dict[str, dict[str, list[tuple[float, float]]]] = {k: {s: [] for s in STEPS} for k in sources}
+        results: dict[str, dict[str, list[tuple[float, float]]]] = {k: {st: [] for st in STEPS} for k in sources}
         for i in range(args.rounds):
-            for label in (("old", "new") if i % 2 == 0 else ("new", "old")):
-                for step, value in round_of(sources[label], reg, flip=(i % 2 == 0)).items():
+            order = [label for label, _ in revisions]
+            for label in (order if i % 2 == 0 else order[::-1]):
+                for step, value in round_of(sources[label], reg).items():
                     results[label][step].append(value)
                 print(f"round {i + 1} {label} done", file=sys.stderr)
-        print(f"| step ({args.organisations} organisations, median of {args.rounds}) | old s | new s | new/old "
-              "| old MB | new MB |")
-        print("|---|---|---|---|---|---|")
+        labels = [label for label, _ in revisions]
+        names = [f"{label} ({rev or 'working tree'})" for label, rev in revisions]
+        print(f"| step ({args.organisations} organisations, median of {args.rounds}) | "
+              + " | ".join(f"{n} s" for n in names) + " | " + " | ".join(f"{n} MB" for n in names)
+              + " | " + " | ".join(f"{label}/old" for label in labels[1:]) + " |")
+        print("|---" * (1 + 3 * len(labels) - 1) + "|")
         for step in STEPS:
-            old_s = statistics.median(w for w, _ in results["old"][step])
-            new_s = statistics.median(w for w, _ in results["new"][step])
-            old_m = statistics.median(m for _, m in results["old"][step])
-            new_m = statistics.median(m for _, m in results["new"][step])
-            print(f"| {step} | {old_s:.2f} | {new_s:.2f} | {new_s / old_s:.2f} | {old_m:,.0f} | {new_m:,.0f} |")
+            wall = [statistics.median(w for w, _ in results[label][step]) for label in labels]
+            mem = [statistics.median(m for _, m in results[label][step]) for label in labels]
+            print(f"| {step} | " + " | ".join(f"{w:.2f}" for w in wall) + " | " + " | ".join(f"{m:,.0f}" for m in mem)
+                  + " | " + " | ".join(f"{w / wall[0]:.2f}" for w in wall[1:]) + " |")
     finally:
-        for label in ("old", "new"):
-            if (work / label).exists():
+        for label in [p.name for p in work.iterdir() if p.name != "registry"] if work.exists() else []:
+            if (work / label).is_dir():
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / label)],
                                check=False)
         shutil.rmtree(work, ignore_errors=True)
