@@ -122,7 +122,7 @@ class Cache:
             if _refresh_times(files, on_disk):  # touched but unchanged: the manifest shows the current times
                 _write_manifest(self.root, manifest)
             return Delta(_report(db), None, manifest)
-        update = _Update(self.opts, manifest, on_disk, self._store)
+        update = _Update(self.opts, manifest, on_disk, self.store)
         update.load(changed)
         manifest["dirty"] = True
         _write_manifest(self.root, manifest)
@@ -146,17 +146,14 @@ class Cache:
             raise CacheUnusable("cache of other inputs")
         return manifest
 
-    def _store(self) -> Store:
+    def store(self) -> Store:
+        """The cache's on-disk store (opened read-write); :class:`CacheUnusable` when it cannot be opened."""
         if not (self.root / "store").is_dir():
             raise CacheUnusable("the cache has no store")
         try:
             return Store(str(self.root / "store"))
         except OSError as exc:  # another odg holds it, or it is damaged
             raise CacheUnusable(str(exc)) from None
-
-    def store(self) -> Store:
-        """The cache's store (opened read-write)."""
-        return self._store()
 
     # -- writing the cache of a full run ------------------------------------------------------------------
     def begin(self, conversion: FileConversion, vocab: list[Row]) -> None:

@@ -143,7 +143,8 @@ def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
     """A build from the cache of the previous one; raises :class:`CacheUnusable` when it cannot answer."""
     lap = Laps(progress)
     generation, blocks = cache.previous_release(opts.dist)
-    with use_ontology(load_turtle_dir(opts.ontology)):
+    ontology = load_turtle_dir(opts.ontology)
+    with use_ontology(ontology):
         delta = cache.validate()
     lap("validate")
     if not delta.report.conforms(opts.strict):
@@ -157,7 +158,7 @@ def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
             blocks, pending)
         lap("serialise")
         kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, _) in f["ids"].items()}
-        release = _release(opts, delta.manifest.get("release") or {}, kinds, load_turtle_dir(opts.ontology))
+        release = _release(opts, delta.manifest.get("release") or {}, kinds, ontology)
         files = publish(new, release, opts.dist)
     lap("write")
     progress(f"incremental: {len(pending)} changed subject(s), {rendered} of {len(new)} blocks rendered again")
