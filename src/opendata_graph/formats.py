@@ -119,9 +119,12 @@ class Format:
         return f"{STEM}.{self.key}"
 
 
+#: The Turtle writer, for documents the release describes itself in (void.ttl).
+TURTLE = TurtleWriter()
+
 #: In the order of preference for content negotiation (after HTML) and of the links on pages.
 REGISTRY: tuple[Format, ...] = (
-    Format(RdfFormat.TURTLE, TurtleWriter(), resource=True),
+    Format(RdfFormat.TURTLE, TURTLE, resource=True),
     Format(RdfFormat.N_TRIPLES, NTriplesWriter(), resource=True),
     Format(RdfFormat.JSON_LD, JsonLdWriter(), resource=True),
     Format(RdfFormat.N_QUADS, NQuadsWriter()),
@@ -161,5 +164,5 @@ def dump_names() -> tuple[str, ...]:
     return tuple(name for f in DUMPS for name in (f.dump, f.dump + ".gz"))
 
 
-__all__ = ["DUMPS", "REGISTRY", "RESOURCE", "STEM", "DumpWriter", "Format", "by_extension", "by_media_type",
+__all__ = ["DUMPS", "REGISTRY", "RESOURCE", "STEM", "TURTLE", "DumpWriter", "Format", "by_extension", "by_media_type",
            "dump_names", "media_type_of"]

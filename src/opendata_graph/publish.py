@@ -35,7 +35,7 @@ from pyoxigraph import NamedNode, Store
 
 from . import serialize
 from .convert import digest, en
-from .formats import DUMPS, STEM, Format, media_type_of
+from .formats import DUMPS, STEM, TURTLE, Format, media_type_of
 from .namespaces import (
     DCAT,
     DCTERMS,
@@ -374,7 +374,7 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
                            ("shapes.ttl", release.shapes)):
             written[name] = stage.write(name, [data])
         described = {k: (w.size, w.sha256) for k, w in written.items() if k.startswith(STEM) or k == "context.jsonld"}
-        void = serialize.turtle(void_description(stats, described, base, release.meta, release.documents,
+        void = TURTLE.document(void_description(stats, described, base, release.meta, release.documents,
                                                         release.examples), base)
         written["void.ttl"] = stage.write("void.ttl", [void])
         sums = "".join(f"{w.sha256}  {name}\n" for name, w in sorted(written.items())).encode("ascii")

@@ -301,15 +301,6 @@ def jsonld_head(base: str) -> bytes:
             + ',\n"@graph": [').encode("utf-8")
 
 
-def turtle(triples: Iterable[Row], base: str) -> bytes:
-    """Readable Turtle: prefixes, ``@base`` for minted IRIs (``<organisation/gbif>``), one block per subject.
-
-    Terms are written in their N-Triples form, compacted to a prefixed name only when the local part is a plain
-    name, so the output parses in any strict Turtle parser. Only the prefixes used are declared.
-    """
-    block = Renderer(base).render(sorted(set(triples)))
-    return turtle_head(base, block.prefixes) + block.ttl + b"\n"
-
 
 def ntriples(triples: Iterable[Row], ordered: bool = False) -> bytes:
     """Canonical N-Triples, one triple per line, lines sorted by code point (``ordered``: the rows are sorted as
@@ -324,11 +315,6 @@ def jsonld_context(base: str) -> dict[str, Any]:
     """The JSON-LD context: the prefixes, plus ``og`` for the release's own IRIs."""
     return {"@context": {DATA_PREFIX: base, **PREFIXES}}
 
-
-def jsonld(triples: Iterable[Row], base: str) -> bytes:
-    """Flattened JSON-LD: one node object per subject and per line, in the order of the other dumps."""
-    block = Renderer(base).render(sorted(set(triples)))
-    return jsonld_head(base) + (b"\n" + block.jsonld + b"\n" if block.jsonld else b"") + b"]}\n"
 
 
 def gzipped(data: bytes) -> bytes:
