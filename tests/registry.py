@@ -49,7 +49,7 @@ def records(organisations: int, cohorts: int = 20) -> tuple[list[tuple[str, Reco
         "source": src("The synthetic peer-learning network convenes data stewards."),
         "period": {"begin": "2020-04", "end": "2023-04",
                    "source": src("The network runs from April 2020 until April 2023.")},
-        "part_of": [{"value": "host", "source": src("The network is part of the Host Institute.")}]}))
+        "run_by": [{"value": "host", "source": src("The network is run by the Host Institute.")}]}))
     out.append(("organisations", {"id": "host", "name": "Host Institute",
                                   "source": src("The Host Institute hosts the network.")}))
     for c in range(1, cohorts + 1):

@@ -29,7 +29,7 @@ def test_help_lists_the_commands() -> None:
 def test_query_prints_a_table(dist: Path) -> None:
     result = CliRunner().invoke(cli, ["query", str(paths.queries_dir() / "licences.rq"), "--dist", str(dist)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].split() == ["licence", "spdx", "dataset", "publisher"]
+    assert result.output.splitlines()[0].split() == ["licence", "spdx", "dataset", "how", "publisher"]
     assert "OpenStreetMap Foundation" in result.output
     assert result.output.rstrip().endswith("(12 rows)")
 

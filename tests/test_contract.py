@@ -100,12 +100,42 @@ def test_people_and_their_roles(turtle_store: Store) -> None:
 def test_licences_point_at_spdx_and_share_alike_is_explicit(turtle_store: Store) -> None:
     rows = select(turtle_store, """
         SELECT ?dataset ?spdx WHERE {
-          ?d a dcat:Dataset ; rdfs:label ?dataset ; dcterms:publisher ?publisher ; dcterms:license ?l .
-          ?l a dcterms:LicenseDocument ; owl:sameAs ?spdx ; cc:requires cc:ShareAlike .
+          ?d a dcat:Dataset ; rdfs:label ?dataset ; dcterms:publisher ?publisher ; dcterms:license ?spdx .
+          ?spdx a dcterms:LicenseDocument ; cc:requires cc:ShareAlike .
           FILTER(STRSTARTS(STR(?spdx), "http://spdx.org/licenses/"))
         }""")
     assert ("OpenStreetMap data", "http://spdx.org/licenses/ODbL-1.0") in rows
     assert ("Wikipedia content", "http://spdx.org/licenses/CC-BY-SA-4.0") in rows
+
+
+def test_dcterms_license_names_only_licences_that_apply(turtle_store: Store) -> None:
+    """A dataset's dcterms:license applies to it: GBIF's index (each dataset in it picks one of three) has none, and
+    Wikipedia's content has its current licence only (the former one is another relation)."""
+    rows = select(turtle_store, """
+        SELECT ?dataset ?licence WHERE { ?d a dcat:Dataset ; rdfs:label ?dataset ; dcterms:license ?licence . }""")
+    assert {lic for name, lic in rows if name == "Wikipedia content"} == {"http://spdx.org/licenses/CC-BY-SA-4.0"}
+    assert not {lic for name, lic in rows if name.startswith("GBIF.org")}
+    assert select(turtle_store, """
+        SELECT ?x WHERE { ?x owl:sameAs ?spdx . FILTER(STRSTARTS(STR(?spdx), "http://spdx.org/licenses/")) }""") == set()
+
+
+def test_a_price_is_money_in_a_currency_per_unit(turtle_store: Store) -> None:
+    rows = select(turtle_store, """
+        SELECT ?programme ?min ?currency ?per WHERE {
+          ?p rdfs:label ?programme ; schema:additionalProperty/schema:valueReference ?price .
+          ?price a schema:UnitPriceSpecification ; schema:minPrice ?min ; schema:priceCurrency ?currency ;
+                 schema:unitCode ?per .
+        }""")
+    assert rows == {("ODI Membership network", "100", "GBP", "ANN")}
+
+
+def test_job_titles_are_job_titles_and_programmes_are_not_units_of_companies(turtle_store: Store) -> None:
+    titles = select(turtle_store, "SELECT ?name ?title WHERE { ?p foaf:name ?name ; schema:jobTitle ?title }")
+    assert "Guillaume Rischard" not in {name for name, _ in titles}  # only "OpenStreetMap Foundation Board" is said
+    assert ("Robert Kaye", "Executive Director") in titles
+    assert select(turtle_store, """
+        SELECT ?x WHERE { ?x org:subOrganizationOf ?o . ?o a org:Organization . FILTER NOT EXISTS {
+          ?o a org:OrganizationalCollaboration } }""") == set()
 
 
 def test_darwin_core_is_a_standard_gbif_data_conforms_to(turtle_store: Store) -> None:

@@ -165,3 +165,25 @@ def test_a_new_role_is_one_concept_in_the_ontology(tmp_path: Path) -> None:
                 '    skos:definition "An organisation that founded the network."@en .\n')
     accepted = CliRunner().invoke(cli, args)
     assert accepted.exit_code == 0, accepted.output
+
+
+PRICE = ('figures:\n  - id: price\n    value: 100\n    stated_as: from £100 per year\n    unit: GBP per year\n'
+         '{extra}    source: {{d004: "from £100 per year"}}\n')
+
+
+def test_a_price_names_an_iso_4217_currency_and_a_un_cefact_unit(tmp_path: Path) -> None:
+    ok = PRICE.format(extra="    currency: GBP\n    per: ANN\n")
+    assert load(make(tmp_path / "ok", {"organisations/gbif.yaml": ORG + ok})).records["gbif"]
+    bad = PRICE.format(extra="    currency: gbp\n    per: YEAR\n")
+    assert errors(make(tmp_path / "bad", {"organisations/gbif.yaml": ORG + bad})) == [
+        "organisations/gbif.yaml:9:15: error: 'gbp' is not an ISO 4217 currency code (hint: did you mean 'GBP'?)",
+        "organisations/gbif.yaml:10:10: error: 'YEAR' is not one of ANN, MON, DAY",
+    ]
+
+
+def test_per_without_a_currency_is_an_error_at_per(tmp_path: Path) -> None:
+    rate = PRICE.format(extra="    per: ANN\n")
+    assert errors(make(tmp_path, {"organisations/gbif.yaml": ORG + rate})) == [
+        "organisations/gbif.yaml:9:10: error: 'per' is the unit a price is given for, and this figure has no "
+        "'currency' (hint: give the price's currency (currency: GBP), or state a rate's unit in 'unit' as text)",
+    ]

@@ -83,11 +83,12 @@ def oxigraph(tmp_path: Path) -> Iterator[Oxigraph]:
 
 
 def copies(dump: Path, out: Path, n: int) -> Path:
-    """A bigger dump: ``n`` copies of the release with their own subjects."""
+    """A bigger dump: ``n`` copies of the release with their own subjects (the SPDX licences included)."""
     text = dump.read_text(encoding="utf-8")
     with open(out, "w", encoding="utf-8") as f:
         for k in range(n):
-            f.write(text.replace("<https://w3id.org/opendata-graph/", f"<https://w3id.org/opendata-graph/copy{k}/"))
+            f.write(text.replace("<https://w3id.org/opendata-graph/", f"<https://w3id.org/opendata-graph/copy{k}/")
+                    .replace("<http://spdx.org/licenses/", f"<http://spdx.org/licenses/copy{k}/"))
     return out
 
 

@@ -49,8 +49,8 @@ def test_quote_check_reports_a_wrong_quote(seeds: Path, tmp_path: Path) -> None:
 
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
                 10: "ten", 11: "eleven", 12: "twelve", 20: "twenty", 100: "hundred"}
-#: Units written as codes for machines, and the words or signs that state them in a text.
-UNIT_CODES = {"GBP": "£"}
+#: Currencies written as codes for machines, and the signs that state them in a text.
+CURRENCY_SIGNS = {"GBP": "£"}
 STOP = {"a", "an", "the", "of", "in", "to", "per", "for", "with", "by", "and", "or", "on", "at", "from", "which",
         "will"}
 FIGURES = sorted(((r.id, i, fig) for r in DATASET.records.values() for i, fig in enumerate(r.data.get("figures", []))),
@@ -86,7 +86,7 @@ def stem(word: str) -> str:
 def test_a_figure_says_what_its_quote_says(record: str, i: int, fig: dict) -> None:  # type: ignore[type-arg]
     """Its words are in the quote; its number's words are in its words; its qualifier's words (the ontology's
     hiddenLabel) are in its words; what it counts (its unit) is named by the quote."""
-    from opendata_graph.schema import concepts
+    from opendata_graph.schema import UNIT_CODES, concepts
 
     quotes = " ".join(quotes_of(fig))
     stated = fig["stated_as"]
@@ -97,9 +97,17 @@ def test_a_figure_says_what_its_quote_says(record: str, i: int, fig: dict) -> No
         assert fig["qualifier"] in concepts("https://w3id.org/opendata-graph/ontology/qualifier")
         assert QUALIFIER_WORDS[fig["qualifier"]] in stated.lower(), (record, fig["qualifier"], stated)
     words = [w for w in fig["unit"].replace("-", " ").split() if w.lower() not in STOP]
-    missing = [w for w in words if stem(UNIT_CODES.get(w, w)) not in {stem(x) for x in quotes.replace("-", " ").split()}
-               and UNIT_CODES.get(w, w) not in quotes]
+    missing = [w for w in words if stem(CURRENCY_SIGNS.get(w, w)) not in {stem(x) for x in quotes.replace("-", " ").split()}
+               and CURRENCY_SIGNS.get(w, w) not in quotes]
     assert not missing, f"{record}: the unit {fig['unit']!r} names {missing} that its quotes do not"
+    stated_words = {stem(x) for x in stated.replace("-", " ").split()}
+    for key in ("unit_code", "per"):  # a coded unit of time is named by the words: "three-year", "per year"
+        if key in fig:
+            assert stem(UNIT_CODES[fig[key]][0]) in stated_words, (record, key, fig[key], stated)
+    if "per" in fig:
+        assert f"per {UNIT_CODES[fig['per']][0]}" in stated.lower(), (record, fig["per"], stated)
+    if "currency" in fig:  # the price's currency is the sign or code the words use
+        assert CURRENCY_SIGNS.get(fig["currency"], fig["currency"]) in stated, (record, fig["currency"], stated)
 
 
 def _qualifier_words() -> dict[str, str]:

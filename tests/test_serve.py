@@ -101,6 +101,17 @@ def test_html_page_shows_figures_quotes_and_incoming_links(server: str) -> None:
     assert "Released under this licence" in licence and 'href="/dataset/openstreetmap-data"' in licence
 
 
+def test_a_licence_known_by_its_spdx_iri_is_served_at_its_page(server: str) -> None:
+    """CC0 1.0 is <http://spdx.org/licenses/CC0-1.0>; /licence/cc0-1-0 is the page about it, in every form."""
+    conn = connect(server)
+    assert 'href="/licence/cc0-1-0"' in get(conn, "/dataset/musicbrainz-core-data")[2].decode()
+    status, _, body = get(conn, "/licence/cc0-1-0", "text/turtle")
+    described = {t.subject.value for t in parse(body, format=RdfFormat.TURTLE)}
+    assert status == 200 and {"http://spdx.org/licenses/CC0-1.0", DEFAULT_BASE + "licence/cc0-1-0"} <= described
+    page = get(conn, "/licence/cc0-1-0")[2].decode()
+    assert "<h1>CC0 1.0</h1>" in page and "<code>http://spdx.org/licenses/CC0-1.0</code>" in page
+
+
 def test_home_and_query_pages(server: str) -> None:
     conn = connect(server)
     home = get(conn, "/")[2].decode()

@@ -10,7 +10,7 @@ import pytest
 from pyoxigraph import RdfFormat, parse
 
 from opendata_graph import paths
-from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.namespaces import DEFAULT_BASE, FOAF
 from opendata_graph.site import export
 
 
@@ -22,10 +22,20 @@ def site(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_minted_iri_has_four_representations(site: Path, dist: Path) -> None:
-    subjects = {t.subject.value for t in parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES)}
-    missing = [f"{iri} {ext}" for iri in sorted(subjects) for ext in (".html", ".ttl", ".jsonld", ".nt")
+    triples = list(parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES))
+    subjects = {t.subject.value for t in triples}
+    minted = {s for s in subjects if s.startswith(DEFAULT_BASE)}
+    missing = [f"{iri} {ext}" for iri in sorted(minted) for ext in (".html", ".ttl", ".jsonld", ".nt")
                if not (site / (iri[len(DEFAULT_BASE):] + ext)).is_file()]
     assert missing == []
+    # a licence known by its SPDX IRI is described on its page (the minted IRI is foaf:primaryTopic of it)
+    pages = {t.subject.value: t.object.value for t in triples if t.predicate.value == FOAF.primaryTopic}
+    assert len(pages) == 8 and set(pages.values()) == subjects - minted
+    for page, topic in pages.items():
+        described = {t.subject.value for t in parse(path=str(site / (page[len(DEFAULT_BASE):] + ".ttl")),
+                                                     format=RdfFormat.TURTLE)}
+        assert topic in described, page
+        assert f"<code>{topic}</code>" in (site / (page[len(DEFAULT_BASE):] + ".html")).read_text(encoding="utf-8")
     gbif = {t.subject.value for t in parse(path=str(site / "organisation" / "gbif.ttl"), format=RdfFormat.TURTLE)}
     assert DEFAULT_BASE + "organisation/gbif" in gbif
 

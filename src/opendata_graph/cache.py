@@ -63,7 +63,7 @@ from .shapes import read as read_shapes
 from .terms import Row, Term, is_literal, rows, to_node, to_oxigraph, value_of
 from .validate import Report, Result, check_quotes, load_turtle_dir, shacl_results, violation_result
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 VOCABULARY_GRAPH = "urn:odg:vocabulary"
 PUBLISH_DB = "publish.sqlite"
 
@@ -464,7 +464,7 @@ class _Writer:
             st = path.stat()
             mine = by_file.get(rel, [])
             files[rel] = {"sha": dataset.digests.get(path) or sha256(path), "size": st.st_size,
-                          "mtime": st.st_mtime_ns, "ids": {r.id: [r.kind.segment, r.label()] for r in mine},
+                          "mtime": st.st_mtime_ns, "ids": {r.id: _entry(r) for r in mine},
                           "refs": references(mine)}
         self.manifest = {"version": CACHE_VERSION, "fingerprint": fingerprint(opts),
                          "data": str(opts.data.resolve()), "dirty": False, "files": files,
@@ -554,7 +554,8 @@ class _Update:
                  open_store: Callable[[], Store]) -> None:
         self.opts, self.manifest, self.on_disk, self.open_store = opts, manifest, on_disk, open_store
         self.files: dict[str, dict[str, Any]] = manifest["files"]
-        self.ids = {i: (seg, label, rel) for rel, f in self.files.items() for i, (seg, label) in f["ids"].items()}
+        self.ids = {i: (seg, label, ext, rel) for rel, f in self.files.items()
+                    for i, (seg, label, ext) in f["ids"].items()}
         self.new: dict[str, list[Record]] = {}  #: the records of each file loaded again ([] if it is gone)
         self.records: dict[str, Record] = {}  #: every record: the new in full, the others as stubs
         self.fresh: list[Record] = []
@@ -578,7 +579,7 @@ class _Update:
         self.records = _stub_records(self.ids, self.new, self.opts.data)
         self.fresh = [r for rs in self.new.values() for r in rs]
         errors += self._duplicates()
-        known = {i for i in self.ids if self.ids[i][2] not in self.new} | {r.id for r in self.fresh}
+        known = {i for i in self.ids if self.ids[i][3] not in self.new} | {r.id for r in self.fresh}
         errors += list(check_references(self.records, known, only=self.fresh))
         if errors:
             raise ErrorList(errors)
@@ -588,7 +589,7 @@ class _Update:
         errors: list[OdgError] = []
         seen: dict[str, Record] = {}
         for r in self.fresh:
-            kept = self.ids.get(r.id, ("", "", ""))[2] not in self.new
+            kept = self.ids.get(r.id, ("", "", None, ""))[3] not in self.new
             other = seen.get(r.id) or (self.records.get(r.id) if kept else None)
             if other is not None and other is not r:
                 errors.append(DataError(f"id {r.id!r} is already used by {other.loc()}", r.loc("id"),
@@ -664,7 +665,7 @@ class _Update:
             if rel in self.on_disk:
                 st = self.on_disk[rel].stat()
                 self.files[rel] = {"sha": current[rel], "size": st.st_size, "mtime": st.st_mtime_ns,
-                                   "ids": {r.id: [r.kind.segment, r.label()] for r in mine},
+                                   "ids": {r.id: _entry(r) for r in mine},
                                    "refs": references(mine)}
             else:
                 self.files.pop(rel, None)
@@ -700,16 +701,30 @@ def _changed_ids(files: dict[str, dict[str, Any]], new_records: dict[str, list[R
     touched: set[str] = set()
     for rel, records in new_records.items():
         old = {i: tuple(v) for i, v in files.get(rel, {}).get("ids", {}).items()}
-        new = {r.id: (r.kind.segment, r.label()) for r in records}
+        new = {r.id: tuple(_entry(r)) for r in records}
         touched |= {i for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
     return touched
 
 
-def _stub_records(ids: dict[str, tuple[str, str, str]], new_records: dict[str, list[Record]],
+def _entry(r: Record) -> list[str | None]:
+    """What the manifest keeps of a record for the records that refer to it: kind, label and outside IRI."""
+    return [r.kind.segment, r.label(), r.external()]
+
+
+def _stub(kind: Kind, id_: str, path: Path, label: str, external: str | None) -> Record:
+    """A record known by its manifest entry only: as the converter sees it from a record that refers to it."""
+    data: dict[str, Any] = {"name": label}
+    if external is not None and kind.external is not None:
+        data[kind.external[0]] = external[len(kind.external[1]):]
+    return Record(kind, id_, path, data)
+
+
+def _stub_records(ids: dict[str, tuple[str, str, str | None, str]], new_records: dict[str, list[Record]],
                   data: Path) -> dict[str, Record]:
-    """Every record: the reloaded ones in full, the others as stubs (their kind and label) for the converter."""
-    out = {i: Record(KINDS[seg], i, data / rel, {"name": label})
-           for i, (seg, label, rel) in ids.items() if rel not in new_records}
+    """Every record: the reloaded ones in full, the others as stubs (kind, label, outside IRI) for the
+    converter."""
+    out = {i: _stub(KINDS[seg], i, data / rel, label, ext)
+           for i, (seg, label, ext, rel) in ids.items() if rel not in new_records}
     for records in new_records.values():
         out.update({r.id: r for r in records})
     return out

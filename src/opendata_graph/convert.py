@@ -32,17 +32,17 @@ from .namespaces import (
     OWL,
     PROV,
     QUALIFIER,
+    QUDT,
     RDF,
     RDFS,
     ROLE,
     SCHEMA,
     SKOS,
-    SPDX_LICENSE,
     TIME,
     WD,
     XSD,
 )
-from .schema import REQUIREMENTS, ListOf, Obj, date_text
+from .schema import REQUIREMENTS, UNIT_CODES, ListOf, Obj, date_text
 from .terms import RDF_TYPE, Row, Term, external_iri, iri, literal, value_of
 
 #: Identifier keys published as schema:identifier PropertyValues, with their propertyID.
@@ -155,7 +155,10 @@ class Converter:
 
     # -- identifiers --------------------------------------------------------------------------------------
     def node(self, id_: str) -> Term:
-        return self.g.iri(self.ds.records[id_].kind.segment, id_)
+        """The entity's IRI: its own outside IRI where it has one (a licence's SPDX IRI), else the minted one."""
+        record = self.ds.records[id_]
+        external = record.external()
+        return iri(external) if external is not None else self.g.iri(record.kind.segment, id_)
 
     def label(self, id_: str) -> str:
         return self.ds.records[id_].label()
@@ -303,13 +306,22 @@ class Converter:
         self.g.add(node, SCHEMA.url, external_iri(v), p, loc)
 
     def figure(self, r: Record, s: Term, fig: dict[str, Any], i: int) -> None:
+        """A figure as a schema:PropertyValue: its name (what is counted or measured), the words the source uses,
+        the number and its bound where the words give one, the unit as text and, where one exists, as a
+        UN/CEFACT code and a QUDT unit; a price also as a schema:UnitPriceSpecification with its ISO 4217
+        currency."""
         g, key = self.g, ("figures", i)
         p, loc, notes = self.prov(r, fig, key), r.loc(*key), self.notes_of(fig)
+        name = fig["id"].replace("-", " ")
         f = self.sub_node(f"{value_of(s)}/figure/{fig['id']}", (ODG.Figure, SCHEMA.PropertyValue),
-                          f"{fig['stated_as']} ({fig['unit']})", p, loc)
+                          f"{name[:1].upper()}{name[1:]} of {r.label()}: {fig['stated_as']}", p, loc)
         g.add(s, SCHEMA.additionalProperty, f, p, loc, notes)
-        g.add_all(f, (SCHEMA.name, SCHEMA.unitText), en(fig["unit"]), p, r.loc(*key, "unit"))
+        g.add(f, SCHEMA.name, en(name), p, r.loc(*key, "id"))
+        g.add(f, SCHEMA.unitText, en(fig["unit"]), p, r.loc(*key, "unit"))
         g.add_all(f, (ODG.statedAs, SCHEMA.description), en(fig["stated_as"]), p, r.loc(*key, "stated_as"), notes)
+        if "unit_code" in fig:
+            g.add(f, SCHEMA.unitCode, literal(fig["unit_code"]), p, r.loc(*key, "unit_code"))
+            g.add(f, QUDT.hasUnit, iri(UNIT_CODES[fig["unit_code"]][1]), p, r.loc(*key, "unit_code"))
         qualifier = fig.get("qualifier")  # only where the source's words carry one: never a default
         if qualifier is not None:
             g.add_all(f, (ODG.qualifier, SCHEMA.valueReference), iri(QUALIFIER[qualifier]), p,
@@ -322,11 +334,30 @@ class Converter:
                 g.add(f, SCHEMA.minValue, lit, p, r.loc(*key, "qualifier"))
             elif qualifier in UPPER_BOUND:
                 g.add(f, SCHEMA.maxValue, lit, p, r.loc(*key, "qualifier"))
+            if "currency" in fig:
+                self.price(r, f, fig, lit, p, key)
         if "date" in fig:
             g.add(f, DCTERMS.date, literal_date(fig["date"]), p, r.loc(*key, "date"))
         if "time_reference" in fig:
             g.add_all(f, (ODG.timeReference, SKOS.scopeNote), en(fig["time_reference"]), p,
                       r.loc(*key, "time_reference"))
+
+    def price(self, r: Record, f: Term, fig: dict[str, Any], amount: Term, p: list[Term],
+              key: tuple[str | int, ...]) -> None:
+        """The price a figure states (``currency``): a schema:UnitPriceSpecification in its ISO 4217 currency,
+        the amount as the price or its bound, ``per`` as the unit the price is given for."""
+        g = self.g
+        spec = self.sub_node(f"{value_of(f)}/price", (SCHEMA.UnitPriceSpecification,), fig["stated_as"], p,
+                             r.loc(*key))
+        g.add(f, SCHEMA.valueReference, spec, p, r.loc(*key, "currency"))
+        g.add(spec, SCHEMA.priceCurrency, literal(fig["currency"]), p, r.loc(*key, "currency"))
+        qualifier = fig.get("qualifier")
+        bound = SCHEMA.minPrice if qualifier in LOWER_BOUND else SCHEMA.maxPrice if qualifier in UPPER_BOUND \
+            else SCHEMA.price
+        g.add(spec, bound, amount, p, r.loc(*key, "value"))
+        if "per" in fig:
+            g.add(spec, SCHEMA.unitCode, literal(fig["per"]), p, r.loc(*key, "per"))
+            g.add(spec, SCHEMA.unitText, en(UNIT_CODES[fig["per"]][0]), p, r.loc(*key, "per"))
 
     def membership(self, r: Record, member: str, organisation: str, role: str, value: dict[str, Any],
                    key: tuple[str | int, ...]) -> None:
@@ -418,21 +449,27 @@ class Converter:
             key = ("posts", i)
             p, loc = self.prov(r, post, key), r.loc(*key)
             o = self.node(post["organisation"])
-            node = self.sub_node(f"{value_of(s)}/post/{post['organisation']}", (ORG.Post,), post["title"], p, loc)
-            title = en(post["title"])
-            g.add(node, SKOS.prefLabel, title, p, r.loc(*key, "title"))
+            named_by = "title" if "title" in post else "body"  # a job title, or only the body sat on
+            node = self.sub_node(f"{value_of(s)}/post/{post['organisation']}", (ORG.Post,), post[named_by], p, loc)
+            title = en(post[named_by])
+            g.add(node, SKOS.prefLabel, title, p, r.loc(*key, named_by))
             g.add(node, ORG.postIn, o, p, r.loc(*key, "organisation"))
             g.add(node, ORG.heldBy, s, p, loc)
             g.add(o, ORG.hasPost, node, p, loc)
             g.add(s, ORG.holds, node, p, loc)
-            g.add(s, SCHEMA.jobTitle, title, p, r.loc(*key, "title"))
+            if named_by == "title":
+                g.add(s, SCHEMA.jobTitle, title, p, r.loc(*key, "title"))
             g.add(s, SCHEMA.affiliation, o, p, r.loc(*key, "organisation"))
 
     def kind_licence(self, r: Record, s: Term, prov: list[Term]) -> None:
         g, d = self.g, r.data
-        if "spdx" in d:
-            g.add(s, OWL.sameAs, external_iri(SPDX_LICENSE[d["spdx"]]), prov, r.loc("spdx"))
-            g.add(s, DCTERMS.identifier, literal(d["spdx"]), prov, r.loc("spdx"))
+        if "spdx" in d:  # the licence is its SPDX IRI (self.node); the minted IRI is the page about it
+            page, loc = g.iri(r.kind.segment, r.id), r.loc("spdx")
+            g.origins[value_of(page)] = loc
+            g.add(page, RDF.type, iri(FOAF.Document), prov, loc)
+            g.add(page, FOAF.primaryTopic, s, prov, loc)
+            g.add(s, FOAF.isPrimaryTopicOf, page, prov, loc)
+            g.add(s, DCTERMS.identifier, literal(d["spdx"]), prov, loc)
         for i, req in enumerate(d.get("requires", [])):
             g.add(s, CC.requires, iri(REQUIREMENTS[req["value"]]), self.prov(r, req, ("requires", i)),
                   r.loc("requires", i), self.notes_of(req))

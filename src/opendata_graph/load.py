@@ -75,6 +75,11 @@ class Record:
         d = self.data
         return str(d.get("name") or d.get("label") or d.get("title") or self.id)
 
+    def external(self) -> str | None:
+        """The IRI the entity has outside this registry (:attr:`Kind.external`: a licence's SPDX IRI), if any."""
+        ext = self.kind.external
+        return ext[1] + str(self.data[ext[0]]) if ext is not None and ext[0] in self.data else None
+
     def loc(self, *key: str | int) -> Location:
         """The location of ``key`` (a path into the record), or of its nearest enclosing key.
 

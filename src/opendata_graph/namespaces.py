@@ -61,6 +61,8 @@ VANN: Final = Namespace("http://purl.org/vocab/vann/")
 SD: Final = Namespace("http://www.w3.org/ns/sparql-service-description#")
 W3C_FORMATS: Final = Namespace("http://www.w3.org/ns/formats/")
 SPARQL_RESULTS: Final = Namespace("http://www.w3.org/2005/sparql-results#")
+QUDT: Final = Namespace("http://qudt.org/schema/qudt/")
+UNIT: Final = Namespace("http://qudt.org/vocab/unit/")
 
 #: Where the project lives (the report formats name it as the tool's home).
 PROJECT_HOME: Final = DEFAULT_BASE
@@ -93,12 +95,15 @@ PREFIXES: Final[dict[str, str]] = {
     "void": str(VOID),
     "cc": str(CC),
     "spdx": str(SPDX),
+    "qudt": str(QUDT),
+    "unit": str(UNIT),
     "wd": str(WD),
 }
 
 #: Vocabularies whose terms consumers may rely on without our ontology.
 STANDARD_NAMESPACES: Final = tuple(
-    str(ns) for ns in (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, DCAT, FOAF, ORG, SCHEMA, PROV, OA, TIME, VOID, CC, SPDX)
+    str(ns) for ns in (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, DCAT, FOAF, ORG, SCHEMA, PROV, OA, TIME, VOID, CC, SPDX,
+                       QUDT, UNIT)
 )
 
 

@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from . import namespaces
 from .formats import RESOURCE
-from .namespaces import DCAT, DCTERMS, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
+from .namespaces import DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 CSS = """
 :root { --fg: #1b1f24; --muted: #4d5562; --link: #0645ad; --line: #d4d8de; --bg: #ffffff; --soft: #f4f6f8; }
@@ -73,6 +73,22 @@ HIDDEN_INCOMING = {RDF.subject, RDF.object, ORG.member, ORG.organization, ORG.ha
                    DCTERMS.hasVersion, DCTERMS.isVersionOf}
 
 
+def primary_topic(store: Store, page: str) -> str | None:
+    """The outside IRI that our IRI ``page`` is the page about (``foaf:primaryTopic``), if it is one."""
+    for q in store.quads_for_pattern(NamedNode(page), NamedNode(FOAF.primaryTopic), None):
+        if isinstance(q.object, NamedNode):
+            return q.object.value
+    return None
+
+
+def page_of(store: Store, base: str, iri: str) -> str | None:
+    """Our page about the outside IRI ``iri`` (``foaf:isPrimaryTopicOf`` an IRI under ``base``), if any."""
+    for q in store.quads_for_pattern(NamedNode(iri), NamedNode(FOAF.isPrimaryTopicOf), None):
+        if isinstance(q.object, NamedNode) and q.object.value.startswith(base):
+            return q.object.value
+    return None
+
+
 def curie(iri: str) -> str:
     """A compact name for display: ``prefix:local``, or the IRI itself."""
     compact = namespaces.curie(iri)
@@ -89,7 +105,10 @@ class Site:
     suffix: str = ""  # ".html" for a static site, "" for the server (content negotiation)
 
     def href(self, iri: str) -> str:
-        """Where a link to ``iri`` points: our own IRIs to their page (fragment kept last), others as they are."""
+        """Where a link to ``iri`` points: our own IRIs to their page (fragment kept last), an outside IRI we
+        keep a page about (a licence's SPDX IRI) to that page, others as they are."""
+        if not iri.startswith(self.base):
+            iri = page_of(self.store, self.base, iri) or iri
         if iri.startswith(self.base):
             path, _, fragment = iri[len(self.base):].partition("#")
             return self.root + path + self.suffix + (f"#{fragment}" if fragment else "")
@@ -160,7 +179,9 @@ class Site:
         return f"<details><summary>{label}</summary>{''.join(sources)}</details>"
 
     # -- pages ----------------------------------------------------------------------------------------------
-    def resource(self, iri: str) -> str:
+    def resource(self, page: str) -> str:
+        """The page at ``page``: about the entity minted there, or the outside IRI it is the page of."""
+        iri = primary_topic(self.store, page) or page
         s = NamedNode(iri)
         title = self.label(s)
         quads = list(self.store.quads_for_pattern(s, None, None))
@@ -180,7 +201,7 @@ class Site:
         body = [f"<h1>{escape(title)}</h1>",
                 f'<p class="types">{" · ".join(escape(t) for t in types)}</p>',
                 f'<p class="iri"><code>{escape(iri)}</code> · also as '
-                + ", ".join(f'<a href="{escape(self._alt(iri, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE)
+                + ", ".join(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE)
                 + "</p>"]
         name_sources = sources.get((RDFS.label, str(next((q.object for q in quads if q.predicate.value == RDFS.label),
                                                           ""))), [])
@@ -193,7 +214,7 @@ class Site:
             body.append("<h2>Properties</h2><table>" + "".join(rows) + "</table>")
         body.append(self.data_licences(s))
         body.append(self.incoming(s))
-        alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(iri, x))}">'
+        alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(page, x))}">'
                              for t, x in ((f.media_type, f.extension) for f in RESOURCE))
         return self.page(title, "".join(body), alternates)
 

@@ -157,7 +157,7 @@ def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
         new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data)).apply(
             blocks, pending)
         lap("serialise")
-        kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, _) in f["ids"].items()}
+        kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, *_) in f["ids"].items()}
         release = _release(opts, delta.manifest.get("release") or {}, kinds, ontology)
         files = publish(new, release, opts.dist)
     lap("write")

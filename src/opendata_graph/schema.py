@@ -42,6 +42,7 @@ from .namespaces import (
     SCHEMA,
     SKOS,
     SPDX_LICENSE,
+    UNIT,
 )
 
 Problem = tuple[tuple[str | int, ...], str, str | None]
@@ -143,6 +144,22 @@ class Spdx(Type):
         if not isinstance(value, str) or value not in LICENSES:
             near = suggest(value, tuple(LICENSES)) if isinstance(value, str) else None
             yield path, f"{value!r} is not an SPDX licence id", near or f"see {SPDX_LICENSE}"
+
+
+class Currency(Type):
+    """An ISO 4217 alphabetic currency code (``pycountry``'s table, pinned): ``£`` in a quote is ``GBP``."""
+
+    name = "currency code"
+
+    def check(self, value: Any, path: Path_) -> Iterator[Problem]:
+        import pycountry
+
+        codes = tuple(c.alpha_3 for c in pycountry.currencies)
+        if not isinstance(value, str) or value not in codes:
+            near = None
+            if isinstance(value, str):
+                near = f"did you mean {value.upper()!r}?" if value.upper() in codes else suggest(value, codes)
+            yield path, f"{value!r} is not an ISO 4217 currency code", near or "write three capitals, e.g. GBP or EUR"
 
 
 class Date(Type):
@@ -289,6 +306,8 @@ class Obj(Type):
     #: Exactly one of these groups of keys states the provenance ("source" or "evidence").
     provenance: bool = False
     name: str = "mapping"
+    #: Keys of which exactly one must be given.
+    one_of: tuple[str, ...] = ()
 
     def check(self, value: Any, path: Path_) -> Iterator[Problem]:
         if not isinstance(value, dict):
@@ -303,6 +322,8 @@ class Obj(Type):
         for key in self.required:
             if key not in value:
                 yield path, f"missing required key {key!r}", None
+        if self.one_of and sum(key in value for key in self.one_of) != 1:
+            yield path, f"give exactly one of {', '.join(repr(k) for k in self.one_of)}", None
         if self.provenance:
             has_source, has_evidence = "source" in value, "evidence" in value
             if has_source == has_evidence:
@@ -314,6 +335,19 @@ class Obj(Type):
         for key, v in value.items():
             if key in self.fields:
                 yield from self.fields[key].check(v, (*path, key))
+
+
+@dataclass
+class FigureObj(Obj):
+    """A figure: a mapping whose ``currency`` and ``per`` go together (a price per unit of time)."""
+
+    def check(self, value: Any, path: Path_) -> Iterator[Problem]:
+        yield from super().check(value, path)
+        if isinstance(value, dict) and "per" in value and "currency" not in value:
+            yield (*path, "per"), "'per' is the unit a price is given for, and this figure has no 'currency'", (
+                "give the price's currency (currency: GBP), or state a rate's unit in 'unit' as text")
+        if isinstance(value, dict) and "currency" in value and "value" not in value:
+            yield (*path, "currency"), "a price needs its amount in 'value'", None
 
 
 def fact(required: tuple[str, ...] = ("value",), **fields: Type) -> Obj:
@@ -356,16 +390,24 @@ def refs(*kinds: str, to: tuple[str, ...] = (), inverse: str | None = None) -> L
     """A list of references to records of ``kinds``, each the referenced node under the predicates ``to``."""
     return ListOf(fact(value=Ref(kinds)), to=to, inverse=inverse)
 
-FIGURE = fact(
+#: UN/CEFACT Recommendation 20 common codes a figure's unit may name (``schema:unitCode``), each with its label
+#: and its QUDT unit. Only units a figure uses: a count ("registered users") has no code; its unit stays text.
+UNIT_CODES = {"ANN": ("year", UNIT.YR), "MON": ("month", UNIT.MO), "DAY": ("day", UNIT.DAY)}
+_FIGURE = fact(
     ("id", "stated_as", "unit"),
     id=Slug(),
     value=Number(),
     stated_as=Text(),
     unit=Text(),
+    unit_code=Enum(tuple(UNIT_CODES), name="UN/CEFACT unit code"),
+    currency=Currency(),
+    per=Enum(tuple(UNIT_CODES), name="UN/CEFACT unit code"),
     qualifier=Concept(QUALIFIER_SCHEME, name="qualifier"),
     date=Date(),
     time_reference=Text(),
 )
+FIGURE = FigureObj(_FIGURE.fields, required=_FIGURE.required, provenance=True)
+_POST = fact(("organisation",), organisation=Ref(("organisation",)), title=Text(), body=Text())
 MEMBERSHIP = fact(("organisation", "role"), organisation=Ref(ORG_LIKE), role=Concept(ROLE_SCHEME, name="role"),
                   during=INTERVAL)
 IDENTIFIER = fact(value=Text())
@@ -411,6 +453,9 @@ class Kind:
     required: tuple[str, ...] = ("id", "name")
     #: Whether the record itself needs ``source`` or ``evidence`` (documents are the sources).
     provenance: bool = True
+    #: ``(key, namespace)``: a record with ``key`` *is* ``<namespace><value>`` (a licence with an SPDX id is its
+    #: SPDX IRI); its minted IRI ``<base><segment>/<id>`` is then the page about it (foaf:primaryTopic).
+    external: tuple[str, str] | None = None
 
     @property
     def spec(self) -> Obj:
@@ -442,7 +487,9 @@ KINDS: dict[str, Kind] = {
                                     to=(ODG.notFundedBy,)),  # a negative fact: no positive super-property
         }),
         Kind("programmes", "programme", (ODG.Programme, *COLLABORATION), {
-            "part_of": refs(*ORG_LIKE, to=(ORG.subOrganizationOf,), inverse=ORG.hasSubOrganization),
+            #: Whose programme, campaign or scheme it is ("Microsoft's Open Data Campaign"): not a unit of it.
+            "run_by": refs("organisation", to=(ODG.runBy, SCHEMA.provider)),
+            "part_of": refs("programme", to=(ORG.subOrganizationOf,), inverse=ORG.hasSubOrganization),
             "aims": texts(ODG.aim, SKOS.note),
             "period": INTERVAL,
         }),
@@ -455,7 +502,10 @@ KINDS: dict[str, Kind] = {
             "spatial": refs("place", to=(DCTERMS.spatial,)),
         }),
         Kind("people", "person", (FOAF.Person, SCHEMA.Person), {
-            "posts": ListOf(fact(("organisation", "title"), organisation=Ref(("organisation",)), title=Text())),
+            #: A post is named by a job title ("Executive Director") or, where the source names only the body the
+            #: person sits on ("OpenStreetMap Foundation Board"), by that body: then there is no job title.
+            "posts": ListOf(Obj({**_POST.fields}, required=_POST.required, provenance=True,
+                                one_of=("title", "body"))),
         }),
         Kind("products", "product", (ODG.Product, SCHEMA.CreativeWork), {
             "operated_by": refs("organisation", to=(ODG.operatedBy, SCHEMA.provider)),
@@ -465,11 +515,15 @@ KINDS: dict[str, Kind] = {
             "publisher": refs("organisation", to=PUBLISHER),
             "data_of": refs("product", to=(ODG.dataOf, DCTERMS.relation)),
             "licence": refs("licence", to=LICENCE),
+            #: Alternatives: each part of the dataset is under one of them (not all of them, not the whole).
+            "licence_options": refs("licence", to=(ODG.licenceOption, DCTERMS.relation)),
+            #: What older parts or revisions stay under, from before the current licence.
+            "former_licence": refs("licence", to=(ODG.formerLicence, DCTERMS.relation)),
             "licence_family": refs("licence-family", to=(ODG.licenceFamily, DCTERMS.relation)),
             "licence_statement": texts(ODG.licenceStatement, SKOS.note),
             "conforms_to": refs("standard", to=(DCTERMS.conformsTo,)),
         }),
-        Kind("licences", "licence", (DCTERMS.LicenseDocument,), {
+        Kind("licences", "licence", (DCTERMS.LicenseDocument,), external=("spdx", str(SPDX_LICENSE)), fields={
             "spdx": Spdx(),
             "version_of": refs("licence", to=(DCTERMS.isVersionOf,), inverse=DCTERMS.hasVersion),
             "family": refs("licence-family", to=(ODG.licenceFamily, DCTERMS.relation)),

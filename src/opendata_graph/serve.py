@@ -29,7 +29,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, seri
 
 from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
 from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
-from .pages import Site
+from .pages import Site, primary_topic
 from .querycheck import QueryRefused, check
 from .sparql import negotiate
 from .workers import Job, Pool
@@ -467,10 +467,12 @@ def _bool(value: bool) -> Literal:
 
 
 def describe(store: Store, iri: str) -> list[Triple]:
-    """The triples describing a resource: its own, and those of the nodes it owns (IRIs below its own)."""
+    """The triples describing a resource: its own, and those of the nodes it owns (IRIs below its own); for
+    our page about an outside IRI (a licence's SPDX IRI), the page's triples and that IRI's."""
+    topic = primary_topic(store, iri)
     out = []
-    seen = {iri}
-    todo = [iri]
+    seen = {iri} | ({topic} if topic else set())
+    todo = [iri] + ([topic] if topic else [])
     while todo:
         current = todo.pop()
         for q in store.quads_for_pattern(NamedNode(current), None, None):
