@@ -291,3 +291,26 @@ def test_a_build_killed_outright_is_tidied_by_the_next(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
     publish.write_release({"a.ttl": b"new"}, target)
     assert (target / "a.ttl").read_bytes() == b"new"
+
+
+def test_pieces_parked_in_a_spool_write_the_same_release(tmp_path: Path, dist: Path) -> None:
+    """A cold build parks the plain pieces on disk (:class:`publish.Spool`) instead of holding five formats of the
+    release in memory: the release written from the spool is the in-memory one, byte for byte, and the spool is
+    gone afterwards -- as is a stale one left by a killed build."""
+    from opendata_graph.formats import DUMPS
+
+    rows = sorted({(str(t.subject), str(t.predicate), str(t.object))
+                   for t in parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES)})
+    release = publish.Release(base="https://w3id.org/opendata-graph/", meta={}, documents=[],
+                              ontology=(dist / "ontology.ttl").read_bytes(), shapes=(dist / "shapes.ttl").read_bytes())
+    in_memory = publish.publish(publish.render_blocks(rows, release.base, publish.serialize.gzipped), release,
+                                tmp_path / "a")
+    (tmp_path / ".b.spool-stale").mkdir()
+    with publish.Spool(tmp_path / "b") as spool:
+        assert not (tmp_path / ".b.spool-stale").exists()
+        blocks = publish.render_blocks(rows, release.base, publish.serialize.gzipped, spool.put)
+        assert all(isinstance(b.pieces[f.key], publish.Range) for b in blocks for f in DUMPS)
+        spool.flush()
+        parked = publish.publish(blocks, release, tmp_path / "b")
+    assert {k: w.sha256 for k, w in parked.items()} == {k: w.sha256 for k, w in in_memory.items()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]

@@ -31,7 +31,7 @@ from .errors import BuildError, OdgError
 from .load import Dataset, load
 from .locks import cache_lock, dist_lock, held
 from .options import Options
-from .publish import Release, Rerender, Written, publish, render_blocks
+from .publish import Release, Rerender, Spool, Written, publish, render_blocks
 from .schema import KIND_BY_DIRECTORY, use_ontology
 from .terms import Row, value_of
 from .validate import Report, Result, load_turtle_dir, validate_parts
@@ -122,9 +122,10 @@ def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outco
         lap("cache")
     release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()}, ontology)
     del dataset, conversion  # the records and the source map are not needed to write the release
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
-        blocks = render_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool, Spool(opts.dist) as spool:
+        blocks = render_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data), spool.put)
         del triples
+        spool.flush()
         lap("serialise")
         files = publish(blocks, release, opts.dist)
     lap("write")

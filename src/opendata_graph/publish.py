@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, BinaryIO, Union
 
 from pyoxigraph import NamedNode, Store
 
@@ -132,13 +132,16 @@ def spans(rows: Sequence[Row]) -> list[tuple[int, int]]:
     return out
 
 
-def block_of(rendered: serialize.Rendered, is_last: bool, compress: Callable[[bytes], Piece]) -> Block:
+def block_of(rendered: serialize.Rendered, is_last: bool, compress: Callable[[bytes], Piece],
+             park: Callable[[str, bytes], Piece] | None = None) -> Block:
+    """A block's pieces in every dump format and their gzip members; ``park`` (a :class:`Spool`'s ``put``) moves
+    the plain pieces out of memory until the release is written."""
     pieces: dict[str, Piece] = {}
     for fmt in DUMPS:
         assert fmt.writer is not None
         plain = fmt.writer.piece(rendered, is_last)
-        pieces[fmt.key] = plain
         pieces[fmt.key + ".gz"] = compress(plain)
+        pieces[fmt.key] = park(fmt.key, plain) if park is not None else plain
     stats = Stats(rendered.triples, len(rendered.subjects), rendered.classes, rendered.predicates,
                   rendered.prefixes)
     return Block(rendered.subjects[-1], is_last, stats, pieces, rendered.subjects)
@@ -154,12 +157,54 @@ def fact_sources(rows: Sequence[Row], base: str) -> serialize.Sources:
     return lambda row: index.get(serialize.statement_iri(base, row), ())
 
 
-def render_blocks(rows: Sequence[Row], base: str, compress: Callable[[bytes], Piece]) -> list[Block]:
+def render_blocks(rows: Sequence[Row], base: str, compress: Callable[[bytes], Piece],
+                  park: Callable[[str, bytes], Piece] | None = None) -> list[Block]:
     """Every block of the dumps of ``rows`` (sorted as tuples); ``compress`` makes each gzip member (a thread
-    pool's ``submit(serialize.gzipped, ...)``: zlib runs without the GIL, on the second core)."""
+    pool's ``submit(serialize.gzipped, ...)``: zlib runs without the GIL, on the second core); ``park`` keeps the
+    plain pieces on disk (:class:`Spool`)."""
     renderer = serialize.Renderer(base, fact_sources(rows, base))
     cuts = spans(rows)
-    return [block_of(renderer.render(rows[a:b]), i == len(cuts) - 1, compress) for i, (a, b) in enumerate(cuts)]
+    return [block_of(renderer.render(rows[a:b]), i == len(cuts) - 1, compress, park)
+            for i, (a, b) in enumerate(cuts)]
+
+
+class Spool:
+    """Rendered pieces parked in files beside ``dist`` until the release is written (then copied by the kernel,
+    as :class:`Range` s): the five dump formats of a whole release never sit in memory together (~600 MB of
+    plain text at 1M triples; the gzip members, a tenth of that, stay in memory).
+
+    One spool per build, under the release lock, so a spool left by a killed build is stale and removed here."""
+
+    def __init__(self, dist: Path) -> None:
+        dist = dist.resolve()
+        dist.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in dist.parent.glob(f".{dist.name}.spool-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        self.directory = Path(tempfile.mkdtemp(prefix=f".{dist.name}.spool-", dir=dist.parent))
+        self._files: dict[str, BinaryIO] = {}
+        self._sizes: dict[str, int] = {}
+
+    def put(self, key: str, data: bytes) -> Piece:
+        f = self._files.get(key)
+        if f is None:
+            f = self._files[key] = open(self.directory / key, "wb")  # noqa: SIM115 (closed in close())
+        offset = self._sizes.get(key, 0)
+        f.write(data)
+        self._sizes[key] = offset + len(data)
+        return Range(str(self.directory / key), offset, len(data))
+
+    def flush(self) -> None:
+        """Make every parked piece readable by path (before the release is written)."""
+        for f in self._files.values():
+            f.flush()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for f in self._files.values():
+            f.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def dump_pieces(fmt: Format, blocks: Sequence[Block], base: str, prefixes: Iterable[str]) -> tuple[list[Piece],
