@@ -225,6 +225,81 @@ def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
     return EXIT_VIOLATIONS if failed else EXIT_OK
 
 
+@cli.command(name="diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "trig"]), default="markdown",
+              show_default=True, help="A changelog, the changes for machines, or the RDF delta (TriG).")
+@click.option("--output", "-o", type=PathOption, default=None, help="Write to this file instead of stdout.")
+@_inputs
+@click.option("--base", default=None, callback=_base, help=f"Base IRI of the releases [default: {DEFAULT_BASE}].")
+def diff_command(old: str, new: str, fmt: str, output: Path | None, data: Path, ontology: Path, shapes: Path,
+                 queries: Path, seeds: Path, base: str | None) -> None:
+    """What changed from OLD to NEW, per entity: each is a release directory, a dump file, or a git revision of the
+    data (built in a temporary directory).
+
+    Markdown is the changelog a curator reads (a release's CHANGES.md); JSON the same for machines; TriG the
+    delta as a removals graph and an additions graph, which takes a store from OLD to NEW.
+    """
+    import tempfile
+
+    from . import diff as d
+    from .validate import load_turtle_dir
+
+    base = base or DEFAULT_BASE
+    try:
+        with tempfile.TemporaryDirectory(prefix="odg-diff-") as tmp:
+            sides = [_side(spec, Path(tmp) / str(i), data, ontology, shapes, queries, seeds, base)
+                     for i, spec in enumerate((old, new))]
+            labels = d.predicate_labels(load_turtle_dir(ontology))
+            changes = d.diff(sides[0], sides[1], base, _name(old), _name(new), labels)
+    except OdgError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
+    text = {"markdown": lambda: d.markdown(changes, labels), "json": lambda: d.as_json(changes),
+            "trig": lambda: d.trig(changes, base)}[fmt]()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        import os
+
+        output.parent.mkdir(parents=True, exist_ok=True)  # whole or not at all: written beside it, then renamed
+        partial = output.with_name(f".{output.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, output)
+
+
+def _name(spec: str) -> str:
+    """How a side is named in the report: a release directory by its name (``0.2.0``), else as given."""
+    p = Path(spec)
+    return p.name if p.is_dir() else spec
+
+
+def _side(spec: str, tmp: Path, data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path,
+          base: str) -> list[tuple[str, str, str]]:
+    """The rows of one side of ``odg diff``: a release directory, a dump file, or a git revision built here."""
+    from . import diff as d
+    from .errors import ConfigError, Location
+
+    path = Path(spec)
+    if path.exists():
+        return d.read_rows(path)
+    repo = data if data.is_dir() else Path.cwd()
+    commit = d.git_revision(spec, repo)
+    if commit is None:
+        raise ConfigError(f"{spec!r} is neither a release directory, a dump file nor a git revision",
+                          Location.of(spec), "give a directory built by odg, a .nt/.ttl file, or a commit")
+    from .options import Options
+    from .pipeline import build as run_build
+
+    old_data, old_ontology, old_shapes, old_queries = d.export_revision(commit, repo, (data, ontology, shapes,
+                                                                                       queries), tmp)
+    opts = Options(old_data, old_ontology, old_shapes, old_queries, tmp / "dist", seeds if seeds.is_dir() else None,
+                   base, cache=False)
+    run_build(opts, _note)
+    return d.read_rows(tmp / "dist")
+
+
 @cli.command()
 @click.argument("targets", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--fix", is_flag=True, help="Rewrite files into canonical form (comments are kept).")

@@ -1,0 +1,139 @@
+"""`odg diff`: the changes between two releases per entity, in words, with their quotes; the RDF delta applies."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pyoxigraph import RdfFormat, parse
+
+from opendata_graph import diff, paths
+from opendata_graph.cli import cli
+from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.pipeline import build
+from opendata_graph.terms import rows
+
+from .checks import edit, options
+
+NEW_SENTENCE = "The foundation now counts approximately 2,100 members."
+
+
+def nt_rows(dist: Path) -> list[tuple[str, str, str]]:
+    return rows(parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES))
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """Two builds of a copy of the data: as it is, then with an organisation added, a figure changed (with a new
+    quote) and a quote reworded without changing any fact."""
+    root = tmp_path_factory.mktemp("releases")
+    data, seeds = root / "data", root / "seeds"
+    shutil.copytree(paths.data_dir(), data)
+    shutil.copytree(paths.seeds_dir(), seeds)
+    old = root / "old"
+    build(dataclasses.replace(options(old, data), seeds=seeds))
+    d004 = next(seeds.glob("004_*.txt"))
+    d004.write_text(d004.read_text(encoding="utf-8") + "\n" + NEW_SENTENCE + "\n", encoding="utf-8")
+    osmf = data / "organisations" / "openstreetmap-foundation.yaml"
+    edit(osmf, "    value: 2000\n    stated_as: approximately 2,000 members\n",
+         "    value: 2100\n    stated_as: approximately 2,100 members\n")
+    edit(osmf, '    source: {d004: "The foundation’s approximately 2,000 members elect its seven volunteer board '
+               'members."}\n  - id: board-members',
+         f'    source: {{d004: "{NEW_SENTENCE}"}}\n  - id: board-members')
+    (data / "organisations" / "open-knowledge-test.yaml").write_text(
+        f'id: open-knowledge-test\nname: Open Knowledge Test\nsource: {{d004: "{NEW_SENTENCE}"}}\n', encoding="utf-8")
+    gbif = data / "organisations" / "gbif.yaml"  # a quote of the same fact, cut shorter: provenance churn only
+    text = gbif.read_text(encoding="utf-8")
+    assert '- d004: "Global Biodiversity Information Facility (GBIF)"' in text
+    gbif.write_text(text.replace('- d004: "Global Biodiversity Information Facility (GBIF)"',
+                                 '- d004: "Global Biodiversity Information Facility"', 1), encoding="utf-8")
+    new = root / "new"
+    build(dataclasses.replace(options(new, data), seeds=seeds))
+    return old, new, root
+
+
+def test_the_same_release_has_no_changes(dist: Path) -> None:
+    d = diff.diff(nt_rows(dist), nt_rows(dist), DEFAULT_BASE, "0.1.0", "0.1.0")
+    assert d.empty and not d.additions and not d.removals
+    assert diff.markdown(d) == "# Changes from 0.1.0 to 0.1.0\n\nNo entity changed.\n"
+
+
+def test_changes_are_reported_per_entity_with_their_quotes(releases: tuple[Path, Path, Path]) -> None:
+    old, new, _ = releases
+    d = diff.diff(nt_rows(old), nt_rows(new), DEFAULT_BASE, "0.1.0", "0.2.0")
+    assert [(e.kind, e.label) for e in d.added] == [("organisation", "Open Knowledge Test")]
+    assert not d.removed and not d.withdrawn and not d.merged
+    # GBIF's quote was cut shorter: its statements and excerpts changed, none of its facts
+    assert [e.label for e in d.changed] == ["OpenStreetMap Foundation"]
+    (osmf,) = d.changed
+    changed = {(c.node, c.predicates[0]): (c.removed, c.added) for c in osmf.changes}
+    assert changed[("figure/members", "http://schema.org/value")] == (["2000"], ["2100"])
+    value = next(c for c in osmf.changes if c.predicates[0] == "http://schema.org/value")
+    assert list(value.sources) == ["2100"] and value.sources["2100"][0].startswith(f"“{NEW_SENTENCE}” — ")
+    text = diff.markdown(d)
+    assert "## Organisations" in text and "- **Open Knowledge Test** (`organisation/open-knowledge-test`)" in text
+    assert "figure members · " in text and "“2000” → “2100”" in text and NEW_SENTENCE in text
+    assert "statement/" not in text and "excerpt" not in text
+
+
+def test_the_rdf_delta_takes_the_old_release_to_the_new(releases: tuple[Path, Path, Path]) -> None:
+    old, new, root = releases
+    d = diff.diff(nt_rows(old), nt_rows(new), DEFAULT_BASE)
+    assert diff.apply(nt_rows(old), d) == set(nt_rows(new))
+    (root / "delta.trig").write_text(diff.trig(d, DEFAULT_BASE), encoding="utf-8")
+    graphs: dict[str, set[tuple[str, str, str]]] = {}
+    for q in parse(path=str(root / "delta.trig"), format=RdfFormat.TRIG):
+        graphs.setdefault(q.graph_name.value, set()).add(  # type: ignore[union-attr]
+            (str(q.subject), str(q.predicate), str(q.object)))
+    assert graphs == {DEFAULT_BASE + "delta/removals": d.removals, DEFAULT_BASE + "delta/additions": d.additions}
+
+
+def test_odg_diff_reads_release_directories_and_dump_files(releases: tuple[Path, Path, Path]) -> None:
+    old, new, root = releases
+    runner = CliRunner()
+    md = runner.invoke(cli, ["diff", str(old), str(new)])
+    assert md.exit_code == 0, md.output
+    assert md.output.startswith(f"# Changes from {old.name} to {new.name}")
+    as_json = runner.invoke(cli, ["diff", str(old / "opendata-graph.nt"), str(new / "opendata-graph.ttl"),
+                                  "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    report = json.loads(as_json.stdout)
+    assert [e["label"] for e in report["kinds"]["organisation"]["added"]] == ["Open Knowledge Test"]
+    out = root / "delta.trig"
+    written = runner.invoke(cli, ["diff", str(old), str(new), "--format", "trig", "--output", str(out)])
+    assert written.exit_code == 0 and out.read_text(encoding="utf-8").startswith(f"<{DEFAULT_BASE}delta/removals>")
+    missing = runner.invoke(cli, ["diff", str(root / "nowhere"), str(new)])
+    assert missing.exit_code == 2 and "nowhere" in missing.output and "Traceback" not in missing.output
+
+
+def test_odg_diff_builds_git_revisions_of_the_data(tmp_path: Path) -> None:
+    """OLD and NEW as commits of a repository holding the data: each is built in a temporary directory."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    for name, source in (("data", paths.data_dir()), ("ontology", paths.ontology_dir()),
+                         ("shapes", paths.shapes_dir()), ("queries", paths.queries_dir())):
+        shutil.copytree(source, repo / name)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "first")
+    first = git("rev-parse", "HEAD")
+    edit(repo / "data" / "people" / "robert-kaye.yaml", "name: Robert Kaye", "name: Rob Kaye")
+    git("commit", "-q", "-am", "renamed")
+    dirs = [f"--{n}={repo / n}" for n in ("data", "ontology", "shapes", "queries")]
+    result = CliRunner().invoke(cli, ["diff", first, "HEAD", *dirs, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (person,) = json.loads(result.stdout)["kinds"]["person"]["changed"]
+    assert person["label"] == "Rob Kaye"
+    assert ["Robert Kaye"] in [c["removed"] for c in person["changes"]]
+    unknown = CliRunner().invoke(cli, ["diff", "no-such-revision", "HEAD", *dirs])
+    assert unknown.exit_code == 2 and "neither a release directory, a dump file nor a git revision" in unknown.output
