@@ -225,6 +225,62 @@ def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
     return EXIT_VIOLATIONS if failed else EXIT_OK
 
 
+@cli.command()
+@click.argument("version")
+@_inputs
+@click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
+@click.option("--date", default=None, help="The release date, YYYY-MM-DD [default: releases: in release.yaml].")
+@click.option("--base", default=None, callback=_base, help=f"Base IRI for minted resources [default: {DEFAULT_BASE}].")
+@click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, dist: Path,
+            date: str | None, base: str | None, no_quote_check: bool) -> None:
+    """Build and publish release VERSION (semantic versioning) as DIST/releases/VERSION, with its changelog.
+
+    DIST itself is the build, as `odg build` writes it; the release is a copy with CHANGES.md (the changes since
+    the previous release, as `odg diff` reports them) and a void.ttl describing the version (dcat:version,
+    dcterms:issued, dcat:previousVersion, adms:versionNotes). An existing version is never replaced; DIST/latest
+    points at the newest. The date is --date or recorded in release.yaml (releases: {VERSION: DATE}).
+    """
+    from . import diff as d
+    from . import releases
+    from .errors import ErrorList
+    from .load import check_release
+    from .options import Options
+    from .pipeline import build as run_build
+    from .publish import void_rows
+    from .validate import load_turtle_dir
+
+    base = base or DEFAULT_BASE
+    try:
+        meta_file = data / "release.yaml"
+        meta, problems = check_release(meta_file) if meta_file.is_file() else ({}, [])
+        if problems:
+            raise ErrorList(problems)
+        when = releases.release_date(version, meta, date, meta_file)
+        previous = releases.check_new(dist, version)
+        opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base)
+        outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
+        labels = d.predicate_labels(load_turtle_dir(ontology))
+        before = d.read_rows(dist / releases.RELEASES / previous) if previous else []
+        changes = d.diff(before, d.read_rows(dist), base, previous or "nothing", version, labels)
+        notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
+        void = void_rows(dist / "void.ttl") + releases.version_rows(base, version, when, previous,
+                                                                     releases.existing(dist), notes)
+        target = releases.write(dist, version, void, notes, base)
+    except ErrorList as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        sys.exit(EXIT_INPUT)
+    except OdgError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
+    for result in outcome.report.results:
+        click.echo(str(result), err=True)
+    counts = (f"{len(changes.added)} added, {len(changes.changed)} changed, {len(changes.withdrawn)} withdrawn, "
+              f"{len(changes.merged)} merged" if previous else "the first release")
+    click.echo(f"released {version} ({when}) in {target}: {counts}", err=True)
+
+
 @cli.command(name="diff")
 @click.argument("old")
 @click.argument("new")

@@ -574,6 +574,21 @@ RELEASE_KEYS: dict[str, tuple[str, str]] = {
 RELEASE_LISTS = ("featured",)
 
 
+def _release_dates(item: Any, where: Location) -> list[OdgError]:
+    """``releases``: each released version's date (``odg release`` reads it; a release is never dated by the
+    clock)."""
+    import re
+
+    from .schema import date_text
+
+    pattern = RELEASE_KEYS["version"][0]
+    if not isinstance(item, dict) or not all(isinstance(v, str) and re.fullmatch(pattern, v) and
+                                             re.fullmatch(r"\d{4}-\d{2}-\d{2}", date_text(d) or "")
+                                             for v, d in item.items()):
+        return [DataError("releases must map versions to their dates", where, "e.g. releases: {0.1.0: 2026-12-01}")]
+    return []
+
+
 def check_release(path: Path) -> tuple[dict[str, Any], list[OdgError]]:
     """data/release.yaml, checked: known keys only, each a string of its form; located errors."""
     import re
@@ -590,9 +605,17 @@ def check_release(path: Path) -> tuple[dict[str, Any], list[OdgError]]:
                 errors.append(DataError(f"{key} must be a list of record ids", Location.of(path, line, col),
                                         "e.g. featured: [cohort-1, gbif]"))
             continue
+        if key == "releases":
+            problems = _release_dates(item, Location.of(path, line, col))
+            errors += problems
+            if not problems:  # as text: the manifest of the cache is JSON
+                from .schema import date_text
+
+                value[key] = {v: date_text(d) for v, d in item.items()}
+            continue
         if key not in RELEASE_KEYS:
             errors.append(DataError(f"unknown key {key!r} in release.yaml", Location.of(path, line, col),
-                                    f"one of {', '.join((*RELEASE_KEYS, *RELEASE_LISTS))}"))
+                                    f"one of {', '.join((*RELEASE_KEYS, *RELEASE_LISTS, 'releases'))}"))
             continue
         pattern, what = RELEASE_KEYS[key]
         if not isinstance(item, str) or not re.fullmatch(pattern, item):

@@ -62,6 +62,7 @@ SD: Final = Namespace("http://www.w3.org/ns/sparql-service-description#")
 W3C_FORMATS: Final = Namespace("http://www.w3.org/ns/formats/")
 SPARQL_RESULTS: Final = Namespace("http://www.w3.org/2005/sparql-results#")
 QUDT: Final = Namespace("http://qudt.org/schema/qudt/")
+ADMS: Final = Namespace("http://www.w3.org/ns/adms#")
 UNIT: Final = Namespace("http://qudt.org/vocab/unit/")
 
 #: Where the project lives (the report formats name it as the tool's home).
@@ -96,6 +97,7 @@ PREFIXES: Final[dict[str, str]] = {
     "cc": str(CC),
     "spdx": str(SPDX),
     "qudt": str(QUDT),
+    "adms": str(ADMS),
     "unit": str(UNIT),
     "wd": str(WD),
 }

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import mmap
 import os
 import shutil
 import signal
@@ -33,7 +32,7 @@ from typing import Any, BinaryIO, Union
 
 from pyoxigraph import NamedNode, Store
 
-from . import serialize
+from . import releases, serialize
 from .convert import digest, en
 from .formats import DUMPS, STEM, TURTLE, Format, media_type_of
 from .namespaces import (
@@ -353,6 +352,13 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
     return out
 
 
+def void_rows(path: Path) -> list[Row]:
+    """The triples of a written ``void.ttl``."""
+    from pyoxigraph import RdfFormat, parse
+
+    return quad_rows(parse(path=str(path), format=RdfFormat.TURTLE))
+
+
 def _distributions(ds: Term, files: Mapping[str, tuple[int, str]], base: str) -> list[Row]:
     """Each file of the release as a dcat:Distribution with its media type, byte size and SHA-256."""
     out: list[Row] = []
@@ -427,21 +433,25 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
     return dict(sorted(written.items()))
 
 
+#: Bytes read at a time to hash a copied range.
+HASH_CHUNK = 1 << 20
+
+
 class Stage:
     """The staging directory of a release being written."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._sources: dict[str, tuple[int, mmap.mmap]] = {}
+        self._sources: dict[str, int] = {}
 
-    def _source(self, path: str) -> tuple[int, mmap.mmap]:
+    def _source(self, path: str) -> int:
         if path not in self._sources:
-            fd = os.open(path, os.O_RDONLY)
-            self._sources[path] = (fd, mmap.mmap(fd, 0, access=mmap.ACCESS_READ))
+            self._sources[path] = os.open(path, os.O_RDONLY)
         return self._sources[path]
 
     def write(self, name: str, pieces: Sequence[Piece]) -> Written:
-        """Write ``pieces`` one after the other, hashing as they go; copied ranges never enter Python."""
+        """Write ``pieces`` one after the other, hashing as they go; copied ranges are copied by the kernel and
+        hashed through a small buffer (not mapped: a mapped file's pages would count as this process's memory)."""
         h = hashlib.sha256()
         out: list[tuple[int, int]] = []
         pos = 0
@@ -451,15 +461,7 @@ class Stage:
                 if isinstance(piece, Future):
                     piece = piece.result()
                 if isinstance(piece, Range):
-                    src, mapped = self._source(piece.path)
-                    with memoryview(mapped) as view:
-                        h.update(view[piece.offset:piece.offset + piece.length])
-                    done = 0
-                    while done < piece.length:
-                        n = os.copy_file_range(src, fd, piece.length - done, piece.offset + done)
-                        if n == 0:
-                            raise OSError(f"{piece.path} is shorter than the release cache says")
-                        done += n
+                    self._copy(piece, fd, h)
                     length = piece.length
                 else:
                     h.update(piece)
@@ -476,9 +478,25 @@ class Stage:
         os.chmod(self.directory / name, 0o644)
         return Written(pos, h.hexdigest(), out)
 
+    def _copy(self, piece: Range, fd: int, h: Any) -> None:
+        """Append ``piece`` to ``fd`` (the kernel copies) and to the hash ``h`` (read a chunk at a time)."""
+        src = self._source(piece.path)
+        done = 0
+        while done < piece.length:
+            chunk = os.pread(src, min(HASH_CHUNK, piece.length - done), piece.offset + done)
+            if not chunk:
+                raise OSError(f"{piece.path} is shorter than the release cache says")
+            h.update(chunk)
+            done += len(chunk)
+        done = 0
+        while done < piece.length:
+            n = os.copy_file_range(src, fd, piece.length - done, piece.offset + done)
+            if n == 0:
+                raise OSError(f"{piece.path} is shorter than the release cache says")
+            done += n
+
     def close(self) -> None:
-        for fd, mapped in self._sources.values():
-            mapped.close()
+        for fd in self._sources.values():
             os.close(fd)
         self._sources.clear()
 
@@ -493,6 +511,7 @@ def recover(dist: Path) -> None:
     if olds and not dist.exists():
         os.rename(olds.pop(), dist)
     for leftover in [*olds, *dist.parent.glob(f".{dist.name}.new-*")]:
+        releases.rescue(leftover, dist)
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -521,6 +540,7 @@ def staged(dist: Path) -> Iterator[Stage]:
         os.chmod(staging, 0o755)
         with _signals_held():
             if dist.exists():
+                releases.carry(dist, staging)  # the versioned releases stay; only the next build is replaced
                 os.rename(dist, old)
             os.rename(staging, dist)
     except BaseException:

@@ -1,0 +1,142 @@
+"""Versioned, immutable releases: ``dist/releases/VERSION/`` and ``dist/latest``.
+
+``odg release VERSION`` builds the release as ``odg build`` does (``dist/`` stays the unreleased "next" build),
+then copies it into ``dist/releases/VERSION/`` with its changelog (``CHANGES.md``, from ``odg diff`` against the
+previous release) and a ``void.ttl`` that describes the version: ``<base>dataset/VERSION`` is a ``dcat:Dataset``
+and ``dcterms:isVersionOf`` the series ``<base>dataset``, with ``dcat:version``, ``dcterms:issued`` (the date
+given or recorded in ``data/release.yaml``, never the clock), ``dcat:previousVersion`` and
+``adms:versionNotes``; the series ``dcat:hasVersion`` every release so far and ``dcat:hasCurrentVersion`` this
+one. A version is written once: an existing one is never replaced, and a version must be newer than the latest.
+``dist/latest`` is a symbolic link to the newest release, swapped atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, Location
+from .formats import TURTLE
+from .namespaces import ADMS, DCAT, DCTERMS, OWL, RDF, XSD
+from .terms import Row, iri, literal
+
+#: Where releases live inside the release directory, and the link to the newest; carried across builds.
+RELEASES = "releases"
+LATEST = "latest"
+KEPT = (RELEASES, LATEST)
+SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?\Z")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+
+
+def version_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
+    """Semantic-versioning order: 1.0.0-rc.1 < 1.0.0 < 1.0.1 (numeric pre-release parts compare as numbers)."""
+    m = SEMVER_RE.match(version)
+    if m is None:
+        raise ConfigError(f"{version!r} is not a semantic version", None, "write MAJOR.MINOR.PATCH, e.g. 0.2.0")
+    pre = m.group(4)
+    parts = tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")) if pre else ()
+    return int(m.group(1)), int(m.group(2)), int(m.group(3)), 0 if pre else 1, parts
+
+
+def existing(dist: Path) -> list[str]:
+    """The versions released into ``dist``, oldest first."""
+    root = dist / RELEASES
+    found = [p.name for p in root.iterdir() if p.is_dir() and SEMVER_RE.match(p.name)] if root.is_dir() else []
+    return sorted(found, key=version_key)
+
+
+def release_date(version: str, meta: Mapping[str, Any], given: str | None, where: Path) -> str:
+    """The release's date: ``--date``, else ``releases: {VERSION: DATE}`` in ``data/release.yaml``."""
+    recorded = (meta.get("releases") or {}).get(version) if isinstance(meta.get("releases"), dict) else None
+    date = given or (str(recorded) if recorded is not None else None)
+    if date is None:
+        raise ConfigError(f"no date for release {version}", Location.of(where),
+                          f"pass --date YYYY-MM-DD, or record it in release.yaml as releases: {{{version}: YYYY-MM-DD}}"
+                          " (a release is never dated by the clock)")
+    if not DATE_RE.match(date):
+        raise ConfigError(f"{date!r} is not a date", Location.of(where), "write YYYY-MM-DD")
+    return date
+
+
+def check_new(dist: Path, version: str) -> str | None:
+    """Refuse a version that exists or is not newer than the latest; the previous version, if any."""
+    version_key(version)
+    versions = existing(dist)
+    if version in versions or (dist / RELEASES / version).exists():
+        raise ConfigError(f"release {version} exists and is never replaced", Location.of(dist / RELEASES / version),
+                          "release a new version")
+    if versions and version_key(version) <= version_key(versions[-1]):
+        raise ConfigError(f"release {version} is not newer than the latest, {versions[-1]}", Location.of(dist),
+                          "versions only go up (semantic versioning)")
+    return versions[-1] if versions else None
+
+
+def version_rows(base: str, version: str, date: str, previous: str | None, versions: Sequence[str],
+                 notes: str) -> list[Row]:
+    """The DCAT 3 description of release ``version`` of the series ``<base>dataset``."""
+    series, this = iri(base + "dataset"), iri(f"{base}dataset/{version}")
+    out: list[Row] = [
+        (this, iri(RDF.type), iri(DCAT.Dataset)),
+        (this, iri(DCTERMS.isVersionOf), series),
+        (this, iri(DCAT.version), literal(version)),
+        (this, iri(OWL.versionInfo), literal(version)),
+        (this, iri(DCTERMS.issued), literal(date, datatype=XSD.date)),
+        (this, iri(ADMS.versionNotes), literal(notes, language="en")),
+        (series, iri(DCAT.hasCurrentVersion), this),
+    ]
+    if previous is not None:
+        out.append((this, iri(DCAT.previousVersion), iri(f"{base}dataset/{previous}")))
+    out += [(series, iri(DCAT.hasVersion), iri(f"{base}dataset/{v}")) for v in (*versions, version)]
+    return out
+
+
+def write(dist: Path, version: str, void: list[Row], changes: str, base: str) -> Path:
+    """Copy the release just built in ``dist`` into ``dist/releases/VERSION/`` (its ``void.ttl`` describing the
+    version, its ``CHANGES.md`` and ``SHA256SUMS`` over both), then point ``dist/latest`` at it. Whole or not at
+    all: written under a temporary name, then renamed."""
+    target = dist / RELEASES / version
+    partial = dist / RELEASES / f".{version}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        for f in sorted(dist.iterdir()):
+            if f.is_file() and f.name not in ("void.ttl", "SHA256SUMS"):
+                os.link(f, partial / f.name)  # the dumps themselves are the build's bytes: no copy
+        series = iri(base + "dataset")
+        unversioned = {(series, iri(DCAT.version)), (series, iri(OWL.versionInfo))}  # the series has no version
+        kept = sorted({r for r in void if (r[0], r[1]) not in unversioned})
+        (partial / "void.ttl").write_bytes(TURTLE.document(kept, base))
+        (partial / "CHANGES.md").write_text(changes, encoding="utf-8")
+        sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
+                       for p in sorted(partial.iterdir()) if p.name != "SHA256SUMS")
+        (partial / "SHA256SUMS").write_text(sums, encoding="ascii")
+        os.rename(partial, target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    link = dist / f".{LATEST}.new"
+    link.unlink(missing_ok=True)
+    link.symlink_to(Path(RELEASES) / version)
+    os.replace(link, dist / LATEST)
+    return target
+
+
+def carry(dist: Path, staging: Path) -> None:
+    """Move the releases and the ``latest`` link of the release directory ``dist`` into the new one, ``staging``,
+    before the two are swapped: a build replaces the unreleased files, never the releases."""
+    for name in KEPT:
+        if os.path.lexists(dist / name) and not os.path.lexists(staging / name):
+            os.rename(dist / name, staging / name)
+
+
+def rescue(leftover: Path, dist: Path) -> None:
+    """A killed build may have moved the releases into its staging directory: put them back before it goes."""
+    for name in KEPT:
+        if os.path.lexists(leftover / name) and not os.path.lexists(dist / name):
+            dist.mkdir(parents=True, exist_ok=True)
+            os.rename(leftover / name, dist / name)
