@@ -63,7 +63,7 @@ from .shapes import read as read_shapes
 from .terms import Row, Term, is_literal, rows, to_node, to_oxigraph, value_of
 from .validate import Report, Result, check_quotes, load_turtle_dir, shacl_results, violation_result
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 VOCABULARY_GRAPH = "urn:odg:vocabulary"
 PUBLISH_DB = "publish.sqlite"
 
@@ -554,8 +554,7 @@ class _Update:
                  open_store: Callable[[], Store]) -> None:
         self.opts, self.manifest, self.on_disk, self.open_store = opts, manifest, on_disk, open_store
         self.files: dict[str, dict[str, Any]] = manifest["files"]
-        self.ids = {i: (seg, label, ext, rel) for rel, f in self.files.items()
-                    for i, (seg, label, ext) in f["ids"].items()}
+        self.ids = {i: (*entry, rel) for rel, f in self.files.items() for i, entry in f["ids"].items()}
         self.new: dict[str, list[Record]] = {}  #: the records of each file loaded again ([] if it is gone)
         self.records: dict[str, Record] = {}  #: every record: the new in full, the others as stubs
         self.fresh: list[Record] = []
@@ -579,7 +578,7 @@ class _Update:
         self.records = _stub_records(self.ids, self.new, self.opts.data)
         self.fresh = [r for rs in self.new.values() for r in rs]
         errors += self._duplicates()
-        known = {i for i in self.ids if self.ids[i][3] not in self.new} | {r.id for r in self.fresh}
+        known = {i for i in self.ids if self.ids[i][-1] not in self.new} | {r.id for r in self.fresh}
         errors += list(check_references(self.records, known, only=self.fresh))
         if errors:
             raise ErrorList(errors)
@@ -589,7 +588,7 @@ class _Update:
         errors: list[OdgError] = []
         seen: dict[str, Record] = {}
         for r in self.fresh:
-            kept = self.ids.get(r.id, ("", "", None, ""))[3] not in self.new
+            kept = self.ids.get(r.id, ("",))[-1] not in self.new
             other = seen.get(r.id) or (self.records.get(r.id) if kept else None)
             if other is not None and other is not r:
                 errors.append(DataError(f"id {r.id!r} is already used by {other.loc()}", r.loc("id"),
@@ -707,24 +706,33 @@ def _changed_ids(files: dict[str, dict[str, Any]], new_records: dict[str, list[R
 
 
 def _entry(r: Record) -> list[str | None]:
-    """What the manifest keeps of a record for the records that refer to it: kind, label and outside IRI."""
-    return [r.kind.segment, r.label(), r.external()]
+    """What the manifest keeps of a record for the records that refer to it: kind, label, outside IRI, and for a
+    retired record its status and successor."""
+    status, successor = r.data.get("status"), r.data.get("replaced_by")
+    return [r.kind.segment, r.label(), r.external(), str(status) if status else None,
+            str(successor) if successor else None]
 
 
-def _stub(kind: Kind, id_: str, path: Path, label: str, external: str | None) -> Record:
-    """A record known by its manifest entry only: as the converter sees it from a record that refers to it."""
+def _stub(id_: str, path: Path, entry: Sequence[str | None]) -> Record:
+    """A record known by its manifest entry only: as the converter and the reference checks see it from a
+    record that refers to it."""
+    segment, label, external, status, successor = entry
+    kind = KINDS[str(segment)]
     data: dict[str, Any] = {"name": label}
     if external is not None and kind.external is not None:
         data[kind.external[0]] = external[len(kind.external[1]):]
+    if status is not None:
+        data["status"] = status
+    if successor is not None:
+        data["replaced_by"] = successor
     return Record(kind, id_, path, data)
 
 
-def _stub_records(ids: dict[str, tuple[str, str, str | None, str]], new_records: dict[str, list[Record]],
+def _stub_records(ids: dict[str, tuple[str | None, ...]], new_records: dict[str, list[Record]],
                   data: Path) -> dict[str, Record]:
-    """Every record: the reloaded ones in full, the others as stubs (kind, label, outside IRI) for the
+    """Every record: the reloaded ones in full, the others as stubs (kind, label, outside IRI, status) for the
     converter."""
-    out = {i: _stub(KINDS[seg], i, data / rel, label, ext)
-           for i, (seg, label, ext, rel) in ids.items() if rel not in new_records}
+    out = {i: _stub(i, data / str(entry[-1]), entry[:-1]) for i, entry in ids.items() if entry[-1] not in new_records}
     for records in new_records.values():
         out.update({r.id: r for r in records})
     return out

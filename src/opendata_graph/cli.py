@@ -108,12 +108,14 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
               help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
               help="Validate in full, without reading or writing the incremental cache (.odg-cache/ beside --data).")
+@click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/",
+              help="The release directory whose latest release no record may be deleted from.")
 @click.option("--skip-unrelated", is_flag=True,
               help="Ignore TARGETS that are neither records (<data>/<kind>/<file>) nor RDF files (as pre-commit "
                    "passes every changed file); none left: nothing to check, exit 0.")
 def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path,
              fmt: str, base: str | None, strict: bool, no_quote_check: bool, engine: str, no_cache: bool,
-             skip_unrelated: bool) -> None:
+             dist: Path, skip_unrelated: bool) -> None:
     """Validate source descriptions (or RDF files): schema, SHACL, violation queries, quotes.
 
     TARGETS are YAML records or data directories (the whole data directory they belong to is checked, since
@@ -138,7 +140,7 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
             sys.exit(EXIT_OK)
     rdf_files = [t for t in targets if t.is_file() and by_extension(t.suffix) is not None]
     roots = data_roots([t for t in targets if t not in rdf_files]) if targets else [data]
-    opts = Options(data, ontology, shapes, queries, paths.dist_dir(), None, base or DEFAULT_BASE, strict, engine,
+    opts = Options(data, ontology, shapes, queries, dist, None, base or DEFAULT_BASE, strict, engine,
                    cache=not no_cache)
     results = []
     try:
@@ -266,7 +268,8 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
         notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
         void = void_rows(dist / "void.ttl") + releases.version_rows(base, version, when, previous,
                                                                      releases.existing(dist), notes)
-        target = releases.write(dist, version, void, notes, base)
+        after = d.read_rows(dist)
+        target = releases.write(dist, version, void, notes, base, releases.records_of(after, base), data)
     except ErrorList as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)

@@ -22,6 +22,8 @@ from pyoxigraph import NamedNode
 from .errors import Location
 from .load import Dataset, Record, sources
 from .namespaces import (
+    ADMS,
+    ADMS_STATUS,
     CC,
     DCAT,
     DCTERMS,
@@ -231,6 +233,8 @@ class Converter:
         g, d, seg = self.g, r.data, r.kind.segment
         s = self.node(r.id)
         g.origins[value_of(s)] = r.loc()
+        if "status" in d:
+            return self.tombstone(r, s)
         prov = self.prov(r, d, ())
         for t in r.kind.classes:
             if seg in ("document", "ambiguity"):  # provenance machinery: typed without a source of its own
@@ -251,6 +255,25 @@ class Converter:
         for i, lead in enumerate(d.get("leads", [])):
             self.membership(r, lead["value"], r.id, "lead", lead, ("leads", i))
         getattr(self, "kind_" + seg.replace("-", "_"), lambda *_: None)(r, s, prov)
+
+    def tombstone(self, r: Record, s: Term) -> None:
+        """A retired record: its IRI stays, deprecated, with its last label, its ADMS status, why and since when,
+        and (merged) its successor; none of its facts. Registry metadata, not a fact of the sources: no
+        statement of its own."""
+        g, d = self.g, r.data
+        g.describe(s, RDF.type, iri(ODG.RetiredResource))
+        for p in (RDFS.label, SKOS.prefLabel):
+            g.describe(s, p, en(r.label()))
+        g.describe(s, OWL.deprecated, literal("true", datatype=XSD.boolean))
+        g.describe(s, ADMS.status, iri(ADMS_STATUS[d["status"]]))
+        if "replaced_by" in d:
+            g.describe(s, DCTERMS.isReplacedBy, self.node(d["replaced_by"]))
+        if "reason" in d:
+            g.describe(s, SKOS.changeNote, en(d["reason"]))
+        if "date" in d:
+            g.describe(s, PROV.invalidatedAtTime, literal_date(d["date"]))
+        for excerpt in self.prov(r, d, ()) if "source" in d else ():
+            g.describe(s, PROV.wasDerivedFrom, excerpt)
 
     def declared(self, r: Record, s: Term) -> None:
         """The keys whose predicates the schema declares (``ListOf.to``): texts, then references, then

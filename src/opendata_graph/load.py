@@ -464,6 +464,8 @@ def check_references(records: dict[str, Record], known: set[str] = frozenset(), 
                 elif "any" not in spec.kinds and target.kind.segment not in spec.kinds:
                     yield DataError(f"{value!r} is a {target.kind.segment}, expected a {' or '.join(spec.kinds)}",
                                     record.loc(*key), None)
+                else:
+                    yield from _retired_reference(record, key, target)
             if key and key[-1] == "source":
                 for doc_key, doc, _ in located_sources(value, key):
                     if doc not in documents:
@@ -472,6 +474,28 @@ def check_references(records: dict[str, Record], known: set[str] = frozenset(), 
         record.references = refs  # whole walks only
         yield from _self_and_order(record)
     yield from _part_of_cycles(records, only)
+
+
+def _retired_reference(record: Record, key: tuple[str | int, ...], target: Record) -> Iterator[OdgError]:
+    """A successor is of the same kind and not retired itself, and nothing else refers to a retired record: its
+    data went to its successor, or nowhere."""
+    status = target.data.get("status")
+    if key == ("replaced_by",):
+        if target.kind is not record.kind:
+            yield DataError(f"{target.id!r} is a {target.kind.segment}; a {record.kind.segment} is merged into a "
+                            f"{record.kind.segment}", record.loc(*key), None)
+        elif target.id == record.id:
+            yield DataError(f"{record.id!r} cannot be merged into itself", record.loc(*key), None)
+        elif status is not None:
+            successor = target.data.get("replaced_by")
+            yield DataError(f"{target.id!r} is {status} itself", record.loc(*key),
+                            f"point replaced_by at {successor!r}, where its data is now" if successor
+                            else "merge into a record that is not retired")
+        return
+    if status is not None and "status" not in record.data and record.kind.segment != "ambiguity":
+        successor = target.data.get("replaced_by")
+        yield DataError(f"{target.id!r} is {status}" + (f" (merged into {successor!r})" if successor else ""),
+                        record.loc(*key), f"refer to {successor!r}" if successor else "remove the reference")
 
 
 def _self_and_order(record: Record) -> Iterator[OdgError]:

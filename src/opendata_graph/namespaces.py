@@ -63,6 +63,10 @@ W3C_FORMATS: Final = Namespace("http://www.w3.org/ns/formats/")
 SPARQL_RESULTS: Final = Namespace("http://www.w3.org/2005/sparql-results#")
 QUDT: Final = Namespace("http://qudt.org/schema/qudt/")
 ADMS: Final = Namespace("http://www.w3.org/ns/adms#")
+#: The ADMS status of a retired record (http://purl.org/adms/status/): a merged one is deprecated in favour of
+#: its successor, a withdrawn one is withdrawn.
+ADMS_STATUS: Final = {"merged": "http://purl.org/adms/status/Deprecated",
+                      "withdrawn": "http://purl.org/adms/status/Withdrawn"}
 UNIT: Final = Namespace("http://qudt.org/vocab/unit/")
 
 #: Where the project lives (the report formats name it as the tool's home).

@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from . import namespaces
 from .formats import RESOURCE
-from .namespaces import DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
+from .namespaces import DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 CSS = """
 :root { --fg: #1b1f24; --muted: #4d5562; --link: #0645ad; --line: #d4d8de; --bg: #ffffff; --soft: #f4f6f8; }
@@ -71,6 +71,15 @@ HIDDEN_INCOMING = {RDF.subject, RDF.object, ORG.member, ORG.organization, ORG.ha
                    ORG.resultingOrganization, PROV.wasAssociatedWith, ORG.hasSubOrganization, SCHEMA.provider,
                    SCHEMA.sponsor, SCHEMA.publisher, DCTERMS.relation, SCHEMA.license, SCHEMA.affiliation,
                    DCTERMS.hasVersion, DCTERMS.isVersionOf}
+
+
+@dataclass(frozen=True)
+class Retired:
+    """A withdrawn or merged record's tombstone."""
+
+    successor: str | None  #: merged into (an IRI)
+    reason: str | None
+    since: str | None
 
 
 def primary_topic(store: Store, page: str) -> str | None:
@@ -132,6 +141,30 @@ class Site:
         if isinstance(node, NamedNode):
             return f"&lt;{escape(node.value)}&gt;"
         return escape(self.label(node))
+
+    def retired(self, iri: str) -> Retired | None:
+        """The tombstone of a withdrawn or merged record (owl:deprecated true), else None."""
+        s = NamedNode(iri)
+        if self._value(s, OWL.deprecated) != Literal("true", datatype=NamedNode(XSD.boolean)):
+            return None
+        successor, note, since = (self._value(s, p) for p in (DCTERMS.isReplacedBy, SKOS.changeNote,
+                                                                PROV.invalidatedAtTime))
+        return Retired(successor.value if isinstance(successor, NamedNode) else None,
+                       note.value if isinstance(note, Literal) else None,
+                       since.value if isinstance(since, Literal) else None)
+
+    def tombstone(self, iri: str) -> str:
+        """What a retired record's page says first: withdrawn or merged, since when, why, where its data went."""
+        r = self.retired(iri)
+        if r is None:
+            return ""
+        what = (f"Merged into {self.link(NamedNode(r.successor))}" if r.successor
+                else "Withdrawn: this record is no longer part of the registry")
+        since = f" since {escape(r.since)}" if r.since else ""
+        why = f"<p>Why: {escape(r.reason)}</p>" if r.reason else ""
+        where = ("<p>Its data is now at its successor's page; earlier releases keep it as it was.</p>" if r.successor
+                 else "<p>Earlier releases (see Changes) keep its data as it was.</p>")
+        return f'<section class="tombstone"><p><strong>{what}{since}.</strong></p>{why}{where}</section>'
 
     def exists(self, iri: str) -> bool:
         return next(iter(self.store.quads_for_pattern(NamedNode(iri), None, None)), None) is not None
@@ -198,7 +231,7 @@ class Site:
             items = "".join(f"<li>{self.link(o)}{self.source_details(sources.get((p, str(o)), []))}</li>"
                             for o in values)
             rows.append(f'<tr><th scope="row">{escape(curie(p))}</th><td><ul class="values">{items}</ul></td></tr>')
-        body = [f"<h1>{escape(title)}</h1>",
+        body = [f"<h1>{escape(title)}</h1>", self.tombstone(iri),
                 f'<p class="types">{" · ".join(escape(t) for t in types)}</p>',
                 f'<p class="iri"><code>{escape(iri)}</code> · also as '
                 + ", ".join(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE)

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import serialize
-from .cache import Cache, CacheUnusable, cache_dir
+from . import releases, serialize
+from .cache import Cache, CacheUnusable, Delta, cache_dir
 from .convert import FileConversion, Graph, convert_files, vocabulary
-from .errors import BuildError, OdgError
+from .errors import BuildError, ErrorList, OdgError
 from .load import Dataset, load
 from .locks import cache_lock, dist_lock, held
 from .options import Options
@@ -146,7 +146,7 @@ def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
     generation, blocks = cache.previous_release(opts.dist)
     ontology = load_turtle_dir(opts.ontology)
     with use_ontology(ontology):
-        delta = cache.validate()
+        delta = _incremental(opts, cache)
     lap("validate")
     if not delta.report.conforms(opts.strict):
         raise failed(delta.report)
@@ -180,7 +180,8 @@ def validate(opts: Options, progress: Progress = lambda _: None) -> Report:
     with cache.lock(progress):
         try:
             with use_ontology(load_turtle_dir(opts.ontology)):
-                return cache.validate().report
+                delta = _incremental(opts, cache)
+            return delta.report
         except CacheUnusable:
             pass
         checked = _check(opts, cache, lap)
@@ -191,6 +192,23 @@ def validate(opts: Options, progress: Progress = lambda _: None) -> Report:
 
         _keep(cache, progress, write)
         return Report.of(checked.parts)
+
+
+def _incremental(opts: Options, cache: Cache) -> Delta:
+    """The cache's validation of what changed, and no record of the latest release deleted."""
+    try:
+        delta = cache.validate()
+    except ErrorList as exc:  # a deleted record is also why references to it fail: say so first
+        raise ErrorList(releases.deleted(opts.dist, opts.data, None) + exc.errors) from None
+    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})
+    return delta
+
+
+def _none_deleted(opts: Options, ids: set[str]) -> None:
+    """A record of the latest release must be retired, not deleted (releases.deleted)."""
+    errors = releases.deleted(opts.dist, opts.data, ids)
+    if errors:
+        raise ErrorList(errors)
 
 
 def data_roots(targets: Sequence[Path]) -> list[Path]:
@@ -225,7 +243,11 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     """Load, convert and validate everything; with ``cache``, its store begins loading on the second core."""
     ontology = load_turtle_dir(opts.ontology)
     with use_ontology(ontology):  # roles and qualifiers are the concepts of its schemes
-        dataset = load(opts.data)
+        try:
+            dataset = load(opts.data)
+        except ErrorList as exc:  # a deleted record is also why references to it fail: say so first
+            raise ErrorList(releases.deleted(opts.dist, opts.data, None) + exc.errors) from None
+    _none_deleted(opts, set(dataset.records))
     lap("load")
     conversion = convert_files(dataset, opts.base)
     vocab = vocabulary(ontology)

@@ -13,6 +13,7 @@ one. A version is written once: an existing one is never replaced, and a version
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Location
+from .errors import ConfigError, DataError, Location, OdgError
 from .formats import TURTLE
 from .namespaces import ADMS, DCAT, DCTERMS, OWL, RDF, XSD
 from .terms import Row, iri, literal
@@ -28,6 +29,9 @@ from .terms import Row, iri, literal
 #: Where releases live inside the release directory, and the link to the newest; carried across builds.
 RELEASES = "releases"
 LATEST = "latest"
+#: In each release: its records (id -> IRI segment) and the data directory they came from, so that a record whose
+#: file is deleted afterwards is found (it must be retired instead).
+ENTITIES = "entities.json"
 KEPT = (RELEASES, LATEST)
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?\Z")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
@@ -95,7 +99,8 @@ def version_rows(base: str, version: str, date: str, previous: str | None, versi
     return out
 
 
-def write(dist: Path, version: str, void: list[Row], changes: str, base: str) -> Path:
+def write(dist: Path, version: str, void: list[Row], changes: str, base: str, entities: Mapping[str, str],
+          data: Path) -> Path:
     """Copy the release just built in ``dist`` into ``dist/releases/VERSION/`` (its ``void.ttl`` describing the
     version, its ``CHANGES.md`` and ``SHA256SUMS`` over both), then point ``dist/latest`` at it. Whole or not at
     all: written under a temporary name, then renamed."""
@@ -112,6 +117,8 @@ def write(dist: Path, version: str, void: list[Row], changes: str, base: str) ->
         kept = sorted({r for r in void if (r[0], r[1]) not in unversioned})
         (partial / "void.ttl").write_bytes(TURTLE.document(kept, base))
         (partial / "CHANGES.md").write_text(changes, encoding="utf-8")
+        listing = {"data": str(data.resolve()), "records": dict(sorted(entities.items()))}
+        (partial / ENTITIES).write_text(json.dumps(listing, indent=1) + "\n", encoding="utf-8")
         sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
                        for p in sorted(partial.iterdir()) if p.name != "SHA256SUMS")
         (partial / "SHA256SUMS").write_text(sums, encoding="ascii")
@@ -124,6 +131,54 @@ def write(dist: Path, version: str, void: list[Row], changes: str, base: str) ->
     link.symlink_to(Path(RELEASES) / version)
     os.replace(link, dist / LATEST)
     return target
+
+
+def records_of(rows: Sequence[Row], base: str) -> dict[str, str]:
+    """The records of a release (id -> IRI segment): its minted entities, retired ones included."""
+    from .schema import KINDS
+
+    out = {}
+    for s in {r[0] for r in rows if r[0].startswith(f"<{base}")}:
+        segment, _, rest = s[len(base) + 1:-1].partition("/")
+        if segment in KINDS and rest and "/" not in rest:
+            out[rest] = segment
+    return out
+
+
+def deleted(dist: Path, data: Path, ids: set[str] | None) -> list[OdgError]:
+    """A record of the latest release (of this data directory) whose file is gone: an error at its file, saying
+    how to retire it. ``ids``: the records loaded; None (the data did not load): the records whose own file is
+    missing, in kinds kept one file per record."""
+    from .schema import KINDS
+
+    listing = dist / LATEST / ENTITIES
+    if not listing.is_file():
+        return []
+    try:
+        released = json.loads(listing.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [ConfigError(f"cannot read the latest release's records: {exc}", Location.of(listing))]
+    if released.get("data") != str(data.resolve()):
+        return []
+    version = Path(os.readlink(dist / LATEST)).name
+    return [DataError(f"{i!r} was in release {version}; its record cannot be deleted",
+                      Location.of(data / KINDS[segment].directory / f"{i}.yaml", 1, 1),
+                      "keep the file as a tombstone: status: withdrawn (with reason and date), or status: merged "
+                      "with replaced_by: <id> (odg rename OLD NEW does that and rewrites the references)")
+            for i, segment in sorted(released.get("records", {}).items())
+            if segment in KINDS and (i not in ids if ids is not None
+                                     else _file_gone(data, KINDS[segment].directory, i))]
+
+
+def _file_gone(data: Path, directory: str, id_: str) -> bool:
+    """Whether ``id_`` has no file of its own in ``data/directory`` (which holds record files only)."""
+    from .load import SOURCE_SUFFIXES
+
+    folder = data / directory
+    files = [p for p in folder.iterdir() if p.suffix in SOURCE_SUFFIXES] if folder.is_dir() else []
+    if any(p.suffix not in (".yaml", ".yml") for p in files):
+        return False  # a table may hold it: decided once the data loads
+    return not any(p.stem == id_ for p in files)
 
 
 def carry(dist: Path, staging: Path) -> None:

@@ -350,6 +350,37 @@ class FigureObj(Obj):
             yield (*path, "currency"), "a price needs its amount in 'value'", None
 
 
+#: The statuses of a retired record (a tombstone): its IRI stays, deprecated, with where its data went.
+STATUSES = ("withdrawn", "merged")
+#: What a retired record holds besides its id and name: its status, why and since when, and its successor.
+TOMBSTONE: dict[str, Type] = {}  # filled below, once Ref and Date exist
+
+
+@dataclass
+class RecordObj(Obj):
+    """A record: a retired one (``status:``) keeps only its id, name and tombstone, and needs no source of its own
+    (the withdrawal is the registry's decision; ``source`` may quote a reason)."""
+
+    def check(self, value: Any, path: Path_) -> Iterator[Problem]:
+        if not isinstance(value, dict) or "status" not in value:
+            yield from super().check(value, path)
+            for key in TOMBSTONE:
+                if key != "status" and isinstance(value, dict) and key in value:
+                    yield (*path, key, KEY), f"{key!r} belongs to a retired record", "add status: withdrawn or merged"
+            return
+        kept = {"id", "name", "source", *TOMBSTONE}
+        tombstone = Obj({k: v for k, v in self.fields.items() if k in kept}, required=self.required)
+        for key in value:
+            if key not in kept and key in self.fields:
+                yield (*path, key, KEY), f"a {value['status']} record keeps only {', '.join(sorted(kept))}", (
+                    "remove the facts: they are no longer published (the previous releases keep them)")
+        yield from tombstone.check({k: v for k, v in value.items() if k in kept or k not in self.fields}, path)
+        if value.get("status") == "merged" and "replaced_by" not in value:
+            yield path, "a merged record names its successor", "add replaced_by: <id of the record it was merged into>"
+        if value.get("status") == "withdrawn" and "replaced_by" in value:
+            yield (*path, "replaced_by"), "a withdrawn record has no successor", "use status: merged"
+
+
 def fact(required: tuple[str, ...] = ("value",), **fields: Type) -> Obj:
     """A fact: its own keys plus provenance (``source`` or ``evidence`` + ``confidence``)."""
     return Obj(
@@ -423,6 +454,7 @@ IDENTIFIERS = Obj(
 )
 
 IDENTIFIER_KEYS = frozenset(IDENTIFIERS.fields)
+TOMBSTONE.update(status=Enum(STATUSES, name="status"), reason=Text(), date=Date(), replaced_by=Ref(("any",)))
 
 COMMON: dict[str, Type] = {
     "id": Slug(),
@@ -459,7 +491,7 @@ class Kind:
 
     @property
     def spec(self) -> Obj:
-        return Obj({**COMMON, **self.fields}, required=self.required, provenance=self.provenance)
+        return RecordObj({**COMMON, **self.fields, **TOMBSTONE}, required=self.required, provenance=self.provenance)
 
 
 PUBLISHER = (DCTERMS.publisher, SCHEMA.publisher)

@@ -384,11 +384,19 @@ class Handler(BaseHTTPRequestHandler):
         if media is None:
             return self.error(406, f"{iri} is available as {', '.join(RESOURCE_TYPES)}")
         extra = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'}
+        retired = self.app.site.retired(iri)
+        status = 200
+        if retired is not None and retired.successor is not None:  # merged: its data is at its successor's IRI
+            target = self.app.site.href(retired.successor) + suffix
+            body = f"{iri} was merged into {retired.successor}\n".encode()
+            return self.send(301, body, "text/plain", {**extra, "Location": target})
+        if retired is not None:  # withdrawn: gone, with a tombstone saying what it was, since when and why
+            status = 410
         if media == "text/html":
             data = self.app.cached((iri, media), lambda: self.app.site.resource(iri).encode("utf-8"))
         else:
             data = self.app.cached((iri, media), lambda: represent(describe(self.app.store, iri), media, self.app.base))
-        self.send(200, data, media, extra)
+        self.send(status, data, media, extra)
 
     def vocabulary(self, name: str, suffix: str) -> None:
         """``/ontology`` and ``/shapes``: the release's own files (Turtle), or the ontology's term list (HTML)."""
