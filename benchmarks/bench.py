@@ -153,7 +153,9 @@ def bench(sizes: list[int], work: Path, peers: bool) -> list[dict[str, object]]:
                 shutil.rmtree(leftover, ignore_errors=True)
         wall, rss, out = run([odg, "build", "--data", "data", "--seeds", "seeds", "--dist", "dist"], cwd=files)
         assert "incremental:" not in out, out
-        r.update(triples=triples_in(files / "dist"), build=wall, build_rss=rss, stages=stages(out))
+        r.update(triples=triples_in(files / "dist"), build=wall, build_rss=rss, stages=stages(out),
+                 dumps={f.name: f.stat().st_size for f in sorted((files / "dist").iterdir())
+                        if f.name.startswith("opendata-graph.")})
         wall, rss, _ = run([odg, "build", "--data", "data", "--seeds", "seeds", "--dist", "dist"], cwd=base / "csv")
         r.update(build_csv=wall, build_csv_rss=rss)
         for form in ("files", "csv"):  # one-shot builds (a CI release): no cache to write for a next build
@@ -290,6 +292,14 @@ def report(rows: list[dict[str, object]], start: dict[str, float]) -> str:
             f"{f(r.get('linkml_convert'))} / {f(r.get('linkml_convert_rss'))} | {f(r.get('materialise_files'))} | "
             f"{f(r.get('linkml_validate'))} |")
     lines.append("")
+    for r in rows:  # every dump of the cold build, the quad dumps (N-Quads, TriG) included
+        dumps = r.get("dumps") or {}
+        if isinstance(dumps, dict) and dumps:
+            lines.append(f"- dumps at {r['triples']:,} triples (MB): "
+                         + ", ".join(f"{k.removeprefix('opendata-graph.')} {v / 1e6:,.1f}" for k, v in dumps.items())
+                         + f"; all {sum(dumps.values()) / 1e6:,.1f}, gzip copies "
+                         f"{sum(v for k, v in dumps.items() if k.endswith('.gz')) / 1e6:,.1f}")
+    lines.append("")
     lines.append("Machine speed check, a fixed 20M-iteration Python loop (if its time varies, so did the shared "
                  "machine's speed during the run): "
                  + "; ".join(f"{r['triples']:,} triples: {r['calibration_before']:.2f} s before, "
@@ -318,6 +328,9 @@ def main() -> None:
     rows = bench([int(x) for x in args.sizes.split(",")], args.work, not args.no_peers)
     table = report(rows, start)
     print(table)
+    # the hand-written sections after the generated table (A/B runs, notes) are kept
+    previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    kept = previous[previous.index("\n## "):] if "\n## " in previous else ""
     args.out.write_text(
         "# Benchmarks\n\nWritten by `make bench` (benchmarks/bench.py); one whole-process run per cell, wall seconds "
         "and peak RSS, all in the same run.\n\n"
@@ -328,7 +341,7 @@ def main() -> None:
         "materialisation of the whole CSV registry. LinkML converts the organisation records only. "
         "`odg build` (cold: no cache, no previous release) also writes the cache the next build starts from; "
         "`odg build --no-cache` is the one-shot build of a CI release, which writes no cache.\n\n"
-        + table + "\n", encoding="utf-8")
+        + table + "\n" + kept, encoding="utf-8")
     shutil.rmtree(seed_dist, ignore_errors=True)
 
 
