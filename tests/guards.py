@@ -44,7 +44,20 @@ MUTANTS: dict[str, tuple[str, str, str]] = {
     "validation cache rewritten": ("pipeline.py", 'if delta.manifest.get("generation") != generation:', "if False:"),
     "failed validation publishes nothing": ("pipeline.py", "    if not delta.report.conforms(opts.strict):\n        raise failed(delta.report)\n",
                                             ""),
+    "a stub's outside IRI (SPDX)": ("cache.py", "        data[kind.external[0]] = external[len(kind.external[1]):]\n",
+                                    "        pass\n"),
+    "a stub's retired status": ("cache.py", '        data["status"] = status\n', "        pass\n"),
+    "no released record deleted": ("pipeline.py", "    _none_deleted(opts, set(dataset.records))\n", ""),
+    "no released record deleted (incremental)": (
+        "pipeline.py", '    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})\n', ""),
+    "releases carried across the swap": ("publish.py", "                releases.carry(dist, staging)", "                pass"),
+    "releases given back after a kill": ("publish.py", "        releases.rescue(leftover, dist)\n", ""),
 }
+#: Tests run for a guard besides TESTS (those of the release engine).
+MORE_TESTS = {name: ["tests/test_tombstones.py", "tests/test_releases.py", "tests/test_serve.py"] for name in (
+    "a stub's outside IRI (SPDX)",
+    "a stub's retired status", "no released record deleted", "no released record deleted (incremental)",
+    "releases carried across the swap", "releases given back after a kill")}
 
 
 #: Guards no test can reach, because another guard always fires first -- kept as a second line of defence.
@@ -65,7 +78,8 @@ def run(name: str) -> bool:
         raise SystemExit(f"{name}: the guard is not found exactly once in {module}: update tests/guards.py")
     try:
         path.write_text(original.replace(guard, without), encoding="utf-8")
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *TESTS],
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *TESTS,
+                                 *MORE_TESTS.get(name, [])],
                                 cwd=ROOT, capture_output=True, text=True, timeout=900)
     finally:
         path.write_text(original, encoding="utf-8")

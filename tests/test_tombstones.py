@@ -86,10 +86,20 @@ def test_deleting_a_released_record_is_an_error_at_its_file(root: Path) -> None:
                 "deleted (hint: keep the file as a tombstone: status: withdrawn")
     checked = validate(root)
     assert checked.exit_code == 2 and expected in checked.output, checked.output
+    full = CliRunner().invoke(cli, ["validate", "--no-cache", f"--data={root / 'data'}", f"--dist={root / 'dist'}"])
+    assert full.exit_code == 2 and expected in full.output, full.output  # the full run checks it too
     built = odg(root, "build")  # the build's ErrorList: printed by odg's main as these lines, exit 2
     assert isinstance(built.exception, ErrorList) and any(expected in str(e) for e in built.exception.errors)
     retire_wikirate_data(root)
     assert validate(root).exit_code == 0
+    # a record nothing refers to: no reference error points at it, only the check of the release does
+    (root / "data" / "ambiguities" / "border-typo.yaml").unlink()
+    gone = "ambiguities/border-typo.yaml:1:1: error: 'border-typo' was in release 0.1.0; its record cannot be deleted"
+    for args in ([], ["--no-cache"]):
+        result = CliRunner().invoke(cli, ["validate", *args, f"--data={root / 'data'}", f"--dist={root / 'dist'}"])
+        assert result.exit_code == 2 and gone in result.output, (args, result.output)
+    (root / "data" / "ambiguities" / "border-typo.yaml").write_bytes(
+        (paths.data_dir() / "ambiguities" / "border-typo.yaml").read_bytes())
     released = odg(root, "release", "0.2.0", "--date", "2026-12-02")
     assert released.exit_code == 0, released.output
     changes = (root / "dist" / "latest" / "CHANGES.md").read_text()
@@ -162,3 +172,19 @@ def test_the_tombstone_shape_and_query_on_a_release_with_tombstones(merged: tupl
     labels = {row[0] for row in q.rows(q.run(store, text))}
     assert labels == {'"Old place"@en', '"WikiRate open database of company data"@en'}, labels
     assert first != second
+
+
+def test_a_new_reference_to_a_retired_record_is_caught_by_an_incremental_run(root: Path) -> None:
+    """The cache knows each record's status (its stub): a file edited to refer to a retired record that was not
+    read again is told where the data went, as a full run would."""
+    edit(root / "data" / ORGS / "gbif.yaml", "  - value: copenhagen\n", "  - value: shanghai\n")
+    (root / "data" / "places" / "copenhagen.yaml").write_text(
+        "id: copenhagen\nname: Copenhagen\nstatus: merged\nreplaced_by: shanghai\n", encoding="utf-8")
+    first = validate(root)
+    assert first.exit_code == 0, first.output  # the full run that writes the cache
+    edit(root / "data" / ORGS / "gbif.yaml", "  - value: shanghai\n", "  - value: copenhagen\n")
+    for result in (validate(root), CliRunner().invoke(cli, ["validate", "--no-cache", f"--data={root / 'data'}",
+                                                            f"--dist={root / 'dist'}"])):
+        assert result.exit_code == 2
+        assert "gbif.yaml:10:12: error: 'copenhagen' is merged (merged into 'shanghai') (hint: refer to 'shanghai')" \
+            in result.output, result.output

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import mmap
 import os
 import shutil
 import signal
@@ -434,17 +433,20 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
     return dict(sorted(written.items()))
 
 
+#: Bytes read at a time to hash a copied range.
+HASH_CHUNK = 1 << 20
+
+
 class Stage:
     """The staging directory of a release being written."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._sources: dict[str, tuple[int, mmap.mmap]] = {}
+        self._sources: dict[str, int] = {}
 
-    def _source(self, path: str) -> tuple[int, mmap.mmap]:
+    def _source(self, path: str) -> int:
         if path not in self._sources:
-            fd = os.open(path, os.O_RDONLY)
-            self._sources[path] = (fd, mmap.mmap(fd, 0, access=mmap.ACCESS_READ))
+            self._sources[path] = os.open(path, os.O_RDONLY)
         return self._sources[path]
 
     def write(self, name: str, pieces: Sequence[Piece]) -> Written:
@@ -476,16 +478,16 @@ class Stage:
         return Written(pos, h.hexdigest(), out)
 
     def _copy(self, piece: Range, fd: int, h: Any) -> None:
-        """Append ``piece`` to ``fd`` (the kernel copies) and to the hash ``h``, read through a mapping of the file
-        whose pages are dropped again at once: a mapped file's touched pages would count as this process's
-        memory (the whole release, in a rebuild), and reading into a buffer instead costs a copy of every byte."""
-        if not piece.length:
-            return
-        src, mapped = self._source(piece.path)
-        with memoryview(mapped) as view:
-            h.update(view[piece.offset:piece.offset + piece.length])
-        start = piece.offset - piece.offset % mmap.PAGESIZE
-        mapped.madvise(mmap.MADV_DONTNEED, start, piece.offset + piece.length - start)
+        """Append ``piece`` to ``fd`` (the kernel copies) and to the hash ``h``, read a chunk at a time: a mapped
+        file's touched pages would count as this process's memory (the whole release, in a rebuild)."""
+        src = self._source(piece.path)
+        done = 0
+        while done < piece.length:
+            chunk = os.pread(src, min(HASH_CHUNK, piece.length - done), piece.offset + done)
+            if not chunk:
+                raise OSError(f"{piece.path} is shorter than the release cache says")
+            h.update(chunk)
+            done += len(chunk)
         done = 0
         while done < piece.length:
             n = os.copy_file_range(src, fd, piece.length - done, piece.offset + done)
@@ -494,8 +496,7 @@ class Stage:
             done += n
 
     def close(self) -> None:
-        for fd, mapped in self._sources.values():
-            mapped.close()
+        for fd in self._sources.values():
             os.close(fd)
         self._sources.clear()
 
