@@ -225,17 +225,18 @@ def _changes(old: Mapping[tuple[str, str], set[Term]], new: Mapping[tuple[str, s
         predicates.sort(key=lambda p: (value_of(p) not in labels, p != f"<{RDFS.label}>", p))
         subject = f"<{new_side.base}{node}>" if node.startswith(MEMBERSHIP) else (
             f"{s[:-1]}/{node}>" if node else s)
-        before = {o: old_side.label(o) if o in old_side.by_subject or not is_iri(o) else new_side.label(o)
-                  for o in removed}
-        after = {o: new_side.label(o) for o in added}
-        if set(before.values()) & set(after.values()):  # the same name for another IRI: say which IRI
-            before = {o: _with_iri(label, o, new_side.base) for o, label in before.items()}
-            after = {o: _with_iri(label, o, new_side.base) for o, label in after.items()}
-        change = Change(node, [value_of(p) for p in predicates], sorted(before.values()), sorted(after.values()))
+        old_labels = {o: old_side.label(o) if o in old_side.by_subject or not is_iri(o) else new_side.label(o)
+                      for o in removed}
+        new_labels = {o: new_side.label(o) for o in added}
+        if set(old_labels.values()) & set(new_labels.values()):  # the same name for another IRI: say which IRI
+            old_labels = {o: _with_iri(label, o, new_side.base) for o, label in old_labels.items()}
+            new_labels = {o: _with_iri(label, o, new_side.base) for o, label in new_labels.items()}
+        change = Change(node, [value_of(p) for p in predicates], sorted(old_labels.values()),
+                        sorted(new_labels.values()))
         for o in added:
             quotes = sources.get((subject, predicates[0], o), [])
             if quotes:
-                change.sources[after[o]] = quotes
+                change.sources[new_labels[o]] = quotes
         out.append(change)
     return out
 
