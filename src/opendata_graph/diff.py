@@ -26,7 +26,7 @@ from .terms import Row, Term, is_iri, literal_parts, value_of
 #: Segments of IRIs minted for the provenance machinery: never an entity, never a change.
 DERIVED = ("statement/", "evidence/", "reference/")
 #: IRI segment of memberships (``membership/<member>/<organisation>/<role>``): owned by the member.
-MEMBERSHIP = "membership/"
+MEMBERSHIP_PATH = "membership/"
 #: Predicates whose value names the entity (the first found is its label).
 LABELS = (RDFS.label, SKOS.prefLabel)
 
@@ -114,8 +114,8 @@ class Side:
         path = value_of(s)[len(self.base):]
         if path.startswith(DERIVED) or "/excerpt/" in path:
             return None
-        if path.startswith(MEMBERSHIP):
-            member = self.by_id.get(path[len(MEMBERSHIP):].split("/", 1)[0])
+        if path.startswith(MEMBERSHIP_PATH):
+            member = self.by_id.get(path[len(MEMBERSHIP_PATH):].split("/", 1)[0])
             return (member, path) if member is not None else None
         parts = path.split("/")
         entity = f"<{self.base}{'/'.join(parts[:2])}>"
@@ -223,7 +223,7 @@ def _changes(old: Mapping[tuple[str, str], set[Term]], new: Mapping[tuple[str, s
     out = []
     for (node, removed, added), predicates in grouped.items():
         predicates.sort(key=lambda p: (value_of(p) not in labels, p != f"<{RDFS.label}>", p))
-        subject = f"<{new_side.base}{node}>" if node.startswith(MEMBERSHIP) else (
+        subject = f"<{new_side.base}{node}>" if node.startswith(MEMBERSHIP_PATH) else (
             f"{s[:-1]}/{node}>" if node else s)
         old_labels = {o: old_side.label(o) if o in old_side.by_subject or not is_iri(o) else new_side.label(o)
                       for o in removed}

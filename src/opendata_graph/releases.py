@@ -34,7 +34,7 @@ LATEST = "latest"
 ENTITIES = "entities.json"
 KEPT = (RELEASES, LATEST)
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?\Z")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 
 def version_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
@@ -62,7 +62,7 @@ def release_date(version: str, meta: Mapping[str, Any], given: str | None, where
         raise ConfigError(f"no date for release {version}", Location.of(where),
                           f"pass --date YYYY-MM-DD, or record it in release.yaml as releases: {{{version}: YYYY-MM-DD}}"
                           " (a release is never dated by the clock)")
-    if not DATE_RE.match(date):
+    if not DAY_RE.match(date):
         raise ConfigError(f"{date!r} is not a date", Location.of(where), "write YYYY-MM-DD")
     return date
 
