@@ -264,11 +264,11 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
         outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
         labels = d.predicate_labels(load_turtle_dir(ontology))
         before = d.read_rows(dist / releases.RELEASES / previous) if previous else []
-        changes = d.diff(before, d.read_rows(dist), base, previous or "nothing", version, labels)
+        after = d.read_rows(dist)  # read once: the changelog and the release's record list
+        changes = d.diff(before, after, base, previous or "nothing", version, labels)
         notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
         void = void_rows(dist / "void.ttl") + releases.version_rows(base, version, when, previous,
                                                                      releases.existing(dist), notes)
-        after = d.read_rows(dist)
         target = releases.write(dist, version, void, notes, base, releases.records_of(after, base), data)
     except ErrorList as exc:
         for err in exc.errors:
