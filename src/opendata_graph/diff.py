@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .errors import ConfigError, Location
 from .namespaces import DCTERMS, FOAF, OA, OWL, PROV, RDF, RDFS, SKOS, XSD, curie
-from .schema import KINDS
+from .schema import KINDS, minted_record
 from .terms import Row, Term, is_iri, literal_parts, value_of
 
 #: Segments of IRIs minted for the provenance machinery: never an entity, never a change.
@@ -94,9 +94,8 @@ class Side:
         if not s.startswith(f"<{self.base}"):
             page = self.value(s, FOAF.isPrimaryTopicOf)
             return self.kind_of(page) if page is not None and page.startswith(f"<{self.base}") else None
-        path = value_of(s)[len(self.base):]
-        segment, _, rest = path.partition("/")
-        return segment if segment in KINDS and rest and "/" not in rest else None
+        record = minted_record(value_of(s), self.base)
+        return record[0] if record is not None else None
 
     def value(self, s: Term, p: str) -> Term | None:
         for _, q, o in self.by_subject.get(s, ()):

@@ -135,14 +135,10 @@ def write(dist: Path, version: str, void: list[Row], changes: str, base: str, en
 
 def records_of(rows: Sequence[Row], base: str) -> dict[str, str]:
     """The records of a release (id -> IRI segment): its minted entities, retired ones included."""
-    from .schema import KINDS
+    from .schema import minted_record
 
-    out = {}
-    for s in {r[0] for r in rows if r[0].startswith(f"<{base}")}:
-        segment, _, rest = s[len(base) + 1:-1].partition("/")
-        if segment in KINDS and rest and "/" not in rest:
-            out[rest] = segment
-    return out
+    records = (minted_record(s[1:-1], base) for s in {r[0] for r in rows})
+    return {id_: segment for segment, id_ in filter(None, records)}
 
 
 def deleted(dist: Path, data: Path, ids: set[str] | None) -> list[OdgError]:

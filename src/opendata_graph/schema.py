@@ -575,6 +575,15 @@ KINDS: dict[str, Kind] = {
 KIND_BY_DIRECTORY = {k.directory: k for k in KINDS.values()}
 
 
+def minted_record(iri: str, base: str) -> tuple[str, str] | None:
+    """``(segment, id)`` when ``iri`` is a record's minted IRI, ``<base><segment>/<id>``; None for anything else
+    (an owned node below it, the provenance machinery, an outside IRI)."""
+    if not iri.startswith(base):
+        return None
+    segment, _, rest = iri[len(base):].partition("/")
+    return (segment, rest) if segment in KINDS and rest and "/" not in rest else None
+
+
 def date_text(value: Any) -> str | None:
     """The ISO text of a date value as YAML hands it over (int year, date, or string)."""
     if isinstance(value, bool):
