@@ -52,12 +52,14 @@ MUTANTS: dict[str, tuple[str, str, str]] = {
         "pipeline.py", '    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})\n', ""),
     "releases carried across the swap": ("publish.py", "                releases.carry(dist, staging)", "                pass"),
     "releases given back after a kill": ("publish.py", "        releases.rescue(leftover, dist)\n", ""),
+    "a rename is checked whole before writing": ("rename.py", "    check(data_dir, p.texts)\n", ""),
 }
 #: Tests run for a guard besides TESTS (those of the release engine).
 MORE_TESTS = {name: ["tests/test_tombstones.py", "tests/test_releases.py", "tests/test_serve.py"] for name in (
     "a stub's outside IRI (SPDX)",
     "a stub's retired status", "no released record deleted", "no released record deleted (incremental)",
     "releases carried across the swap", "releases given back after a kill")}
+MORE_TESTS["a rename is checked whole before writing"] = ["tests/test_rename.py"]
 
 
 #: Guards no test can reach, because another guard always fires first -- kept as a second line of defence.

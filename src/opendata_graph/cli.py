@@ -328,6 +328,39 @@ def diff_command(old: str, new: str, fmt: str, output: Path | None, data: Path, 
         os.replace(partial, output)
 
 
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--data", type=PathOption, default=paths.data_dir, show_default="repository",
+              help="Source descriptions (data/<kind>/<id>.yaml).")
+@click.option("--reason", default=None, help="Why, for the tombstone [default: Renamed to NEW.].")
+@click.option("--date", default=None, help="Since when, YYYY-MM-DD, for the tombstone [default: none].")
+def rename(old: str, new: str, data: Path, reason: str | None, date: str | None) -> None:
+    """Rename record OLD to NEW: OLD's file becomes a tombstone merged into NEW.yaml, every reference is rewritten.
+
+    The old IRI keeps answering (301 to the new one) and the next release's changelog says "merged into". The
+    whole data directory is checked as it will be before any file is replaced.
+    """
+    from . import rename as r
+    from .releases import DAY_RE
+
+    if date is not None and not DAY_RE.match(date):
+        raise click.BadParameter(f"{date!r} is not a date: write YYYY-MM-DD", param_hint="--date")
+    try:
+        done = r.rename(data, old, new, reason, date)
+    except ErrorList as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        sys.exit(exc.exit_code)
+    except OdgError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
+    click.echo(f"renamed {old} to {new}: {done.new_path} written, {done.old.path} is a tombstone merged into it; "
+               f"{done.references} reference(s) rewritten in {len(done.referrers)} file(s)")
+    for path in done.referrers:
+        click.echo(f"  {path}")
+
+
 def _name(spec: str) -> str:
     """How a side is named in the report: a release directory by its name (``0.2.0``), else as given."""
     p = Path(spec)

@@ -240,7 +240,7 @@ def check_records(path: Path, kind: Kind) -> list[tuple[Record, list[OdgError]]]
     """The records of one file with their schema problems: a record file, a YAML list of records or a table."""
     if path.suffix in TABLE_SUFFIXES:
         return [_checked(kind, path, value, positions) for value, positions in read_table(path)]
-    if not _starts_with_list(path):  # one record (a large file is refused before it is read)
+    if not starts_with_list(path):  # one record (a large file is refused before it is read)
         return [check_record(path, kind)]
     value, positions = parse_yaml(path, MAX_BULK_BYTES)
     if not isinstance(value, list):
@@ -252,7 +252,7 @@ def check_records(path: Path, kind: Kind) -> list[tuple[Record, list[OdgError]]]
     return [_checked(kind, path, item, per_item.get(i, {})) for i, item in enumerate(value)]
 
 
-def _starts_with_list(path: Path) -> bool:
+def starts_with_list(path: Path) -> bool:
     """Whether a YAML file's top level is a sequence (its first significant line starts with '- ' or '[')."""
     with path.open("rb") as f:
         for raw in f.read(65536).splitlines():  # the first 64 KiB decide
