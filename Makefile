@@ -17,9 +17,10 @@ $(VENV)/.test-deps: $(BIN)/odg
 
 # Debian packages the tests need: serdi (serd, C), an independent strict Turtle/N-Triples parser that judges
 # the dumps; chromium + chromium-driver for the browser tests (driven by selenium with explicit paths);
-# virtuoso-opensource, a second real triple store for the push tests (Graph Store Protocol with digest auth).
-TOOLS := serdi chromium chromedriver virtuoso-t
-PACKAGES := serdi chromium chromium-driver virtuoso-opensource
+# virtuoso-opensource, a second real triple store for the push tests (Graph Store Protocol with digest auth);
+# apache2-bin and nginx, the two web servers the static site's generated rules are tested behind (tests/test_deploy.py).
+TOOLS := serdi chromium chromedriver virtuoso-t apache2 nginx
+PACKAGES := serdi chromium chromium-driver virtuoso-opensource apache2-bin nginx
 tools:
 	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \

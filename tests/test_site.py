@@ -57,17 +57,6 @@ def test_queries_are_pre_rendered(site: Path) -> None:
     assert (site / "queries.html").read_text(encoding="utf-8").count("Run: see the results") >= 15
 
 
-def test_rewrite_rules(site: Path) -> None:
-    apache = (site / ".htaccess").read_text()
-    for ext, media in ((".ttl", "text/turtle"), (".jsonld", r"application/ld\+json"), (".nt", "application/n-triples")):
-        assert f"RewriteCond %{{HTTP_ACCEPT}} {media}" in apache and f"RewriteRule ^(.*)$ $1{ext} [L,E=vary:1]" in apache
-    assert "Header append Vary Accept" in apache
-    assert "try_files $uri $uri$odg_suffix $uri.html =404;" in (site / "nginx.conf").read_text()
-    w3id = (site / "w3id.htaccess").read_text()
-    assert "RewriteRule ^(.*)$ https://odg.example/$1.ttl [R=303,L]" in w3id
-    assert (site / "dist" / "opendata-graph.ttl").is_file()
-
-
 def test_the_site_never_writes_outside_its_directory(tmp_path: Path, dist: Path) -> None:
     import shutil
     import subprocess

@@ -8,14 +8,16 @@ w3id.org redirect of the base IRI to wherever the site is hosted).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import Store
 
 from .errors import ConfigError, Location
 from .formats import RESOURCE
-from .pages import Site
+from .pages import Site, page_of
 from .serve import App, describe, load_app, represent
 from .sparql import Engine
 
@@ -25,30 +27,101 @@ def _accept(media: str) -> str:
     return media.replace(".", "\\.").replace("+", "\\+")
 
 
-def apache() -> str:
-    """``.htaccess``: content negotiation for the static site (Apache 2.4, mod_rewrite + mod_headers)."""
-    lines = ["# Content negotiation for the opendata-graph static site (Apache 2.4, mod_rewrite + mod_headers)."]
+@dataclass(frozen=True)
+class Gone:
+    """A retired record as the host sees it: its path under the site root and, when merged, its successor's."""
+
+    path: str
+    successor: str | None
+
+
+def _suffixes() -> str:
+    """Every representation's suffix as one regular expression group: ``(\\.html|\\.ttl|...)``."""
+    return "(" + "|".join(re.escape(e) for e in (".html", *(f.extension for f in RESOURCE))) + ")"
+
+
+#: The media types of the site's other files (nginx's types { } replaces its whole table).
+OTHER_TYPES = (("text/html", "html"), ("text/css", "css"), ("text/javascript", "js"), ("application/json", "json"),
+               ("image/svg+xml", "svg"), ("image/png", "png"), ("application/gzip", "gz"),
+               ("text/markdown", "md"), ("text/plain", "txt"))
+
+
+def apache(retired: Sequence[Gone] = (), root: str = "/") -> str:
+    """``.htaccess``: content negotiation, 301 for merged records, 410 Gone with the tombstone for withdrawn ones
+    (Apache 2.4: mod_rewrite, mod_headers, mod_mime, mod_dir; ``AllowOverride FileInfo Indexes Options``)."""
+    lines = ["# Content negotiation for the opendata-graph static site (Apache 2.4: mod_rewrite, mod_headers,",
+             "# mod_mime, mod_dir). The site's directory needs AllowOverride FileInfo Indexes Options (or All)."]
     lines += [f"AddType {f.media_type} {f.extension}" for f in RESOURCE]
-    lines += ["AddDefaultCharset utf-8", "Options -MultiViews", "RewriteEngine On",
-              "# A resource path without a suffix: pick the representation the Accept header prefers."]
+    lines += [f"AddType {m} .{e}" for m, e in OTHER_TYPES]
+    lines += ["# the dumps' gzip copies are files to download, not a transfer encoding", "RemoveEncoding .gz",
+              "AddDefaultCharset utf-8", "Options -MultiViews",
+              "# organisation/gbif is a page and the directory of its parts: never redirect it to organisation/gbif/",
+              "DirectorySlash Off", "DirectoryIndex index.html", "RewriteEngine On", f"RewriteBase {root}"]
+    suffixes = _suffixes()
+    for gone in retired:
+        path = re.escape(gone.path)
+        if gone.successor is not None:  # merged: its data is at its successor's IRI, in the same representation
+            lines += [f"RewriteRule ^{path}{suffixes}?$ {gone.successor}$1 [R=301,L,E=vary:1]"]
+        else:  # withdrawn: 410, the tombstone as the body (the error document itself is served as it is)
+            lines += ["RewriteCond %{ENV:REDIRECT_STATUS} ^$", f"RewriteRule ^{path}{suffixes}?$ - [G,E=vary:1]"]
+    lines += ["# A resource path without a suffix: pick the representation the Accept header prefers."]
     for f in RESOURCE:
         lines += ["RewriteCond %{REQUEST_FILENAME} !-f", f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
                   f"RewriteCond %{{REQUEST_FILENAME}}{f.extension} -f",
                   f"RewriteRule ^(.*)$ $1{f.extension} [L,E=vary:1]"]
     lines += ["RewriteCond %{REQUEST_FILENAME} !-f", "RewriteCond %{REQUEST_FILENAME}.html -f",
-              "RewriteRule ^(.*)$ $1.html [L,E=vary:1]", "Header append Vary Accept env=REDIRECT_vary"]
+              "RewriteRule ^(.*)$ $1.html [L,E=vary:1]",
+              "Header always append Vary Accept env=REDIRECT_vary", "Header always append Vary Accept env=vary"]
+    for gone in retired:
+        if gone.successor is None:
+            lines += _apache_tombstone(root + gone.path)
     return "\n".join(lines) + "\n"
 
 
-def nginx() -> str:
-    """``nginx.conf``: the same for nginx."""
+def _apache_tombstone(path: str) -> list[str]:
+    """Which representation of the tombstone a 410 carries: the suffix asked for, else the Accept header's."""
+    lines = []
+    for i, f in enumerate(RESOURCE):
+        test = (f"%{{REQUEST_URI}} == '{path}{f.extension}' || "
+                f"(%{{REQUEST_URI}} == '{path}' && %{{HTTP_ACCEPT}} =~ m#{_accept(f.media_type)}#)")
+        lines += [f'<{"If" if i == 0 else "ElseIf"} "{test}">', f"    ErrorDocument 410 {path}{f.extension}",
+                  f'</{"If" if i == 0 else "ElseIf"}>']
+    test = f"%{{REQUEST_URI}} == '{path}' || %{{REQUEST_URI}} == '{path}.html'"
+    return [*lines, f'<ElseIf "{test}">', f"    ErrorDocument 410 {path}.html", "</ElseIf>"]
+
+
+def nginx_http() -> str:
+    """``nginx-http.conf``: what nginx allows only in its ``http { }`` block (the Accept header -> suffix map)."""
     width = max(len(f.media_type) for f in RESOURCE) + 6
-    lines = ["# Content negotiation for the opendata-graph static site.",
-             "# Include in a server { } block whose root is the site.", "map $http_accept $odg_suffix {",
+    lines = ["# Content negotiation for the opendata-graph static site: include in nginx's http { } block,",
+             "# and nginx.conf in the server { } block whose root is the site.", "map $http_accept $odg_suffix {",
              f"    {'default':<{width}}.html;"]
     lines += [f"    {'~*' + _accept(f.media_type):<{width}}{f.extension};" for f in RESOURCE]
-    lines += ["}", "types {", *(f"    {f.media_type} {f.key};" for f in RESOURCE), "    text/html html;", "}",
-              "location / {", "    add_header Vary Accept;", "    try_files $uri $uri$odg_suffix $uri.html =404;", "}"]
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def nginx(retired: Sequence[Gone] = (), root: str = "/") -> str:
+    """``nginx.conf``: the server { } part of the same rules (nginx-http.conf holds the http { } part)."""
+    lines = ["# Content negotiation for the opendata-graph static site: include in the server { } block whose root",
+             "# is the site (and nginx-http.conf in the http { } block).", "types {",
+             *(f"    {f.media_type} {f.key};" for f in RESOURCE), *(f"    {m} {e};" for m, e in OTHER_TYPES), "}",
+             "charset utf-8;", f"charset_types {' '.join(f.media_type for f in RESOURCE)} text/css text/javascript "
+             "application/json text/markdown text/plain;", "index index.html;"]
+    suffixes = _suffixes()
+    for gone in retired:
+        path = root + gone.path
+        if gone.successor is not None:
+            lines += [f'location ~ "^{re.escape(path)}{suffixes}?$" {{', "    add_header Vary Accept always;",
+                      f"    return 301 {root}{gone.successor}$1;", "}"]
+        else:
+            lines += [f'location = "{path}" {{', f"    set $odg_gone {path}$odg_suffix;",
+                      "    error_page 410 @odg_gone;", "    return 410;", "}",
+                      f'location ~ "^{re.escape(path)}{suffixes}$" {{', f"    set $odg_gone {path}$1;",
+                      "    error_page 410 @odg_gone;", "    return 410;", "}"]
+    if any(g.successor is None for g in retired):  # the tombstone, with the 410 kept
+        lines += ["location @odg_gone {", "    add_header Vary Accept always;", "    try_files $odg_gone =404;", "}"]
+    lines += [f"location {root} {{", "    add_header Vary Accept;",
+              "    try_files $uri $uri$odg_suffix $uri.html $uri/index.html =404;", "}"]
     return "\n".join(lines) + "\n"
 
 
@@ -56,10 +129,12 @@ def w3id(base: str, name: str, target: str) -> str:
     """The w3id.org redirect rules for ``base``: every IRI to the hosted site, in the representation asked for."""
     lines = [f"# w3id.org redirect for {base}: place in the w3id.org repository as {name}/.htaccess.",
              "# Every IRI under the base is redirected (303, with Vary: Accept) to the hosted site, to the "
-             "representation asked for.", "Options +FollowSymLinks", "RewriteEngine on"]
+             "representation asked for; a file (the dumps under dist/, a page with its suffix) as it is.",
+             "Options +FollowSymLinks", "RewriteEngine on",
+             f"RewriteRule ^((dist|queries)/.*|.*{_suffixes()}|ontology\\.ttl|shapes\\.ttl)$ {target}$1 [R=302,L]"]
     for f in RESOURCE:
         lines += [f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
-                  f"RewriteRule ^(.*)$ {target}$1{f.extension} [R=303,L]"]
+                  f"RewriteRule ^(.+)$ {target}$1{f.extension} [R=303,L]"]
     lines += [f"RewriteRule ^$ {target}index.html [R=303,L]", f"RewriteRule ^(.*)$ {target}$1.html [R=303,L]"]
     return "\n".join(lines) + "\n"
 
@@ -119,11 +194,25 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     for f in sorted(release.iterdir()):
         if f.is_file():
             write(f"dist/{f.name}", f.read_bytes())
-    write(".htaccess", apache())
-    write("nginx.conf", nginx())
+    retired = gone(site, pages)
+    write(".htaccess", apache(retired, root))
+    write("nginx-http.conf", nginx_http())
+    write("nginx.conf", nginx(retired, root))
     name = base.rstrip("/").rsplit("/", 1)[-1]
     write("w3id.htaccess", w3id(base, name, target))
     return written
+
+
+def gone(site: Site, pages: Sequence[str]) -> list[Gone]:
+    """The retired records among ``pages``, with their successors' paths (both relative to the site root)."""
+    out = []
+    for iri in pages:
+        r = site.retired(iri)
+        if r is not None:
+            page = r.successor and (r.successor if r.successor.startswith(site.base)
+                                    else page_of(site.store, site.base, r.successor))  # an SPDX licence's page
+            out.append(Gone(iri[len(site.base):], page[len(site.base):] if page else None))
+    return out
 
 
 def subjects(store: Store, base: str) -> list[str]:
