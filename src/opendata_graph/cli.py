@@ -269,7 +269,9 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
         notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
         void = void_rows(dist / "void.ttl") + releases.version_rows(base, version, when, previous,
                                                                      releases.existing(dist), notes)
-        target = releases.write(dist, version, void, notes, base, releases.records_of(after, base), data)
+        extra = {releases.CHANGES_JSON: d.as_json(changes), releases.DELTA: d.trig(changes, base)} if previous else {}
+        target = releases.write(dist, version, void, notes, base, releases.records_of(after, base), data, when,
+                                previous, extra)
     except ErrorList as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)

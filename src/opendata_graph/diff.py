@@ -212,13 +212,14 @@ def _changes(old: Mapping[tuple[str, str], set[Term]], new: Mapping[tuple[str, s
              labels: Mapping[str, str]) -> list[Change]:
     """The entity's changed properties; predicates with the same change (the standard term beside our own, or
     rdfs:label beside skos:prefLabel and schema:name) are one change."""
-    grouped: dict[tuple[str, frozenset[Term], frozenset[Term]], list[str]] = {}
+    grouped: Grouped = {}
     for key in sorted(old.keys() | new.keys()):
         before, after = old.get(key, set()), new.get(key, set())
         if before == after:
             continue
         node, p = key
         grouped.setdefault((node, frozenset(before - after), frozenset(after - before)), []).append(p)
+    grouped = _structure_left_out(grouped, s, old, new, old_side, new_side)
     out = []
     for (node, removed, added), predicates in grouped.items():
         predicates.sort(key=lambda p: (value_of(p) not in labels, p != f"<{RDFS.label}>", p))
@@ -238,6 +239,33 @@ def _changes(old: Mapping[tuple[str, str], set[Term]], new: Mapping[tuple[str, s
                 change.sources[new_labels[o]] = quotes
         out.append(change)
     return out
+
+
+Grouped = dict[tuple[str, frozenset[Term], frozenset[Term]], list[str]]  #: (node, removed, added) -> predicates
+
+
+def _structure_left_out(grouped: Grouped, s: Term, old: Mapping[tuple[str, str], set[Term]],
+                        new: Mapping[tuple[str, str], set[Term]], old_side: Side, new_side: Side) -> Grouped:
+    """What a curator did not write is not a change of its own: the link to a node of the entity itself (the
+    node's facts are reported), the type of a node that appears or goes, and a value a sub-node repeats in another
+    vocabulary (a period's ``schema:endDate`` "2026-06" is also its end instant's ``time:inXSDgYearMonth``)."""
+    present_old, present_new = {n for n, _ in old}, {n for n, _ in new}
+
+    def own_node(o: Term) -> bool:
+        owned = new_side.owner(o) or old_side.owner(o)
+        return owned is not None and owned[0] == s and owned[1] != ""
+
+    kept = {}
+    for (node, removed, added), predicates in grouped.items():
+        values = removed | added
+        if values and all(own_node(o) for o in values):
+            continue
+        if node and predicates == [f"<{RDF.type}>"] and (node not in present_old or node not in present_new):
+            continue
+        kept[(node, removed, added)] = predicates
+    return {(node, removed, added): predicates for (node, removed, added), predicates in kept.items()
+            if not any(node.startswith(f"{other}/") and (r, a) == (removed, added)
+                       for other, r, a in kept if other != node)}
 
 
 def _with_iri(label: str, term: Term, base: str) -> str:
@@ -271,7 +299,7 @@ def markdown(d: Diff, labels: Mapping[str, str] | None = None) -> str:
             for e in mine:
                 lines.append(_entity_line(e, heading))
                 if heading == "Changed":
-                    lines += [_change_line(c, labels) for c in e.changes]
+                    lines += [_change_line(c, labels, e.iri) for c in e.changes]
             lines.append("")
     return "\n".join(lines)
 
@@ -285,15 +313,23 @@ def _entity_line(e: Entity, heading: str) -> str:
     return line
 
 
-def _words(predicate: str) -> str:
+def words(predicate: str) -> str:
     """A standard term's local name as words: ``schema:additionalProperty`` -> "additional property"."""
     local = re.split(r"[#/]", predicate)[-1]
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local).lower() or curie(predicate)
 
 
-def _change_line(c: Change, labels: Mapping[str, str]) -> str:
-    what = labels.get(c.predicates[0]) or _words(c.predicates[0])
-    where = f"{c.node.replace('/', ' ')} · " if c.node else ""
+def node_words(node: str, entity: str) -> str:
+    """Where in the entity a change is, for people: the node's path as words, without the entity's own id
+    (``membership/wikirate-project/cohort-2/participant/period`` of WikiRate -> "membership cohort-2 participant
+    period")."""
+    own = value_of(entity).rsplit("/", 1)[-1] if entity.startswith("<") else entity.rsplit("/", 1)[-1]
+    return " ".join(part for part in node.split("/") if part != own)
+
+
+def _change_line(c: Change, labels: Mapping[str, str], entity: str) -> str:
+    what = labels.get(c.predicates[0]) or words(c.predicates[0])
+    where = f"{node_words(c.node, entity)} · " if c.node else ""
     before = ", ".join(f"“{v}”" for v in c.removed) or "—"
     after = ", ".join(f"“{v}”" for v in c.added) or "—"
     line = f"  - {where}{what}: {before} → {after}"

@@ -8,9 +8,10 @@ Used by the server (:mod:`opendata_graph.serve`) and the static export (:mod:`op
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Store
@@ -18,6 +19,7 @@ from pyoxigraph import Literal, NamedNode, Store
 from . import namespaces
 from .formats import RESOURCE
 from .namespaces import DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
+from .releases import History
 
 CSS = """
 :root { --fg: #1b1f24; --muted: #4d5562; --link: #0645ad; --line: #d4d8de; --bg: #ffffff; --soft: #f4f6f8; }
@@ -45,7 +47,8 @@ button { font: inherit; padding: .35rem .9rem; }
 .count { color: var(--muted); }
 """
 
-NAV = '<nav><a href="{root}index.html">Home</a><a href="{root}queries.html">Queries</a><a href="{root}query{suffix}">SPARQL query</a></nav>'
+NAV = ('<nav><a href="{root}index.html">Home</a><a href="{root}queries.html">Queries</a>'
+       '<a href="{root}query{suffix}">SPARQL query</a><a href="{root}changes{suffix}">Changes</a></nav>')
 
 #: Phrases for links into a resource ("members of this cohort", "datasets under this licence").
 INCOMING = {
@@ -112,6 +115,8 @@ class Site:
     base: str
     root: str = "/"
     suffix: str = ""  # ".html" for a static site, "" for the server (content negotiation)
+    history: History = field(default_factory=History)  #: the releases so far (``dist/releases``)
+    labels: Mapping[str, str] = field(default_factory=dict)  #: property IRI -> its label in the ontology
 
     def href(self, iri: str) -> str:
         """Where a link to ``iri`` points: our own IRIs to their page (fragment kept last), an outside IRI we
@@ -165,6 +170,72 @@ class Site:
         where = ("<p>Its data is now at its successor's page; earlier releases keep it as it was.</p>" if r.successor
                  else "<p>Earlier releases (see Changes) keep its data as it was.</p>")
         return f'<section class="tombstone"><p><strong>{what}{since}.</strong></p>{why}{where}</section>'
+
+    def past(self, iri: str) -> str:
+        """The record's history: "In the registry since 0.1.0 (2026-12-02). Changed in 0.2.0: value (figure
+        members)." -- from the releases so far, each version a link to its changes."""
+        events = self.history.of(iri, self.labels)
+        if not events:
+            return ""
+        dates = {v.version: v.date for v in self.history.versions}
+
+        def version(v: str) -> str:
+            date = dates.get(v)
+            when = f" ({escape(date)})" if date else ""
+            return f'<a href="{self.root}changes{self.suffix}#release-{escape(v)}">{escape(v)}</a>{when}'
+
+        parts = []
+        for v, what, properties in events:
+            if what == "added":
+                parts.append(f"In the registry since {version(v)}.")
+            elif what == "changed":
+                parts.append(f"Changed in {version(v)}: {escape(', '.join(properties))}.")
+            else:
+                parts.append(f"{what.capitalize()} in {version(v)}.")
+        latest = self.history.versions[-1].version
+        return (f'<section class="history" aria-label="History"><p>{" ".join(parts)} '
+                f"Latest release: {escape(latest)}.</p></section>")
+
+    def changes(self) -> str:
+        """``/changes``: every release's changelog, newest first, each entity a link to its page."""
+        if not self.history.versions:
+            return self.page("Changes", "<h1>Changes</h1><p>No release yet: this is the unreleased build. "
+                             "<code>odg release VERSION</code> makes one.</p>")
+        body = ["<h1>Changes</h1>"]
+        for v in reversed(self.history.versions):
+            when = f" — {escape(v.date)}" if v.date else ""
+            body.append(f'<h2 id="release-{escape(v.version)}">Release {escape(v.version)}{when}</h2>')
+            body.append(self._release_changes(v.changes) if v.changes else "<p>The first release.</p>")
+        return self.page("Changes", "".join(body))
+
+    def _release_changes(self, changes: Mapping[str, Any]) -> str:
+        kinds = changes.get("kinds", {})
+        if not kinds:
+            return "<p>No entity changed.</p>"
+        out = []
+        for kind in sorted(kinds):
+            groups = kinds[kind]
+            out.append(f"<h3>{escape(kind.replace('-', ' ').capitalize())}</h3><ul>")
+            for group in ("added", "withdrawn", "merged", "removed", "changed"):
+                for e in groups.get(group, []):
+                    link = self.link(NamedNode(e["iri"])) if e["iri"].startswith(self.base) else escape(e["label"])
+                    what = {"added": "added", "withdrawn": "withdrawn", "merged": "merged into "
+                            + escape(e.get("replaced_by", "")), "removed": "removed", "changed": "changed"}[group]
+                    why = f" ({escape(e['reason'])})" if e.get("reason") else ""
+                    lines = "".join(self._change_item(c, e["iri"]) for c in e.get("changes", [])) \
+                        if group == "changed" else ""
+                    out.append(f"<li>{link}: {what}{why}" + (f"<ul>{lines}</ul>" if lines else "") + "</li>")
+            out.append("</ul>")
+        return "".join(out)
+
+    def _change_item(self, c: Mapping[str, Any], entity: str) -> str:
+        from .diff import node_words, words
+
+        first = (c.get("predicates") or [""])[0]
+        where = f"{escape(node_words(c['node'], entity))} · " if c.get("node") else ""
+        before = ", ".join(f"“{escape(v)}”" for v in c.get("removed", [])) or "—"
+        after = ", ".join(f"“{escape(v)}”" for v in c.get("added", [])) or "—"
+        return f"<li>{where}{escape(self.labels.get(first) or words(first))}: {before} → {after}</li>"
 
     def exists(self, iri: str) -> bool:
         return next(iter(self.store.quads_for_pattern(NamedNode(iri), None, None)), None) is not None
@@ -231,7 +302,7 @@ class Site:
             items = "".join(f"<li>{self.link(o)}{self.source_details(sources.get((p, str(o)), []))}</li>"
                             for o in values)
             rows.append(f'<tr><th scope="row">{escape(curie(p))}</th><td><ul class="values">{items}</ul></td></tr>')
-        body = [f"<h1>{escape(title)}</h1>", self.tombstone(iri),
+        body = [f"<h1>{escape(title)}</h1>", self.tombstone(iri), self.past(page),
                 f'<p class="types">{" · ".join(escape(t) for t in types)}</p>',
                 f'<p class="iri"><code>{escape(iri)}</code> · also as '
                 + ", ".join(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE)
@@ -329,9 +400,19 @@ class Site:
         body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>"
                 + (f"<h2>Start here</h2><ul>{links}</ul>" if links else "")
                 + f'<p>Download the release: {downloads}, <a href="{self.root}dist/void.ttl">VoID/DCAT description</a>.</p>'
-                f'<h2>Resources per class</h2><table><thead><tr><th scope="col">Class</th>'
+                + self._releases()
+                + f'<h2>Resources per class</h2><table><thead><tr><th scope="col">Class</th>'
                 f'<th scope="col">Resources</th></tr></thead><tbody>{rows}</tbody></table>')
         return self.page(title, body)
+
+    def _releases(self) -> str:
+        """The home page's line on releases: the latest, and where every changelog is."""
+        if not self.history.versions:
+            return ""
+        latest = self.history.versions[-1]
+        when = f" ({escape(latest.date)})" if latest.date else ""
+        return (f"<p>Latest release: {escape(latest.version)}{when}, one of {len(self.history.versions)}; "
+                f'<a href="{self.root}changes{self.suffix}">what changed in each</a>.</p>')
 
     def query_list(self, queries: Sequence[tuple[str, str, str, str]]) -> str:
         """``queries``: (name, title, answers, text) of each query file."""

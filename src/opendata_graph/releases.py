@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,10 @@ LATEST = "latest"
 #: In each release: its records (id -> IRI segment) and the data directory they came from, so that a record whose
 #: file is deleted afterwards is found (it must be retired instead).
 ENTITIES = "entities.json"
+#: In each release after the first: the changes since the previous one for machines (``odg diff --format json``)
+#: and the RDF delta that takes a store from the previous release to this one (``odg diff --format trig``).
+CHANGES_JSON = "changes.json"
+DELTA = "delta.trig"
 KEPT = (RELEASES, LATEST)
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?\Z")
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
@@ -100,10 +105,11 @@ def version_rows(base: str, version: str, date: str, previous: str | None, versi
 
 
 def write(dist: Path, version: str, void: list[Row], changes: str, base: str, entities: Mapping[str, str],
-          data: Path) -> Path:
+          data: Path, date: str, previous: str | None = None, notes: Mapping[str, str] | None = None) -> Path:
     """Copy the release just built in ``dist`` into ``dist/releases/VERSION/`` (its ``void.ttl`` describing the
-    version, its ``CHANGES.md`` and ``SHA256SUMS`` over both), then point ``dist/latest`` at it. Whole or not at
-    all: written under a temporary name, then renamed."""
+    version, its ``CHANGES.md``, ``notes`` -- file name -> text: the changes as JSON, the RDF delta -- and
+    ``SHA256SUMS`` over all), then point ``dist/latest`` at it. Whole or not at all: written under a temporary
+    name, then renamed."""
     target = dist / RELEASES / version
     partial = dist / RELEASES / f".{version}.partial"
     shutil.rmtree(partial, ignore_errors=True)
@@ -117,7 +123,10 @@ def write(dist: Path, version: str, void: list[Row], changes: str, base: str, en
         kept = sorted({r for r in void if (r[0], r[1]) not in unversioned})
         (partial / "void.ttl").write_bytes(TURTLE.document(kept, base))
         (partial / "CHANGES.md").write_text(changes, encoding="utf-8")
-        listing = {"data": str(data.resolve()), "records": dict(sorted(entities.items()))}
+        for name, text in (notes or {}).items():
+            (partial / name).write_text(text, encoding="utf-8")
+        listing = {"version": version, "date": date, "previous": previous, "data": str(data.resolve()),
+                   "records": dict(sorted(entities.items()))}
         (partial / ENTITIES).write_text(json.dumps(listing, indent=1) + "\n", encoding="utf-8")
         sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
                        for p in sorted(partial.iterdir()) if p.name != "SHA256SUMS")
@@ -191,3 +200,75 @@ def rescue(leftover: Path, dist: Path) -> None:
         if os.path.lexists(leftover / name) and not os.path.lexists(dist / name):
             dist.mkdir(parents=True, exist_ok=True)
             os.rename(leftover / name, dist / name)
+
+
+@dataclass
+class Version:
+    """One release as its history needs it: version, date, its records' IRIs, the changes since the previous."""
+
+    version: str
+    date: str | None
+    records: frozenset[str]
+    changes: Mapping[str, Any]  #: ``changes.json`` (empty for the first release)
+
+
+@dataclass
+class History:
+    """The releases in a release directory, oldest first: what each record's page says of its past."""
+
+    versions: list[Version] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, dist: Path | None, base: str) -> History:
+        """The releases under ``dist/releases`` (or of the directory a release itself lives in); unreadable
+        listings are errors: a history that silently drops a release would be wrong."""
+        if dist is None:
+            return cls()
+        dist = dist.resolve()  # dist/latest is a link to releases/VERSION
+        root = dist / RELEASES if (dist / RELEASES).is_dir() else dist.parent if dist.parent.name == RELEASES else None
+        if root is None:
+            return cls()
+        out = cls()
+        for version in existing(root.parent):
+            folder = root / version
+            try:
+                listing = json.loads((folder / ENTITIES).read_text(encoding="utf-8"))
+                changes = json.loads((folder / CHANGES_JSON).read_text(encoding="utf-8")) \
+                    if (folder / CHANGES_JSON).is_file() else {}
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"cannot read release {version}: {exc}", Location.of(folder)) from None
+            records = frozenset(f"{base}{segment}/{i}" for i, segment in listing.get("records", {}).items())
+            out.versions.append(Version(version, listing.get("date"), records, changes))
+            if dist.parent.name == RELEASES and version == dist.name:
+                break  # a release's history ends with itself
+        return out
+
+    def of(self, iri: str, labels: Mapping[str, str] | None = None) -> list[tuple[str, str, list[str]]]:
+        """What happened to ``iri`` release by release: (version, "added" / "changed" / "withdrawn" / "merged",
+        the properties changed), oldest first; a record of the first release is "added" in it."""
+        events: list[tuple[str, str, list[str]]] = []
+        for i, v in enumerate(self.versions):
+            if i == 0 and iri in v.records:
+                events.append((v.version, "added", []))
+                continue
+            for group in ("added", "changed", "withdrawn", "merged"):
+                for kind in v.changes.get("kinds", {}).values():
+                    for e in kind.get(group, []):
+                        if e.get("iri") == iri:
+                            events.append((v.version, group, _properties(e, labels or {})))
+        return events
+
+
+def _properties(entity: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+    """The changed properties of a changed entity in words, grouped by node: ``name``, ``figure members (stated
+    as, value, label)``."""
+    from .diff import node_words, words
+
+    by_node: dict[str, list[str]] = {}
+    for c in entity.get("changes", []):
+        first = (c.get("predicates") or [""])[0]
+        what = labels.get(first) or words(first)
+        names = by_node.setdefault(node_words(c["node"], entity["iri"]) if c.get("node") else "", [])
+        if what not in names:
+            names.append(what)
+    return [f"{node} ({', '.join(names)})" if node else ", ".join(names) for node, names in by_node.items()]

@@ -139,6 +139,13 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
         from .query import query_files
 
         app.queries = [(q.name, q.title, q.answers, q.text) for q in query_files(queries_dir, required=False)]
+    if release is not None:
+        from .diff import predicate_labels
+        from .releases import History
+
+        app.site.history = History.read(release, base)
+        if (release / "ontology.ttl").is_file():
+            app.site.labels = predicate_labels((release / "ontology.ttl").read_bytes())
     if release and (release / "void.ttl").is_file():
         void = Store()
         void.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)
@@ -280,6 +287,8 @@ class Handler(BaseHTTPRequestHandler):
                                                    self.app.examples))
         if path in ("/queries", "/queries.html"):
             return self.html(self.app.site.query_list(self.app.queries))
+        if path in ("/changes", "/changes.html"):
+            return self.html(self.app.site.changes())
         if path == "/query":
             return self.query_page(params)
         if path.startswith("/dist/"):

@@ -153,7 +153,7 @@ def export(release: Path, out: Path, base: str, queries_dir: Path | None, root: 
 
 
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str) -> list[Path]:
-    site = Site(app.store, base, root=root, suffix=".html")
+    site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels)
     written: list[Path] = []
 
     root_dir = out.resolve()
@@ -180,6 +180,7 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
             write(relative + fmt.extension, represent(triples, fmt.media_type, base))
     write("index.html", site.home(app.description, app.counts, app.title, app.examples))
     write("queries.html", query_list(site, app.queries))
+    write("changes.html", site.changes())
     write("query.html", site.page("SPARQL query", "<h1>SPARQL query</h1><p>This is a static copy of the release: "
                                   "to run your own queries, load a dump into any SPARQL store, or run "
                                   "<code>odg serve</code>. The query files and their results are listed under "
