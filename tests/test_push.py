@@ -406,3 +406,71 @@ def test_what_can_be_checked_is_checked_before_uploading(fake: str, dist: Path) 
         result = odg("push", *args, "--dist", str(dist))
         assert result.returncode == 2 and "no query endpoint" in result.stderr, result.stderr
         assert FakeStore.seen == []
+
+
+@pytest.fixture()
+def two_releases(tmp_path: Path) -> Path:
+    """A release directory with releases 0.1.0 and 0.2.0 of a copy of the data (one figure changed)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from opendata_graph import paths
+    from opendata_graph.cli import cli
+
+    from .checks import edit
+
+    shutil.copytree(paths.data_dir(), tmp_path / "data")
+    dirs = [f"--data={tmp_path / 'data'}", f"--dist={tmp_path / 'dist'}", "--no-quote-check"]
+    assert CliRunner().invoke(cli, ["release", "0.1.0", "--date", "2026-01-15", *dirs]).exit_code == 0
+    edit(tmp_path / "data" / "organisations" / "openstreetmap-foundation.yaml", "    value: 2000\n", "    value: 2100\n")
+    second = CliRunner().invoke(cli, ["release", "0.2.0", "--date", "2026-03-01", *dirs])
+    assert second.exit_code == 0, second.output
+    return tmp_path / "dist"
+
+
+def held_version(oxigraph: Oxigraph) -> list[str]:
+    query = (f"SELECT ?v {{ GRAPH <{GRAPH}-void> {{ ?s <http://www.w3.org/ns/dcat#hasCurrentVersion> ?c . "
+             "?c <http://www.w3.org/ns/dcat#version> ?v } }")
+    resp = requests.post(oxigraph.url + "/query", data=query, headers={
+        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}, timeout=30)
+    return [b["v"]["value"] for b in resp.json()["results"]["bindings"]]
+
+
+def test_push_records_the_version_and_refuses_a_downgrade(oxigraph: Oxigraph, two_releases: Path) -> None:
+    releases = two_releases / "releases"
+    newer = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(releases / "0.2.0"))
+    assert newer.returncode == 0, newer.stderr
+    assert "(release 0.2.0)" in newer.stderr and held_version(oxigraph) == ["0.2.0"]
+    held = oxigraph.count()
+    older = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(releases / "0.1.0"))
+    assert older.returncode == 1, older.stderr
+    assert older.stderr.strip().splitlines()[-1] == (
+        f"error: <{GRAPH}> holds release 0.2.0, newer than 0.1.0: not replaced (hint: push a newer release, or pass "
+        "--allow-downgrade to replace it anyway)")
+    assert held_version(oxigraph) == ["0.2.0"] and oxigraph.count() == held
+    forced = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(releases / "0.1.0"), "--allow-downgrade")
+    assert forced.returncode == 0, forced.stderr
+    assert held_version(oxigraph) == ["0.1.0"]
+    # a dump with no description of its own: the store no longer claims a version
+    plain = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(releases / "0.2.0" / "opendata-graph.nt"))
+    assert plain.returncode == 0, plain.stderr
+    assert held_version(oxigraph) == [] and oxigraph.count(GRAPH + "-void") == 0
+
+
+def test_push_delta_sends_the_changes_and_verifies(oxigraph: Oxigraph, two_releases: Path) -> None:
+    releases = two_releases / "releases"
+    refused = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(releases / "0.2.0"), "--delta")
+    assert refused.returncode == 2 and "--delta needs to know the release the store holds" in refused.stderr
+    assert odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(releases / "0.1.0")).returncode == 0
+    result = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(releases / "0.2.0"), "--delta")
+    assert result.returncode == 0, result.stderr
+    assert "pushed the delta from 0.1.0 (" in result.stderr and "(release 0.2.0)" in result.stderr
+    held = Store()  # the store's graph, compared with the release as a set of triples
+    resp = requests.get(oxigraph.url + "/store", params={"graph": GRAPH}, headers={"Accept": "application/n-triples"},
+                        timeout=30)
+    held.load(resp.content, format=RdfFormat.N_TRIPLES)
+    expected = Store()
+    expected.load(path=str(releases / "0.2.0" / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES)
+    assert {str(q) for q in held} == {str(q) for q in expected}
+    assert held_version(oxigraph) == ["0.2.0"]

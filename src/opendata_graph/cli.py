@@ -502,10 +502,17 @@ def site(out: Path, dist: Path, base: str | None, queries: Path, root: str, targ
               help="How ODG_PUSH_USER/ODG_PUSH_PASSWORD are sent (credentials never go on the command line).")
 @click.option("--gzip/--no-gzip", default=True, show_default=True, help="Compress uploads (falls back if refused).")
 @click.option("--no-verify", is_flag=True, help="Skip counting the triples on the server afterwards.")
+@click.option("--allow-downgrade", is_flag=True, help="Replace a newer release the store holds with this older one.")
+@click.option("--delta", is_flag=True,
+              help="Send only the changes from the release the store holds (SPARQL Update), then verify.")
 def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | None, update_endpoint: str | None,
          dist: Path, chunk_triples: int, connect_timeout: float, read_timeout: float, retries: int, auth: str,
-         gzip: bool, no_verify: bool) -> None:
+         gzip: bool, no_verify: bool, allow_downgrade: bool, delta: bool) -> None:
     """Replace a named graph of a triple store with the release, atomically, and verify the triple count.
+
+    The release's VoID/DCAT description goes to the graph <GRAPH>-void (its version), and a release older than
+    the one the store holds is refused unless --allow-downgrade. With --delta, only the changes from the store's
+    release (one of DIST's releases) are sent, in one SPARQL Update request.
 
     Exit codes: 0 pushed, 1 count mismatch, 2 usage, 3 internal error, 4 network (refused, DNS, timeout),
     5 authentication, 6 the server refused (404, 413, 5xx after retries...).
@@ -513,7 +520,7 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     import time
     from urllib.parse import urlsplit
 
-    from .push import Pusher, Target, credentials, dump_of, public
+    from .push import Pusher, Target, credentials, dump_of, public, release_version
 
     for name, url in (("--endpoint", endpoint), ("--query-endpoint", query_endpoint),
                       ("--update-endpoint", update_endpoint)):
@@ -533,18 +540,47 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
                     connect_timeout=connect_timeout, read_timeout=read_timeout, retries=retries,
                     auth=credentials(auth), gzip=gzip, chunk_triples=chunk_triples,
                     progress=(lambda n: bar.update(n)) if bar else (lambda n: None))
+    version, void, base = release_version(dist / "void.ttl") if dist.is_dir() else (None, None, None)
     started = time.monotonic()
+    pusher = Pusher(target)
+    held = pusher.check_version(version, allow_downgrade)
     if bar:
         bar.__enter__()
     try:
-        local, remote = Pusher(target).push(dump, protocol, verify=not no_verify)
+        if delta:
+            removals, additions = _delta(dist, held, base or DEFAULT_BASE)
+            local, remote = pusher.push_delta(dump, removals, additions, verify=not no_verify)
+        else:
+            local, remote = pusher.push(dump, protocol, verify=not no_verify)
+        pusher.record_version(void)
     finally:
         if bar:
             bar.__exit__(None, None, None)
     seconds = time.monotonic() - started
     check = f"; the server holds {remote:,}" if remote is not None else "; not verified"
-    click.echo(f"pushed {local:,} triples to <{target.graph}> at {public(endpoint)} in {seconds:.1f} s "
+    what = f"the delta from {held} ({len(removals):,} removed, {len(additions):,} added): " if delta else ""
+    release = f" (release {version})" if version else ""
+    click.echo(f"pushed {what}{local:,} triples to <{target.graph}>{release} at {public(endpoint)} in {seconds:.1f} s "
                f"({local / max(seconds, 1e-9):,.0f} triples/s){check}", err=True)
+
+
+def _delta(dist: Path, held: str | None, base: str) -> tuple[list[str], list[str]]:
+    """The N-Triples lines to remove and to add to take the store's release ``held`` to ``dist``."""
+    from . import diff as d
+    from .push import PushError
+    from .releases import RELEASES
+
+    if held is None:
+        raise PushError("--delta needs to know the release the store holds, and it says none", EXIT_INPUT,
+                        "push in full once (the version is recorded), then push deltas")
+    resolved = dist.resolve()
+    root = resolved.parent.parent if resolved.parent.name == RELEASES else resolved
+    old = root / RELEASES / held
+    if not old.is_dir():
+        raise PushError(f"the store holds release {held}, which is not in {root / RELEASES}", EXIT_INPUT,
+                        "push in full, or from the release directory that made it")
+    changes = d.diff(d.read_rows(old), d.read_rows(dist), base)
+    return sorted(" ".join(r) + " ." for r in changes.removals), sorted(" ".join(r) + " ." for r in changes.additions)
 
 
 def _seeds(seeds: Path, skip: bool) -> Path | None:

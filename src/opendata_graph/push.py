@@ -7,6 +7,12 @@ of further chunks if the server limits request sizes -- and swapped in with one 
 With ``--protocol update``, the data goes to the staging graph as ``INSERT DATA`` chunks instead. Afterwards the
 triple count on the server is checked against the dump's.
 
+The release's version goes with it: its VoID/DCAT description (``void.ttl``) replaces the graph ``<GRAPH>-void``
+once the push is verified, and a push that would replace a newer release with an older one is refused before
+any byte is sent (``--allow-downgrade`` to do it anyway). ``--delta`` sends only the changes from the release the
+store holds (a release of the same release directory) to this one, as one SPARQL Update request (``DELETE DATA``
++ ``INSERT DATA``), then verifies as a full push does.
+
 Faults: connection refused, DNS failure and timeouts end with exit code 4; 401/403 with 5; 5xx and 429 are
 retried with exponential back-off honouring ``Retry-After``, then exit 6, as do 404 (with the path the server
 probably wants) and other refusals; a count mismatch exits 1. Credentials come from ``ODG_PUSH_USER`` /
@@ -21,13 +27,14 @@ import os
 import tempfile
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from .errors import EXIT_AUTH, EXIT_NETWORK, EXIT_SERVER, EXIT_VIOLATIONS, OdgError
+from .namespaces import DCAT, VOID
 
 #: Graph Store paths of stores whose PUT replaces a graph in one transaction (oxigraph, Fuseki/TDB2).
 ATOMIC_PUT = ("/store", "/data")
@@ -35,6 +42,8 @@ ATOMIC_PUT = ("/store", "/data")
 KNOWN_LAYOUTS = {"/store": ("/query", "/update"), "/data": ("/query", "/update"),
                  "/sparql-graph-crud": ("/sparql", "/sparql"), "/sparql-graph-crud-auth": ("/sparql", "/sparql-auth"),
                  "/rdf-graphs/service": ("", "/statements")}
+#: The graph beside the release's that holds its VoID/DCAT description (its version).
+VOID_SUFFIX = "-void"
 GSP_HINTS = "oxigraph: /store, Fuseki: /<dataset>/data, Virtuoso: /sparql-graph-crud-auth, GraphDB: " \
             "/repositories/<id>/rdf-graphs/service"
 
@@ -389,6 +398,80 @@ class Pusher:
         self.check(resp, "counting the triples on the server")
         return int(resp.json()["results"]["bindings"][0]["n"]["value"])
 
+    # -- versions ---------------------------------------------------------------------------------------------
+    @property
+    def void_graph(self) -> str:
+        return self.t.graph + VOID_SUFFIX
+
+    def store_version(self) -> str | None:
+        """The release version the store says it holds (its VoID graph), or None when it says none."""
+        if self.t.query is None:
+            return None
+        query = (f"SELECT ?v WHERE {{ GRAPH <{self.void_graph}> {{ {{ ?s <{DCAT.hasCurrentVersion}> ?c . "
+                 f"?c <{DCAT.version}> ?v }} UNION {{ ?s a <{VOID.Dataset}> ; <{DCAT.version}> ?v . "
+                 f"FILTER NOT EXISTS {{ ?s <{DCAT.hasCurrentVersion}> ?any }} }} }} }}")
+        resp = self.request("POST", self.t.query, urlencode({"query": query}).encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded",
+                             "Accept": "application/sparql-results+json"})
+        self.check(resp, "reading the release version the store holds")
+        try:
+            found = sorted({b["v"]["value"] for b in resp.json()["results"]["bindings"]})
+        except (ValueError, KeyError, TypeError):
+            raise PushError("the store's answer about its version is not SPARQL JSON results", EXIT_SERVER) from None
+        return found[0] if len(found) == 1 else None
+
+    def check_version(self, version: str | None, allow_downgrade: bool) -> str | None:
+        """Refuse to replace a newer release with an older one; the version the store held (None: unknown)."""
+        from .releases import SEMVER_RE, version_key
+
+        held = self.store_version()
+        if held is None or version is None or not SEMVER_RE.match(held) or allow_downgrade:
+            return held
+        if version_key(version) < version_key(held):
+            raise PushError(f"<{self.t.graph}> holds release {held}, newer than {version}: not replaced",
+                            EXIT_VIOLATIONS, "push a newer release, or pass --allow-downgrade to replace it anyway")
+        return held
+
+    def record_version(self, void: bytes | None) -> None:
+        """Replace the VoID graph with the release's description (N-Triples), or drop it for a dump without
+        one: a store must never claim a version it does not hold."""
+        if void is None:
+            if self.t.update is not None:
+                self.check(self.request("POST", self.t.update, f"DROP SILENT GRAPH <{self.void_graph}>".encode(),
+                                        {"Content-Type": "application/sparql-update"}), "dropping the VoID graph")
+            elif self.t.store:
+                resp = self.request("DELETE", self.t.store, None, None, {"graph": self.void_graph})
+                if resp.status_code != 404:
+                    self.check(resp, f"DELETE graph <{self.void_graph}>")
+            return
+        if self.t.store:
+            resp = self.request("PUT", self.t.store, void, {"Content-Type": "application/n-triples"},
+                                {"graph": self.void_graph})
+            self.check(resp, f"PUT to graph <{self.void_graph}>")
+            return
+        assert self.t.update is not None
+        update = (f"DROP SILENT GRAPH <{self.void_graph}> ;\nINSERT DATA {{ GRAPH <{self.void_graph}> {{\n".encode()
+                  + void + b"} }")
+        self.check(self.request("POST", self.t.update, update, {"Content-Type": "application/sparql-update"}),
+                   f"INSERT DATA into <{self.void_graph}>")
+
+    def push_delta(self, dump: Path, removals: Iterable[str], additions: Iterable[str],
+                   verify: bool = True) -> tuple[int, int | None]:
+        """Apply a delta (N-Triples lines) to the graph in one SPARQL Update request, then verify as a full push."""
+        if self.t.update is None:
+            raise PushError("--delta needs a SPARQL Update endpoint", 2, "pass --update-endpoint, or push in full")
+        local = count_lines(dump)
+        if verify:
+            self.preflight(False)
+        g = f"GRAPH <{self.t.graph}>".encode()
+        body = b"DELETE DATA { " + g + b" {\n" + "".join(f"{r}\n" for r in removals).encode() + b"} } ;\n" + \
+            b"INSERT DATA { " + g + b" {\n" + "".join(f"{a}\n" for a in additions).encode() + b"} }"
+        self.t.progress(len(body))
+        self.check(self.request("POST", self.t.update, body, {"Content-Type": "application/sparql-update"}),
+                   f"applying the delta to <{self.t.graph}>")
+        remote = self.verify(dump, local, False) if verify else None
+        return local, remote
+
     def push(self, dump: Path, protocol: str = "gsp", verify: bool = True) -> tuple[int, int | None]:
         """Push ``dump``; returns (triples in the dump, triples on the server or None when not verified)."""
         local = count_lines(dump)
@@ -436,6 +519,25 @@ def count_lines(path: Path) -> int:
         for block in iter(lambda: f.read(1 << 20), b""):
             n += block.count(b"\n")
     return n
+
+
+def release_version(void: Path) -> tuple[str | None, bytes | None, str | None]:
+    """What a release's ``void.ttl`` says: its version (a release's, else the build's ``dcat:version``), the
+    description as N-Triples, and the base IRI (the dataset's IRI without ``dataset``); Nones without one."""
+    if not void.is_file():
+        return None, None, None
+    from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+
+    store = Store()
+    store.bulk_load(path=str(void), format=RdfFormat.TURTLE)
+    rows = list(store.query(f"SELECT ?d ?v WHERE {{ {{ ?s <{DCAT.hasCurrentVersion}> ?c . ?c <{DCAT.version}> ?v . "
+                            f"BIND(?s AS ?d) }} UNION {{ ?d a <{VOID.Dataset}> . OPTIONAL {{ ?d <{DCAT.version}> ?v }} "
+                            f"FILTER NOT EXISTS {{ ?d <{DCAT.hasCurrentVersion}> ?any }} }} }}"))  # type: ignore[arg-type]
+    version = next((r["v"].value for r in rows if r["v"] is not None), None)
+    dataset = next((r["d"].value for r in rows if isinstance(r["d"], NamedNode)), None)
+    base = dataset[: -len("dataset")] if dataset and dataset.endswith("/dataset") else None
+    triples = serialize([q.triple for q in store], format=RdfFormat.N_TRIPLES)
+    return version, triples, base
 
 
 def dump_of(dist: Path) -> Path:
