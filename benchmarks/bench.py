@@ -181,6 +181,17 @@ def bench(sizes: list[int], work: Path, peers: bool) -> list[dict[str, object]]:
         wall, rss, out = run([odg, "validate", "data/organisations/org-000001.yaml", "--seeds", "seeds"], cwd=files)
         assert out.strip() == "conforms: no problems found", out
         r.update(odg_validate_one_file=wall, odg_validate_one_file_rss=rss)
+        # odg diff of two releases with 1 % of the organisations changed (a name each), the changelog as JSON
+        old = base / "diff-old"
+        old.mkdir(exist_ok=True)
+        shutil.copy2(files / "dist" / "opendata-graph.nt", old / "opendata-graph.nt")
+        for org in sorted((files / "data" / "organisations").glob("org-*.yaml"))[50::100]:
+            org.write_text(org.read_text().replace("name: Organisation ", "name: Renamed organisation ", 1))
+        run([odg, "build", "--data", "data", "--seeds", "seeds", "--dist", "dist"], cwd=files)
+        wall, rss, _ = run([odg, "diff", str(old), "dist", "--format", "json", "-o", str(base / "diff.json")],
+                           cwd=files)
+        kinds = json.loads((base / "diff.json").read_text())["kinds"].values()
+        r.update(diff=wall, diff_rss=rss, diff_entities=sum(len(v) for k in kinds for v in k.values()))
         out = run([python, "-c", ODG_QUERIES, str(files / "dist"), str(ROOT / "queries")])[2]
         r["queries_odg"] = float(re.search(r"QUERY_SECONDS ([\d.]+)", out).group(1))  # type: ignore[union-attr]
         out = run([python, "-c", DIRECT_QUERIES, str(files / "dist" / "opendata-graph.nt"), str(ROOT / "queries")])[2]
@@ -299,6 +310,10 @@ def report(rows: list[dict[str, object]], start: dict[str, float]) -> str:
                          + ", ".join(f"{k.removeprefix('opendata-graph.')} {v / 1e6:,.1f}" for k, v in dumps.items())
                          + f"; all {sum(dumps.values()) / 1e6:,.1f}, gzip copies "
                          f"{sum(v for k, v in dumps.items() if k.endswith('.gz')) / 1e6:,.1f}")
+    for r in rows:
+        if "diff" in r:
+            lines.append(f"- `odg diff` of two releases at {r['triples']:,} triples, {r['diff_entities']} entities "
+                         f"changed (1 % of the organisations): {f(r['diff'])} s / {r['diff_rss']:,.0f} MB")
     lines.append("")
     lines.append("Machine speed check, a fixed 20M-iteration Python loop (if its time varies, so did the shared "
                  "machine's speed during the run): "

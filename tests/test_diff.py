@@ -92,6 +92,22 @@ def test_the_rdf_delta_takes_the_old_release_to_the_new(releases: tuple[Path, Pa
     assert graphs == {DEFAULT_BASE + "delta/removals": d.removals, DEFAULT_BASE + "delta/additions": d.additions}
 
 
+def test_a_dump_written_another_way_is_the_same_release(dist: Path, tmp_path: Path) -> None:
+    """Lines are compared first (fast), then only the differing lines as triples: an N-Triples file with tabs,
+    extra spaces, comments and another line order is the same release, and a real change in it is found."""
+    lines = (dist / "opendata-graph.nt").read_text(encoding="utf-8").splitlines()
+    other = ["# written by another tool"] + [line.replace("> <", ">\t<", 1).removesuffix(" .") + " \t ."
+                                               for line in reversed(lines)] + [""]
+    (tmp_path / "other.nt").write_text("\n".join(other), encoding="utf-8")
+    same = diff.diff(diff.read_lines(dist), diff.read_lines(tmp_path / "other.nt"), DEFAULT_BASE)
+    assert same.empty and not same.additions and not same.removals
+    changed = [line.replace('"Global Biodiversity Information Facility"@en', '"GBIF, renamed"@en')
+               for line in other]
+    (tmp_path / "changed.nt").write_text("\n".join(changed), encoding="utf-8")
+    found = diff.diff(diff.read_lines(dist), diff.read_lines(tmp_path / "changed.nt"), DEFAULT_BASE)
+    assert [(e.label, [c.added for c in e.changes]) for e in found.changed] == [("GBIF, renamed", [["GBIF, renamed"]])]
+
+
 def test_odg_diff_reads_release_directories_and_dump_files(releases: tuple[Path, Path, Path]) -> None:
     old, new, root = releases
     runner = CliRunner()

@@ -263,8 +263,8 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
         opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base)
         outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
         labels = d.predicate_labels(load_turtle_dir(ontology))
-        before = d.read_rows(dist / releases.RELEASES / previous) if previous else []
-        after = d.read_rows(dist)  # read once: the changelog and the release's record list
+        before = d.read_lines(dist / releases.RELEASES / previous) if previous else []
+        after = d.read_lines(dist)  # read once: the changelog and the release's record list
         changes = d.diff(before, after, base, previous or "nothing", version, labels)
         notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
         void = void_rows(dist / "void.ttl") + releases.version_rows(base, version, when, previous,
@@ -370,14 +370,14 @@ def _name(spec: str) -> str:
 
 
 def _side(spec: str, tmp: Path, data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path,
-          base: str) -> list[tuple[str, str, str]]:
+          base: str) -> list[str]:
     """The rows of one side of ``odg diff``: a release directory, a dump file, or a git revision built here."""
     from . import diff as d
     from .errors import ConfigError, Location
 
     path = Path(spec)
     if path.exists():
-        return d.read_rows(path)
+        return d.read_lines(path)
     repo = data if data.is_dir() else Path.cwd()
     commit = d.git_revision(spec, repo)
     if commit is None:
@@ -391,7 +391,7 @@ def _side(spec: str, tmp: Path, data: Path, ontology: Path, shapes: Path, querie
     opts = Options(old_data, old_ontology, old_shapes, old_queries, tmp / "dist", seeds if seeds.is_dir() else None,
                    base, cache=False)
     run_build(opts, _note)
-    return d.read_rows(tmp / "dist")
+    return d.read_lines(tmp / "dist")
 
 
 @cli.command()
@@ -579,7 +579,7 @@ def _delta(dist: Path, held: str | None, base: str) -> tuple[list[str], list[str
     if not old.is_dir():
         raise PushError(f"the store holds release {held}, which is not in {root / RELEASES}", EXIT_INPUT,
                         "push in full, or from the release directory that made it")
-    changes = d.diff(d.read_rows(old), d.read_rows(dist), base)
+    changes = d.diff(d.read_lines(old), d.read_lines(dist), base)
     return sorted(" ".join(r) + " ." for r in changes.removals), sorted(" ".join(r) + " ." for r in changes.additions)
 
 

@@ -73,20 +73,70 @@ class Diff:
 
 
 class Side:
-    """One release: its rows indexed by subject, its entities and what owns each node."""
+    """One release as its N-Triples lines, indexed lazily: only the subjects a diff asks for are parsed.
 
-    def __init__(self, rows: Iterable[Row], base: str) -> None:
+    At a million triples a release is ~1M lines; a change of 1 % of the entities touches a few thousand of them.
+    The two sides are compared as sets of lines, and only the changed lines, the nodes of the entities they
+    belong to, the labels of the values and the provenance of the new facts are parsed (:meth:`load`, a pass over
+    the lines for each step), so a diff costs a few passes over the text rather than a model of both releases.
+    """
+
+    def __init__(self, lines: list[str], base: str) -> None:
         self.base = base
-        self.rows = set(rows)
+        self.lines = lines
         self.by_subject: dict[Term, list[Row]] = defaultdict(list)
-        for r in self.rows:
+        self._loaded: set[Term] = set()
+        self._prefixes: tuple[str, ...] = ()
+        self._subjects: list[Term] | None = None
+        self._known: set[Term] | None = None
+        self._by_id: dict[str, Term | None] = {}
+
+    @property
+    def subjects(self) -> list[Term]:
+        """Each line's subject, in line order: the text before the first space, unless a tab separates the
+        terms (a file odg did not write)."""
+        if self._subjects is None:
+            subjects = [line[:line.find(" ")] for line in self.lines]
+            if "\t" in "\n".join(subjects):  # checked in C; the rare file written with tabs is split again
+                subjects = [line.split(None, 1)[0] for line in self.lines]
+            self._subjects = subjects
+        return self._subjects
+
+    @property
+    def known(self) -> set[Term]:
+        """Every subject of the release."""
+        if self._known is None:
+            self._known = set(self.subjects)
+        return self._known
+
+    def load(self, exact: Iterable[Term] = (), prefixes: Iterable[str] = ()) -> None:
+        """Parse the rows of these subjects, and of every subject starting with one of ``prefixes`` (one pass
+        over the subjects, in C: ``compress``)."""
+        from itertools import compress
+
+        want = {t for t in exact if t in self.known and t not in self._loaded}
+        fresh = tuple(p for p in prefixes if not (self._prefixes and p.startswith(self._prefixes)))
+        if fresh:
+            want |= {t for t in self.known if t.startswith(fresh) and t not in self._loaded}
+            self._prefixes += fresh
+        if not want:
+            return
+        from pyoxigraph import RdfFormat, parse
+
+        from .terms import rows
+
+        picked = "\n".join(compress(self.lines, map(want.__contains__, self.subjects)))
+        self._loaded |= want
+        for r in rows(parse(picked.encode("utf-8"), format=RdfFormat.N_TRIPLES)):
             self.by_subject[r[0]].append(r)
-        self.entities: dict[Term, str] = {}
-        for s in self.by_subject:
-            kind = self.kind_of(s)
-            if kind is not None:
-                self.entities[s] = kind
-        self.by_id = {value_of(s).rsplit("/", 1)[-1]: s for s in self.entities if s.startswith(f"<{base}")}
+
+    def rows_of(self, s: Term) -> list[Row]:
+        if s not in self._loaded:
+            self.load((s,))
+        return self.by_subject.get(s, [])
+
+    def is_entity(self, s: Term) -> bool:
+        return s in self.known and self.kind_of(s) is not None
 
     def kind_of(self, s: Term) -> str | None:
         """An entity's kind (its IRI segment): minted ``<base><segment>/<id>``, or an outside IRI we keep a page
@@ -98,15 +148,22 @@ class Side:
         return record[0] if record is not None else None
 
     def value(self, s: Term, p: str) -> Term | None:
-        for _, q, o in self.by_subject.get(s, ()):
+        for _, q, o in self.rows_of(s):
             if q == f"<{p}>":
                 return o
         return None
 
+    def entity_by_id(self, id_: str) -> Term | None:
+        """The entity minted with this id, whatever its kind (ids are unique across kinds)."""
+        if id_ not in self._by_id:
+            found = (f"<{self.base}{segment}/{id_}>" for segment in KINDS)
+            self._by_id[id_] = next((t for t in found if self.is_entity(t)), None)
+        return self._by_id[id_]
+
     def owner(self, s: Term) -> tuple[Term, str] | None:
         """The entity a node belongs to, and the node's path below it ("" for the entity itself); None for the
         provenance machinery."""
-        if s in self.entities:
+        if self.is_entity(s):
             return s, ""
         if not s.startswith(f"<{self.base}"):
             return None
@@ -114,18 +171,21 @@ class Side:
         if path.startswith(DERIVED) or "/excerpt/" in path:
             return None
         if path.startswith(MEMBERSHIP_PATH):
-            member = self.by_id.get(path[len(MEMBERSHIP_PATH):].split("/", 1)[0])
+            member = self.entity_by_id(path[len(MEMBERSHIP_PATH):].split("/", 1)[0])
             return (member, path) if member is not None else None
         parts = path.split("/")
         entity = f"<{self.base}{'/'.join(parts[:2])}>"
-        return (entity, "/".join(parts[2:])) if entity in self.entities else None
+        return (entity, "/".join(parts[2:])) if self.is_entity(entity) else None
 
-    def facts(self) -> dict[Term, dict[tuple[str, str], set[Term]]]:
-        """Each entity's properties: (node path, predicate) -> objects."""
+    def facts(self, entities: set[Term]) -> dict[Term, dict[tuple[str, str], set[Term]]]:
+        """These entities' properties, each: (node path, predicate) -> objects."""
+        prefixes = [e[:-1] + "/" for e in entities if e.startswith(f"<{self.base}")]
+        prefixes += [f"<{self.base}{MEMBERSHIP_PATH}{value_of(e).rsplit('/', 1)[-1]}/" for e in entities]
+        self.load(entities, prefixes)
         out: dict[Term, dict[tuple[str, str], set[Term]]] = defaultdict(lambda: defaultdict(set))
-        for s, rs in self.by_subject.items():
+        for s, rs in list(self.by_subject.items()):
             owned = self.owner(s)
-            if owned is None:
+            if owned is None or owned[0] not in entities:
                 continue
             entity, node = owned
             for _, p, o in rs:
@@ -142,12 +202,23 @@ class Side:
         value = value_of(term)
         return value[len(self.base):] if value.startswith(self.base) else curie(value).strip("<>")
 
-    def sources(self) -> dict[Row, list[str]]:
-        """Each reified fact's quotes ("quote" — document) or evidence texts."""
+    def sources(self, nodes: set[Term]) -> dict[Row, list[str]]:
+        """The quotes ("quote" — document) or evidence texts of each reified fact about ``nodes``."""
+        marker = f" <{RDF.subject}> "
+        statements = set()
+        for line in self.lines:
+            if marker in line:
+                s, _, o = line.split(None, 2)
+                if o.rstrip().removesuffix(".").rstrip() in nodes:
+                    statements.add(s)
+        self.load(statements)
+        derived = {o for st in statements for _, p, o in self.rows_of(st) if p == f"<{PROV.wasDerivedFrom}>"}
+        self.load(derived)
+        self.load({o for d in derived for _, p, o in self.rows_of(d) if p in (f"<{OA.hasSelector}>",
+                                                                               f"<{OA.hasSource}>")})
         out: dict[Row, list[str]] = {}
-        for s, rs in self.by_subject.items():
-            if not s.startswith(f"<{self.base}statement/"):
-                continue
+        for st in sorted(statements):
+            rs = self.rows_of(st)
             parts = {p: o for _, p, o in rs if p in (f"<{RDF.subject}>", f"<{RDF.predicate}>", f"<{RDF.object}>")}
             fact = (parts.get(f"<{RDF.subject}>"), parts.get(f"<{RDF.predicate}>"), parts.get(f"<{RDF.object}>"))
             if None in fact:
@@ -165,25 +236,67 @@ class Side:
         return f"external evidence: {literal_parts(comment)[0]}" if comment is not None else self.label(node)
 
 
-def diff(old_rows: Iterable[Row], new_rows: Iterable[Row], base: str, old_name: str = "old",
-         new_name: str = "new", labels: Mapping[str, str] | None = None) -> Diff:
-    """The per-entity changes and the RDF delta from ``old_rows`` to ``new_rows``; ``labels``: predicate IRI ->
-    its label (the ontology's), for the report."""
-    old, new = Side(old_rows, base), Side(new_rows, base)
-    out = Diff(old_name, new_name, additions=new.rows - old.rows, removals=old.rows - new.rows)
+def _subject(line: str) -> Term:
+    """An N-Triples line's subject (an IRI or a blank node: no white space inside)."""
+    return line.split(None, 1)[0]
+
+
+Dump = Sequence[str] | Iterable[Row]  #: a release as N-Triples lines (read_lines), or as rows
+
+
+def _lines(side: Dump) -> list[str]:
+    items = list(side)
+    if items and not isinstance(items[0], str):
+        return [f"{s} {p} {o} ." for s, p, o in items]
+    return items  # type: ignore[return-value]
+
+
+def _parsed(lines: Iterable[str]) -> set[Row]:
+    from pyoxigraph import RdfFormat, parse
+
+    from .terms import rows
+
+    text = "\n".join(lines)
+    try:
+        return set(rows(parse(text.encode("utf-8"), format=RdfFormat.N_TRIPLES))) if text else set()
+    except SyntaxError as exc:
+        raise ConfigError(f"a changed line is not N-Triples: {str(exc).splitlines()[0]}", None,
+                          "give dumps written by odg, or any valid RDF file") from None
+
+
+def diff(old_side: Dump, new_side: Dump, base: str, old_name: str = "old", new_name: str = "new",
+         labels: Mapping[str, str] | None = None) -> Diff:
+    """The per-entity changes and the RDF delta from ``old_side`` to ``new_side`` (N-Triples lines, or rows);
+    ``labels``: predicate IRI -> its label (the ontology's), for the report."""
+    old_lines, new_lines = _lines(old_side), _lines(new_side)
+    old_set, new_set = set(old_lines), set(new_lines)
+    removals, additions = _parsed(old_set - new_set), _parsed(new_set - old_set)
+    del old_set, new_set
+    same = removals & additions  # the same triple written two ways (a file odg did not write)
+    out = Diff(old_name, new_name, additions=additions - same, removals=removals - same)
     if not out.additions and not out.removals:
         return out
-    old_facts, new_facts = old.facts(), new.facts()
-    new_sources = new.sources()
-    for s in sorted(new.entities.keys() - old.entities.keys()):
-        out.added.append(Entity(s, new.entities[s], new.label(s)))
-    for s in sorted(old.entities.keys() - new.entities.keys()):
-        out.removed.append(Entity(s, old.entities[s], old.label(s)))
-    for s in sorted(old.entities.keys() & new.entities.keys()):
+    old, new = Side(old_lines, base), Side(new_lines, base)
+    touched = {r[0] for r in out.additions | out.removals}
+    for side in (old, new):
+        side.load(touched)
+    entities = {owned[0] for side in (old, new) for s in touched if s in side.known
+                for owned in [side.owner(s)] if owned is not None}
+    old_facts, new_facts = old.facts(entities), new.facts(entities)
+    values = {o for facts in (old_facts, new_facts) for f in facts.values() for objects in f.values()
+              for o in objects if is_iri(o)}
+    for side in (old, new):
+        side.load(values | entities)
+    new_sources = new.sources({s for s in new.by_subject if (new.owner(s) or ("", ""))[0] in entities})
+    for s in sorted(e for e in entities if new.is_entity(e) and not old.is_entity(e)):
+        out.added.append(Entity(s, new.kind_of(s) or "", new.label(s)))
+    for s in sorted(e for e in entities if old.is_entity(e) and not new.is_entity(e)):
+        out.removed.append(Entity(s, old.kind_of(s) or "", old.label(s)))
+    for s in sorted(e for e in entities if old.is_entity(e) and new.is_entity(e)):
         changes = _changes(old_facts.get(s, {}), new_facts.get(s, {}), s, old, new, new_sources, labels or {})
         if not changes:
             continue
-        entity = Entity(s, new.entities[s], new.label(s), changes)
+        entity = Entity(s, new.kind_of(s) or "", new.label(s), changes)
         retired = _retired(s, old, new)
         if retired == "merged":
             successor = new.value(s, DCTERMS.isReplacedBy)
@@ -392,6 +505,24 @@ def predicate_labels(ontology: bytes) -> dict[str, str]:
 
 
 # -- the two sides -----------------------------------------------------------------------------------------------
+
+def read_lines(path: Path) -> list[str]:
+    """A release as N-Triples lines: a release directory's N-Triples dump (or an .nt file, gzipped or not) as it
+    is, other dumps parsed and written as lines; comments and blank lines left out."""
+    import gzip
+
+    from .formats import STEM
+
+    nt = path / f"{STEM}.nt" if path.is_dir() else path
+    if nt.name.endswith((".nt", ".nt.gz")) and nt.is_file():
+        try:
+            raw = gzip.decompress(nt.read_bytes()) if nt.suffix == ".gz" else nt.read_bytes()
+            text = raw.decode("utf-8")
+        except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+            raise ConfigError(f"cannot read the dump: {str(exc).splitlines()[0]}", Location.of(nt)) from None
+        return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [f"{s} {p} {o} ." for s, p, o in read_rows(path)]
+
 
 def read_rows(path: Path) -> list[Row]:
     """The triples of a release directory (its N-Triples dump) or of one RDF file (gzipped or not); a quad file's

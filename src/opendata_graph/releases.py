@@ -142,11 +142,12 @@ def write(dist: Path, version: str, void: list[Row], changes: str, base: str, en
     return target
 
 
-def records_of(rows: Sequence[Row], base: str) -> dict[str, str]:
-    """The records of a release (id -> IRI segment): its minted entities, retired ones included."""
+def records_of(lines: Sequence[str], base: str) -> dict[str, str]:
+    """The records of a release (id -> IRI segment), from its N-Triples lines: its minted entities, retired ones
+    included."""
     from .schema import minted_record
 
-    records = (minted_record(s[1:-1], base) for s in {r[0] for r in rows})
+    records = (minted_record(s[1:-1], base) for s in {line.split(None, 1)[0] for line in lines})
     return {id_: segment for segment, id_ in filter(None, records)}
 
 
