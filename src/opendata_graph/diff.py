@@ -59,6 +59,7 @@ class Diff:
 
     old: str
     new: str
+    base: str = ""  #: the base IRI minted IRIs are shown relative to
     added: list[Entity] = field(default_factory=list)
     removed: list[Entity] = field(default_factory=list)  #: gone without a tombstone (only across a deletion)
     withdrawn: list[Entity] = field(default_factory=list)
@@ -273,7 +274,7 @@ def diff(old_side: Dump, new_side: Dump, base: str, old_name: str = "old", new_n
     removals, additions = _parsed(old_set - new_set), _parsed(new_set - old_set)
     del old_set, new_set
     same = removals & additions  # the same triple written two ways (a file odg did not write)
-    out = Diff(old_name, new_name, additions=additions - same, removals=removals - same)
+    out = Diff(old_name, new_name, base, additions=additions - same, removals=removals - same)
     if not out.additions and not out.removals:
         return out
     old, new = Side(old_lines, base), Side(new_lines, base)
@@ -410,15 +411,17 @@ def markdown(d: Diff, labels: Mapping[str, str] | None = None) -> str:
                 continue
             lines += [f"### {heading}", ""]
             for e in mine:
-                lines.append(_entity_line(e, heading))
+                lines.append(_entity_line(e, heading, d.base))
                 if heading == "Changed":
                     lines += [_change_line(c, labels, e.iri) for c in e.changes]
             lines.append("")
     return "\n".join(lines)
 
 
-def _entity_line(e: Entity, heading: str) -> str:
-    line = f"- **{e.label}** (`{e.kind}/{e.iri.rsplit('/', 1)[-1][:-1]}`)"
+def _entity_line(e: Entity, heading: str, base: str) -> str:
+    """``- **label** (`kind/id`)``; an outside IRI (a licence's SPDX IRI) as it is."""
+    iri = value_of(e.iri)
+    line = f"- **{e.label}** (`{iri[len(base):] if iri.startswith(base) else iri}`)"
     if heading == "Merged" and e.replaced_by:
         line += f" → merged into **{e.replaced_by}**"
     if e.reason:
