@@ -312,7 +312,9 @@ def report(rows: list[dict[str, object]], start: dict[str, float]) -> str:
                          f"{sum(v for k, v in dumps.items() if k.endswith('.gz')) / 1e6:,.1f}")
     for r in rows:
         if "diff" in r:
-            lines.append(f"- `odg diff` of two releases at {r['triples']:,} triples, {r['diff_entities']} entities "
+            n = r["diff_entities"]
+            lines.append(f"- `odg diff` of two releases at {r['triples']:,} triples, "
+                         f"{n} entit{'y' if n == 1 else 'ies'} "
                          f"changed (1 % of the organisations): {f(r['diff'])} s / {r['diff_rss']:,.0f} MB")
     lines.append("")
     lines.append("Machine speed check, a fixed 20M-iteration Python loop (if its time varies, so did the shared "

@@ -122,7 +122,7 @@ def test_release_yaml_is_checked_and_located(tmp_path: Path) -> None:
         "2:10: error: licence must be an SPDX licence id such as CC-BY-4.0, not 'CC BY> 4.0'",
         "3:10: error: version must be a semantic version such as 1.2.0, not '1.0'",
         "4:8: error: unknown key 'bogus' in release.yaml (hint: one of title, description, version, licence, "
-        "rights, homepage, featured, releases)"]
+        "rights, homepage, publisher, contact, featured, releases)"]
 
 
 def test_featured_records_must_exist(tmp_path: Path) -> None:

@@ -44,6 +44,19 @@ def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
     return value
 
 
+def _release_base(release: Path, given: str | None) -> str:
+    """The base IRI of the release at ``release``: recorded in its void.ttl (so --base need not be repeated);
+    --base, when given, must agree with it -- a server under another base would answer 404 everywhere."""
+    from .errors import ConfigError, Location
+    from .publish import described_base
+
+    found = described_base(release)
+    if given is not None and found is not None and given != found:
+        raise ConfigError(f"the release was built with --base {found}, not {given}",
+                          Location.of(release / "void.ttl"), "leave --base out: it is read from the release")
+    return given or found or DEFAULT_BASE
+
+
 def _inputs(f: Any) -> Any:
     for name, default, text in reversed((
         ("--data", paths.data_dir, "Source descriptions (data/<kind>/<id>.yaml)."),
@@ -268,7 +281,8 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
         changes = d.diff(before, after, base, previous or "nothing", version, labels)
         notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
         void = void_rows(dist / "void.ttl") + releases.version_rows(base, version, when, previous,
-                                                                     releases.existing(dist), notes)
+                                                                     releases.existing(dist), notes,
+                                                                     releases.first_date(dist))
         extra = {releases.CHANGES_JSON: d.as_json(changes), releases.DELTA: d.trig(changes, base)} if previous else {}
         target = releases.write(dist, version, void, notes, base, releases.records_of(after, base), data, when,
                                 previous, extra)
@@ -307,8 +321,8 @@ def diff_command(old: str, new: str, fmt: str, output: Path | None, data: Path, 
     from . import diff as d
     from .validate import load_turtle_dir
 
-    base = base or DEFAULT_BASE
     try:
+        base = _release_base(Path(new), base) if Path(new).is_dir() else base or DEFAULT_BASE
         with tempfile.TemporaryDirectory(prefix="odg-diff-") as tmp:
             sides = [_side(spec, Path(tmp) / str(i), data, ontology, shapes, queries, seeds, base)
                      for i, spec in enumerate((old, new))]
@@ -435,7 +449,8 @@ def lint(targets: tuple[Path, ...], fix: bool, skip_unrelated: bool) -> None:
 @click.argument("dump", type=click.Path(exists=True, path_type=Path), default=paths.dist_dir)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
-@click.option("--base", default=None, callback=_base, help=f"Base IRI of the release [default: {DEFAULT_BASE}].")
+@click.option("--base", default=None, callback=_base,
+              help=f"Base IRI of the release [default: the release's own (void:uriSpace), else {DEFAULT_BASE}].")
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
 @click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit, seconds.")
 @click.option("--max-results", default=100_000, show_default=True, help="Result rows (or triples) per query.")
@@ -453,7 +468,7 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
     from .serve import serve as make_server
 
     try:
-        app = load_app(dump, base or DEFAULT_BASE, queries if queries.is_dir() else None, timeout, max_results)
+        app = load_app(dump, _release_base(dump, base), queries if queries.is_dir() else None, timeout, max_results)
     except FileNotFoundError as exc:
         raise OdgError(str(exc), hint="run 'odg build' first") from None
     try:
@@ -473,7 +488,8 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
 @cli.command()
 @click.argument("out", type=PathOption)
 @click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
-@click.option("--base", default=None, callback=_base, help=f"Base IRI of the release [default: {DEFAULT_BASE}].")
+@click.option("--base", default=None, callback=_base,
+              help=f"Base IRI of the release [default: the release's own (void:uriSpace), else {DEFAULT_BASE}].")
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
 @click.option("--root", default="/", show_default=True, help="URL path the site is hosted under.")
 @click.option("--target", default="https://example.org/opendata-graph/", show_default=True,
@@ -482,7 +498,7 @@ def site(out: Path, dist: Path, base: str | None, queries: Path, root: str, targ
     """Export the release as a static site in OUT: pages, per-resource .ttl/.jsonld/.nt, redirect rules."""
     from .site import export
 
-    files = export(dist, out, base or DEFAULT_BASE, queries if queries.is_dir() else None, root, target)
+    files = export(dist, out, _release_base(dist, base), queries if queries.is_dir() else None, root, target)
     click.echo(f"wrote {len(files)} files to {out}", err=True)
 
 
@@ -533,14 +549,14 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
             raise OdgError(f"{name} {public(url)} carries credentials in the URL; they are never taken from the "
                            "command line", hint="set ODG_PUSH_USER and ODG_PUSH_PASSWORD, or use ~/.netrc")
     dump = dump_of(dist)
+    version, void, recorded = release_version(dist / "void.ttl") if dist.is_dir() else (None, None, None)
     size = dump.stat().st_size
     bar = click.progressbar(length=size, label="pushing", file=sys.stderr) if sys.stderr.isatty() else None
-    target = Target(store=endpoint if protocol == "gsp" else "", graph=graph or DEFAULT_BASE + "dataset",
+    target = Target(store=endpoint if protocol == "gsp" else "", graph=graph or (recorded or DEFAULT_BASE) + "dataset",
                     query=query_endpoint, update=update_endpoint if protocol == "gsp" else endpoint,
                     connect_timeout=connect_timeout, read_timeout=read_timeout, retries=retries,
                     auth=credentials(auth), gzip=gzip, chunk_triples=chunk_triples,
                     progress=(lambda n: bar.update(n)) if bar else (lambda n: None))
-    version, void, base = release_version(dist / "void.ttl") if dist.is_dir() else (None, None, None)
     started = time.monotonic()
     pusher = Pusher(target)
     held = pusher.check_version(version, allow_downgrade)
@@ -548,7 +564,7 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
         bar.__enter__()
     try:
         if delta:
-            removals, additions = _delta(dist, held, base or DEFAULT_BASE)
+            removals, additions = _delta(dist, held, recorded or DEFAULT_BASE)
             local, remote = pusher.push_delta(dump, removals, additions, verify=not no_verify)
         else:
             local, remote = pusher.push(dump, protocol, verify=not no_verify)

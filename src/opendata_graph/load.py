@@ -593,6 +593,9 @@ RELEASE_KEYS: dict[str, tuple[str, str]] = {
     "licence": (r"[A-Za-z0-9][A-Za-z0-9.+-]{0,63}", "an SPDX licence id such as CC-BY-4.0"),
     "rights": (r"[^\x00-\x08\x0b-\x1f\x7f]{1,2000}", "text"),
     "homepage": (r"https?://[^\s<>\"{}|\\^`]+", "an http(s) address"),
+    "publisher": (r"[^\x00-\x1f\x7f]{1,200}", "one line of text: who publishes the release"),
+    "contact": (r"(https?://[^\s<>\"{}|\\^`]+|mailto:[^\s<>\"@]+@[^\s<>\"@]+)",
+                "an http(s) address or a mailto: address"),
 }
 #: release.yaml's list keys: ``featured``, the ids of records the home page starts from (void:exampleResource).
 RELEASE_LISTS = ("featured",)

@@ -125,7 +125,13 @@ class Site:
             iri = page_of(self.store, self.base, iri) or iri
         if iri.startswith(self.base):
             path, _, fragment = iri[len(self.base):].partition("#")
-            return self.root + path + self.suffix + (f"#{fragment}" if fragment else "")
+            if path.startswith("dist/"):  # a file of the release (a dump): as it is
+                page = path
+            elif path == "shapes" and self.suffix:  # the static site has the shapes as Turtle only
+                page = "shapes.ttl"
+            else:
+                page = (path + self.suffix) if path else ("index.html" if self.suffix else "")  # the base: home
+            return self.root + page + (f"#{fragment}" if fragment else "")
         return iri
 
     def label(self, node: object) -> str:

@@ -46,10 +46,11 @@ from .namespaces import (
     SPDX,
     SPDX_LICENSE,
     STANDARD_NAMESPACES,
+    VCARD,
     VOID,
     XSD,
 )
-from .terms import Row, Term, external_iri, iri, literal
+from .terms import Row, Term, external_iri, iri, literal, literal_parts
 from .terms import rows as quad_rows
 
 #: A block ends after a subject whose CRC-32 has these bits zero: about 64 subjects a block.
@@ -329,6 +330,18 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
         add(ds, DCTERMS.rights, en(str(release["rights"])))
     if release.get("homepage"):
         add(ds, FOAF.homepage, external_iri(str(release["homepage"])))
+        add(ds, DCAT.landingPage, external_iri(str(release["homepage"])))
+    if release.get("publisher"):  # who publishes the release: an agent with a name
+        agent = iri(base + "dataset/publisher")
+        add(ds, DCTERMS.publisher, agent)
+        add(agent, RDF.type, iri(FOAF.Agent))
+        add(agent, FOAF.name, literal(str(release["publisher"])))
+    if release.get("contact"):  # DCAT's contact point: a vCard with the address to write to
+        contact, address = iri(base + "dataset/contact"), str(release["contact"])
+        add(ds, DCAT.contactPoint, contact)
+        add(contact, RDF.type, iri(VCARD.Kind))
+        add(contact, VCARD.fn, literal(str(release.get("publisher") or release.get("title") or "opendata-graph")))
+        add(contact, VCARD.hasEmail if address.startswith("mailto:") else VCARD.hasURL, external_iri(address))
     add(ds, DCTERMS.conformsTo, iri(base + "shapes"))
     add(ds, VOID.uriSpace, literal(base))
     for doc in documents:
@@ -350,6 +363,15 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
         add(part, VOID.entities, integer(n))
     out += _distributions(ds, files, base)
     return out
+
+
+def described_base(release: Path) -> str | None:
+    """The base IRI a release was built with (its ``void.ttl``'s ``void:uriSpace``), or None without one."""
+    void = release / "void.ttl" if release.is_dir() else None
+    if void is None or not void.is_file():
+        return None
+    spaces = sorted({literal_parts(o)[0] for _, p, o in void_rows(void) if p == f"<{VOID.uriSpace}>"})
+    return spaces[0] if len(spaces) == 1 else None
 
 
 def void_rows(path: Path) -> list[Row]:
@@ -375,6 +397,7 @@ def _distributions(ds: Term, files: Mapping[str, tuple[int, str]], base: str) ->
         add(dist, RDF.type, iri(DCAT.Distribution))
         add(dist, DCTERMS.title, literal(name))
         add(dist, DCAT.downloadURL, iri(f"{base}dist/{name}"))
+        add(dist, DCAT.accessURL, iri(f"{base}dist/{name}"))  # DCAT: every distribution has an access URL
         add(dist, DCAT.mediaType, iri(IANA_MEDIA[media_type_of(name.removesuffix(".gz"))]))
         if name.endswith(".gz"):
             add(dist, DCAT.compressFormat, iri(IANA_MEDIA["application/gzip"]))

@@ -59,6 +59,19 @@ def existing(dist: Path) -> list[str]:
     return sorted(found, key=version_key)
 
 
+def first_date(dist: Path) -> str | None:
+    """The date of the first release in ``dist`` (as its record list says), if any."""
+    versions = existing(dist)
+    if not versions:
+        return None
+    try:
+        listing = json.loads((dist / RELEASES / versions[0] / ENTITIES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    date = listing.get("date")
+    return str(date) if isinstance(date, str) and DAY_RE.match(date) else None
+
+
 def release_date(version: str, meta: Mapping[str, Any], given: str | None, where: Path) -> str:
     """The release's date: ``--date``, else ``releases: {VERSION: DATE}`` in ``data/release.yaml``."""
     recorded = (meta.get("releases") or {}).get(version) if isinstance(meta.get("releases"), dict) else None
@@ -86,7 +99,7 @@ def check_new(dist: Path, version: str) -> str | None:
 
 
 def version_rows(base: str, version: str, date: str, previous: str | None, versions: Sequence[str],
-                 notes: str) -> list[Row]:
+                 notes: str, first: str | None = None) -> list[Row]:
     """The DCAT 3 description of release ``version`` of the series ``<base>dataset``."""
     series, this = iri(base + "dataset"), iri(f"{base}dataset/{version}")
     out: list[Row] = [
@@ -100,6 +113,9 @@ def version_rows(base: str, version: str, date: str, previous: str | None, versi
     ]
     if previous is not None:
         out.append((this, iri(DCAT.previousVersion), iri(f"{base}dataset/{previous}")))
+    # the series: issued with its first release (its recorded date), modified with this one
+    out.append((series, iri(DCTERMS.issued), literal(first or date, datatype=XSD.date)))
+    out.append((series, iri(DCTERMS.modified), literal(date, datatype=XSD.date)))
     out += [(series, iri(DCAT.hasVersion), iri(f"{base}dataset/{v}")) for v in (*versions, version)]
     return out
 

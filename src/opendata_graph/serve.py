@@ -60,6 +60,10 @@ class App:
     max_results: int = 100_000
     store_dir: Path | None = None  #: the on-disk store the query workers open read-only
     pool: Pool | None = None
+    #: The release's VoID/DCAT description (not in the SPARQL dataset): the dataset IRI, its distributions and
+    #: versions dereference to it.
+    void: Store | None = None
+    void_site: Site | None = None
 
     def __post_init__(self) -> None:
         self.site = Site(self.store, self.base)
@@ -149,6 +153,7 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     if release and (release / "void.ttl").is_file():
         void = Store()
         void.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)
+        app.void, app.void_site = void, Site(void, base)
         rows = void.query(f"""SELECT ?title ?description WHERE {{ ?d a <{VOID.Dataset}> ;
             <{DCTERMS.title}> ?title . OPTIONAL {{ ?d <{DCTERMS.description}> ?description }} }}""")
         for row in rows:  # type: ignore[union-attr]
@@ -387,13 +392,17 @@ class Handler(BaseHTTPRequestHandler):
         if stem in ("/ontology", "/shapes"):
             return self.vocabulary(stem.lstrip("/"), suffix)
         iri = self.app.base + stem.lstrip("/")
-        if not stem.strip("/") or not self.app.site.exists(iri):
+        site, store = self.app.site, self.app.store
+        if stem.strip("/") and not site.exists(iri) and self.app.void_site is not None \
+                and self.app.void_site.exists(iri) and self.app.void is not None:
+            site, store = self.app.void_site, self.app.void  # the dataset itself: its VoID/DCAT description
+        if not stem.strip("/") or not site.exists(iri):
             return self.error(404, f"no resource {iri} in this release")
         media = SUFFIXES[suffix] if suffix else negotiate(self.headers.get("Accept"), RESOURCE_TYPES)
         if media is None:
             return self.error(406, f"{iri} is available as {', '.join(RESOURCE_TYPES)}")
         extra = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'}
-        retired = self.app.site.retired(iri)
+        retired = site.retired(iri)
         status = 200
         if retired is not None and retired.successor is not None:  # merged: its data is at its successor's IRI
             target = self.app.site.href(retired.successor) + suffix
@@ -402,9 +411,9 @@ class Handler(BaseHTTPRequestHandler):
         if retired is not None:  # withdrawn: gone, with a tombstone saying what it was, since when and why
             status = 410
         if media == "text/html":
-            data = self.app.cached((iri, media), lambda: self.app.site.resource(iri).encode("utf-8"))
+            data = self.app.cached((iri, media), lambda: site.resource(iri).encode("utf-8"))
         else:
-            data = self.app.cached((iri, media), lambda: represent(describe(self.app.store, iri), media, self.app.base))
+            data = self.app.cached((iri, media), lambda: represent(describe(store, iri), media, self.app.base))
         self.send(status, data, media, extra)
 
     def vocabulary(self, name: str, suffix: str) -> None:

@@ -178,6 +178,13 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
         triples = describe(app.store, iri)
         for fmt in RESOURCE:
             write(relative + fmt.extension, represent(triples, fmt.media_type, base))
+    if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
+        described = Site(app.void, base, root=root, suffix=".html")
+        for iri in subjects(app.void, base):
+            if iri not in pages and ".." not in iri[len(base):].split("/"):
+                write(iri[len(base):] + ".html", described.resource(iri))
+                for fmt in RESOURCE:
+                    write(iri[len(base):] + fmt.extension, represent(describe(app.void, iri), fmt.media_type, base))
     write("index.html", site.home(app.description, app.counts, app.title, app.examples))
     write("queries.html", query_list(site, app.queries))
     write("changes.html", site.changes())
