@@ -138,6 +138,9 @@ def test_the_home_page_the_query_pages_and_the_void_download_urls(host: Client, 
         assert "content-encoding" not in headers, iri  # a gzip copy is a file to download, not an encoding
         if iri.endswith(".gz"):
             assert media(headers) == "application/gzip", iri
+    for accept, file in (("text/turtle", "dataset.ttl"), ("text/html", "dataset.html")):  # the dataset IRI itself
+        status, _, body = host.get("/dataset", accept)
+        assert (status, body) == (200, (site / file).read_bytes()), accept
     status, _, _ = host.get("/organisation/no-such-organisation")
     assert status == 404
 

@@ -112,6 +112,51 @@ def test_a_licence_known_by_its_spdx_iri_is_served_at_its_page(server: str) -> N
     assert "<h1>CC0 1.0</h1>" in page and "<code>http://spdx.org/licenses/CC0-1.0</code>" in page
 
 
+def test_the_dataset_iri_dereferences_to_the_release_description(server: str) -> None:
+    """<base>dataset is the VoID/DCAT description (not in the SPARQL dataset): publisher, contact point, its
+    distributions with download and access URLs."""
+    conn = connect(server)
+    status, headers, body = get(conn, "/dataset", "text/turtle")
+    assert status == 200 and headers["content-type"].startswith("text/turtle")
+    triples = {(t.subject.value, t.predicate.value, t.object.value) for t in parse(body, format=RdfFormat.TURTLE)}
+    dataset = DEFAULT_BASE + "dataset"
+    assert (dataset, "http://purl.org/dc/terms/publisher", dataset + "/publisher") in triples
+    assert (dataset, "http://www.w3.org/ns/dcat#contactPoint", dataset + "/contact") in triples
+    status, _, page = get(conn, "/dataset/distribution/opendata-graph.nt", "text/turtle")
+    nt = {(t.predicate.value, t.object.value) for t in parse(page, format=RdfFormat.TURTLE)}
+    assert status == 200 and ("http://www.w3.org/ns/dcat#accessURL", DEFAULT_BASE + "dist/opendata-graph.nt") in nt
+    status, _, html = get(conn, "/dataset")
+    assert status == 200 and "<h1>opendata-graph release</h1>" in html.decode()
+    # and it is not in the SPARQL dataset: the query files' answers do not change
+    status, _, answer = get(conn, "/sparql?query=" + quote(f"ASK {{ <{dataset}> ?p ?o }}"),
+                            "application/sparql-results+json")
+    assert status == 200 and json.loads(answer)["boolean"] is False
+
+
+def test_serve_reads_the_base_iri_from_the_release(tmp_path: Path) -> None:
+    """A release built under another base is served under it without --base; a different --base is refused."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from opendata_graph.cli import cli
+
+    other = "https://example.org/graph/"
+    built = CliRunner().invoke(cli, ["build", f"--dist={tmp_path / 'dist'}", f"--base={other}", "--no-cache"])
+    assert built.exit_code == 0, built.output
+    with odg_server(tmp_path / "dist") as url:
+        conn = connect(url)
+        status, _, body = get(conn, "/organisation/gbif", "text/turtle")
+        assert status == 200 and other + "organisation/gbif" in {t.subject.value for t in
+                                                                 parse(body, format=RdfFormat.TURTLE)}
+    refused = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "serve", str(tmp_path / "dist"), "--base",
+                              DEFAULT_BASE, "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert f"the release was built with --base {other}, not {DEFAULT_BASE}" in refused.stderr
+    assert "(hint: leave --base out: it is read from the release)" in refused.stderr
+
+
 def test_home_and_query_pages(server: str) -> None:
     conn = connect(server)
     home = get(conn, "/")[2].decode()

@@ -136,7 +136,7 @@ class Site:
 
     def label(self, node: object) -> str:
         if isinstance(node, NamedNode):
-            for p in (RDFS.label, SKOS.prefLabel):
+            for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title, FOAF.name):  # the last two: the VoID's nodes
                 for q in self.store.quads_for_pattern(node, NamedNode(p), None):
                     return q.object.value if isinstance(q.object, Literal) else str(q.object)
             return curie(node.value) if not node.value.startswith(self.base) else node.value[len(self.base):]

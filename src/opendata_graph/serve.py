@@ -391,13 +391,13 @@ class Handler(BaseHTTPRequestHandler):
             stem, suffix = path[: match.start()], match.group(0)
         if stem in ("/ontology", "/shapes"):
             return self.vocabulary(stem.lstrip("/"), suffix)
+        found = self.find(stem)
+        if found is None and suffix and self.find(path) is not None:  # an IRI ending in ".nt": a distribution
+            stem, suffix, found = path, "", self.find(path)
         iri = self.app.base + stem.lstrip("/")
-        site, store = self.app.site, self.app.store
-        if stem.strip("/") and not site.exists(iri) and self.app.void_site is not None \
-                and self.app.void_site.exists(iri) and self.app.void is not None:
-            site, store = self.app.void_site, self.app.void  # the dataset itself: its VoID/DCAT description
-        if not stem.strip("/") or not site.exists(iri):
+        if found is None:
             return self.error(404, f"no resource {iri} in this release")
+        site, store = found
         media = SUFFIXES[suffix] if suffix else negotiate(self.headers.get("Accept"), RESOURCE_TYPES)
         if media is None:
             return self.error(406, f"{iri} is available as {', '.join(RESOURCE_TYPES)}")
@@ -415,6 +415,18 @@ class Handler(BaseHTTPRequestHandler):
         else:
             data = self.app.cached((iri, media), lambda: represent(describe(store, iri), media, self.app.base))
         self.send(status, data, media, extra)
+
+    def find(self, stem: str) -> tuple[Site, Store] | None:
+        """Where the resource at ``stem`` is described: the release, or its VoID/DCAT description (the dataset
+        IRI, its distributions and versions: not in the SPARQL dataset); None when nowhere."""
+        iri = self.app.base + stem.lstrip("/")
+        if not stem.strip("/"):
+            return None
+        if self.app.site.exists(iri):
+            return self.app.site, self.app.store
+        if self.app.void_site is not None and self.app.void is not None and self.app.void_site.exists(iri):
+            return self.app.void_site, self.app.void
+        return None
 
     def vocabulary(self, name: str, suffix: str) -> None:
         """``/ontology`` and ``/shapes``: the release's own files (Turtle), or the ontology's term list (HTML)."""
