@@ -15,6 +15,18 @@ $(VENV)/.test-deps: $(BIN)/odg
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# axe-core, the accessibility engine the browser tests run in Chromium (tests/test_browser.py), from the npm
+# registry at a pinned version, checked against the registry's published integrity hash.
+AXE_VERSION := 4.14.1
+$(VENV)/axe-core/axe.min.js:
+	@command -v npm >/dev/null || { echo "npm is needed to fetch axe-core $(AXE_VERSION) for the browser tests" >&2; exit 1; }
+	rm -rf $(VENV)/axe-core && mkdir -p $(VENV)/axe-core
+	cd $(VENV)/axe-core && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+	  expected=$$(npm view axe-core@$(AXE_VERSION) dist.integrity) && \
+	  actual="sha512-$$(openssl dgst -sha512 -binary axe-core-$(AXE_VERSION).tgz | openssl base64 -A)" && \
+	  [ "$$expected" = "$$actual" ] || { echo "axe-core $(AXE_VERSION): integrity mismatch" >&2; exit 1; }
+	cd $(VENV)/axe-core && tar xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js && mv package/axe.min.js . && rmdir package
+
 # Debian packages the tests need: serdi (serd, C), an independent strict Turtle/N-Triples parser that judges
 # the dumps; chromium + chromium-driver for the browser tests (driven by selenium with explicit paths);
 # virtuoso-opensource, a second real triple store for the push tests (Graph Store Protocol with digest auth);
@@ -37,7 +49,7 @@ build: $(BIN)/odg
 
 ## test: create .venv with test extras, check style and types (ruff, mypy --strict), run the whole suite
 ## (pytest's exit 5 = no tests collected fails too: make stops on any non-zero code)
-test: $(VENV)/.test-deps tools
+test: $(VENV)/.test-deps $(VENV)/axe-core/axe.min.js tools
 	$(BIN)/ruff check src tests setup.py benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -94,3 +94,78 @@ def test_run_a_query_from_the_query_list(browser: object, server: str) -> None:
     WebDriverWait(driver, 20).until(staleness_of(old))
     cells = [c.text for c in wait_for(driver, "#results tbody td")]
     assert cells == ["Guillaume Rischard", "James McKinney", "Jeni Tennison"]
+
+
+AXE = paths.ROOT / ".venv" / "axe-core" / "axe.min.js"
+#: The pages a person opens first, each screenshot at desktop and phone width and checked by axe-core.
+PAGES = {"home": "/", "cohort": "/cohort/cohort-2", "gbif": "/organisation/gbif", "licence": "/licence/odbl-1-0",
+         "query": "/query?query=SELECT%20%3Fs%20WHERE%20%7B%20%3Fs%20a%20%3Chttp%3A%2F%2Fwww.w3.org%2Fns%2Forg%23"
+                  "Organization%3E%20%7D%20LIMIT%205", "tombstone": "/dataset/wikirate-data"}
+WIDTHS = {"desktop": (1280, 1000), "phone": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def with_tombstone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A release of a copy of the data with one record withdrawn, served: for the tombstone page."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from opendata_graph.cli import cli
+
+    root = tmp_path_factory.mktemp("tombstone")
+    shutil.copytree(paths.data_dir(), root / "data")
+    (root / "data" / "datasets" / "wikirate-data.yaml").write_text(
+        "id: wikirate-data\nname: WikiRate open database of company data\nstatus: withdrawn\n"
+        "reason: Test of a withdrawal.\ndate: 2026-12-02\n", encoding="utf-8")
+    built = CliRunner().invoke(cli, ["build", f"--data={root / 'data'}", f"--dist={root / 'dist'}", "--no-cache"])
+    assert built.exit_code == 0, built.output
+    with odg_server(root / "dist") as url:
+        yield url
+
+
+def test_pages_pass_an_accessibility_check_at_desktop_and_phone_width(browser: object, with_tombstone: str) -> None:
+    """axe-core 4.14 (fetched by `make test`) in headless Chromium: no serious or critical violation on the pages
+    people open first; the screenshots go to test-artifacts/."""
+    assert AXE.is_file(), "axe-core is missing: `make test` fetches it (make .venv/axe-core/axe.min.js)"
+    driver = browser
+    found = []
+    for name, path in PAGES.items():
+        for width_name, (width, height) in WIDTHS.items():
+            driver.set_window_size(width, height)  # type: ignore[attr-defined]
+            driver.get(with_tombstone + path)  # type: ignore[attr-defined]
+            wait_for(driver, "h1")
+            driver.save_screenshot(str(ARTIFACTS / f"page-{name}-{width_name}.png"))  # type: ignore[attr-defined]
+            driver.execute_script(AXE.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+            violations = driver.execute_async_script(  # type: ignore[attr-defined]
+                "const done = arguments[arguments.length - 1];"
+                "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
+                "v => [v.id, v.impact, v.nodes.length, v.nodes[0].target.join(' ')])));")
+            found += [f"{name} ({width_name}): {v[0]} ({v[1]}, {v[2]} nodes, e.g. {v[3]})" for v in violations
+                      if v[1] in ("serious", "critical")]
+            if width_name == "phone":  # nothing wider than the screen: no sideways scrolling
+                overflow = driver.execute_script(  # type: ignore[attr-defined]
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                if overflow > 0:
+                    found.append(f"{name} (phone): {overflow} px wider than the screen")
+    driver.set_window_size(*WIDTHS["desktop"])  # type: ignore[attr-defined]
+    assert found == []
+
+
+def test_the_home_page_explains_the_network_and_searches_every_name(browser: object, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(server + "/")  # type: ignore[attr-defined]
+    wait_for(driver, "h1")
+    headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]  # type: ignore[attr-defined]
+    assert {"The cohorts", "Licences in use", "Everything, by kind"} <= set(headings), headings
+    cohorts = [h.text for h in driver.find_elements(By.TAG_NAME, "h3")]  # type: ignore[attr-defined]
+    assert any(t.startswith("Second cohort") for t in cohorts), cohorts
+    box = driver.find_element(By.ID, "search")  # type: ignore[attr-defined]
+    box.send_keys("wikim")  # an alternative name's beginning is enough
+    hits = WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#hits li a"))  # type: ignore[arg-type]
+    assert hits[0].text == "Wikimedia Foundation"  # a name starting with the text comes first
+    hits[0].click()
+    WebDriverWait(driver, 10).until(lambda d: "Wikimedia" in d.find_element(By.TAG_NAME, "h1").text)  # type: ignore[attr-defined]
+    assert driver.current_url == server + "/organisation/wikimedia-foundation"  # type: ignore[attr-defined]

@@ -1,12 +1,15 @@
 """HTML pages of the release: one per resource, a home page, the query list and a query page.
 
-Plain HTML and CSS, no JavaScript: the query page is a form whose results the server renders. Every fact shown
-on a resource page carries the quote it was derived from (or its external evidence) in a ``<details>``.
+Plain HTML and CSS; the query page is a form whose results the server renders. The one script, on the home
+page, filters the static name index (``search.json``) as one types; without it the page loses only the search.
+Every fact shown on a resource page carries the quote it was derived from (or its external evidence) in a
+``<details>``.
 Used by the server (:mod:`opendata_graph.serve`) and the static export (:mod:`opendata_graph.site`).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,10 +48,58 @@ blockquote { margin: .3rem 0 .3rem .4rem; padding-left: .6rem; border-left: 3px 
 textarea { width: 100%; min-height: 14rem; font: .9rem/1.4 ui-monospace, monospace; }
 button { font: inherit; padding: .35rem .9rem; }
 .count { color: var(--muted); }
+ul.columns { columns: 2 18rem; }
+form.search { margin: 1rem 0; }
+form.search input { font: inherit; padding: .3rem .5rem; width: min(28rem, 100%); }
+.summary { background: var(--soft); border: 1px solid var(--line); border-radius: .4rem; padding: .6rem 1rem; margin: .8rem 0; }
+.summary .kind { text-transform: uppercase; letter-spacing: .05em; font-size: .8rem; color: var(--muted); margin: 0; }
+.summary dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .6rem 0; }
+.summary dt { font-weight: 600; color: var(--muted); grid-column: 1; }
+.summary dd { margin: 0; grid-column: 2; }
+.history { color: var(--muted); font-size: .95rem; }
+.scroll { overflow-x: auto; }
+td, dd { overflow-wrap: break-word; }
+code, td a, dd a { overflow-wrap: anywhere; }
+th span[title] { text-decoration: underline dotted; cursor: help; }
+@media (max-width: 40rem) {
+  table.facts th[scope=row], table.facts td { display: block; width: auto; border: 0; padding: .1rem .2rem; }
+  table.facts tr { display: block; border-bottom: 1px solid var(--line); padding: .3rem 0; }
+  .summary dl { grid-template-columns: 1fr; }
+  .summary dt, .summary dd { grid-column: 1; }
+  header { flex-wrap: wrap; gap: .5rem; }
+}
 """
 
 NAV = ('<nav><a href="{root}index.html">Home</a><a href="{root}queries.html">Queries</a>'
        '<a href="{root}query{suffix}">SPARQL query</a><a href="{root}changes{suffix}">Changes</a></nav>')
+
+#: The home page's search: filters the static index of names as one types (text only: no markup from the index).
+SEARCH_JS = """(function () {
+  var box = document.getElementById("search"), hits = document.getElementById("hits"), index = null;
+  fetch(%s).then(function (r) { return r.json(); }).then(function (data) { index = data; });
+  box.addEventListener("input", function () {
+    var t = box.value.trim().toLowerCase();
+    hits.replaceChildren();
+    if (!index || !t) { return; }
+    var rank = function (e) {  // a name that starts with the text first, then a word that does, then the rest
+      var best = 3;
+      e.names.forEach(function (n) {
+        var l = n.toLowerCase(), i = l.indexOf(t);
+        best = Math.min(best, i < 0 ? 3 : i === 0 ? 0 : /\\W/.test(l.charAt(i - 1)) ? 1 : 2);
+      });
+      return best;
+    };
+    index.map(function (e) { return [rank(e), e]; }).filter(function (x) { return x[0] < 3; })
+      .sort(function (a, b) { return a[0] - b[0]; }).slice(0, 20).map(function (x) { return x[1]; })
+      .forEach(function (e) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = e.href; a.textContent = e.label; li.append(a, " (" + e.kind + ")"); hits.append(li);
+      });
+  });
+})();"""
+
+#: A table wider than a phone scrolls inside this box, which a keyboard can reach (axe: scrollable-region-focusable).
+SCROLL = '<div class="scroll" tabindex="0" role="region" aria-label="{label}">'
 
 #: Phrases for links into a resource ("members of this cohort", "datasets under this licence").
 INCOMING = {
@@ -69,6 +120,10 @@ INCOMING = {
 }
 #: Predicates not shown as properties (shown elsewhere on the page, or duplicates of the contract).
 HIDDEN = {RDF.type, RDFS.label, SCHEMA.name, SKOS.prefLabel, SCHEMA.additionalProperty}
+#: Predicates the summary box shows (with the standard terms that state the same: never listed again as facts).
+SUMMARY = {DCTERMS.description, SCHEMA.description, FOAF.homepage, SCHEMA.url, SKOS.altLabel, OWL.sameAs,
+           SCHEMA.identifier, ORG.hasMembership, ORG.memberOf, SCHEMA.memberOf,
+           ORG.hasMember, SCHEMA.member}  # the last two: the members, with their roles, are listed below
 #: Incoming predicates not listed (they mirror forward links shown already).
 HIDDEN_INCOMING = {RDF.subject, RDF.object, ORG.member, ORG.organization, ORG.hasMember, ORG.heldBy,
                    ORG.resultingOrganization, PROV.wasAssociatedWith, ORG.hasSubOrganization, SCHEMA.provider,
@@ -290,43 +345,121 @@ class Site:
 
     # -- pages ----------------------------------------------------------------------------------------------
     def resource(self, page: str) -> str:
-        """The page at ``page``: about the entity minted there, or the outside IRI it is the page of."""
+        """The page at ``page``: about the entity minted there, or the outside IRI it is the page of.
+
+        A summary box first (what it is, its description, homepage, other names, identifiers, memberships with
+        their roles and dates), then its other facts with the ontology's labels (the CURIE on hover), a value
+        stated under two standard properties shown once, each with its quotes one click away; then figures,
+        incoming links grouped by relation, and the page's own representations."""
         iri = primary_topic(self.store, page) or page
         s = NamedNode(iri)
         title = self.label(s)
         quads = list(self.store.quads_for_pattern(s, None, None))
-        types = sorted(curie(q.object.value) for q in quads
-                       if q.predicate.value == RDF.type and isinstance(q.object, NamedNode))
         sources = self.sources(s)
         by_predicate: dict[str, list[object]] = defaultdict(list)
         for q in quads:
-            if q.predicate.value not in HIDDEN:
-                by_predicate[q.predicate.value].append(q.object)
-        rows = []
-        for p in sorted(by_predicate, key=curie):
-            values = sorted(by_predicate[p], key=lambda o: self.label(o))
-            items = "".join(f"<li>{self.link(o)}{self.source_details(sources.get((p, str(o)), []))}</li>"
-                            for o in values)
-            rows.append(f'<tr><th scope="row">{escape(curie(p))}</th><td><ul class="values">{items}</ul></td></tr>')
+            by_predicate[q.predicate.value].append(q.object)
         body = [f"<h1>{escape(title)}</h1>", self.tombstone(iri), self.past(page),
-                f'<p class="types">{" · ".join(escape(t) for t in types)}</p>',
-                f'<p class="iri"><code>{escape(iri)}</code> · also as '
-                + ", ".join(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE)
-                + "</p>"]
-        name_sources = sources.get((RDFS.label, str(next((q.object for q in quads if q.predicate.value == RDFS.label),
-                                                          ""))), [])
-        if name_sources:
-            body.append(self.source_details(name_sources))
-        figures = [q.object for q in quads if q.predicate.value == SCHEMA.additionalProperty]
+                self.summary(s, page, by_predicate, sources)]
+        rows = self.fact_rows({p: v for p, v in by_predicate.items() if p not in HIDDEN and p not in SUMMARY},
+                              sources)
+        figures = by_predicate.get(SCHEMA.additionalProperty, [])
         if figures:
             body.append(self.figures(figures))
         if rows:
-            body.append("<h2>Properties</h2><table>" + "".join(rows) + "</table>")
+            body.append(f'<h2>Facts</h2>{SCROLL.format(label="Facts")}<table class="facts">' + "".join(rows)
+                        + "</table></div>")
         body.append(self.data_licences(s))
         body.append(self.incoming(s))
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(page, x))}">'
                              for t, x in ((f.media_type, f.extension) for f in RESOURCE))
         return self.page(title, "".join(body), alternates)
+
+    def term(self, predicate: str) -> str:
+        """A property's name for people: its label in the ontology, else its local name in words."""
+        from .diff import words
+
+        return self.labels.get(predicate) or words(predicate)
+
+    def kind(self, types: Iterable[object]) -> str:
+        """What the entity is, in words: the label of its most specific class (ours first)."""
+        iris = sorted((t.value for t in types if isinstance(t, NamedNode)),
+                      key=lambda t: (not t.startswith(ODG.iri), t))
+        return self.term(iris[0]).capitalize() if iris else "Resource"
+
+    def summary(self, s: NamedNode, page: str, props: Mapping[str, list[object]],
+                sources: Mapping[tuple[str, str], list[str]]) -> str:
+        """The box a reader sees first."""
+        def values(p: str) -> list[object]:
+            return sorted(props.get(p, []), key=self.label)
+
+        def cited(p: str, o: object) -> str:
+            return self.source_details(sources.get((p, str(o)), []))
+
+        lines = [f'<p class="kind">{escape(self.kind(props.get(RDF.type, [])))}</p>']
+        for d in values(DCTERMS.description):
+            lines.append(f'<p class="description">{escape(self.label(d))}{cited(DCTERMS.description, d)}</p>')
+        items = []
+        for p, what in ((FOAF.homepage, "Homepage"), (SKOS.altLabel, "Also called"), (OWL.sameAs, "Same as"),
+                        (SCHEMA.identifier, "Identifiers")):
+            shown = [f"{self.identifier(o) if p == SCHEMA.identifier else self.link(o)}{cited(p, o)}"
+                     for o in values(p)]
+            if shown:
+                items.append(f"<dt>{escape(what)}</dt>" + "".join(f"<dd>{x}</dd>" for x in shown))
+        memberships = [self.membership(m) for m in values(ORG.hasMembership)]
+        if memberships:
+            items.append("<dt>Member of</dt>" + "".join(f"<dd>{x}</dd>" for x in memberships))
+        if items:
+            lines.append(f"<dl>{''.join(items)}</dl>")
+        forms = ", ".join(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE)
+        lines.append(f'<p class="iri"><code>{escape(s.value)}</code> · this page as {forms}</p>')
+        name_sources = sources.get((RDFS.label, str(next(iter(props.get(RDFS.label, [])), ""))), [])
+        if name_sources:
+            lines.append(self.source_details(name_sources))
+        return f'<section class="summary" aria-label="Summary">{"".join(lines)}</section>'
+
+    def identifier(self, node: object) -> str:
+        """An identifier (a schema:PropertyValue): its scheme and value, linked to its URL when it has one."""
+        scheme, value, url = (self._value(node, p) for p in (SCHEMA.propertyID, SCHEMA.value, SCHEMA.url))
+        text = " ".join(escape(self.label(x)) for x in (scheme, value) if x is not None) or escape(self.label(node))
+        target = url if isinstance(url, NamedNode) else value if isinstance(value, NamedNode) else None
+        return f'<a href="{escape(target.value)}">{text}</a>' if target is not None else text
+
+    def membership(self, m: object) -> str:
+        """A membership as a reader says it: "participant in Second cohort (from 2021 to 2022-06)"."""
+        organisation, role, period = (self._value(m, p) for p in (ORG.organization, ORG.role, ORG.memberDuring))
+        start, end = ((self._value(period, p) if period is not None else None)
+                      for p in (SCHEMA.startDate, SCHEMA.endDate))
+        when = " ".join(x for x in (f"from {self.label(start)}" if start is not None else "",
+                                    f"until {self.label(end)}" if end is not None else "") if x)
+        role_text = f"{escape(self.label(role))} in " if role is not None else ""
+        return (f"{role_text}{self.link(organisation) if organisation is not None else ''}"
+                + (f" ({escape(when)})" if when else ""))
+
+    def fact_rows(self, props: Mapping[str, list[object]], sources: Mapping[tuple[str, str], list[str]]) -> list[str]:
+        """One row per set of values: predicates stating the same values (``dcterms:description`` and
+        ``schema:description``) are one row, named by the ontology's label, every CURIE on hover."""
+        grouped: dict[frozenset[str], list[str]] = defaultdict(list)
+        for p, objects in props.items():
+            grouped[frozenset(str(o) for o in objects)].append(p)
+        rows = []
+        for predicates in sorted(grouped.values(), key=lambda ps: self.term(sorted(ps, key=self._preferred)[0])):
+            predicates.sort(key=self._preferred)
+            values = sorted(props[predicates[0]], key=lambda o: self.label(o))
+            items = "".join(f"<li>{self.link(o)}{self.source_details(self._cited(predicates, o, sources))}</li>"
+                            for o in values)
+            names = " ".join(curie(p) for p in predicates)
+            rows.append(f'<tr><th scope="row"><span title="{escape(names)}">{escape(self.term(predicates[0]))}'
+                        f'</span></th><td><ul class="values">{items}</ul></td></tr>')
+        return rows
+
+    def _preferred(self, predicate: str) -> tuple[bool, str]:
+        """The predicate a row is named by: one the ontology labels first, then the standard term."""
+        return predicate not in self.labels, predicate
+
+    @staticmethod
+    def _cited(predicates: Sequence[str], o: object, sources: Mapping[tuple[str, str], list[str]]) -> list[str]:
+        return list(dict.fromkeys(x for p in predicates for x in sources.get((p, str(o)), [])))
 
     def _alt(self, iri: str, extension: str) -> str:
         return (self.root + iri[len(self.base):] + extension) if iri.startswith(self.base) else iri
@@ -346,7 +479,8 @@ class Site:
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         head = "".join(f'<th scope="col">{h}</th>' for h in ("Stated as", "Number", "Qualifier", "Unit", "Holds for",
                                                               "Source"))
-        return f"<h2>Figures</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        return (f'<h2>Figures</h2>{SCROLL.format(label="Figures")}<table><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table></div>")
 
     def data_licences(self, s: NamedNode) -> str:
         """For a publisher: the licences of the datasets it publishes, each with the dataset it comes from."""
@@ -361,17 +495,32 @@ class Site:
         return f'<h2>Licences of the data it publishes</h2><ul class="values">{lis}</ul>'
 
     def incoming(self, s: NamedNode) -> str:
+        """Links into the entity, grouped by relation: members with their roles, posts with who holds them."""
         groups: dict[str, list[object]] = defaultdict(list)
         for q in self.store.quads_for_pattern(None, None, s):
             if q.predicate.value not in HIDDEN_INCOMING:
                 groups[q.predicate.value].append(q.subject)
+        roles: dict[str, list[str]] = defaultdict(list)  # member -> its roles here
+        for q in self.store.quads_for_pattern(None, NamedNode(ORG.organization), s):
+            member, role = self._value(q.subject, ORG.member), self._value(q.subject, ORG.role)
+            if member is not None and role is not None:
+                roles[str(member)].append(self.label(role))
         parts = []
         for p in sorted(groups, key=lambda p: INCOMING.get(p, curie(p))):
             heading = INCOMING.get(p, f"Linked by {curie(p)}")
-            items = "".join(f"<li>{self.link(x)}</li>" for x in sorted(groups[p], key=self.label))
+            items = "".join(f"<li>{self._incoming_item(p, x, roles)}</li>"
+                            for x in sorted(groups[p], key=self.label))
             parts.append(f"<h2>{escape(heading)} <span class=count>({len(groups[p])})</span></h2>"
                          f'<ul class="values">{items}</ul>')
         return "".join(parts)
+
+    def _incoming_item(self, p: str, x: object, roles: Mapping[str, list[str]]) -> str:
+        if p == ORG.postIn:  # a post: who holds it
+            holder = self._value(x, ORG.heldBy)
+            return f"{self.link(holder)}, {escape(self.label(x))}" if holder is not None else self.link(x)
+        if p == ORG.memberOf and roles.get(str(x)):
+            return f"{self.link(x)} ({escape(', '.join(sorted(set(roles[str(x)]))))})"
+        return self.link(x)
 
     def ontology(self, ontology: Store, iri: str) -> str:
         """The ontology's page: each own class and property with its label, definition and what it refines."""
@@ -398,18 +547,99 @@ class Site:
 
     def home(self, description: str, counts: Sequence[tuple[str, int]], title: str,
              examples: Sequence[str] = ()) -> str:
-        """The home page: the release's title and description, the resources it features (release.yaml's
-        ``featured``, published as void:exampleResource), the downloads, the resources per class."""
-        rows = "".join(f'<tr><td>{escape(curie(c))}</td><td class="count">{n:,}</td></tr>' for c, n in counts)
+        """The home page: what the release covers (release.yaml's title and description), a search over every
+        name, the cohorts with their members and roles, the licences and standards in use, where to start
+        (release.yaml's ``featured``), an index per kind, the downloads and releases, the resources per class."""
         links = "".join(f"<li>{self.link(NamedNode(e))}</li>" for e in examples if self.exists(e))
         downloads = ", ".join(f'<a href="{self.root}dist/{f.dump}">{escape(f.name)}</a>' for f in RESOURCE)
-        body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>"
+        rows = "".join(f'<tr><td>{escape(curie(c))}</td><td class="count">{n:,}</td></tr>' for c, n in counts)
+        body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>" + self.search_box()
                 + (f"<h2>Start here</h2><ul>{links}</ul>" if links else "")
+                + self.cohorts() + self.in_use()
                 + f'<p>Download the release: {downloads}, <a href="{self.root}dist/void.ttl">VoID/DCAT description</a>.</p>'
-                + self._releases()
-                + f'<h2>Resources per class</h2><table><thead><tr><th scope="col">Class</th>'
-                f'<th scope="col">Resources</th></tr></thead><tbody>{rows}</tbody></table>')
+                + self._releases() + self.kinds_index()
+                + f'<h2>Resources per class</h2>{SCROLL.format(label="Resources per class")}<table><thead><tr>'
+                '<th scope="col">Class</th>'
+                f'<th scope="col">Resources</th></tr></thead><tbody>{rows}</tbody></table></div>')
         return self.page(title, body)
+
+    def search_box(self) -> str:
+        """A search over every record's names, in the browser, from the static index ``search.json``."""
+        return (f'<form class="search" role="search" action="{self.root}search.json" onsubmit="return false">'
+                '<label for="search">Search every name</label> '
+                '<input id="search" type="search" autocomplete="off" placeholder="e.g. GBIF, Wikimedia, CC BY">'
+                '<ul id="hits" aria-live="polite"></ul></form>'
+                f"<script>{SEARCH_JS % json.dumps(self.root + 'search.json')}</script>")
+
+    def search_index(self) -> list[dict[str, object]]:
+        """Every live record: its label, other names, kind and page (``search.json``)."""
+        from .schema import minted_record
+
+        names: dict[str, list[str]] = defaultdict(list)
+        for p in (RDFS.label, SKOS.altLabel, SKOS.hiddenLabel):
+            for q in self.store.quads_for_pattern(None, NamedNode(p), None):
+                subject = q.subject
+                if isinstance(subject, NamedNode) and minted_record(subject.value, self.base) is not None \
+                        and isinstance(q.object, Literal):
+                    names[subject.value].append(q.object.value)
+        out: list[dict[str, object]] = []
+        for iri in sorted(names):
+            if self.retired(iri) is None:
+                segment = iri[len(self.base):].split("/", 1)[0]
+                out.append({"label": names[iri][0], "names": sorted(set(names[iri])), "kind": segment,
+                            "href": self.href(iri)})
+        return out
+
+    def cohorts(self) -> str:
+        """The cohorts, each with the programme it belongs to and its members with their roles."""
+        rows = self.store.query(f"""SELECT ?cohort ?member ?role WHERE {{ ?cohort a <{ODG.Cohort}> .
+            OPTIONAL {{ ?m <{ORG.organization}> ?cohort ; <{ORG.member}> ?member ; <{ORG.role}> ?role }} }}""")
+        members: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for r in rows:  # type: ignore[union-attr]
+            members[r["cohort"].value]
+            if r["member"] is not None:
+                members[r["cohort"].value].append((self.link(r["member"]), self.label(r["role"])))
+        if not members:
+            return ""
+        parts = ["<h2>The cohorts</h2>"]
+        for cohort in sorted(members, key=lambda c: self.label(NamedNode(c))):
+            whole = [self.link(o) for o in self._values(cohort, ORG.subOrganizationOf)]
+            within = f" <span class=count>(part of {', '.join(whole)})</span>" if whole else ""
+            items = "".join(f"<li>{m} <span class=count>({escape(role)})</span></li>"
+                            for m, role in sorted(members[cohort]))
+            parts.append(f"<h3>{self.link(NamedNode(cohort))}{within}</h3><ul class=\"columns\">{items}</ul>")
+        return "".join(parts)
+
+    def _values(self, s: str, p: str) -> list[object]:
+        return sorted((q.object for q in self.store.quads_for_pattern(NamedNode(s), NamedNode(p), None)), key=str)
+
+    def in_use(self) -> str:
+        """The licences the datasets are under, and the standards anything conforms to, with how many use each."""
+        parts = []
+        for heading, predicate in (("Licences in use", DCTERMS.license), ("Standards in use", DCTERMS.conformsTo)):
+            rows = self.store.query(f"SELECT ?o (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{predicate}> ?o }} "
+                                    "GROUP BY ?o ORDER BY DESC(?n) ?o")
+            items = "".join(f"<li>{self.link(r['o'])} <span class=count>({r['n'].value})</span></li>"
+                            for r in rows)  # type: ignore[union-attr]
+            if items:
+                parts.append(f"<h2>{heading}</h2><ul class=\"columns\">{items}</ul>")
+        return "".join(parts)
+
+    def kinds_index(self, limit: int = 200) -> str:
+        """Every live record, by kind (the first ``limit`` of a kind; the search finds the others)."""
+        by_kind: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for entry in self.search_index():
+            by_kind[str(entry["kind"])].append(entry)
+        parts = []
+        for kind in sorted(by_kind):
+            entries = sorted(by_kind[kind], key=lambda e: str(e["label"]).lower())
+            items = "".join(f'<li><a href="{escape(str(e["href"]))}">{escape(str(e["label"]))}</a></li>'
+                            for e in entries[:limit])
+            more = f"<p>… and {len(entries) - limit:,} more: use the search.</p>" if len(entries) > limit else ""
+            parts.append(f"<details><summary>{escape(kind.replace('-', ' ').capitalize())} "
+                         f"<span class=count>({len(entries):,})</span></summary><ul class=\"columns\">{items}</ul>"
+                         f"{more}</details>")
+        return "<h2>Everything, by kind</h2>" + "".join(parts) if parts else ""
 
     def _releases(self) -> str:
         """The home page's line on releases: the latest, and where every changelog is."""

@@ -14,6 +14,7 @@ queries in Rust without holding the GIL, so threads serve queries concurrently. 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import sys
 import threading
@@ -294,6 +295,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.html(self.app.site.query_list(self.app.queries))
         if path in ("/changes", "/changes.html"):
             return self.html(self.app.site.changes())
+        if path == "/search.json":  # every live record's names, for the home page's search
+            data = self.app.cached(("search", "json"), lambda: json.dumps(
+                self.app.site.search_index(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            return self.send(200, data, "application/json", {})
         if path == "/query":
             return self.query_page(params)
         if path.startswith("/dist/"):

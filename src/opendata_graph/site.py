@@ -8,6 +8,7 @@ w3id.org redirect of the base IRI to wherever the site is hosted).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -188,6 +189,7 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     write("index.html", site.home(app.description, app.counts, app.title, app.examples))
     write("queries.html", query_list(site, app.queries))
     write("changes.html", site.changes())
+    write("search.json", json.dumps(site.search_index(), ensure_ascii=False, separators=(",", ":")))
     write("query.html", site.page("SPARQL query", "<h1>SPARQL query</h1><p>This is a static copy of the release: "
                                   "to run your own queries, load a dump into any SPARQL store, or run "
                                   "<code>odg serve</code>. The query files and their results are listed under "
