@@ -157,6 +157,23 @@ def test_serve_reads_the_base_iri_from_the_release(tmp_path: Path) -> None:
     assert "(hint: leave --base out: it is read from the release)" in refused.stderr
 
 
+def test_sparql_in_a_browser_is_the_query_page_and_errors_are_one_line(server: str) -> None:
+    conn = connect(server)
+    status, headers, page = get(conn, "/sparql", "text/html,application/xhtml+xml,*/*;q=0.8")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "PREFIX org: &lt;http://www.w3.org/ns/org#&gt;" in page.decode()  # the release's prefixes, declared
+    status, headers, _ = get(conn, "/sparql")  # a SPARQL client: the service description
+    assert status == 200 and headers["content-type"].startswith("text/turtle")
+    status, _, body = get(conn, "/sparql?query=" + quote("SELECT * WHERE { ?s org:memberOf ?o }"),
+                          "application/sparql-results+json")
+    message = body.decode().strip()
+    assert status == 400 and len(message.splitlines()) == 1, message
+    assert "line 1, column 33: the prefix 'org:' is not declared (add PREFIX org: <http://www.w3.org/ns/org#>)" \
+        in message
+    status, _, html = get(conn, "/query?query=" + quote("SELECT * WHERE { ?s org:memberOf ?o }"))
+    assert status == 400 and "the prefix &#x27;org:&#x27; is not declared" in html.decode()
+
+
 def test_home_and_query_pages(server: str) -> None:
     conn = connect(server)
     home = get(conn, "/")[2].decode()

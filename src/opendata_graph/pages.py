@@ -98,6 +98,11 @@ SEARCH_JS = """(function () {
   });
 })();"""
 
+#: What the query page starts with: the release's prefixes declared, and a query that answers something.
+DEFAULT_QUERY = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in namespaces.PREFIXES.items()) + (
+    "\nSELECT ?organisation ?name WHERE {\n  ?organisation a org:Organization ; rdfs:label ?name .\n}\n"
+    "ORDER BY ?name\nLIMIT 20\n")
+
 #: A table wider than a phone scrolls inside this box, which a keyboard can reach (axe: scrollable-region-focusable).
 SCROLL = '<div class="scroll" tabindex="0" role="region" aria-label="{label}">'
 

@@ -89,6 +89,34 @@ def check(query: str) -> None:
         raise QueryRefused("updates are not allowed: this endpoint is read-only", 403)
 
 
+_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+
+
+def syntax_error(message: str, query: str) -> str:
+    """A parser's error as one line with its position: pyoxigraph lists every character class it expected (ten
+    lines for an undeclared prefix); this says what is wrong where, and for a prefix the project knows, how to
+    declare it."""
+    from .namespaces import PREFIXES
+
+    found = _AT.search(message)
+    if found is None:
+        return f"SPARQL syntax error: {message.splitlines()[0] if message else 'cannot parse the query'}"
+    line, column, rest = int(found.group(1)), int(found.group(2)), found.group(3)
+    lines = query.splitlines() or [""]
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    where = f"SPARQL syntax error at line {line}, column {column}"
+    if "Prefix not found" in rest:
+        name = re.search(r"([A-Za-z][\w.-]*)?:[\w.-]*$", text[: max(column - 1, 0)])
+        prefix = (name.group(1) or "") if name else ""
+        iri = PREFIXES.get(prefix)
+        hint = f" (add PREFIX {prefix}: <{iri}>)" if iri else " (declare it with PREFIX)"
+        return f"{where}: the prefix {prefix + ':'!r} is not declared{hint}"
+    rest_of_line = text[max(column - 1, 0):].split()
+    if not rest_of_line and line >= len(lines):
+        return f"{where}: the query ends too early (a closing brace or a term missing?)"
+    return f"{where}: unexpected {rest_of_line[0]!r}" if rest_of_line else f"{where}: unexpected end of line"
+
+
 def parse(query: str) -> None:
     """The query parsed by rdflib's SPARQL 1.1 parser; :class:`QueryRefused` if it is not a query, does not
     parse, or asks for ``SERVICE`` anywhere in its tree."""

@@ -30,7 +30,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, seri
 
 from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
 from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
-from .pages import Site, primary_topic
+from .pages import DEFAULT_QUERY, Site, primary_topic
 from .querycheck import QueryRefused, check
 from .sparql import negotiate
 from .workers import Job, Pool
@@ -285,7 +285,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/sparql":
             if "update" in params:
                 return self.error(403, "updates are not allowed: this endpoint is read-only")
-            if "query" not in params:
+            if "query" not in params:  # a browser gets the query page; a SPARQL client the service description
+                offered = ["text/turtle", "application/n-triples", "application/ld+json", "text/html"]
+                if negotiate(self.headers.get("Accept"), offered) == "text/html":
+                    return self.html(self.app.site.query_page(DEFAULT_QUERY, ""))
                 return self.service_description()
             return self.sparql(params)
         if path in ("/", "/index.html"):
@@ -371,7 +374,7 @@ class Handler(BaseHTTPRequestHandler):
     def query_page(self, params: dict[str, list[str]]) -> None:
         text = params.get("query", [""])[0]
         if not text or params.get("edit"):
-            return self.html(self.app.site.query_page(text or "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 20", ""))
+            return self.html(self.app.site.query_page(text or DEFAULT_QUERY, ""))
         try:
             _, kind, boolean, variables, rows, triples = self.app.run(text, accept=None)
         except QueryRefused as exc:

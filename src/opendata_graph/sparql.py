@@ -27,7 +27,7 @@ from pyoxigraph import (
 )
 
 from .namespaces import SPARQL_RESULTS, XSD
-from .querycheck import QueryRefused, check
+from .querycheck import QueryRefused, check, syntax_error
 
 RESULT_TYPES = {
     "application/sparql-results+json": "json",
@@ -114,7 +114,7 @@ class Engine:
         try:
             result = self.store.query(query, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
-            raise QueryRefused(f"SPARQL syntax error: {exc}", 400) from None
+            raise QueryRefused(syntax_error(str(exc), query), 400) from None
         if isinstance(result, QueryBoolean):
             return Answer("boolean", boolean=bool(result))
         if isinstance(result, QuerySolutions):
