@@ -416,7 +416,8 @@ class Site:
             items.append("<dt>Member of</dt>" + "".join(f"<dd>{x}</dd>" for x in memberships))
         if items:
             lines.append(f"<dl>{''.join(items)}</dl>")
-        forms = ", ".join(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE)
+        forms = ", ".join([*(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE),
+                           f'<a href="{escape(self._alt(page, ".json"))}">JSON</a>'])
         lines.append(f'<p class="iri"><code>{escape(s.value)}</code> · this page as {forms}</p>')
         name_sources = sources.get((RDFS.label, str(next(iter(props.get(RDFS.label, [])), ""))), [])
         if name_sources:

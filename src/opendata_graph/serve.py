@@ -28,7 +28,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
+from . import jsonld
 from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
+from .jsonld import CONTEXT_PATH
 from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
 from .pages import DEFAULT_QUERY, Site, primary_topic
 from .querycheck import QueryRefused, check
@@ -71,6 +73,7 @@ class App:
         self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._ontology: Store | None = None
+        self._context: dict[str, Any] | None = None
 
     def cached(self, key: tuple[str, str], make: Callable[[], bytes], size: int = 4096) -> bytes:
         """A rendered representation, made once: the store is read-only while it is served (LRU of ``size``)."""
@@ -109,6 +112,13 @@ class App:
         if self.store_dir is not None:
             shutil.rmtree(self.store_dir.parent, ignore_errors=True)
             self.store_dir = None
+
+    def context(self) -> dict[str, Any]:
+        """The release's JSON-LD term context (read from the whole store once)."""
+        with self._lock:
+            if self._context is None:
+                self._context = jsonld.context(self.store)
+            return self._context
 
     def ontology(self) -> Store:
         """The release's ontology in a store of its own (not in the SPARQL dataset), loaded once."""
@@ -298,6 +308,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.html(self.app.site.query_list(self.app.queries))
         if path in ("/changes", "/changes.html"):
             return self.html(self.app.site.changes())
+        if path == "/" + CONTEXT_PATH:  # the release's JSON-LD term context
+            return self.send(200, self.app.cached(("context", "json"), lambda: jsonld.dumps(self.app.context())),
+                             "application/ld+json", {})
+        if path.endswith(".json") and self.find(path[: -len(".json")]) is not None:  # the entity as framed JSON-LD
+            iri = self.app.base + path[1: -len(".json")]
+            found = self.find(path[: -len(".json")])
+            assert found is not None
+            data = self.app.cached((iri, "json"), lambda: jsonld.dumps(
+                jsonld.entity(found[1], iri, self.app.base, self.app.context())))
+            return self.send(200, data, "application/ld+json", {"Link": f'<{iri}>; rel="canonical"'})
         if path == "/search.json":  # every live record's names, for the home page's search
             data = self.app.cached(("search", "json"), lambda: json.dumps(
                 self.app.site.search_index(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

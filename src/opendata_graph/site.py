@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
+from . import jsonld
 from .errors import ConfigError, Location
 from .formats import RESOURCE
 from .pages import Site, page_of
@@ -132,7 +133,8 @@ def w3id(base: str, name: str, target: str) -> str:
              "# Every IRI under the base is redirected (303, with Vary: Accept) to the hosted site, to the "
              "representation asked for; a file (the dumps under dist/, a page with its suffix) as it is.",
              "Options +FollowSymLinks", "RewriteEngine on",
-             f"RewriteRule ^((dist|queries)/.*|.*{_suffixes()}|ontology\\.ttl|shapes\\.ttl)$ {target}$1 [R=302,L]"]
+             f"RewriteRule ^((dist|queries)/.*|.*{_suffixes()}|.*\\.json|ontology\\.ttl|shapes\\.ttl)$ {target}$1 "
+             "[R=302,L]"]
     for f in RESOURCE:
         lines += [f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
                   f"RewriteRule ^(.+)$ {target}$1{f.extension} [R=303,L]"]
@@ -173,9 +175,12 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
         if ".." in iri[len(base):].split("/") or iri[len(base):].startswith("/"):
             raise ConfigError(f"the release names a resource outside the site: {iri!r}", Location.of(out),
                               "no IRI of the release may contain '..' segments")
+    context = jsonld.context(app.store)
+    write(jsonld.CONTEXT_PATH, jsonld.dumps(context))
     for iri in pages:
         relative = iri[len(base):]
         write(relative + ".html", site.resource(iri))
+        write(relative + ".json", jsonld.dumps(jsonld.entity(app.store, iri, base, context)))
         triples = describe(app.store, iri)
         for fmt in RESOURCE:
             write(relative + fmt.extension, represent(triples, fmt.media_type, base))
@@ -184,6 +189,7 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
         for iri in subjects(app.void, base):
             if iri not in pages and ".." not in iri[len(base):].split("/"):
                 write(iri[len(base):] + ".html", described.resource(iri))
+                write(iri[len(base):] + ".json", jsonld.dumps(jsonld.entity(app.void, iri, base, context)))
                 for fmt in RESOURCE:
                     write(iri[len(base):] + fmt.extension, represent(describe(app.void, iri), fmt.media_type, base))
     write("index.html", site.home(app.description, app.counts, app.title, app.examples))
