@@ -22,6 +22,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Store
 
+from .diff import MEMBERSHIP_PATH
 from .namespaces import (
     ADMS,
     CC,
@@ -49,15 +50,13 @@ from .namespaces import (
 PRECEDENCE = tuple(str(ns) for ns in (ODG, ORG, DCTERMS, FOAF, SKOS, RDFS, DCAT, SCHEMA, OWL, PROV, OA, TIME,
                                       QUDT, ADMS, VOID, CC, SPDX, RDF))
 CONTEXT_PATH = "context.json"
-#: Membership nodes are minted under the member (``membership/<member>/...``), not under its IRI.
-MEMBERSHIP = "membership/"
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_TERM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _local(iri: str) -> tuple[str, str] | None:
     """(namespace, local name) for a property in a known namespace whose local name can be a term."""
     for ns in PRECEDENCE:
-        if iri.startswith(ns) and _NAME.match(iri[len(ns):]):
+        if iri.startswith(ns) and _TERM.match(iri[len(ns):]):
             return ns, iri[len(ns):]
     return None
 
@@ -107,7 +106,7 @@ def entity(store: Store, iri: str, base: str, ctx: Mapping[str, Any]) -> dict[st
         if node.startswith(iri + "/"):
             return True
         own_id = iri.rsplit("/", 1)[-1]
-        return node.startswith(f"{base}{MEMBERSHIP}{own_id}/")
+        return node.startswith(f"{base}{MEMBERSHIP_PATH}{own_id}/")  # memberships are minted under the member
 
     def describe(node: str, seen: set[str]) -> dict[str, Any]:
         seen.add(node)
