@@ -496,9 +496,11 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
               help="Where the site is hosted, for the w3id.org redirect rules.")
 def site(out: Path, dist: Path, base: str | None, queries: Path, root: str, target: str) -> None:
     """Export the release as a static site in OUT: pages, per-resource .ttl/.jsonld/.nt, redirect rules."""
+    from .progress import Bar
     from .site import export
 
-    files = export(dist, out, _release_base(dist, base), queries if queries.is_dir() else None, root, target)
+    files = export(dist, out, _release_base(dist, base), queries if queries.is_dir() else None, root, target,
+                   progress=lambda total, label: Bar(total, label))
     click.echo(f"wrote {len(files)} files to {out}", err=True)
 
 
@@ -551,17 +553,18 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     dump = dump_of(dist)
     version, void, recorded = release_version(dist / "void.ttl") if dist.is_dir() else (None, None, None)
     size = dump.stat().st_size
-    bar = click.progressbar(length=size, label="pushing", file=sys.stderr) if sys.stderr.isatty() else None
+    from .progress import Bar
+
+    bar = Bar(size, "pushing", unit=" bytes")
     target = Target(store=endpoint if protocol == "gsp" else "", graph=graph or (recorded or DEFAULT_BASE) + "dataset",
                     query=query_endpoint, update=update_endpoint if protocol == "gsp" else endpoint,
                     connect_timeout=connect_timeout, read_timeout=read_timeout, retries=retries,
                     auth=credentials(auth), gzip=gzip, chunk_triples=chunk_triples,
-                    progress=(lambda n: bar.update(n)) if bar else (lambda n: None))
+                    progress=bar.advance)
     started = time.monotonic()
     pusher = Pusher(target)
     held = pusher.check_version(version, allow_downgrade)
-    if bar:
-        bar.__enter__()
+    bar.__enter__()
     try:
         if delta:
             removals, additions = _delta(dist, held, recorded or DEFAULT_BASE)
@@ -570,8 +573,7 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
             local, remote = pusher.push(dump, protocol, verify=not no_verify)
         pusher.record_version(void)
     finally:
-        if bar:
-            bar.__exit__(None, None, None)
+        bar.__exit__(None, None, None)
     seconds = time.monotonic() - started
     check = f"; the server holds {remote:,}" if remote is not None else "; not verified"
     what = f"the delta from {held} ({len(removals):,} removed, {len(additions):,} added): " if delta else ""

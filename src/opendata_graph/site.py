@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from . import jsonld
 from .errors import ConfigError, Location
 from .formats import RESOURCE
 from .pages import Site, page_of
+from .progress import Bar, Quiet
 from .serve import App, describe, load_app, represent
 from .sparql import Engine
 
@@ -143,19 +144,21 @@ def w3id(base: str, name: str, target: str) -> str:
 
 
 def export(release: Path, out: Path, base: str, queries_dir: Path | None, root: str = "/",
-           target: str = "https://example.org/opendata-graph/") -> list[Path]:
+           target: str = "https://example.org/opendata-graph/",
+           progress: Callable[[int, str], Bar] | None = None) -> list[Path]:
     """Write the static site for ``release`` into ``out``; returns the files written (never outside ``out``)."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} is a file, not a directory for the site", Location.of(out),
                           "give a new or existing directory")
     app = load_app(release, base, queries_dir, timeout=60, max_results=1_000_000)
     try:
-        return _export(app, release, out, base, root, target)
+        return _export(app, release, out, base, root, target, progress or (lambda total, label: Quiet()))
     finally:
         app.close()
 
 
-def _export(app: App, release: Path, out: Path, base: str, root: str, target: str) -> list[Path]:
+def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
+            progress: Callable[[int, str], Bar]) -> list[Path]:
     site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels)
     written: list[Path] = []
 
@@ -177,13 +180,15 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
                               "no IRI of the release may contain '..' segments")
     context = jsonld.context(app.store)
     write(jsonld.CONTEXT_PATH, jsonld.dumps(context))
-    for iri in pages:
-        relative = iri[len(base):]
-        write(relative + ".html", site.resource(iri))
-        write(relative + ".json", jsonld.dumps(jsonld.entity(app.store, iri, base, context)))
-        triples = describe(app.store, iri)
-        for fmt in RESOURCE:
-            write(relative + fmt.extension, represent(triples, fmt.media_type, base))
+    with progress(len(pages), "pages") as bar:
+        for iri in pages:
+            relative = iri[len(base):]
+            write(relative + ".html", site.resource(iri))
+            write(relative + ".json", jsonld.dumps(jsonld.entity(app.store, iri, base, context)))
+            triples = describe(app.store, iri)
+            for fmt in RESOURCE:
+                write(relative + fmt.extension, represent(triples, fmt.media_type, base))
+            bar.advance()
     if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
         described = Site(app.void, base, root=root, suffix=".html")
         for iri in subjects(app.void, base):

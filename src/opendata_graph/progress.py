@@ -1,0 +1,71 @@
+"""Progress on long work: a bar on a terminal, a few plain lines anywhere else (CI logs, pipes, files).
+
+The bar is click's (``click.progressbar``): click is already the CLI's library, well kept, and its bar has what
+long work needs here -- a count, a percentage and an estimate of the time left -- so no other library is added.
+Off a terminal (or with ``CI`` set, or ``TERM=dumb``) nothing is redrawn: the same work prints one line at each
+quarter, so a log shows that a 3-minute export is moving without filling up with carriage returns.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO, Any, TextIO, cast
+
+import click
+
+#: Off a terminal, a line each time this fraction more of the work is done.
+PLAIN_STEP = 0.25
+
+
+def on_terminal(stream: IO[str]) -> bool:
+    """Whether to draw a bar on ``stream``: a terminal, not CI, not a dumb terminal."""
+    return stream.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+
+
+class Bar:
+    """``with Bar(total, "pages") as bar: ... bar.advance(1)``: a bar on a terminal, quarter lines elsewhere."""
+
+    def __init__(self, total: int, label: str, stream: IO[str] | None = None, unit: str = "") -> None:
+        self.total, self.label, self.unit = max(total, 0), label, unit
+        self.stream = stream if stream is not None else sys.stderr
+        self.done = 0
+        self._next = PLAIN_STEP
+        self._bar: Any = None
+
+    def __enter__(self) -> Bar:
+        if on_terminal(self.stream):
+            self._bar = click.progressbar(length=self.total or 1, label=self.label, file=cast(TextIO, self.stream),
+                                          show_eta=True, show_percent=True, show_pos=True)
+            self._bar.__enter__()
+        return self
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if self._bar is not None:
+            self._bar.update(n)
+        elif self.total and self.done >= self._next * self.total:
+            while self._next * self.total <= self.done:
+                self._next += PLAIN_STEP
+            self.line()
+
+    def line(self) -> None:
+        share = f" ({100 * self.done // self.total}%)" if self.total else ""
+        print(f"  {self.label}: {self.done:,} of {self.total:,}{self.unit}{share}", file=self.stream, flush=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+class Quiet(Bar):
+    """No progress at all (the Python API, tests)."""
+
+    def __init__(self) -> None:
+        super().__init__(0, "")
+
+    def __enter__(self) -> Bar:
+        return self
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
