@@ -36,7 +36,7 @@ def assert_same(graph: Graph, data: list[Row]) -> list[Result]:
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> tuple[Graph, list[Row]]:
     out = tmp_path_factory.mktemp("registry")
-    generate.generate(40, out)
+    generate.generate(24, out)
     graph = convert(load(out / "data"), DEFAULT_BASE, load_turtle_dir(paths.ontology_dir()))
     return graph, graph.triples()
 

@@ -125,7 +125,7 @@ def test_push_by_sparql_update(oxigraph: Oxigraph, dist: Path) -> None:
 def test_a_server_killed_mid_push_keeps_the_old_graph(oxigraph: Oxigraph, dist: Path, tmp_path: Path) -> None:
     assert odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(dist)).returncode == 0
     old = oxigraph.count()
-    big = copies(dist / "opendata-graph.nt", tmp_path / "big.nt", 10)
+    big = copies(dist / "opendata-graph.nt", tmp_path / "big.nt", 6)
     push = subprocess.Popen([sys.executable, "-m", "opendata_graph.cli", "push", "--endpoint", oxigraph.url + "/store",
                              "--dist", str(big), "--chunk-triples", "10000", "--retries", "0"],
                             stderr=subprocess.PIPE, text=True)
@@ -141,7 +141,7 @@ def test_a_server_killed_mid_push_keeps_the_old_graph(oxigraph: Oxigraph, dist: 
     assert oxigraph.count() == old
     rerun = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(big), "--chunk-triples", "100000")
     assert rerun.returncode == 0, rerun.stderr
-    assert oxigraph.count() == 10 * old and oxigraph.count(GRAPH + "-staging") == 0
+    assert oxigraph.count() == 6 * old and oxigraph.count(GRAPH + "-staging") == 0
 
 
 class FakeStore(http.server.BaseHTTPRequestHandler):

@@ -182,21 +182,13 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     write(jsonld.CONTEXT_PATH, jsonld.dumps(context))
     with progress(len(pages), "pages") as bar:
         for iri in pages:
-            relative = iri[len(base):]
-            write(relative + ".html", site.resource(iri))
-            write(relative + ".json", jsonld.dumps(jsonld.entity(app.store, iri, base, context)))
-            triples = describe(app.store, iri)
-            for fmt in RESOURCE:
-                write(relative + fmt.extension, represent(triples, fmt.media_type, base))
+            _resource(write, site, app.store, iri, base, context)
             bar.advance()
     if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
         described = Site(app.void, base, root=root, suffix=".html")
         for iri in subjects(app.void, base):
             if iri not in pages and ".." not in iri[len(base):].split("/"):
-                write(iri[len(base):] + ".html", described.resource(iri))
-                write(iri[len(base):] + ".json", jsonld.dumps(jsonld.entity(app.void, iri, base, context)))
-                for fmt in RESOURCE:
-                    write(iri[len(base):] + fmt.extension, represent(describe(app.void, iri), fmt.media_type, base))
+                _resource(write, described, app.void, iri, base, context)
     write("index.html", site.home(app.description, app.counts, app.title, app.examples))
     write("queries.html", query_list(site, app.queries))
     write("changes.html", site.changes())
@@ -210,9 +202,11 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
         answer = engine.run(text)
         write(f"queries/{name}.html", site.query_page(text, site.results_table(answer.variables, answer.rows)))
     write("ontology.html", site.ontology(app.ontology(), base + "ontology"))
-    write("ontology.ttl", (release / "ontology.ttl").read_bytes())
-    write("shapes.ttl", (release / "shapes.ttl").read_bytes())
-    for f in sorted(release.iterdir()):
+    # a release directory brings its ontology, shapes and files; one dump file (as odg serve takes) only itself
+    for name in ("ontology.ttl", "shapes.ttl"):
+        if release.is_dir() and (release / name).is_file():
+            write(name, (release / name).read_bytes())
+    for f in sorted(release.iterdir()) if release.is_dir() else [release]:
         if f.is_file():
             write(f"dist/{f.name}", f.read_bytes())
     retired = gone(site, pages)
@@ -222,6 +216,17 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     name = base.rstrip("/").rsplit("/", 1)[-1]
     write("w3id.htaccess", w3id(base, name, target))
     return written
+
+
+def _resource(write: Callable[[str, bytes | str], None], site: Site, store: Store, iri: str, base: str,
+              context: dict[str, object]) -> None:
+    """One resource's files: its page, its framed JSON and each RDF representation."""
+    relative = iri[len(base):]
+    write(relative + ".html", site.resource(iri))
+    write(relative + ".json", jsonld.dumps(jsonld.entity(store, iri, base, context)))
+    triples = describe(store, iri)
+    for fmt in RESOURCE:
+        write(relative + fmt.extension, represent(triples, fmt.media_type, base))
 
 
 def gone(site: Site, pages: Sequence[str]) -> list[Gone]:
