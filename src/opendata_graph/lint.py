@@ -105,14 +105,17 @@ def lint_file(path: Path) -> tuple[str, str]:
     return text, fixed
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, like: Path | None = None) -> None:
     """Replace ``path`` with ``text`` whole or not at all: a temporary file beside it, flushed to disk, renamed
-    over it, with the original's permission bits; a kill at any moment leaves the old file or the new one."""
+    over it, with the original's permission bits; a kill at any moment leaves the old file or the new one.
+
+    ``like``: create ``path`` as a new file with the permission bits of ``like`` instead, refusing to replace a
+    file that appeared meanwhile (a hard link, not a rename)."""
     import os
     import stat
     import tempfile
 
-    mode = stat.S_IMODE(path.stat().st_mode)
+    mode = stat.S_IMODE((like or path).stat().st_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
@@ -120,7 +123,11 @@ def write_atomically(path: Path, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        if like is None:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if the file exists: never overwrite
+            os.unlink(tmp)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

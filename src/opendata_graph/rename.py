@@ -190,23 +190,8 @@ def rename(data_dir: Path, old: str, new: str, reason: str | None = None, date: 
     """Rename record OLD to NEW in ``data_dir``: checked whole first, then each file replaced atomically."""
     p = plan(data_dir, old, new, reason, date)
     check(data_dir, p.texts)
-    _create(p.new_path, p.texts[p.new_path], p.old.path)  # the new record first: a kill leaves two valid records
+    write_atomically(p.new_path, p.texts[p.new_path], like=p.old.path)  # first: a kill leaves two valid records
     for path in p.referrers:
         write_atomically(path, p.texts[path])
     write_atomically(p.old.path, p.texts[p.old.path])
     return p
-
-
-def _create(path: Path, text: str, like: Path) -> None:
-    """Write a new file whole or not at all, with the permissions of ``like``; refuse to replace one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, like.stat().st_mode & 0o7777)
-        os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
