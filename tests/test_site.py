@@ -75,3 +75,22 @@ def test_the_site_never_writes_outside_its_directory(tmp_path: Path, dist: Path)
     onto_a_file = subprocess.run([sys.executable, "-m", "opendata_graph.cli", "site", str(release / "void.ttl"),
                                   "--dist", str(release)], capture_output=True, text=True, timeout=300)
     assert onto_a_file.returncode == 2 and "is a file" in onto_a_file.stderr
+
+
+def test_a_re_export_removes_what_the_release_no_longer_has_and_nothing_else(tmp_path: Path, dist: Path) -> None:
+    """Pages of records that are gone do not stay behind (a host would keep serving them); files odg did not write
+    stay."""
+    out = tmp_path / "site"
+    export(dist, out, DEFAULT_BASE, None)
+    assert (out / "organisation" / "gbif.html").is_file()
+    (out / "organisation" / "notes-of-mine.txt").write_text("mine", encoding="utf-8")
+    lines = (dist / "opendata-graph.nt").read_text(encoding="utf-8").splitlines()
+    people = tmp_path / "people.nt"  # a release of the people only
+    people.write_text("\n".join(line for line in lines if line.startswith(f"<{DEFAULT_BASE}person/")) + "\n",
+                      encoding="utf-8")
+    export(people, out, DEFAULT_BASE, None)
+    assert (out / "person" / "tim-robertson.html").is_file()
+    assert not (out / "organisation" / "gbif.html").exists() and not (out / "organisation" / "gbif").exists()
+    assert (out / "organisation" / "notes-of-mine.txt").read_text(encoding="utf-8") == "mine"
+    listed = set((out / ".odg-site-files").read_text(encoding="utf-8").splitlines())
+    assert "person/tim-robertson.html" in listed and "organisation/gbif.html" not in listed

@@ -152,9 +152,42 @@ def export(release: Path, out: Path, base: str, queries_dir: Path | None, root: 
                           "give a new or existing directory")
     app = load_app(release, base, queries_dir, timeout=60, max_results=1_000_000)
     try:
-        return _export(app, release, out, base, root, target, progress or (lambda total, label: Quiet()))
+        written = _export(app, release, out, base, root, target, progress or (lambda total, label: Quiet()))
     finally:
         app.close()
+    _remove_stale(out, written)
+    return written
+
+
+#: The list of files the last export wrote, in the site's directory: what a re-export may remove.
+MANIFEST = ".odg-site-files"
+
+
+def _remove_stale(out: Path, written: Sequence[Path]) -> None:
+    """Remove the files the previous export wrote and this one did not (a record gone, a page renamed), and the
+    directories that leaves empty; never a file odg did not write, never through a link, never outside ``out``.
+    Then record this export's files."""
+    import os
+
+    root = out.resolve()
+    now = {str(p.relative_to(root)) for p in written}
+    manifest = out / MANIFEST
+    before = manifest.read_text(encoding="utf-8").splitlines() if manifest.is_file() else []
+    for name in sorted(set(before) - now, reverse=True):
+        path = root / name
+        if ".." in Path(name).parts or path.is_symlink() or not path.is_file():
+            continue
+        path.unlink()
+        for parent in path.parents:
+            if parent == root or not parent.is_relative_to(root):
+                break
+            try:
+                parent.rmdir()  # only when empty
+            except OSError:
+                break
+    partial = out / f"{MANIFEST}.partial"
+    partial.write_text("".join(f"{n}\n" for n in sorted(now)), encoding="utf-8")
+    os.replace(partial, manifest)
 
 
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
