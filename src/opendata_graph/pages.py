@@ -368,6 +368,8 @@ class Site:
                 self.summary(s, page, by_predicate, sources)]
         rows = self.fact_rows({p: v for p, v in by_predicate.items() if p not in HIDDEN and p not in SUMMARY},
                               sources)
+        if NamedNode(ODG.Cohort) in by_predicate.get(RDF.type, []):
+            body.append(self.picture(iri))
         figures = by_predicate.get(SCHEMA.additionalProperty, [])
         if figures:
             body.append(self.figures(figures))
@@ -561,13 +563,24 @@ class Site:
         rows = "".join(f'<tr><td>{escape(curie(c))}</td><td class="count">{n:,}</td></tr>' for c, n in counts)
         body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>" + self.search_box()
                 + (f"<h2>Start here</h2><ul>{links}</ul>" if links else "")
-                + self.cohorts() + self.in_use()
+                + self.picture() + self.cohorts() + self.in_use()
                 + f'<p>Download the release: {downloads}, <a href="{self.root}dist/void.ttl">VoID/DCAT description</a>.</p>'
                 + self._releases() + self.kinds_index()
                 + f'<h2>Resources per class</h2>{SCROLL.format(label="Resources per class")}<table><thead><tr>'
                 '<th scope="col">Class</th>'
                 f'<th scope="col">Resources</th></tr></thead><tbody>{rows}</tbody></table></div>')
         return self.page(title, body)
+
+    def picture(self, cohort: str | None = None) -> str:
+        """The network diagram (pictures.py), inline: its nodes are links; it scrolls on a narrow screen."""
+        from . import pictures
+
+        svg = pictures.network(self.store, self.label, self.href, cohort)
+        if svg.count("<a ") == 0:
+            return ""
+        download = (f' <a href="{self.root}network.svg">(SVG)</a>' if cohort is None else "")
+        return (f'<h2>{"The network" if cohort is None else "Its network"}{download}</h2>'
+                f'{SCROLL.format(label="Network diagram")}{svg}</div>')
 
     def search_box(self) -> str:
         """A search over every record's names, in the browser, from the static index ``search.json``."""

@@ -39,7 +39,8 @@ from .workers import Job, Pool
 
 MAX_BODY = 1_000_000
 #: Media types sent with "; charset=utf-8".
-TEXTUAL = ("text/", "application/sparql-results", "application/json", "application/ld+json", "application/n-triples")
+TEXTUAL = ("text/", "application/sparql-results", "application/json", "application/ld+json", "application/n-triples",
+           "image/svg+xml")
 #: A resource's representations: its page, and its description in each resource format.
 SUFFIXES = {".html": HTML, **{f.extension: f.media_type for f in RESOURCE}}
 RESOURCE_TYPES = (HTML, *(f.media_type for f in RESOURCE))
@@ -318,6 +319,12 @@ class Handler(BaseHTTPRequestHandler):
             data = self.app.cached((iri, "json"), lambda: jsonld.dumps(
                 jsonld.entity(found[1], iri, self.app.base, self.app.context())))
             return self.send(200, data, "application/ld+json", {"Link": f'<{iri}>; rel="canonical"'})
+        if path == "/network.svg":  # the network diagram
+            from .pictures import network
+
+            data = self.app.cached(("network", "svg"), lambda: network(
+                self.app.store, self.app.site.label, self.app.site.href).encode("utf-8"))
+            return self.send(200, data, "image/svg+xml", {})
         if path == "/search.json":  # every live record's names, for the home page's search
             data = self.app.cached(("search", "json"), lambda: json.dumps(
                 self.app.site.search_index(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from . import jsonld
+from . import jsonld, pictures
 from .errors import ConfigError, Location
 from .formats import RESOURCE
 from .pages import Site, page_of
@@ -225,6 +225,7 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     write("index.html", site.home(app.description, app.counts, app.title, app.examples))
     write("queries.html", query_list(site, app.queries))
     write("changes.html", site.changes())
+    write("network.svg", pictures.network(app.store, site.label, site.href))
     write("search.json", json.dumps(site.search_index(), ensure_ascii=False, separators=(",", ":")))
     write("query.html", site.page("SPARQL query", "<h1>SPARQL query</h1><p>This is a static copy of the release: "
                                   "to run your own queries, load a dump into any SPARQL store, or run "

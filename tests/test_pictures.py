@@ -1,0 +1,50 @@
+"""The network as a picture: deterministic SVG (the same bytes for the same release), every node a link to its
+page, the whole described in words, embedded on the home page and on each cohort's page."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from pyoxigraph import Quad, RdfFormat, Store, parse
+
+from opendata_graph import pictures
+from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.pages import Site
+
+
+def site_of(dist: Path) -> Site:
+    store = Store()
+    store.extend(Quad(t.subject, t.predicate, t.object)
+                 for t in parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES))
+    return Site(store, DEFAULT_BASE)
+
+
+def test_the_network_is_the_same_svg_every_time_and_each_node_links_to_its_page(dist: Path) -> None:
+    site = site_of(dist)
+    svg = pictures.network(site.store, site.label, site.href)
+    assert svg == pictures.network(site_of(dist).store, site_of(dist).label, site_of(dist).href)
+    root = ET.fromstring(svg)  # well-formed XML
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    links = [a.get("href") for a in root.iter("{http://www.w3.org/2000/svg}a")]
+    assert len(links) == len(set(links)) >= 25
+    assert all(href is not None and (href.startswith("/") or href.startswith("http")) for href in links)
+    for href in links:
+        if href and href.startswith("/"):
+            assert site.exists(DEFAULT_BASE + href.lstrip("/")), href
+    description = root.find("s:desc", ns)
+    assert description is not None and description.text is not None
+    for member in ("Global Biodiversity Information Facility", "OpenStreetMap Foundation", "Data Cargo"):
+        assert member in description.text
+    assert "OpenStreetMap data is under the licence Open Database License (ODbL) 1.0" in description.text
+    assert re.search(r"\d+ programmes, 2 cohorts, 13 members", description.text)
+
+
+def test_the_home_and_cohort_pages_show_it(dist: Path) -> None:
+    site = site_of(dist)
+    home = site.home("", [], "opendata-graph release")
+    assert home.count("<svg ") == 1 and 'href="/network.svg"' in home
+    cohort = site.resource(DEFAULT_BASE + "cohort/cohort-1")
+    assert cohort.count("<svg ") == 1 and "Data Cargo" in cohort.split("<svg ", 1)[1]
+    assert "OpenStreetMap Foundation" not in cohort.split("<svg ", 1)[1]  # only this cohort's members
