@@ -69,6 +69,8 @@ ADMS_STATUS: Final = {"merged": "http://purl.org/adms/status/Deprecated",
                       "withdrawn": "http://purl.org/adms/status/Withdrawn"}
 UNIT: Final = Namespace("http://qudt.org/vocab/unit/")
 VCARD: Final = Namespace("http://www.w3.org/2006/vcard/ns#")
+#: The XML namespace of the pictures (SVG), not a vocabulary.
+SVG_XMLNS: Final = "http://www.w3.org/2000/svg"
 
 #: Where the project lives (the report formats name it as the tool's home).
 PROJECT_HOME: Final = DEFAULT_BASE

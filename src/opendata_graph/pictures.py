@@ -15,7 +15,7 @@ from html import escape
 
 from pyoxigraph import NamedNode, Store
 
-from .namespaces import DCAT, DCTERMS, ODG, ORG, RDF
+from .namespaces import DCAT, DCTERMS, ODG, ORG, RDF, SVG_XMLNS
 
 #: The columns, left to right.
 COLUMNS = ("Programmes", "Cohorts", "Members", "Datasets", "Licences")
@@ -67,7 +67,7 @@ def render(edges: set[tuple[int, str, str]], label: Callable[[NamedNode], str], 
         for i, n in enumerate(nodes):
             place[(col, n)] = (col * COLUMN_WIDTH + 10, TOP + offset + i * ROW_HEIGHT + ROW_HEIGHT // 2)
     description = _description(order, names, edges)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+    out = [f'<svg xmlns="{SVG_XMLNS}" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="group" aria-labelledby="net-title" aria-describedby="net-desc" class="network" '
            'font-family="system-ui, sans-serif" font-size="12">',
            f'<title id="net-title">{escape(title)}</title><desc id="net-desc">{escape(description)}</desc>']
