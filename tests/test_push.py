@@ -449,6 +449,10 @@ def test_push_records_the_version_and_refuses_a_downgrade(oxigraph: Oxigraph, tw
         f"error: <{GRAPH}> holds release 0.2.0, newer than 0.1.0: not replaced (hint: push a newer release, or pass "
         "--allow-downgrade to replace it anyway)")
     assert held_version(oxigraph) == ["0.2.0"] and oxigraph.count() == held
+    # the unreleased build after 0.2.0 is no downgrade, though release.yaml still says version: 0.1.0
+    unreleased = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(two_releases))
+    assert unreleased.returncode == 0, unreleased.stderr
+    assert odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(releases / "0.1.0")).returncode == 1
     forced = odg("push", "--endpoint", oxigraph.url + "/store", "--dist", str(releases / "0.1.0"), "--allow-downgrade")
     assert forced.returncode == 0, forced.stderr
     assert held_version(oxigraph) == ["0.1.0"]

@@ -552,6 +552,12 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
                            "command line", hint="set ODG_PUSH_USER and ODG_PUSH_PASSWORD, or use ~/.netrc")
     dump = dump_of(dist)
     version, void, recorded = release_version(dist / "void.ttl") if dist.is_dir() else (None, None, None)
+    effective = _at_least_the_latest(dist, version)
+    if void is not None and version is not None and effective != version:  # the store records what the check used
+        from .namespaces import DCAT
+
+        void = void.replace(f'<{DCAT.version}> "{version}"'.encode(), f'<{DCAT.version}> "{effective}"'.encode())
+    version = effective
     size = dump.stat().st_size
     from .progress import Bar
 
@@ -580,6 +586,19 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     release = f" (release {version})" if version else ""
     click.echo(f"pushed {what}{local:,} triples to <{target.graph}>{release} at {public(endpoint)} in {seconds:.1f} s "
                f"({local / max(seconds, 1e-9):,.0f} triples/s){check}", err=True)
+
+
+def _at_least_the_latest(dist: Path, version: str | None) -> str | None:
+    """The version a push of ``dist`` stands for: the unreleased build after release X is at least X, whatever
+    release.yaml's ``version`` still says (so pushing it over X is no downgrade)."""
+    from .releases import SEMVER_RE, existing, version_key
+
+    released = existing(dist) if dist.is_dir() and (dist / "releases").is_dir() else []
+    if not released:
+        return version
+    if version is None or not SEMVER_RE.match(version) or version_key(released[-1]) > version_key(version):
+        return released[-1]
+    return version
 
 
 def _delta(dist: Path, held: str | None, base: str) -> tuple[list[str], list[str]]:
