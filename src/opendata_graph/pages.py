@@ -177,6 +177,7 @@ class Site:
     suffix: str = ""  # ".html" for a static site, "" for the server (content negotiation)
     history: History = field(default_factory=History)  #: the releases so far (``dist/releases``)
     labels: Mapping[str, str] = field(default_factory=dict)  #: property IRI -> its label in the ontology
+    _index: list[dict[str, object]] | None = field(default=None, init=False, repr=False)
 
     def href(self, iri: str) -> str:
         """Where a link to ``iri`` points: our own IRIs to their page (fragment kept last), an outside IRI we
@@ -591,7 +592,13 @@ class Site:
                 f"<script>{SEARCH_JS % json.dumps(self.root + 'search.json')}</script>")
 
     def search_index(self) -> list[dict[str, object]]:
-        """Every live record: its label, other names, kind and page (``search.json``)."""
+        """Every live record: its label, other names, kind and page (``search.json``; made once: the home page's
+        index by kind reads it too)."""
+        if self._index is None:
+            self._index = self._search_index()
+        return self._index
+
+    def _search_index(self) -> list[dict[str, object]]:
         from .schema import minted_record
 
         names: dict[str, list[str]] = defaultdict(list)

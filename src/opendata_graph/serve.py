@@ -312,12 +312,11 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/" + CONTEXT_PATH:  # the release's JSON-LD term context
             return self.send(200, self.app.cached(("context", "json"), lambda: jsonld.dumps(self.app.context())),
                              "application/ld+json", {})
-        if path.endswith(".json") and self.find(path[: -len(".json")]) is not None:  # the entity as framed JSON-LD
-            iri = self.app.base + path[1: -len(".json")]
-            found = self.find(path[: -len(".json")])
-            assert found is not None
+        found = self.find(path[: -len(".json")]) if path.endswith(".json") else None
+        if found is not None:  # the entity as framed JSON-LD
+            iri, store = self.app.base + path[1: -len(".json")], found[1]
             data = self.app.cached((iri, "json"), lambda: jsonld.dumps(
-                jsonld.entity(found[1], iri, self.app.base, self.app.context())))
+                jsonld.entity(store, iri, self.app.base, self.app.context())))
             return self.send(200, data, "application/ld+json", {"Link": f'<{iri}>; rel="canonical"'})
         if path == "/network.svg":  # the network diagram
             from .pictures import network
