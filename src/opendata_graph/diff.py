@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -443,12 +443,23 @@ def node_words(node: str, entity: str) -> str:
     return " ".join(part for part in node.split("/") if part != own)
 
 
+def property_name(predicates: Sequence[str], labels: Mapping[str, str]) -> str:
+    """A changed property's name for people: the first predicate's label in the ontology, else its local name."""
+    first = predicates[0] if predicates else ""
+    return labels.get(first) or words(first)
+
+
+def change_words(node: str, predicates: Sequence[str], removed: Sequence[str], added: Sequence[str], entity: str,
+                 labels: Mapping[str, str], escape: Callable[[str], str] = lambda text: text) -> str:
+    """One change as a curator reads it: ``figure members · value: “2000” → “2100”`` (``escape``: for HTML)."""
+    where = f"{escape(node_words(node, entity))} · " if node else ""
+    before = ", ".join(f"“{escape(v)}”" for v in removed) or "—"
+    after = ", ".join(f"“{escape(v)}”" for v in added) or "—"
+    return f"{where}{escape(property_name(predicates, labels))}: {before} → {after}"
+
+
 def _change_line(c: Change, labels: Mapping[str, str], entity: str) -> str:
-    what = labels.get(c.predicates[0]) or words(c.predicates[0])
-    where = f"{node_words(c.node, entity)} · " if c.node else ""
-    before = ", ".join(f"“{v}”" for v in c.removed) or "—"
-    after = ", ".join(f"“{v}”" for v in c.added) or "—"
-    line = f"  - {where}{what}: {before} → {after}"
+    line = "  - " + change_words(c.node, c.predicates, c.removed, c.added, entity, labels)
     quotes = [q for v in c.added for q in c.sources.get(v, [])]
     if quotes:
         line += " (" + "; ".join(dict.fromkeys(quotes)) + ")"

@@ -296,13 +296,10 @@ class Site:
         return "".join(out)
 
     def _change_item(self, c: Mapping[str, Any], entity: str) -> str:
-        from .diff import node_words, words
+        from .diff import change_words
 
-        first = (c.get("predicates") or [""])[0]
-        where = f"{escape(node_words(c['node'], entity))} · " if c.get("node") else ""
-        before = ", ".join(f"“{escape(v)}”" for v in c.get("removed", [])) or "—"
-        after = ", ".join(f"“{escape(v)}”" for v in c.get("added", [])) or "—"
-        return f"<li>{where}{escape(self.labels.get(first) or words(first))}: {before} → {after}</li>"
+        return "<li>" + change_words(c.get("node", ""), c.get("predicates", []), c.get("removed", []),
+                                     c.get("added", []), entity, self.labels, escape) + "</li>"
 
     def exists(self, iri: str) -> bool:
         return next(iter(self.store.quads_for_pattern(NamedNode(iri), None, None)), None) is not None
@@ -385,9 +382,9 @@ class Site:
 
     def term(self, predicate: str) -> str:
         """A property's name for people: its label in the ontology, else its local name in words."""
-        from .diff import words
+        from .diff import property_name
 
-        return self.labels.get(predicate) or words(predicate)
+        return property_name([predicate], self.labels)
 
     def kind(self, types: Iterable[object]) -> str:
         """What the entity is, in words: the label of its most specific class (ours first)."""

@@ -279,12 +279,11 @@ class History:
 def _properties(entity: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
     """The changed properties of a changed entity in words, grouped by node: ``name``, ``figure members (stated
     as, value, label)``."""
-    from .diff import node_words, words
+    from .diff import node_words, property_name
 
     by_node: dict[str, list[str]] = {}
     for c in entity.get("changes", []):
-        first = (c.get("predicates") or [""])[0]
-        what = labels.get(first) or words(first)
+        what = property_name(c.get("predicates", []), labels)
         names = by_node.setdefault(node_words(c["node"], entity["iri"]) if c.get("node") else "", [])
         if what not in names:
             names.append(what)
