@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test tools venv golden lint clean bench bench-serve bench-push bench-validate fuzz
+.PHONY: build test tools venv golden lint clean bench bench-serve bench-push bench-validate fuzz vendor-editor
 
 $(BIN)/odg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,24 @@ $(VENV)/axe-core/axe.min.js:
 	  actual="sha512-$$(openssl dgst -sha512 -binary axe-core-$(AXE_VERSION).tgz | openssl base64 -A)" && \
 	  [ "$$expected" = "$$actual" ] || { echo "axe-core $(AXE_VERSION): integrity mismatch" >&2; exit 1; }
 	cd $(VENV)/axe-core && tar xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js && mv package/axe.min.js . && rmdir package
+
+# The SPARQL editor of the query page (YASQE), vendored into the package: src/opendata_graph/static/ with
+# VENDORED.json (version, the registry's integrity hash, each file's sha256, which tests/test_serve.py checks).
+# Not part of build or test: `make vendor-editor EDITOR_VERSION=x.y.z` refreshes it from the npm registry.
+EDITOR_VERSION ?= 4.6.2
+vendor-editor:
+	rm -rf $(VENV)/yasqe && mkdir -p $(VENV)/yasqe
+	cd $(VENV)/yasqe && npm pack --silent @zazuko/yasqe@$(EDITOR_VERSION) >/dev/null && \
+	  expected=$$(npm view @zazuko/yasqe@$(EDITOR_VERSION) dist.integrity) && \
+	  actual="sha512-$$(openssl dgst -sha512 -binary zazuko-yasqe-$(EDITOR_VERSION).tgz | openssl base64 -A)" && \
+	  [ "$$expected" = "$$actual" ] || { echo "@zazuko/yasqe $(EDITOR_VERSION): integrity mismatch" >&2; exit 1; }
+	cd $(VENV)/yasqe && tar xzf zazuko-yasqe-$(EDITOR_VERSION).tgz package/build/yasqe.min.js package/build/yasqe.min.css
+	cp $(VENV)/yasqe/package/build/yasqe.min.js $(VENV)/yasqe/package/build/yasqe.min.css src/opendata_graph/static/
+	$(PYTHON) -c 'import hashlib, json, pathlib, subprocess; d = pathlib.Path("src/opendata_graph/static"); \
+	  v = json.loads((d / "VENDORED.json").read_text()); v["version"] = "$(EDITOR_VERSION)"; \
+	  v["integrity"] = subprocess.check_output(["npm", "view", "@zazuko/yasqe@$(EDITOR_VERSION)", "dist.integrity"], text=True).strip(); \
+	  v["sha256"] = {n: hashlib.sha256((d / n).read_bytes()).hexdigest() for n in ("yasqe.min.js", "yasqe.min.css")}; \
+	  (d / "VENDORED.json").write_text(json.dumps(v, indent=2) + "\n")'
 
 # Debian packages the tests need: serdi (serd, C), an independent strict Turtle/N-Triples parser that judges
 # the dumps; chromium + chromium-driver for the browser tests (driven by selenium with explicit paths);

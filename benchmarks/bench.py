@@ -192,6 +192,13 @@ def bench(sizes: list[int], work: Path, peers: bool) -> list[dict[str, object]]:
                            cwd=files)
         kinds = json.loads((base / "diff.json").read_text())["kinds"].values()
         r.update(diff=wall, diff_rss=rss, diff_entities=sum(len(v) for k in kinds for v in k.values()))
+        # odg site: one page per entity (target at 1M triples: <= 60 s, <= 10 files per entity), cold
+        shutil.rmtree(base / "site", ignore_errors=True)
+        wall, rss, out = run([odg, "site", str(base / "site"), "--dist", "dist"], cwd=files)
+        written = sum(1 for f in (base / "site").rglob("*") if f.is_file())
+        pages = int(re.findall(r"pages: \d+ of (\d+)", out)[-1])  # type: ignore[index]
+        r.update(site=wall, site_rss=rss, site_files=written, site_pages=pages,
+                 site_bytes=sum(f.stat().st_size for f in (base / "site").rglob("*") if f.is_file()))
         out = run([python, "-c", ODG_QUERIES, str(files / "dist"), str(ROOT / "queries")])[2]
         r["queries_odg"] = float(re.search(r"QUERY_SECONDS ([\d.]+)", out).group(1))  # type: ignore[union-attr]
         out = run([python, "-c", DIRECT_QUERIES, str(files / "dist" / "opendata-graph.nt"), str(ROOT / "queries")])[2]
@@ -316,6 +323,12 @@ def report(rows: list[dict[str, object]], start: dict[str, float]) -> str:
             lines.append(f"- `odg diff` of two releases at {r['triples']:,} triples, "
                          f"{n} entit{'y' if n == 1 else 'ies'} "
                          f"changed (1 % of the organisations): {f(r['diff'])} s / {r['diff_rss']:,.0f} MB")
+    for r in rows:
+        if "site" in r:
+            lines.append(f"- `odg site` at {r['triples']:,} triples: {f(r['site'])} s / {r['site_rss']:,.0f} MB, "
+                         f"{r['site_pages']:,} pages, {r['site_files']:,} files "
+                         f"({r['site_files'] / max(1, r['site_pages']):.1f} per page), "  # type: ignore[operator]
+                         f"{r['site_bytes'] / 1e6:,.0f} MB")  # type: ignore[operator]
     lines.append("")
     lines.append("Machine speed check, a fixed 20M-iteration Python loop (if its time varies, so did the shared "
                  "machine's speed during the run): "

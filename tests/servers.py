@@ -86,6 +86,7 @@ DocumentRoot {site}
     AllowOverride All
     Require all granted
 </Directory>
+IncludeOptional {site}/apache-map.conf
 """, encoding="utf-8")
     proc = subprocess.Popen([binary, "-f", str(conf), "-DFOREGROUND"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -86,14 +88,25 @@ def test_run_a_query_from_the_query_list(browser: object, server: str) -> None:
     assert len(rows) == 9
     assert rows[0].find_element(By.TAG_NAME, "td").text == "Tim Robertson"
     driver.save_screenshot(str(ARTIFACTS / "query.png"))  # type: ignore[attr-defined]
-    textarea = driver.find_element(By.ID, "q")  # type: ignore[attr-defined]
-    textarea.clear()
-    textarea.send_keys("SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name LIMIT 3")
+    # the vendored SPARQL editor (YASQE) over the form: highlighted, typed into, Ctrl+Enter runs the query
+    wait_for(driver, ".CodeMirror .cm-keyword")
+    assert driver.find_element(By.ID, "q").get_attribute("hidden") is not None  # type: ignore[attr-defined]
+    driver.find_element(By.CSS_SELECTOR, ".CodeMirror-lines").click()  # type: ignore[attr-defined]
+    keys = ActionChains(driver)  # type: ignore[arg-type]
+    keys.key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).send_keys(Keys.DELETE)
+    keys.send_keys("SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name LIMIT 3")
+    keys.perform()
+    assert driver.find_elements(By.CSS_SELECTOR, ".CodeMirror .cm-atom")  # type: ignore[attr-defined]
     old = driver.find_element(By.ID, "results")  # type: ignore[attr-defined]
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # type: ignore[attr-defined]
+    ActionChains(driver).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()  # type: ignore[arg-type]
     WebDriverWait(driver, 20).until(staleness_of(old))
     cells = [c.text for c in wait_for(driver, "#results tbody td")]
     assert cells == ["Guillaume Rischard", "James McKinney", "Jeni Tennison"]
+    # nothing fetched from anywhere but this server (no CDN, no prefix or vocabulary service)
+    fetched = driver.execute_script(  # type: ignore[attr-defined]
+        "return performance.getEntriesByType('resource').map(e => e.name)")
+    assert any(f.endswith("/static/yasqe.min.js") for f in fetched)
+    assert [f for f in fetched if not f.startswith(server)] == []
 
 
 AXE = paths.ROOT / ".venv" / "axe-core" / "axe.min.js"
@@ -169,3 +182,41 @@ def test_the_home_page_explains_the_network_and_searches_every_name(browser: obj
     hits[0].click()
     WebDriverWait(driver, 10).until(lambda d: "Wikimedia" in d.find_element(By.TAG_NAME, "h1").text)  # type: ignore[attr-defined]
     assert driver.current_url == server + "/organisation/wikimedia-foundation"  # type: ignore[attr-defined]
+
+
+def test_a_static_site_with_an_endpoint_queries_it_live(browser: object, server: str, dist: Path,
+                                                        tmp_path: Path) -> None:
+    """``odg site --endpoint``: the static query page's form asks the endpoint (CORS) and shows the answer as a
+    table whose IRIs link into the site; an example query file opens in the editor."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from selenium.webdriver.common.by import By
+
+    from opendata_graph.namespaces import DEFAULT_BASE
+    from opendata_graph.site import export
+
+    out = tmp_path / "site"
+    export(dist, out, DEFAULT_BASE, paths.queries_dir(), endpoint=server + "/sparql")
+    quiet = type("Quiet", (SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
+    static = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(quiet, directory=str(out)))
+    threading.Thread(target=static.serve_forever, daemon=True).start()
+    try:
+        driver = browser
+        site = f"http://127.0.0.1:{static.server_address[1]}"
+        driver.get(site + "/query.html")  # type: ignore[attr-defined]
+        example = wait_for(driver, "main ul.columns a")[0]
+        assert example.get_attribute("href").startswith(site + "/query.html?query=")
+        example.click()
+        wait_for(driver, ".CodeMirror .cm-keyword")
+        assert "Recorded ambiguities" in driver.execute_script("return window.odgEditor.getValue()")  # type: ignore[attr-defined]
+        driver.execute_script("window.odgEditor.setValue(arguments[0])",  # type: ignore[attr-defined]
+                              "SELECT ?cohort WHERE { ?cohort a <https://w3id.org/opendata-graph/ontology#Cohort> }")
+        driver.find_element(By.CSS_SELECTOR, "#query-form button[type=submit]").click()  # type: ignore[attr-defined]
+        cells = wait_for(driver, "#live-results table td")
+        links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#live-results td a")]  # type: ignore[attr-defined]
+        assert len(cells) == 2 and sorted(links) == [f"{site}/cohort/cohort-1.html", f"{site}/cohort/cohort-2.html"]
+    finally:
+        static.shutdown()
+        static.server_close()

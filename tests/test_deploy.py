@@ -97,10 +97,8 @@ def test_every_entity_answers_in_every_media_type(host: Client, deployed: Path) 
     site = deployed / "site"
     nt = deployed / "dist" / "opendata-graph.nt"
     every = [p[len(DEFAULT_BASE):] for p in subjects_of(nt) if p[len(DEFAULT_BASE):] not in (MERGED, WITHDRAWN)]
-    # every entity (a record's IRI), and every 25th of the other nodes (figures, memberships, statements...)
-    entities = [p for p in every if minted_record(DEFAULT_BASE + p, DEFAULT_BASE) is not None]
-    pages = entities + [p for p in every if p not in set(entities)][::25]
-    assert len(entities) > 90 and len(pages) > 150
+    pages = [p for p in every if (site / f"{p}.html").is_file()]  # an entity, or an IRI with a page of its own
+    assert len([p for p in pages if minted_record(DEFAULT_BASE + p, DEFAULT_BASE) is not None]) > 90
     wrong = []
     for path in pages:
         asks = [(f"/{path}", "text/html,application/xhtml+xml,*/*;q=0.8", ".html"), (f"/{path}.html", None, ".html")]
@@ -116,6 +114,30 @@ def test_every_entity_answers_in_every_media_type(host: Client, deployed: Path) 
             elif accept and "accept" not in headers.get("vary", "").lower():
                 wrong.append(f"{url} (Accept: {accept}): no Vary: Accept")
     assert wrong == [], f"{len(wrong)} wrong, e.g. {wrong[:5]}"
+
+
+def test_every_node_an_entity_owns_redirects_to_its_place_on_the_entity_page(host: Client, deployed: Path) -> None:
+    """A figure, a membership, a statement, an excerpt, an evidence entry: no files of their own; 303 to the
+    page they are shown on, at their fragment (its data files by suffix). Every 3rd node, in three forms."""
+    site = deployed / "site"
+    mapped = dict(line.split(" ") for line in (site / "nodes.map").read_text(encoding="utf-8").splitlines())
+    nodes = [p[len(DEFAULT_BASE):] for p in subjects_of(deployed / "dist" / "opendata-graph.nt")]
+    nodes = [p for p in nodes if not (site / f"{p}.html").is_file()]
+    segments = {p.split("/")[0] for p in nodes}
+    assert {"membership", "statement", "evidence", "document", "organisation"} <= segments and len(nodes) > 1900
+    wrong = []
+    for path in nodes[::3]:
+        page = mapped.get(path) or "/".join(path.split("/")[:2])
+        for url, accept, location in ((f"/{path}", "text/html", f"/{page}#{path}"),
+                                      (f"/{path}.html", None, f"/{page}#{path}"),
+                                      (f"/{path}.ttl", None, f"/{page}.ttl")):
+            status, headers, _ = host.get(url, accept)
+            if status != 303 or urlsplit(headers.get("location", ""))._replace(scheme="", netloc="").geturl() \
+                    != location:
+                wrong.append(f"{url}: {status} {headers.get('location')} (want {location})")
+    assert wrong == [], f"{len(wrong)} wrong, e.g. {wrong[:5]}"
+    status, _, _ = host.get("/statement/0000000000000000dead")  # not in the map: not found
+    assert status == 404
 
 
 def subjects_of(nt: Path) -> list[str]:

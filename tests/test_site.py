@@ -21,34 +21,64 @@ def site(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_every_minted_iri_has_four_representations(site: Path, dist: Path) -> None:
+def test_every_minted_iri_resolves_to_its_page_or_its_place_on_one(site: Path, dist: Path) -> None:
+    """A page of its own (with its four representations and JSON) for every entity; every node it owns (figures,
+    memberships, statements, excerpts, evidence) at its fragment on that page and in that page's data, by the
+    rule on its path or the site's map: one page per entity, not one per node."""
+    from opendata_graph.formats import RESOURCE
+    from opendata_graph.schema import KINDS
+
     triples = list(parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES))
     subjects = {t.subject.value for t in triples}
     minted = {s for s in subjects if s.startswith(DEFAULT_BASE)}
-    missing = [f"{iri} {ext}" for iri in sorted(minted) for ext in (".html", ".ttl", ".jsonld", ".nt")
-               if not (site / (iri[len(DEFAULT_BASE):] + ext)).is_file()]
-    assert missing == []
+    mapped = dict(line.split(" ") for line in (site / "nodes.map").read_text(encoding="utf-8").splitlines())
+    pages, placed, wrong = set(), 0, []
+    for iri in sorted(minted):
+        path = iri[len(DEFAULT_BASE):]
+        if (site / f"{path}.html").is_file():
+            pages.add(path)
+            wrong += [f"{path}{x}" for x in (".ttl", ".jsonld", ".nt", ".json") if not (site / f"{path}{x}").is_file()]
+            continue
+        page = mapped.get(path) or ("/".join(path.split("/")[:2]) if path.split("/")[0] in KINDS else "")
+        html = (site / f"{page}.html").read_text(encoding="utf-8") if (site / f"{page}.html").is_file() else ""
+        data = {t.subject.value for t in parse(path=str(site / f"{page}.ttl"), format=RdfFormat.TURTLE)} if html \
+            else set()
+        if f'id="{path}"' not in html or iri not in data:
+            wrong.append(f"{path} -> {page}")
+        placed += 1
+    assert wrong == []
+    assert placed > 1900 and 100 < len(pages) < 150  # 116 pages here; 2,319 when every node had its own
+    entities = [p for p in pages if p.split("/")[0] in KINDS]
+    files = sum(1 for f in site.rglob("*") if f.is_file())
+    assert files <= 10 * len(entities), (files, len(entities))
+    assert len(RESOURCE) + 2 <= 5  # a page, its three RDF forms and its JSON
     # a licence known by its SPDX IRI is described on its page (the minted IRI is foaf:primaryTopic of it)
-    pages = {t.subject.value: t.object.value for t in triples if t.predicate.value == FOAF.primaryTopic}
-    assert len(pages) == 8 and set(pages.values()) == subjects - minted
-    for page, topic in pages.items():
+    topics = {t.subject.value: t.object.value for t in triples if t.predicate.value == FOAF.primaryTopic}
+    assert len(topics) == 8 and set(topics.values()) == subjects - minted
+    for page, topic in topics.items():
         described = {t.subject.value for t in parse(path=str(site / (page[len(DEFAULT_BASE):] + ".ttl")),
                                                      format=RdfFormat.TURTLE)}
         assert topic in described, page
         assert f"<code>{topic}</code>" in (site / (page[len(DEFAULT_BASE):] + ".html")).read_text(encoding="utf-8")
-    gbif = {t.subject.value for t in parse(path=str(site / "organisation" / "gbif.ttl"), format=RdfFormat.TURTLE)}
-    assert DEFAULT_BASE + "organisation/gbif" in gbif
 
 
-def test_every_internal_link_resolves(site: Path) -> None:
+def test_every_internal_link_resolves_and_every_fragment_is_on_its_page(site: Path) -> None:
     broken = []
     pages = list(site.rglob("*.html"))
-    assert len(pages) > 2000
+    assert len(pages) > 100
+    ids = {p: set(re.findall(r' id="([^"]+)"', p.read_text(encoding="utf-8"))) for p in pages}
+    fragments = 0
     for page in pages:
-        for href in re.findall(r'href="([^"#?]+)', page.read_text(encoding="utf-8")):
-            if href.startswith("/") and not (site / href.lstrip("/")).is_file():
+        for href, fragment in re.findall(r'href="([^"#?]+)(?:#([^"]*))?"', page.read_text(encoding="utf-8")):
+            target = site / href.lstrip("/")
+            if href.startswith("/") and not target.is_file():
                 broken.append(f"{page.relative_to(site)} -> {href}")
+            elif href.startswith("/") and fragment and target.suffix == ".html":
+                fragments += 1
+                if fragment not in ids[target]:
+                    broken.append(f"{page.relative_to(site)} -> {href}#{fragment}")
     assert broken == []
+    assert fragments > 100  # links to figures, memberships, identifiers at their place on their entity's page
 
 
 def test_queries_are_pre_rendered(site: Path) -> None:
@@ -94,3 +124,26 @@ def test_a_re_export_removes_what_the_release_no_longer_has_and_nothing_else(tmp
     assert (out / "organisation" / "notes-of-mine.txt").read_text(encoding="utf-8") == "mine"
     listed = set((out / ".odg-site-files").read_text(encoding="utf-8").splitlines())
     assert "person/tim-robertson.html" in listed and "organisation/gbif.html" not in listed
+
+
+def test_without_an_endpoint_no_query_form_and_every_query_file_s_results_are_shown(site: Path) -> None:
+    """A static copy cannot run a query: no form that could not work, the query files' results computed at export
+    (with an endpoint, the live form: tests/test_browser.py)."""
+    pages = [site / "query.html", *sorted((site / "queries").glob("*.html"))]
+    assert len(pages) > 20 and all("<form" not in p.read_text(encoding="utf-8") for p in pages)
+    assert not (site / "static").exists()
+    page = (site / "queries" / "people-and-roles.html").read_text(encoding="utf-8")
+    assert "<pre><code># title: People and their roles" in page and "Tim Robertson" in page
+
+
+def test_the_vendored_sparql_editor_is_the_one_recorded() -> None:
+    """The editor's files are the npm package's bytes recorded in VENDORED.json (``make vendor-editor``)."""
+    import hashlib
+    import json
+
+    from opendata_graph.pages import EDITOR_FILES
+
+    recorded = json.loads((paths.static_dir() / "VENDORED.json").read_text(encoding="utf-8"))
+    assert recorded["package"] == "@zazuko/yasqe" and recorded["integrity"].startswith("sha512-")
+    assert {n: hashlib.sha256((paths.static_dir() / n).read_bytes()).hexdigest() for n in EDITOR_FILES} \
+        == recorded["sha256"]

@@ -44,6 +44,18 @@ def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
     return value
 
 
+def _endpoint_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An http(s) URL of a service (a SPARQL endpoint): no spaces, quotes or angle brackets, a host."""
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c in value for c in ' "\'<>\n\t'):
+        raise click.BadParameter(f"{value!r}: give an http(s) URL, e.g. https://example.org/sparql")
+    return value
+
+
 def _release_base(release: Path, given: str | None) -> str:
     """The base IRI of the release at ``release``: recorded in its void.ttl (so --base need not be repeated);
     --base, when given, must agree with it -- a server under another base would answer 404 everywhere."""
@@ -494,13 +506,16 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
 @click.option("--root", default="/", show_default=True, help="URL path the site is hosted under.")
 @click.option("--target", default="https://example.org/opendata-graph/", show_default=True,
               help="Where the site is hosted, for the w3id.org redirect rules.")
-def site(out: Path, dist: Path, base: str | None, queries: Path, root: str, target: str) -> None:
+@click.option("--endpoint", default=None, callback=_endpoint_url,
+              help="A SPARQL endpoint serving the release: the query page's live form asks it (CORS needed).")
+def site(out: Path, dist: Path, base: str | None, queries: Path, root: str, target: str,
+         endpoint: str | None) -> None:
     """Export the release as a static site in OUT: pages, per-resource .ttl/.jsonld/.nt, redirect rules."""
     from .progress import Bar
     from .site import export
 
     files = export(dist, out, _release_base(dist, base), queries if queries.is_dir() else None, root, target,
-                   progress=lambda total, label: Bar(total, label))
+                   progress=lambda total, label: Bar(total, label), endpoint=endpoint)
     click.echo(f"wrote {len(files)} files to {out}", err=True)
 
 

@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError, Location
+from .locate import EVIDENCE, MEMBERSHIP_PATH, STATEMENT
 from .namespaces import DCTERMS, FOAF, OA, OWL, PROV, RDF, RDFS, SKOS, XSD, curie
 from .schema import KINDS, minted_record
 from .terms import Row, Term, is_iri, literal_parts, value_of
 
 #: Segments of IRIs minted for the provenance machinery: never an entity, never a change.
-DERIVED = ("statement/", "evidence/", "reference/")
-#: IRI segment of memberships (``membership/<member>/<organisation>/<role>``): owned by the member.
-MEMBERSHIP_PATH = "membership/"
+DERIVED = (f"{STATEMENT}/", f"{EVIDENCE}/", "reference/")
 #: Predicates whose value names the entity (the first found is its label).
 LABELS = (RDFS.label, SKOS.prefLabel)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from .diff import MEMBERSHIP_PATH
+from .locate import MEMBERSHIP_PATH
 from .namespaces import (
     ADMS,
     CC,

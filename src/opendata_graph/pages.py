@@ -21,6 +21,7 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from . import namespaces
 from .formats import RESOURCE
+from .locate import Locator
 from .namespaces import DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .releases import History
 
@@ -98,6 +99,60 @@ SEARCH_JS = """(function () {
   });
 })();"""
 
+#: The SPARQL editor vendored into the package (``static/``, see ``static/VENDORED.json``): YASQE, the editor of
+#: YASGUI, from npm. Offline: its prefix list is bundled, and the autocompleters that ask outside services
+#: (classes, properties: LOV) are left out.
+EDITOR_FILES = ("yasqe.min.js", "yasqe.min.css")
+EDITOR_JS = """(function () {
+  var area = document.getElementById("q"), form = document.getElementById("query-form");
+  if (!area || typeof Yasqe === "undefined") { return; }
+  var box = document.createElement("div");
+  area.parentNode.insertBefore(box, area);
+  area.hidden = true;
+  var yasqe = new Yasqe(box, {value: area.value, persistenceId: null, showQueryButton: false, resizeable: false,
+    autocompleters: ["prefixes", "variables"], editorHeight: "18rem", extraKeys: {"Ctrl-Enter": function () {
+      form.requestSubmit(); }}});
+  yasqe.getInputField().setAttribute("aria-label", "SPARQL query");
+  yasqe.on("change", function () { area.value = yasqe.getValue(); });
+  window.odgEditor = yasqe;
+  var endpoint = form.dataset.endpoint;
+  if (!endpoint) { return; }
+  var given = new URLSearchParams(window.location.search).get("query");  // an example, on a static page
+  if (given) { yasqe.setValue(given); }
+  var out = document.getElementById("live-results"), base = form.dataset.base;
+  var cell = function (t) {  // a term as text, our IRIs as links into this site
+    var td = document.createElement("td");
+    if (t && t.type === "uri") {
+      var a = document.createElement("a");
+      a.href = t.value.indexOf(base) === 0 ? %s + t.value.slice(base.length) + ".html" : t.value;
+      a.textContent = t.value; td.append(a);
+    } else if (t) { td.textContent = t.value; }
+    return td;
+  };
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    area.value = yasqe.getValue();
+    out.textContent = "Running…";
+    fetch(endpoint + "?query=" + encodeURIComponent(area.value),
+          {headers: {Accept: "application/sparql-results+json"}})
+      .then(function (r) { return r.ok ? r.json() : r.text().then(function (t) { throw new Error(t); }); })
+      .then(function (data) {
+        var table = document.createElement("table"), head = document.createElement("tr");
+        var vars = data.head.vars || ["result"], rows = data.results ? data.results.bindings : [{result:
+          {type: "literal", value: String(data.boolean)}}];
+        vars.forEach(function (v) { var th = document.createElement("th"); th.scope = "col"; th.textContent = v;
+          head.append(th); });
+        table.append(head);
+        rows.forEach(function (b) { var tr = document.createElement("tr");
+          vars.forEach(function (v) { tr.append(cell(b[v])); }); table.append(tr); });
+        var h = document.createElement("h2"); h.textContent = "Results (" + rows.length + " rows)";
+        out.replaceChildren(h, table);
+      })
+      .catch(function (e) { var p = document.createElement("p"); p.setAttribute("role", "alert");
+        p.textContent = "Error: " + String(e.message).split("\\n")[0]; out.replaceChildren(p); });
+  });
+})();"""
+
 #: What the query page starts with: the release's prefixes declared, and a query that answers something.
 DEFAULT_QUERY = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in namespaces.PREFIXES.items()) + (
     "\nSELECT ?organisation ?name WHERE {\n  ?organisation a org:Organization ; rdfs:label ?name .\n}\n"
@@ -130,10 +185,18 @@ SUMMARY = {DCTERMS.description, SCHEMA.description, FOAF.homepage, SCHEMA.url, S
            SCHEMA.identifier, ORG.hasMembership, ORG.memberOf, SCHEMA.memberOf,
            ORG.hasMember, SCHEMA.member}  # the last two: the members, with their roles, are listed below
 #: Incoming predicates not listed (they mirror forward links shown already).
-HIDDEN_INCOMING = {RDF.subject, RDF.object, ORG.member, ORG.organization, ORG.hasMember, ORG.heldBy,
+HIDDEN_INCOMING = {RDF.subject, RDF.object, OA.hasSource, PROV.wasDerivedFrom, ORG.member, ORG.organization, ORG.hasMember, ORG.heldBy,
                    ORG.resultingOrganization, PROV.wasAssociatedWith, ORG.hasSubOrganization, SCHEMA.provider,
                    SCHEMA.sponsor, SCHEMA.publisher, DCTERMS.relation, SCHEMA.license, SCHEMA.affiliation,
                    DCTERMS.hasVersion, DCTERMS.isVersionOf}
+
+
+@dataclass(frozen=True)
+class Cited:
+    """One source of a fact: the statement that reifies it and the quote or evidence, as HTML."""
+
+    statement: str
+    html: str
 
 
 @dataclass(frozen=True)
@@ -178,12 +241,21 @@ class Site:
     history: History = field(default_factory=History)  #: the releases so far (``dist/releases``)
     labels: Mapping[str, str] = field(default_factory=dict)  #: property IRI -> its label in the ontology
     _index: list[dict[str, object]] | None = field(default=None, init=False, repr=False)
+    locate: Locator = field(init=False, repr=False)  #: where each node is shown (its page and fragment)
+
+    def __post_init__(self) -> None:
+        self.locate = Locator(self.store, self.base)
 
     def href(self, iri: str) -> str:
-        """Where a link to ``iri`` points: our own IRIs to their page (fragment kept last), an outside IRI we
-        keep a page about (a licence's SPDX IRI) to that page, others as they are."""
+        """Where a link to ``iri`` points: our own IRIs to their page (fragment kept last; a node an entity owns
+        to its place on the entity's page), an outside IRI we keep a page about (a licence's SPDX IRI) to that
+        page, others as they are."""
         if not iri.startswith(self.base):
             iri = page_of(self.store, self.base, iri) or iri
+        elif "#" not in iri:
+            place = self.locate(iri)
+            if place.fragment:
+                iri = f"{place.page}#{place.fragment}"
         if iri.startswith(self.base):
             path, _, fragment = iri[len(self.base):].partition("#")
             if path.startswith("dist/"):  # a file of the release (a dump): as it is
@@ -312,15 +384,16 @@ class Site:
                 f"{NAV.format(root=self.root, suffix=self.suffix)}</header><main>{body}</main></body></html>\n")
 
     # -- provenance -----------------------------------------------------------------------------------------
-    def sources(self, subject: NamedNode) -> dict[tuple[str, str], list[str]]:
-        """(predicate, object) of each fact about ``subject`` -> the HTML of its quotes or evidence."""
-        out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    def sources(self, subject: NamedNode) -> dict[tuple[str, str], list[Cited]]:
+        """(predicate, object) of each fact about ``subject`` -> its statement with the HTML of each quote or
+        evidence entry."""
+        out: dict[tuple[str, str], list[Cited]] = defaultdict(list)
         for q in self.store.quads_for_pattern(None, NamedNode(RDF.subject), subject):
             st = q.subject
             p = next(iter(self.store.quads_for_pattern(st, NamedNode(RDF.predicate), None))).object
             o = next(iter(self.store.quads_for_pattern(st, NamedNode(RDF.object), None))).object
             for d in self.store.quads_for_pattern(st, NamedNode(PROV.wasDerivedFrom), None):
-                out[(p.value, str(o))].append(self._source_html(d.object))  # type: ignore[union-attr]
+                out[(p.value, str(o))].append(Cited(st.value, self._source_html(d.object)))  # type: ignore[union-attr]
         return out
 
     def _value(self, subject: object, predicate: str) -> object | None:
@@ -339,12 +412,16 @@ class Site:
                     f"{escape(self.label(text))}</p>")
         return escape(str(node))
 
-    @staticmethod
-    def source_details(sources: Sequence[str]) -> str:
+    def source_details(self, cited: Sequence[Cited]) -> str:
+        """A fact's quotes one click away; its statements' places (``#statement/...``) inside (a browser opens
+        the ``<details>`` it is sent to)."""
+        sources = list(dict.fromkeys(c.html for c in cited))
         if not sources:
             return ""
         label = "source" if len(sources) == 1 else f"{len(sources)} sources"
-        return f"<details><summary>{label}</summary>{''.join(sources)}</details>"
+        anchors = "".join(f'<span id="{escape(self.locate(st).fragment)}"></span>'
+                          for st in dict.fromkeys(c.statement for c in cited) if self.locate(st).fragment)
+        return f"<details><summary>{label}</summary>{anchors}{''.join(sources)}</details>"
 
     # -- pages ----------------------------------------------------------------------------------------------
     def resource(self, page: str) -> str:
@@ -365,20 +442,102 @@ class Site:
         body = [f"<h1>{escape(title)}</h1>", self.tombstone(iri), self.past(page),
                 self.summary(s, page, by_predicate, sources)]
         rows = self.fact_rows({p: v for p, v in by_predicate.items() if p not in HIDDEN and p not in SUMMARY},
-                              sources)
+                              sources, page)
         if NamedNode(ODG.Cohort) in by_predicate.get(RDF.type, []):
             body.append(self.picture(iri))
         figures = by_predicate.get(SCHEMA.additionalProperty, [])
         if figures:
-            body.append(self.figures(figures))
+            body.append(self.figures(figures, page))
         if rows:
             body.append(f'<h2>Facts</h2>{SCROLL.format(label="Facts")}<table class="facts">' + "".join(rows)
                         + "</table></div>")
         body.append(self.data_licences(s))
+        body.append(self.excerpts(s) + self.evidence(s))
         body.append(self.incoming(s))
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(page, x))}">'
                              for t, x in ((f.media_type, f.extension) for f in RESOURCE))
-        return self.page(title, "".join(body), alternates)
+        return self.page(title, self._place_anchors("".join(body), page), alternates)
+
+    def _anchor(self, node: object, page: str) -> str:
+        """The ``id`` attribute of a node shown on ``page`` that it owns (the fragment of the node's IRI's place)."""
+        if isinstance(node, NamedNode) and node.value.startswith(self.base):
+            place = self.locate(node.value)
+            if place.fragment and place.page == page:
+                return f' id="{escape(place.fragment)}"'
+        return ""
+
+    def _place_anchors(self, body: str, page: str) -> str:
+        """Every node shown on ``page`` gets its fragment: where it is displayed, else beside the nearest node
+        it belongs to (a period inside its membership, a statement at the node it is about), else in the summary.
+        An id given twice keeps its first place."""
+        import re
+
+        seen: set[str] = set()
+
+        def first(m: re.Match[str]) -> str:
+            if m.group(1) in seen:
+                return ""
+            seen.add(m.group(1))
+            return m.group(0)
+
+        body = re.sub(r' id="([^"]+)"(?=[ >])', first, body)
+        missing: dict[str, list[str]] = defaultdict(list)  # where -> ids to put there
+        for node in self.locate.shown_on(page)[1:]:
+            fragment = escape(self.locate(node).fragment)
+            if fragment in seen:
+                continue
+            near = self._value(NamedNode(node), RDF.subject)  # a statement: at the node it is about
+            parts = (escape(self.locate(near.value).fragment) if isinstance(near, NamedNode) else fragment).split("/")
+            while parts and "/".join(parts) not in seen:
+                parts.pop()
+            missing["/".join(parts)].append(fragment)
+        for where, ids in missing.items():
+            spans = "".join(f'<span id="{x}"></span>' for x in ids)
+            start = body.find(f' id="{where}"') if where else -1
+            if start < 0:
+                start = body.find('<section class="summary"')
+            end = body.find(">", start) + 1
+            body = body[:end] + spans + body[end:]
+        return body
+
+    def excerpts(self, s: NamedNode) -> str:
+        """A source document's excerpts: each quote at its own fragment, with what the registry derives from it."""
+        rows = []
+        for q in sorted(self.store.quads_for_pattern(None, NamedNode(OA.hasSource), s), key=lambda q: str(q.subject)):
+            excerpt = q.subject
+            selector = self._value(excerpt, OA.hasSelector)
+            exact = self._value(selector, OA.exact) if selector is not None else None
+            if exact is None:
+                continue
+            rows.append((self.label(exact), excerpt))
+        if not rows:
+            return ""
+        items = "".join(f"<li{self._anchor(x, s.value)}><blockquote>{escape(text)}</blockquote>"
+                        f"{self._derived(x)}</li>" for text, x in sorted(rows, key=lambda r: (r[0], str(r[1]))))
+        return (f'<h2>Excerpts <span class=count>({len(rows)})</span></h2>'
+                f'<ul class="excerpts">{items}</ul>')
+
+    def evidence(self, s: NamedNode) -> str:
+        """The reference file's evidence entries, each at its own fragment, with what it supports."""
+        rows = []
+        for q in self.store.quads_for_pattern(None, NamedNode(PROV.wasDerivedFrom), s):
+            text, confidence = self._value(q.subject, RDFS.comment), self._value(q.subject, ODG.confidence)
+            if text is not None and confidence is not None:
+                rows.append((self.label(text), self.label(confidence), q.subject))
+        if not rows:
+            return ""
+        items = "".join(f"<li{self._anchor(x, s.value)}><p>{escape(text)} ({escape(confidence)} confidence)</p>"
+                        f"{self._derived(x)}</li>" for text, confidence, x in sorted(rows, key=str))
+        return f'<h2>Evidence <span class=count>({len(rows)})</span></h2><ul class="excerpts">{items}</ul>'
+
+    def _derived(self, source: object) -> str:
+        """What the registry derives from an excerpt or evidence entry: the entities whose facts cite it."""
+        pages = {self.locate.owner(q.subject.value)  # type: ignore[union-attr]
+                 for q in self.store.quads_for_pattern(None, NamedNode(PROV.wasDerivedFrom), source)}  # type: ignore[arg-type]
+        if not pages:
+            return ""
+        links = ", ".join(self.link(NamedNode(p)) for p in sorted(pages, key=lambda p: self.label(NamedNode(p))))
+        return f'<p class="cited">Cited for {links}</p>'
 
     def term(self, predicate: str) -> str:
         """A property's name for people: its label in the ontology, else its local name in words."""
@@ -393,7 +552,7 @@ class Site:
         return self.term(iris[0]).capitalize() if iris else "Resource"
 
     def summary(self, s: NamedNode, page: str, props: Mapping[str, list[object]],
-                sources: Mapping[tuple[str, str], list[str]]) -> str:
+                sources: Mapping[tuple[str, str], list[Cited]]) -> str:
         """The box a reader sees first."""
         def values(p: str) -> list[object]:
             return sorted(props.get(p, []), key=self.label)
@@ -407,13 +566,13 @@ class Site:
         items = []
         for p, what in ((FOAF.homepage, "Homepage"), (SKOS.altLabel, "Also called"), (OWL.sameAs, "Same as"),
                         (SCHEMA.identifier, "Identifiers")):
-            shown = [f"{self.identifier(o) if p == SCHEMA.identifier else self.link(o)}{cited(p, o)}"
-                     for o in values(p)]
+            shown = [f"<dd{self._anchor(o, page)}>{self.identifier(o) if p == SCHEMA.identifier else self.link(o)}"
+                     f"{cited(p, o)}</dd>" for o in values(p)]
             if shown:
-                items.append(f"<dt>{escape(what)}</dt>" + "".join(f"<dd>{x}</dd>" for x in shown))
-        memberships = [self.membership(m) for m in values(ORG.hasMembership)]
+                items.append(f"<dt>{escape(what)}</dt>" + "".join(shown))
+        memberships = [f"<dd{self._anchor(m, page)}>{self.membership(m)}</dd>" for m in values(ORG.hasMembership)]
         if memberships:
-            items.append("<dt>Member of</dt>" + "".join(f"<dd>{x}</dd>" for x in memberships))
+            items.append("<dt>Member of</dt>" + "".join(memberships))
         if items:
             lines.append(f"<dl>{''.join(items)}</dl>")
         forms = ", ".join([*(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE),
@@ -442,7 +601,8 @@ class Site:
         return (f"{role_text}{self.link(organisation) if organisation is not None else ''}"
                 + (f" ({escape(when)})" if when else ""))
 
-    def fact_rows(self, props: Mapping[str, list[object]], sources: Mapping[tuple[str, str], list[str]]) -> list[str]:
+    def fact_rows(self, props: Mapping[str, list[object]], sources: Mapping[tuple[str, str], list[Cited]],
+                  page: str = "") -> list[str]:
         """One row per set of values: predicates stating the same values (``dcterms:description`` and
         ``schema:description``) are one row, named by the ontology's label, every CURIE on hover."""
         grouped: dict[frozenset[str], list[str]] = defaultdict(list)
@@ -452,7 +612,8 @@ class Site:
         for predicates in sorted(grouped.values(), key=lambda ps: self.term(sorted(ps, key=self._preferred)[0])):
             predicates.sort(key=self._preferred)
             values = sorted(props[predicates[0]], key=lambda o: self.label(o))
-            items = "".join(f"<li>{self.link(o)}{self.source_details(self._cited(predicates, o, sources))}</li>"
+            items = "".join(f"<li{self._anchor(o, page)}>{self.link(o)}"
+                            f"{self.source_details(self._cited(predicates, o, sources))}</li>"
                             for o in values)
             names = " ".join(curie(p) for p in predicates)
             rows.append(f'<tr><th scope="row"><span title="{escape(names)}">{escape(self.term(predicates[0]))}'
@@ -464,13 +625,13 @@ class Site:
         return predicate not in self.labels, predicate
 
     @staticmethod
-    def _cited(predicates: Sequence[str], o: object, sources: Mapping[tuple[str, str], list[str]]) -> list[str]:
-        return list(dict.fromkeys(x for p in predicates for x in sources.get((p, str(o)), [])))
+    def _cited(predicates: Sequence[str], o: object, sources: Mapping[tuple[str, str], list[Cited]]) -> list[Cited]:
+        return [x for p in predicates for x in sources.get((p, str(o)), [])]
 
     def _alt(self, iri: str, extension: str) -> str:
         return (self.root + iri[len(self.base):] + extension) if iri.startswith(self.base) else iri
 
-    def figures(self, figures: Iterable[object]) -> str:
+    def figures(self, figures: Iterable[object], page: str = "") -> str:
         rows = []
         for f in sorted(figures, key=str):
             props = {q.predicate.value: q.object for q in self.store.quads_for_pattern(f, None, None)}  # type: ignore[arg-type]
@@ -482,7 +643,7 @@ class Site:
                      escape(self.label(props.get(ODG.qualifier))) if ODG.qualifier in props else "",
                      escape(self.label(props.get(SCHEMA.unitText))) if SCHEMA.unitText in props else "",
                      escape(self.label(when)) if when is not None else "", quote]
-            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            rows.append(f"<tr{self._anchor(f, page)}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         head = "".join(f'<th scope="col">{h}</th>' for h in ("Stated as", "Number", "Qualifier", "Unit", "Holds for",
                                                               "Source"))
         return (f'<h2>Figures</h2>{SCROLL.format(label="Figures")}<table><thead><tr>{head}</tr></thead>'
@@ -684,13 +845,28 @@ class Site:
                          f'<a href="{self.root}query?query={quote(text)}&amp;edit=1">edit</a></form></li>')
         return self.page("Query files", f'<h1>Query files</h1><ul class="queries">{"".join(items)}</ul>')
 
-    def query_page(self, text: str, result_html: str, error: str = "") -> str:
-        form = (f'<form method="get" action="{self.root}query"><label for="q"><h1>SPARQL query</h1></label>'
-                f'<textarea id="q" name="query" spellcheck="false">{escape(text)}</textarea>'
-                f'<p><button type="submit">Run query</button> or send it to <code>{self.root}sparql</code> '
-                f"with any SPARQL 1.1 client.</p></form>")
-        error_html = f'<p role="alert"><strong>Error:</strong> {escape(error)}</p>' if error else ""
-        return self.page("SPARQL query", form + error_html + result_html)
+    def query_page(self, text: str, result_html: str, error: str = "",
+                   examples: Sequence[tuple[str, str, str, str]] = (), endpoint: str | None = None) -> str:
+        """The query page: the SPARQL editor (YASQE, vendored: :data:`EDITOR_FILES`) over a plain form that works
+        without it, the results as a table with links, an error as one line, the query files as examples.
+        ``endpoint``: a static site's live form sends the query there and shows the answer as a table."""
+        action = escape(endpoint) if endpoint else f"{self.root}query"
+        live = f' data-endpoint="{escape(endpoint)}" data-base="{escape(self.base)}"' if endpoint else ""
+        form = (f'<form method="get" action="{action}" id="query-form"{live}><label for="q"><h1>SPARQL query</h1>'
+                f'</label><textarea id="q" name="query" spellcheck="false">{escape(text)}</textarea>'
+                f'<p><button type="submit">Run query</button> (Ctrl+Enter) or send it to '
+                f"<code>{escape(endpoint or self.root + 'sparql')}</code> with any SPARQL 1.1 client.</p></form>")
+        error_html = f'<p role="alert" id="query-error"><strong>Error:</strong> {escape(error)}</p>' if error else ""
+        items = "".join(f'<li><a href="{self.root}query{self.suffix if endpoint else ""}?query={quote(q)}&amp;edit=1">'
+                        f"{escape(title)}</a></li>" for _, title, _, q in examples)
+        listed = f'<h2>Examples: the query files</h2><ul class="columns">{items}</ul>' if items else ""
+        return self.page("SPARQL query", form + error_html + f'<div id="live-results">{result_html}</div>'
+                         + listed + self.editor())
+
+    def editor(self) -> str:
+        """The SPARQL editor's files and the script that puts it over the form's text area."""
+        return (f'<link rel="stylesheet" href="{self.root}static/yasqe.min.css">'
+                f'<script src="{self.root}static/yasqe.min.js"></script><script>{EDITOR_JS % json.dumps(self.root)}</script>')
 
     def results_table(self, variables: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         head = "".join(f'<th scope="col">{escape(v)}</th>' for v in variables)

@@ -21,6 +21,11 @@ ROOT = HERE.parents[1]
 RESOURCES = HERE / "resources"
 
 
+def static_dir() -> Path:
+    """Files the pages load (the vendored SPARQL editor): package data, the same in a checkout and a wheel."""
+    return HERE / "static"
+
+
 def in_checkout() -> bool:
     """Whether this module runs from the repository checkout (an editable install), not from a wheel."""
     return (ROOT / "pyproject.toml").is_file() and (ROOT / "src" / "opendata_graph") == HERE

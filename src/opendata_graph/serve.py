@@ -28,11 +28,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
-from . import jsonld
+from . import jsonld, paths
 from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
 from .jsonld import CONTEXT_PATH
+from .locate import Locator
 from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
-from .pages import DEFAULT_QUERY, Site, primary_topic
+from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, primary_topic
 from .querycheck import QueryRefused, check
 from .sparql import negotiate
 from .workers import Job, Pool
@@ -299,7 +300,7 @@ class Handler(BaseHTTPRequestHandler):
             if "query" not in params:  # a browser gets the query page; a SPARQL client the service description
                 offered = ["text/turtle", "application/n-triples", "application/ld+json", "text/html"]
                 if negotiate(self.headers.get("Accept"), offered) == "text/html":
-                    return self.html(self.app.site.query_page(DEFAULT_QUERY, ""))
+                    return self.html(self.app.site.query_page(DEFAULT_QUERY, "", examples=self.app.queries))
                 return self.service_description()
             return self.sparql(params)
         if path in ("/", "/index.html"):
@@ -330,6 +331,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, data, "application/json", {})
         if path == "/query":
             return self.query_page(params)
+        if path.startswith("/static/") and path[len("/static/"):] in EDITOR_FILES:  # the vendored SPARQL editor
+            name = path[len("/static/"):]
+            data = self.app.cached(("static", name), lambda: (paths.static_dir() / name).read_bytes())
+            return self.send(200, data, "text/css" if name.endswith(".css") else "text/javascript",
+                             {"Cache-Control": "max-age=86400"})
         if path.startswith("/dist/"):
             return self.release_file(path[len("/dist/"):])
         return self.resource(path)
@@ -399,12 +405,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def query_page(self, params: dict[str, list[str]]) -> None:
         text = params.get("query", [""])[0]
+        examples = self.app.queries
         if not text or params.get("edit"):
-            return self.html(self.app.site.query_page(text or DEFAULT_QUERY, ""))
+            return self.html(self.app.site.query_page(text or DEFAULT_QUERY, "", examples=examples))
         try:
             _, kind, boolean, variables, rows, triples = self.app.run(text, accept=None)
         except QueryRefused as exc:
-            return self.html(self.app.site.query_page(text, "", exc.message), exc.status)
+            return self.html(self.app.site.query_page(text, "", exc.message, examples), exc.status)
         from .terms import to_oxigraph
 
         def terms(row: Sequence[str | None]) -> list[object]:
@@ -415,7 +422,7 @@ class Handler(BaseHTTPRequestHandler):
             table = self.app.site.results_table(variables, [terms(r) for r in rows])
         else:
             table = self.app.site.results_table(["subject", "predicate", "object"], [terms(t) for t in triples])
-        return self.html(self.app.site.query_page(text, table))
+        return self.html(self.app.site.query_page(text, table, examples=examples))
 
     # -- linked data ----------------------------------------------------------------------------------------
     def resource(self, path: str) -> None:
@@ -447,7 +454,7 @@ class Handler(BaseHTTPRequestHandler):
         if media == "text/html":
             data = self.app.cached((iri, media), lambda: site.resource(iri).encode("utf-8"))
         else:
-            data = self.app.cached((iri, media), lambda: represent(describe(store, iri), media, self.app.base))
+            data = self.app.cached((iri, media), lambda: represent(describe(store, iri, site.locate), media, self.app.base))
         self.send(status, data, media, extra)
 
     def find(self, stem: str) -> tuple[Site, Store] | None:
@@ -538,21 +545,25 @@ def _bool(value: bool) -> Literal:
     return Literal("true" if value else "false")
 
 
-def describe(store: Store, iri: str) -> list[Triple]:
-    """The triples describing a resource: its own, and those of the nodes it owns (IRIs below its own); for
-    our page about an outside IRI (a licence's SPDX IRI), the page's triples and that IRI's."""
+def describe(store: Store, iri: str, locate: Locator) -> list[Triple]:
+    """The triples describing a resource. For a page: its own, and those of every node shown on it (what it
+    owns, its memberships, the statements about them, a document's excerpts: :meth:`Locator.shown_on`); for a
+    node shown on another page, its own and those of the nodes below it; for our page about an outside IRI (a
+    licence's SPDX IRI), also that IRI's."""
     topic = primary_topic(store, iri)
-    out = []
-    seen = {iri} | ({topic} if topic else set())
-    todo = [iri] + ([topic] if topic else [])
-    while todo:
-        current = todo.pop()
-        for q in store.quads_for_pattern(NamedNode(current), None, None):
-            out.append(Triple(q.subject, q.predicate, q.object))
-            o = q.object
-            if isinstance(o, NamedNode) and o.value.startswith(iri + "/") and o.value not in seen:
-                seen.add(o.value)
-                todo.append(o.value)
+    if locate(iri).fragment:
+        nodes, todo = [iri], [iri]
+        while todo:
+            for q in store.quads_for_pattern(NamedNode(todo.pop()), None, None):
+                o = q.object
+                if isinstance(o, NamedNode) and o.value.startswith(iri + "/") and o.value not in nodes:
+                    nodes.append(o.value)
+                    todo.append(o.value)
+    else:
+        nodes = locate.shown_on(iri)
+    out = [Triple(q.subject, q.predicate, q.object)
+           for node in [*nodes, *([topic] if topic and topic not in nodes else [])]
+           for q in store.quads_for_pattern(NamedNode(node), None, None)]
     return sorted(out, key=str)
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 from pyoxigraph import Store
 
-from . import jsonld, pictures
+from . import jsonld, paths, pictures
 from .errors import ConfigError, Location
 from .formats import RESOURCE
-from .pages import Site, page_of
+from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, page_of
 from .progress import Bar, Quiet
 from .serve import App, describe, load_app, represent
 from .sparql import Engine
@@ -38,6 +39,63 @@ class Gone:
     successor: str | None
 
 
+@dataclass(frozen=True)
+class Nodes:
+    """The nodes shown on another page than their own (:mod:`opendata_graph.locate`), as the host sees them: those
+    minted below their entity (``organisation/gbif/figure/x``, by a rule on the path, for these record
+    segments) and the others, looked up in the site's map (``nodes.map``: path -> the page's path)."""
+
+    below: Sequence[str] = ()  #: the record segments with owned nodes below them
+    mapped: Mapping[str, str] = field(default_factory=dict)  #: node path -> page path (both under the root)
+
+    @property
+    def segments(self) -> list[str]:
+        """The first segments of the mapped nodes' paths (``membership``, ``statement``...)."""
+        return sorted({p.split("/", 1)[0] for p in self.mapped})
+
+
+#: Suffixes of a node's representations other than its page: a 303 to the page's file of the same suffix.
+def _data_suffixes() -> str:
+    return "(" + "|".join(re.escape(e) for e in (*(f.extension for f in RESOURCE), ".json")) + ")"
+
+
+def _apache_nodes(nodes: Nodes) -> list[str]:
+    """A node without a file: 303 to its page (an HTML request: at the node's fragment; a suffix: the page's
+    file of that suffix)."""
+    lines = []
+    data = _data_suffixes()
+    if nodes.below:
+        below = "(?:" + "|".join(re.escape(k) for k in nodes.below) + ")"
+        lines += ["# A node minted below its entity (a figure, an identifier): on the entity's page, at its fragment",
+                  "RewriteCond %{REQUEST_FILENAME} !-f", f"RewriteRule ^({below}/[^/]+)/.+?{data}$ $1$2 [R=303,L]",
+                  "RewriteCond %{REQUEST_FILENAME} !-f",
+                  f"RewriteRule ^(({below}/[^/]+)/.+?)(\\.html)?$ $2#$1 [R=303,NE,L]"]
+    if nodes.mapped:
+        mapped = "(?:" + "|".join(re.escape(k) for k in nodes.segments) + ")"
+        lines += ["# Memberships, statements, evidence: their pages from the site's map (apache-map.conf declares it)",
+                  "RewriteCond %{REQUEST_FILENAME} !-f", "RewriteCond ${odg-nodes:$1} ^(.+)$",
+                  f"RewriteRule ^({mapped}/.+?){data}$ %1$2 [R=303,L]",
+                  "RewriteCond %{REQUEST_FILENAME} !-f", "RewriteCond ${odg-nodes:$1} ^(.+)$",
+                  f"RewriteRule ^({mapped}/.+?)(\\.html)?$ %1#$1 [R=303,NE,L]"]
+    return lines
+
+
+def apache_map(out: Path) -> str:
+    """``apache-map.conf``: the map the ``.htaccess`` rules read, for the server or virtual host configuration
+    (``RewriteMap`` is not allowed in ``.htaccess``). Its path is where the site was exported: adjust it where the
+    site is copied elsewhere (or convert it to a DBM map with ``httxt2dbm`` for a large site)."""
+    return ("# Include in the server or <VirtualHost> configuration of the opendata-graph static site\n"
+            f'RewriteMap odg-nodes "txt:{out.resolve() / NODE_MAP}"\n')
+
+
+#: The site's map of nodes shown on another page: "path page" per line (Apache's txt map format).
+NODE_MAP = "nodes.map"
+
+
+def node_map(nodes: Nodes) -> str:
+    return "".join(f"{k} {v}\n" for k, v in sorted(nodes.mapped.items()))
+
+
 def _suffixes() -> str:
     """Every representation's suffix as one regular expression group: ``(\\.html|\\.ttl|...)``."""
     return "(" + "|".join(re.escape(e) for e in (".html", *(f.extension for f in RESOURCE))) + ")"
@@ -49,7 +107,7 @@ OTHER_TYPES = (("text/html", "html"), ("text/css", "css"), ("text/javascript", "
                ("text/markdown", "md"), ("text/plain", "txt"))
 
 
-def apache(retired: Sequence[Gone] = (), root: str = "/") -> str:
+def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()) -> str:
     """``.htaccess``: content negotiation, 301 for merged records, 410 Gone with the tombstone for withdrawn ones
     (Apache 2.4: mod_rewrite, mod_headers, mod_mime, mod_dir; ``AllowOverride FileInfo Indexes Options``)."""
     lines = ["# Content negotiation for the opendata-graph static site (Apache 2.4: mod_rewrite, mod_headers,",
@@ -67,6 +125,7 @@ def apache(retired: Sequence[Gone] = (), root: str = "/") -> str:
             lines += [f"RewriteRule ^{path}{suffixes}?$ {gone.successor}$1 [R=301,L,E=vary:1]"]
         else:  # withdrawn: 410, the tombstone as the body (the error document itself is served as it is)
             lines += ["RewriteCond %{ENV:REDIRECT_STATUS} ^$", f"RewriteRule ^{path}{suffixes}?$ - [G,E=vary:1]"]
+    lines += _apache_nodes(nodes)
     lines += ["# A resource path without a suffix: pick the representation the Accept header prefers."]
     for f in RESOURCE:
         lines += ["RewriteCond %{REQUEST_FILENAME} !-f", f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
@@ -93,17 +152,29 @@ def _apache_tombstone(path: str) -> list[str]:
     return [*lines, f'<ElseIf "{test}">', f"    ErrorDocument 410 {path}.html", "</ElseIf>"]
 
 
-def nginx_http() -> str:
-    """``nginx-http.conf``: what nginx allows only in its ``http { }`` block (the Accept header -> suffix map)."""
+def nginx_http(root: str = "/", nodes: Nodes = Nodes()) -> str:
+    """``nginx-http.conf``: what nginx allows only in its ``http { }`` block (the Accept header -> suffix map, and
+    the map of nodes shown on another page)."""
     width = max(len(f.media_type) for f in RESOURCE) + 6
     lines = ["# Content negotiation for the opendata-graph static site: include in nginx's http { } block,",
-             "# and nginx.conf in the server { } block whose root is the site.", "map $http_accept $odg_suffix {",
-             f"    {'default':<{width}}.html;"]
+             "# and nginx.conf in the server { } block whose root is the site."]
+    if nodes.mapped:  # before any map: nginx sizes its map tables at the first one
+        size = 1 << max(11, (2 * len(nodes.mapped)).bit_length())
+        lines += [f"map_hash_max_size {size};", "map_hash_bucket_size 128;"]
+    lines += ["map $http_accept $odg_suffix {", f"    {'default':<{width}}.html;"]
     lines += [f"    {'~*' + _accept(f.media_type):<{width}}{f.extension};" for f in RESOURCE]
-    return "\n".join([*lines, "}"]) + "\n"
+    lines += ["}"]
+    if nodes.mapped:
+        lines += ["# Memberships, statements, evidence: the page each is shown on (303 there, at its fragment)",
+                  f'map $uri $odg_node {{ "~^{re.escape(root)}(?<n>.+?){_suffixes()}?$" $n; default ""; }}',
+                  f'map $uri $odg_node_data {{ "~{_data_suffixes()}$" $1; default ""; }}',
+                  "map $odg_node $odg_node_page {", '    default "";',
+                  *(f"    {k} {root}{v};" for k, v in sorted(nodes.mapped.items())), "}",
+                  'map $odg_node_data $odg_node_tail { "" "#$odg_node"; default $odg_node_data; }']
+    return "\n".join(lines) + "\n"
 
 
-def nginx(retired: Sequence[Gone] = (), root: str = "/") -> str:
+def nginx(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()) -> str:
     """``nginx.conf``: the server { } part of the same rules (nginx-http.conf holds the http { } part)."""
     lines = ["# Content negotiation for the opendata-graph static site: include in the server { } block whose root",
              "# is the site (and nginx-http.conf in the http { } block).", "types {",
@@ -123,6 +194,15 @@ def nginx(retired: Sequence[Gone] = (), root: str = "/") -> str:
                       "    error_page 410 @odg_gone;", "    return 410;", "}"]
     if any(g.successor is None for g in retired):  # the tombstone, with the 410 kept
         lines += ["location @odg_gone {", "    add_header Vary Accept always;", "    try_files $odg_gone =404;", "}"]
+    data = _data_suffixes()
+    if nodes.below:
+        below = "(?:" + "|".join(re.escape(k) for k in nodes.below) + ")"
+        lines += [f'location ~ "^{re.escape(root)}({below}/[^/]+)/.+?{data}$" {{ return 303 {root}$1$2; }}',
+                  f'location ~ "^{re.escape(root)}(({below}/[^/]+)/.+?)(\\.html)?$" {{ return 303 {root}$2#$1; }}']
+    if nodes.mapped:
+        mapped = "(?:" + "|".join(re.escape(k) for k in nodes.segments) + ")"
+        lines += [f'location ~ "^{re.escape(root)}{mapped}/" {{', '    if ($odg_node_page = "") { return 404; }',
+                  "    return 303 $odg_node_page$odg_node_tail;", "}"]
     lines += [f"location {root} {{", "    add_header Vary Accept;",
               "    try_files $uri $uri$odg_suffix $uri.html $uri/index.html =404;", "}"]
     return "\n".join(lines) + "\n"
@@ -145,14 +225,17 @@ def w3id(base: str, name: str, target: str) -> str:
 
 def export(release: Path, out: Path, base: str, queries_dir: Path | None, root: str = "/",
            target: str = "https://example.org/opendata-graph/",
-           progress: Callable[[int, str], Bar] | None = None) -> list[Path]:
-    """Write the static site for ``release`` into ``out``; returns the files written (never outside ``out``)."""
+           progress: Callable[[int, str], Bar] | None = None, endpoint: str | None = None) -> list[Path]:
+    """Write the static site for ``release`` into ``out``; returns the files written (never outside ``out``).
+    ``endpoint``: a SPARQL endpoint serving the release, which the query page's live form asks; without one,
+    the site shows the query files' results, computed now, and no form that could not work."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} is a file, not a directory for the site", Location.of(out),
                           "give a new or existing directory")
     app = load_app(release, base, queries_dir, timeout=60, max_results=1_000_000)
     try:
-        written = _export(app, release, out, base, root, target, progress or (lambda total, label: Quiet()))
+        written = _export(app, release, out, base, root, target, progress or (lambda total, label: Quiet()),
+                          endpoint)
     finally:
         app.close()
     _remove_stale(out, written)
@@ -191,7 +274,7 @@ def _remove_stale(out: Path, written: Sequence[Path]) -> None:
 
 
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
-            progress: Callable[[int, str], Bar]) -> list[Path]:
+            progress: Callable[[int, str], Bar], endpoint: str | None) -> list[Path]:
     site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels)
     written: list[Path] = []
 
@@ -206,11 +289,12 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         written.append(path)
 
-    pages = subjects(app.store, base)
-    for iri in pages:  # all checked before anything is written
+    minted = subjects(app.store, base)
+    for iri in minted:  # all checked before anything is written
         if ".." in iri[len(base):].split("/") or iri[len(base):].startswith("/"):
             raise ConfigError(f"the release names a resource outside the site: {iri!r}", Location.of(out),
                               "no IRI of the release may contain '..' segments")
+    pages, nodes = _pages(site, minted)
     context = jsonld.context(app.store)
     write(jsonld.CONTEXT_PATH, jsonld.dumps(context))
     with progress(len(pages), "pages") as bar:
@@ -219,22 +303,16 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
             bar.advance()
     if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
         described = Site(app.void, base, root=root, suffix=".html")
+        known = set(minted)
         for iri in subjects(app.void, base):
-            if iri not in pages and ".." not in iri[len(base):].split("/"):
+            if iri not in known and ".." not in iri[len(base):].split("/"):
                 _resource(write, described, app.void, iri, base, context)
     write("index.html", site.home(app.description, app.counts, app.title, app.examples))
     write("queries.html", query_list(site, app.queries))
     write("changes.html", site.changes())
     write("network.svg", pictures.network(app.store, site.label, site.href))
     write("search.json", json.dumps(site.search_index(), ensure_ascii=False, separators=(",", ":")))
-    write("query.html", site.page("SPARQL query", "<h1>SPARQL query</h1><p>This is a static copy of the release: "
-                                  "to run your own queries, load a dump into any SPARQL store, or run "
-                                  "<code>odg serve</code>. The query files and their results are listed under "
-                                  f'<a href="{root}queries.html">Queries</a>.</p>'))
-    engine = Engine(app.store, max_results=1_000_000)
-    for name, _title, _answers, text in app.queries:
-        answer = engine.run(text)
-        write(f"queries/{name}.html", site.query_page(text, site.results_table(answer.variables, answer.rows)))
+    _query_pages(write, site, app, root, endpoint)
     write("ontology.html", site.ontology(app.ontology(), base + "ontology"))
     # a release directory brings its ontology, shapes and files; one dump file (as odg serve takes) only itself
     for name in ("ontology.ttl", "shapes.ttl"):
@@ -244,12 +322,56 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
         if f.is_file():
             write(f"dist/{f.name}", f.read_bytes())
     retired = gone(site, pages)
-    write(".htaccess", apache(retired, root))
-    write("nginx-http.conf", nginx_http())
-    write("nginx.conf", nginx(retired, root))
+    write(".htaccess", apache(retired, root, nodes))
+    write("nginx-http.conf", nginx_http(root, nodes))
+    write("nginx.conf", nginx(retired, root, nodes))
+    write(NODE_MAP, node_map(nodes))
+    write("apache-map.conf", apache_map(out))
     name = base.rstrip("/").rsplit("/", 1)[-1]
     write("w3id.htaccess", w3id(base, name, target))
     return written
+
+
+def _query_pages(write: Callable[[str, bytes | str], None], site: Site, app: App, root: str,
+                 endpoint: str | None) -> None:
+    """The query page (the live form with an endpoint, else what to do instead) and each query file's results."""
+    if endpoint:  # the live form: the editor, the query sent to the endpoint, the answer as a table
+        write("query.html", site.query_page(DEFAULT_QUERY, "", examples=app.queries, endpoint=endpoint))
+        for f in EDITOR_FILES:
+            write(f"static/{f}", (paths.static_dir() / f).read_bytes())
+    else:
+        write("query.html", site.page("SPARQL query", "<h1>SPARQL query</h1><p>This is a static copy of the "
+                                      "release: to run your own queries, load a dump into any SPARQL store, run "
+                                      "<code>odg serve</code>, or export the site with <code>--endpoint</code>. "
+                                      "The query files and their results are listed under "
+                                      f'<a href="{root}queries.html">Queries</a>.</p>'))
+    engine = Engine(app.store, max_results=1_000_000)
+    for name, title, answers, text in app.queries:
+        answer = engine.run(text)
+        table = site.results_table(answer.variables, answer.rows)
+        write(f"queries/{name}.html", site.page(title, f"<h1>{escape(title)}</h1><p>{escape(answers)}</p>"
+                                                f"<pre><code>{escape(text)}</code></pre>{table}"))
+
+
+def _pages(site: Site, minted: Sequence[str]) -> tuple[list[str], Nodes]:
+    """The IRIs with a page of their own, and the nodes shown on another's page (no files: the host's rules send
+    a request for one to its page)."""
+    from .schema import KINDS
+
+    base = site.base
+    pages, below, mapped = [], set(), {}
+    for iri in minted:
+        place = site.locate(iri)
+        if not place.fragment:
+            pages.append(iri)
+            continue
+        path = iri[len(base):]
+        segment = path.split("/", 1)[0]
+        if segment in KINDS and place.page == base + "/".join(path.split("/")[:2]):
+            below.add(segment)
+        else:
+            mapped[path] = place.page[len(base):]
+    return pages, Nodes(sorted(below), mapped)
 
 
 def _resource(write: Callable[[str, bytes | str], None], site: Site, store: Store, iri: str, base: str,
@@ -258,7 +380,7 @@ def _resource(write: Callable[[str, bytes | str], None], site: Site, store: Stor
     relative = iri[len(base):]
     write(relative + ".html", site.resource(iri))
     write(relative + ".json", jsonld.dumps(jsonld.entity(store, iri, base, context)))
-    triples = describe(store, iri)
+    triples = describe(store, iri, site.locate)
     for fmt in RESOURCE:
         write(relative + fmt.extension, represent(triples, fmt.media_type, base))
 
