@@ -147,3 +147,30 @@ def test_the_vendored_sparql_editor_is_the_one_recorded() -> None:
     assert recorded["package"] == "@zazuko/yasqe" and recorded["integrity"].startswith("sha512-")
     assert {n: hashlib.sha256((paths.static_dir() / n).read_bytes()).hexdigest() for n in EDITOR_FILES} \
         == recorded["sha256"]
+
+
+def test_pages_rendered_in_parallel_processes_are_the_same_files(site: Path, dist: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large release renders its pages in one process per core (forked: they share the loaded store); the
+    files are byte for byte those of one process."""
+    import opendata_graph.site as s
+
+    monkeypatch.setattr(s, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(s.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    pools = []
+
+    class Pool(s.ProcessPoolExecutor):  # type: ignore[misc, name-defined]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(s, "ProcessPoolExecutor", Pool)
+    out = tmp_path / "parallel"
+    export(dist, out, DEFAULT_BASE, paths.queries_dir(), root="/", target="https://odg.example/")
+    assert pools == [(2,)]
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {str(f.relative_to(root)): f.read_bytes() for f in root.rglob("*")
+                if f.is_file() and f.name != "apache-map.conf"}  # it names the directory
+
+    assert files(out) == files(site)

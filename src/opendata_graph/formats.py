@@ -35,8 +35,10 @@ class DumpWriter:
 
     def document(self, triples: Sequence[Row], base: str) -> bytes:
         """A whole document of ``triples`` (a resource's description): head, one block, tail."""
-        rendered = serialize.Renderer(base).render(sorted(set(triples)))
-        empty = not triples
+        return self.framed(serialize.Renderer(base).render(sorted(set(triples))), base, not triples)
+
+    def framed(self, rendered: serialize.Rendered, base: str, empty: bool) -> bytes:
+        """The document of a rendered block (every format is rendered at once: frame each from the same one)."""
         return self.head(base, rendered.prefixes, empty) + (b"" if empty else self.piece(rendered, True)) + \
             self.tail(empty)
 

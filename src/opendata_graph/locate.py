@@ -15,13 +15,20 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, Store
 
-from .namespaces import FOAF, PROV, RDF
+from .namespaces import FOAF, OA, ORG, PROV, RDF
 from .schema import KINDS
 
 #: The path segments of nodes that belong to an entity without being minted below it.
 MEMBERSHIP, STATEMENT, EVIDENCE = "membership", "statement", "evidence"
 #: Memberships are minted under the member's id: ``membership/<member id>/<organisation id>/<role>``.
 MEMBERSHIP_PATH = MEMBERSHIP + "/"
+
+
+#: The links by which a node that belongs to a page points at one of the page's nodes: a statement at what it is
+#: about, a membership at its member, a selector's excerpt at its document. (Into the page's own IRI every link
+#: is followed: an activity minted below an organisation points at it. Not into an excerpt: the statements
+#: deriving from it point at it and belong elsewhere.)
+_BELONGING = tuple(NamedNode(p) for p in (RDF.subject, ORG.member, OA.hasSource))
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,21 @@ class Locator:
         self.base = base
         self._memo: dict[str, Place] = {}
         self._records: dict[str, bool] = {}
+        self._shown: tuple[str, list[str]] | None = None
+        self._statements = f"{base}{STATEMENT}/"
+        self._about: dict[str, str] = {}  #: statement or evidence -> what it is about (:meth:`preload`)
+
+    def preload(self) -> None:
+        """What every statement and evidence entry is about, in two queries (instead of a lookup per node):
+        for placing a whole release."""
+        from pyoxigraph import Literal
+
+        for segment, predicate in ((STATEMENT, RDF.subject), (EVIDENCE, PROV.wasDerivedFrom)):
+            rows = self.store.query(f"SELECT ?n ?t WHERE {{ ?n <{predicate}> ?t "
+                                    f"FILTER(STRSTARTS(STR(?n), {Literal(self.base + segment + '/')})) }}")
+            for r in rows:  # type: ignore[union-attr]
+                if isinstance(r["t"], NamedNode):
+                    self._about.setdefault(r["n"].value, r["t"].value)
 
     def __call__(self, iri: str) -> Place:
         found = self._memo.get(iri)
@@ -82,7 +104,7 @@ class Locator:
             return Place(iri)
         about = {STATEMENT: RDF.subject, EVIDENCE: PROV.wasDerivedFrom}.get(segment)
         if about is not None and rest and "/" not in rest:
-            target = self._value(iri, about)
+            target = self._about.get(iri) or self._value(iri, about)
             if target is not None and not target.startswith(base):  # a licence's SPDX IRI: shown on our page
                 target = self._value(target, FOAF.isPrimaryTopicOf)
             if target is not None and target.startswith(base) and target != iri:
@@ -92,18 +114,23 @@ class Locator:
     def shown_on(self, page: str) -> list[str]:
         """Every node shown on ``page`` (the page first): what it links to or is linked from that belongs to it,
         transitively -- its owned nodes, its memberships, the statements about any of them, a document's excerpts,
-        the reference file's evidence."""
+        the reference file's evidence. (The last page's answer is remembered: its page and its data both ask.)"""
+        if self._shown is not None and self._shown[0] == page:
+            return self._shown[1]
         topic = self._value(page, FOAF.primaryTopic)  # our page about an outside IRI: the facts are about that
         seen = {page, topic} if topic else {page}
         out, todo = [page], list(seen)
         while todo:
             node = NamedNode(todo.pop())
             near = [q.object for q in self.store.quads_for_pattern(node, None, None)]
-            near += [q.subject for q in self.store.quads_for_pattern(None, None, node)]
+            for p in (None,) if node.value == page else _BELONGING:  # what points at it and is its own
+                near += [q.subject for q in self.store.quads_for_pattern(None, p, node)]
             for x in near:
                 if isinstance(x, NamedNode) and x.value not in seen and x.value.startswith(self.base):
                     seen.add(x.value)
                     if self(x.value).page == page and self(x.value).fragment:
                         out.append(x.value)
-                        todo.append(x.value)
+                        if not x.value.startswith(self._statements):  # what a statement links to is reached
+                            todo.append(x.value)  # from the entity already (it is about the entity's nodes)
+        self._shown = (page, out)
         return out

@@ -191,6 +191,10 @@ HIDDEN_INCOMING = {RDF.subject, RDF.object, OA.hasSource, PROV.wasDerivedFrom, O
                    DCTERMS.hasVersion, DCTERMS.isVersionOf}
 
 
+#: What names a node on a page, in order (the last two: the VoID's nodes).
+_LABELS = tuple(NamedNode(p) for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title, FOAF.name))
+
+
 @dataclass(frozen=True)
 class Cited:
     """One source of a fact: the statement that reifies it and the quote or evidence, as HTML."""
@@ -242,6 +246,8 @@ class Site:
     labels: Mapping[str, str] = field(default_factory=dict)  #: property IRI -> its label in the ontology
     _index: list[dict[str, object]] | None = field(default=None, init=False, repr=False)
     locate: Locator = field(init=False, repr=False)  #: where each node is shown (its page and fragment)
+    _label_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _source_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.locate = Locator(self.store, self.base)
@@ -269,10 +275,21 @@ class Site:
 
     def label(self, node: object) -> str:
         if isinstance(node, NamedNode):
-            for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title, FOAF.name):  # the last two: the VoID's nodes
-                for q in self.store.quads_for_pattern(node, NamedNode(p), None):
-                    return q.object.value if isinstance(q.object, Literal) else str(q.object)
-            return curie(node.value) if not node.value.startswith(self.base) else node.value[len(self.base):]
+            found = self._label_memo.get(node.value)
+            if found is None:
+                if len(self._label_memo) >= 200_000:  # the store is read-only: remembered, within bounds
+                    self._label_memo.clear()
+                found = self._label_memo[node.value] = self._label(node)
+            return found
+        if isinstance(node, Literal):
+            return node.value
+        return str(node)
+
+    def _label(self, node: NamedNode) -> str:
+        for p in _LABELS:
+            for q in self.store.quads_for_pattern(node, p, None):
+                return q.object.value if isinstance(q.object, Literal) else str(q.object)
+        return curie(node.value) if not node.value.startswith(self.base) else node.value[len(self.base):]
         if isinstance(node, Literal):
             return node.value
         return str(node)
@@ -388,12 +405,11 @@ class Site:
         """(predicate, object) of each fact about ``subject`` -> its statement with the HTML of each quote or
         evidence entry."""
         out: dict[tuple[str, str], list[Cited]] = defaultdict(list)
-        for q in self.store.quads_for_pattern(None, NamedNode(RDF.subject), subject):
-            st = q.subject
-            p = next(iter(self.store.quads_for_pattern(st, NamedNode(RDF.predicate), None))).object
-            o = next(iter(self.store.quads_for_pattern(st, NamedNode(RDF.object), None))).object
-            for d in self.store.quads_for_pattern(st, NamedNode(PROV.wasDerivedFrom), None):
-                out[(p.value, str(o))].append(Cited(st.value, self._source_html(d.object)))  # type: ignore[union-attr]
+        for r in self.store.query(f"SELECT ?st ?p ?o ?d WHERE {{ ?st <{RDF.subject}> {subject} ; "
+                                  f"<{RDF.predicate}> ?p ; <{RDF.object}> ?o ; <{PROV.wasDerivedFrom}> ?d }}"):  # type: ignore[union-attr]
+            out[(r["p"].value, str(r["o"]))].append(Cited(r["st"].value, self._source_html(r["d"])))
+        for cited in out.values():
+            cited.sort(key=lambda c: (c.statement, c.html))
         return out
 
     def _value(self, subject: object, predicate: str) -> object | None:
@@ -402,6 +418,15 @@ class Site:
         return None
 
     def _source_html(self, node: object) -> str:
+        key = str(node)
+        found = self._source_memo.get(key)
+        if found is None:
+            if len(self._source_memo) >= 100_000:
+                self._source_memo.clear()
+            found = self._source_memo[key] = self._source_text(node)
+        return found
+
+    def _source_text(self, node: object) -> str:
         selector, doc = self._value(node, OA.hasSelector), self._value(node, OA.hasSource)
         exact = self._value(selector, OA.exact) if selector is not None else None
         if exact is not None and doc is not None:
@@ -472,15 +497,7 @@ class Site:
         An id given twice keeps its first place."""
         import re
 
-        seen: set[str] = set()
-
-        def first(m: re.Match[str]) -> str:
-            if m.group(1) in seen:
-                return ""
-            seen.add(m.group(1))
-            return m.group(0)
-
-        body = re.sub(r' id="([^"]+)"(?=[ >])', first, body)
+        seen = set(re.findall(r' id="([^"]+)"', body))
         missing: dict[str, list[str]] = defaultdict(list)  # where -> ids to put there
         for node in self.locate.shown_on(page)[1:]:
             fragment = escape(self.locate(node).fragment)
@@ -491,53 +508,56 @@ class Site:
             while parts and "/".join(parts) not in seen:
                 parts.pop()
             missing["/".join(parts)].append(fragment)
-        for where, ids in missing.items():
-            spans = "".join(f'<span id="{x}"></span>' for x in ids)
-            start = body.find(f' id="{where}"') if where else -1
-            if start < 0:
-                start = body.find('<section class="summary"')
-            end = body.find(">", start) + 1
-            body = body[:end] + spans + body[end:]
-        return body
+        spans = {where: "".join(f'<span id="{x}"></span>' for x in ids) for where, ids in missing.items()}
+        used: set[str] = set()
+
+        def place(m: re.Match[str]) -> str:  # one pass: the first of each id keeps it, with what goes there
+            if m.group(2) in used:
+                return m.group(3)
+            used.add(m.group(2))
+            return m.group(1) + m.group(3) + spans.get(m.group(2), "")
+
+        body = re.sub(r'( id="([^"]+)")([^>]*>)', place, body)
+        summary = '<section class="summary" aria-label="Summary">'
+        return body.replace(summary, summary + spans.get("", ""), 1) if "" in spans else body
 
     def excerpts(self, s: NamedNode) -> str:
         """A source document's excerpts: each quote at its own fragment, with what the registry derives from it."""
-        rows = []
-        for q in sorted(self.store.quads_for_pattern(None, NamedNode(OA.hasSource), s), key=lambda q: str(q.subject)):
-            excerpt = q.subject
-            selector = self._value(excerpt, OA.hasSelector)
-            exact = self._value(selector, OA.exact) if selector is not None else None
-            if exact is None:
-                continue
-            rows.append((self.label(exact), excerpt))
-        if not rows:
+        rows = self.store.query(f"SELECT ?x ?exact WHERE {{ ?x <{OA.hasSource}> {s} ; <{OA.hasSelector}> ?sel . "
+                                f"?sel <{OA.exact}> ?exact }}")
+        found = sorted(((r["exact"].value, r["x"]) for r in rows), key=lambda r: (r[0], r[1].value))  # type: ignore[union-attr]
+        if not found:
             return ""
+        cited = self._cited_for(f"?x <{OA.hasSource}> {s}")
         items = "".join(f"<li{self._anchor(x, s.value)}><blockquote>{escape(text)}</blockquote>"
-                        f"{self._derived(x)}</li>" for text, x in sorted(rows, key=lambda r: (r[0], str(r[1]))))
-        return (f'<h2>Excerpts <span class=count>({len(rows)})</span></h2>'
-                f'<ul class="excerpts">{items}</ul>')
+                        f"{cited.get(x.value, '')}</li>" for text, x in found)
+        return f'<h2>Excerpts <span class=count>({len(found)})</span></h2><ul class="excerpts">{items}</ul>'
 
     def evidence(self, s: NamedNode) -> str:
         """The reference file's evidence entries, each at its own fragment, with what it supports."""
-        rows = []
-        for q in self.store.quads_for_pattern(None, NamedNode(PROV.wasDerivedFrom), s):
-            text, confidence = self._value(q.subject, RDFS.comment), self._value(q.subject, ODG.confidence)
-            if text is not None and confidence is not None:
-                rows.append((self.label(text), self.label(confidence), q.subject))
-        if not rows:
+        rows = self.store.query(f"SELECT ?x ?text ?confidence WHERE {{ ?x <{PROV.wasDerivedFrom}> {s} ; "
+                                f"<{RDFS.comment}> ?text ; <{ODG.confidence}> ?confidence }}")
+        found = sorted((r["text"].value, r["confidence"].value, r["x"]) for r in rows)  # type: ignore[union-attr]
+        if not found:
             return ""
+        cited = self._cited_for(f"?x <{PROV.wasDerivedFrom}> {s}")
         items = "".join(f"<li{self._anchor(x, s.value)}><p>{escape(text)} ({escape(confidence)} confidence)</p>"
-                        f"{self._derived(x)}</li>" for text, confidence, x in sorted(rows, key=str))
-        return f'<h2>Evidence <span class=count>({len(rows)})</span></h2><ul class="excerpts">{items}</ul>'
+                        f"{cited.get(x.value, '')}</li>" for text, confidence, x in found)
+        return f'<h2>Evidence <span class=count>({len(found)})</span></h2><ul class="excerpts">{items}</ul>'
 
-    def _derived(self, source: object) -> str:
-        """What the registry derives from an excerpt or evidence entry: the entities whose facts cite it."""
-        pages = {self.locate.owner(q.subject.value)  # type: ignore[union-attr]
-                 for q in self.store.quads_for_pattern(None, NamedNode(PROV.wasDerivedFrom), source)}  # type: ignore[arg-type]
-        if not pages:
-            return ""
-        links = ", ".join(self.link(NamedNode(p)) for p in sorted(pages, key=lambda p: self.label(NamedNode(p))))
-        return f'<p class="cited">Cited for {links}</p>'
+    def _cited_for(self, sources: str) -> dict[str, str]:
+        """For each source ``?x`` matching the pattern ``sources``: the entities whose facts cite it, as links
+        (one query for a document's every excerpt)."""
+        pages: dict[str, set[str]] = defaultdict(set)
+        for r in self.store.query(f"SELECT ?x ?about WHERE {{ {sources} . ?st <{PROV.wasDerivedFrom}> ?x ; "
+                                  f"<{RDF.subject}> ?about }}"):  # type: ignore[union-attr]
+            about = r["about"].value
+            if not about.startswith(self.base):  # a licence's SPDX IRI: our page about it
+                about = page_of(self.store, self.base, about) or about
+            pages[r["x"].value].add(self.locate.owner(about))
+        return {x: '<p class="cited">Cited for ' + ", ".join(
+                    self.link(NamedNode(p)) for p in sorted(ps, key=lambda p: self.label(NamedNode(p)))) + "</p>"
+                for x, ps in pages.items()}
 
     def term(self, predicate: str) -> str:
         """A property's name for people: its label in the ontology, else its local name in words."""

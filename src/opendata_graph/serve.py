@@ -45,6 +45,7 @@ TEXTUAL = ("text/", "application/sparql-results", "application/json", "applicati
 #: A resource's representations: its page, and its description in each resource format.
 SUFFIXES = {".html": HTML, **{f.extension: f.media_type for f in RESOURCE}}
 RESOURCE_TYPES = (HTML, *(f.media_type for f in RESOURCE))
+RESOURCE_MEDIA = tuple(f.media_type for f in RESOURCE)
 _SUFFIX = re.compile("(" + "|".join(re.escape(s) for s in SUFFIXES) + ")$")
 
 
@@ -132,7 +133,8 @@ class App:
             return self._ontology
 
 
-def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, max_results: int) -> App:
+def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, max_results: int,
+             in_memory: bool = False) -> App:
     """An app serving ``dump`` (a release directory, or one RDF file: .nt .ttl .nq .trig .jsonld).
 
     The dump is loaded into an on-disk store in a temporary directory, which this process and the query workers
@@ -145,12 +147,16 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     fmt = by_extension(path.suffix)
     if not path.is_file() or fmt is None:
         raise FileNotFoundError(f"{path}: no release to serve (run 'odg build', or give an .nt/.ttl/.nq/.trig file)")
-    store_dir = Path(tempfile.mkdtemp(prefix="odg-serve-")) / "store"
-    writer = Store(str(store_dir))
-    writer.bulk_load(path=str(path), format=fmt.rdf)
-    writer.flush()
-    del writer
-    store = Store.read_only(str(store_dir))
+    if in_memory:  # the static export: no query workers to share an on-disk store with
+        store, store_dir = Store(), None
+        store.bulk_load(path=str(path), format=fmt.rdf)
+    else:
+        store_dir = Path(tempfile.mkdtemp(prefix="odg-serve-")) / "store"
+        writer = Store(str(store_dir))
+        writer.bulk_load(path=str(path), format=fmt.rdf)
+        writer.flush()
+        del writer
+        store = Store.read_only(str(store_dir))
     app = App(store, base, release, timeout=timeout, max_results=max_results, store_dir=store_dir)
     if queries_dir is not None:
         from .query import query_files
@@ -561,19 +567,29 @@ def describe(store: Store, iri: str, locate: Locator) -> list[Triple]:
                     todo.append(o.value)
     else:
         nodes = locate.shown_on(iri)
-    out = [Triple(q.subject, q.predicate, q.object)
-           for node in [*nodes, *([topic] if topic and topic not in nodes else [])]
-           for q in store.quads_for_pattern(NamedNode(node), None, None)]
-    return sorted(out, key=str)
+    return [Triple(q.subject, q.predicate, q.object)  # in no particular order: each writer sorts
+            for node in [*nodes, *([topic] if topic and topic not in nodes else [])]
+            for q in store.quads_for_pattern(NamedNode(node), None, None)]
 
 
 def represent(triples: Sequence[Triple], media: str, base: str) -> bytes:
     """A resource description in the release's own writers: prefixed Turtle, sorted N-Triples, compact JSON-LD."""
+    return represent_all(triples, base, [media])[media]
+
+
+def represent_all(triples: Sequence[Triple], base: str, media: Sequence[str] = RESOURCE_MEDIA) -> dict[str, bytes]:
+    """The description in each of ``media``, rendered once (the renderer writes every format in one pass)."""
+    from .serialize import Renderer
     from .terms import rows
 
-    fmt = by_media_type(media)
-    assert fmt is not None and fmt.writer is not None, media
-    return fmt.writer.document(rows(triples), base)
+    unique = sorted(set(rows(triples)))
+    rendered = Renderer(base).render(unique)
+    out = {}
+    for m in media:
+        fmt = by_media_type(m)
+        assert fmt is not None and fmt.writer is not None, m
+        out[m] = fmt.writer.framed(rendered, base, not unique)
+    return out
 
 
 class Server(ThreadingHTTPServer):

@@ -9,20 +9,23 @@ w3id.org redirect of the base IRI to wherever the site is hosted).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from html import escape
+from multiprocessing import get_context
 from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import NamedNode, Store
 
 from . import jsonld, paths, pictures
 from .errors import ConfigError, Location
 from .formats import RESOURCE
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, page_of
 from .progress import Bar, Quiet
-from .serve import App, describe, load_app, represent
+from .serve import App, describe, load_app, represent_all
 from .sparql import Engine
 
 
@@ -232,7 +235,7 @@ def export(release: Path, out: Path, base: str, queries_dir: Path | None, root: 
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} is a file, not a directory for the site", Location.of(out),
                           "give a new or existing directory")
-    app = load_app(release, base, queries_dir, timeout=60, max_results=1_000_000)
+    app = load_app(release, base, queries_dir, timeout=60, max_results=1_000_000, in_memory=True)
     try:
         written = _export(app, release, out, base, root, target, progress or (lambda total, label: Quiet()),
                           endpoint)
@@ -298,9 +301,7 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     context = jsonld.context(app.store)
     write(jsonld.CONTEXT_PATH, jsonld.dumps(context))
     with progress(len(pages), "pages") as bar:
-        for iri in pages:
-            _resource(write, site, app.store, iri, base, context)
-            bar.advance()
+        written += _render_pages(app, site, out, pages, context, bar)
     if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
         described = Site(app.void, base, root=root, suffix=".html")
         known = set(minted)
@@ -353,12 +354,73 @@ def _query_pages(write: Callable[[str, bytes | str], None], site: Site, app: App
                                                 f"<pre><code>{escape(text)}</code></pre>{table}"))
 
 
+#: Below this many pages they are rendered in this process; above, in one process per core (at most this many).
+PARALLEL_FROM, MAX_PROCESSES = 400, 4
+
+
+def _render_pages(app: App, site: Site, out: Path, pages: Sequence[str], context: dict[str, object],
+                  bar: Bar) -> list[Path]:
+    """Each page's files, in processes of their own when there are many (each opens the release's on-disk store
+    read-only; the files are the same whichever process wrote them)."""
+    processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))
+    _PageWorker.setup(app.store, site, out, context)  # a forked process inherits the store, the places found
+    if len(pages) < PARALLEL_FROM or processes < 2:
+        done = []
+        for iri in pages:
+            done += _PageWorker.render([iri])
+            bar.advance()
+        return done
+    # the biggest pages first (a document with all its excerpts), then chunks of the rest: no process waits last
+    weight = {iri: sum(1 for _ in app.store.quads_for_pattern(None, None, NamedNode(iri))) for iri in pages}
+    ordered = sorted(pages, key=lambda iri: -weight[iri])
+    chunks = [[iri] for iri in ordered[:50]] + [ordered[i:i + 25] for i in range(50, len(ordered), 25)]
+    done = []
+    with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
+        futures = {pool.submit(_PageWorker.render, chunk): len(chunk) for chunk in chunks}
+        for future in as_completed(futures):
+            done += future.result()
+            bar.advance(futures[future])
+    return sorted(done)
+
+
+class _PageWorker:
+    """What a page-rendering process holds: the store, the site, where to write."""
+
+    site: Site
+    store: Store
+    out: Path
+    context: dict[str, object]
+
+    @classmethod
+    def setup(cls, store: Store, site: Site, out: Path, context: dict[str, object]) -> None:
+        cls.store, cls.site, cls.out, cls.context = store, site, out, context
+
+    @classmethod
+    def render(cls, iris: Sequence[str]) -> list[Path]:
+        written: list[Path] = []
+        root_dir = cls.out.resolve()
+
+        def write(relative: str, data: bytes | str) -> None:
+            path = (cls.out / relative).resolve()
+            if root_dir not in path.parents:  # checked for every IRI before any page is rendered, and again here
+                raise ConfigError(f"the release names a resource outside the site: {relative!r}",
+                                  Location.of(cls.out), "no IRI of the release may contain '..' segments")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+            written.append(path)
+
+        for iri in iris:
+            _resource(write, cls.site, cls.store, iri, cls.site.base, cls.context)
+        return written
+
+
 def _pages(site: Site, minted: Sequence[str]) -> tuple[list[str], Nodes]:
     """The IRIs with a page of their own, and the nodes shown on another's page (no files: the host's rules send
     a request for one to its page)."""
     from .schema import KINDS
 
     base = site.base
+    site.locate.preload()
     pages, below, mapped = [], set(), {}
     for iri in minted:
         place = site.locate(iri)
@@ -380,9 +442,9 @@ def _resource(write: Callable[[str, bytes | str], None], site: Site, store: Stor
     relative = iri[len(base):]
     write(relative + ".html", site.resource(iri))
     write(relative + ".json", jsonld.dumps(jsonld.entity(store, iri, base, context)))
-    triples = describe(store, iri, site.locate)
+    documents = represent_all(describe(store, iri, site.locate), base)
     for fmt in RESOURCE:
-        write(relative + fmt.extension, represent(triples, fmt.media_type, base))
+        write(relative + fmt.extension, documents[fmt.media_type])
 
 
 def gone(site: Site, pages: Sequence[str]) -> list[Gone]:
@@ -398,9 +460,12 @@ def gone(site: Site, pages: Sequence[str]) -> list[Gone]:
 
 
 def subjects(store: Store, base: str) -> list[str]:
-    """Every minted IRI that is the subject of a triple in the release."""
-    return sorted({q.subject.value for q in store.quads_for_pattern(None, None, None)  # type: ignore[union-attr]
-                   if q.subject.value.startswith(base)})  # type: ignore[union-attr]
+    """Every minted IRI that is the subject of a triple in the release (found by the store, not in Python)."""
+    from pyoxigraph import Literal
+
+    rows = store.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "
+                       f"{Literal(base)})) }}")
+    return sorted(r["s"].value for r in rows)  # type: ignore[union-attr]
 
 
 def query_list(site: Site, queries: Sequence[tuple[str, str, str, str]]) -> str:
