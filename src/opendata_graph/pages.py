@@ -751,15 +751,23 @@ class Site:
         return self.page(title, body)
 
     def picture(self, cohort: str | None = None) -> str:
-        """The network diagram (pictures.py), inline: its nodes are links; it scrolls on a narrow screen."""
+        """The network diagram and the membership timeline (pictures.py), inline: their nodes are links; they
+        scroll on a narrow screen."""
         from . import pictures
 
+        out = []
         svg = pictures.network(self.store, self.label, self.href, cohort)
-        if svg.count("<a ") == 0:
-            return ""
-        download = (f' <a href="{self.root}network.svg">(SVG)</a>' if cohort is None else "")
-        return (f'<h2>{"The network" if cohort is None else "Its network"}{download}</h2>'
-                f'{SCROLL.format(label="Network diagram")}{svg}</div>')
+        if svg.count("<a ") > 0:
+            download = f' <a href="{self.root}network.svg">(SVG)</a>' if cohort is None else ""
+            out.append(f'<h2>{"The network" if cohort is None else "Its network"}{download}</h2>'
+                       f'{SCROLL.format(label="Network diagram")}{svg}</div>')
+        times = pictures.timeline(self.store, self.label, self.href, cohort)
+        if times:
+            download = f' <a href="{self.root}timeline.svg">(SVG)</a>' if cohort is None else ""
+            out.append(f"<h2>Memberships over time{download}</h2><p>Only what the sources date: a dot is a "
+                       "date a membership held on; a dashed bar, a period it falls within whose end alone is "
+                       f'stated.</p>{SCROLL.format(label="Membership timeline")}{times}</div>')
+        return "".join(out)
 
     def search_box(self) -> str:
         """A search over every record's names, in the browser, from the static index ``search.json``."""

@@ -1,4 +1,5 @@
-"""The network as a picture: programme → cohorts → members → their datasets → licences, as deterministic SVG.
+"""Pictures of the network, as deterministic SVG: programme → cohorts → members → their datasets → licences, and
+the memberships on a time axis with only what the sources date.
 
 A layered layout of our own rather than a graph-layout library: the network is a hierarchy by nature (each
 column is one kind of node, each edge goes one column to the right), so columns read better than a force
@@ -15,7 +16,7 @@ from html import escape
 
 from pyoxigraph import NamedNode, Store
 
-from .namespaces import DCAT, DCTERMS, ODG, ORG, RDF, SVG_XMLNS
+from .namespaces import DCAT, DCTERMS, ODG, ORG, RDF, SVG_XMLNS, TIME
 
 #: The columns, left to right.
 COLUMNS = ("Programmes", "Cohorts", "Members", "Datasets", "Licences")
@@ -98,3 +99,100 @@ def _description(order: Mapping[int, Sequence[str]], names: Mapping[str, str],
         parts.append(f"{names[source]} {verb} {names[target]}")
     counts = ", ".join(f"{len(order.get(c, []))} {name.lower()}" for c, name in enumerate(COLUMNS))
     return f"{counts}. " + "; ".join(parts) + "."
+
+
+#: The timeline's geometry: the label column, the time axis' width, a row's height; rows drawn at most.
+LABEL_WIDTH, AXIS_WIDTH, TIMELINE_ROWS = 360, 520, 100
+_TIME_OF = f"(<{TIME.inXSDDate}>|<{TIME.inXSDgYear}>|<{TIME.inXSDgYearMonth}>)"
+
+
+def timeline(store: Store, label: Callable[[NamedNode], str], href: Callable[[str], str],
+             cohort: str | None = None) -> str:
+    """The memberships on a time axis, with only what the sources state: a dot for a date a membership is known
+    to hold at, a bar between a stated beginning and end, a dashed bar open to the left for a membership that
+    falls within a period whose end alone is stated (the programme: "until April 2023"). Nothing is drawn where
+    nothing is dated ("" when no membership has a date)."""
+    rows = store.query(f"""SELECT ?m ?member ?org ?at ?begin ?end ?within ?withinEnd WHERE {{
+        ?m a <{ORG.Membership}> ; <{ORG.member}> ?member ; <{ORG.organization}> ?org .
+        OPTIONAL {{ ?m <{ORG.memberDuring}> ?i .
+          OPTIONAL {{ ?i <{TIME.inside}>/<{TIME.inXSDDate}> ?at }}
+          OPTIONAL {{ ?i <{TIME.hasBeginning}>/{_TIME_OF} ?begin }}
+          OPTIONAL {{ ?i <{TIME.hasEnd}>/{_TIME_OF} ?end }}
+          OPTIONAL {{ ?i <{TIME.intervalDuring}> ?within . ?within <{TIME.hasEnd}>/{_TIME_OF} ?withinEnd }} }} }}""")
+    found = []
+    for r in rows:  # type: ignore[union-attr]
+        if cohort is not None and r["org"].value != cohort:
+            continue
+        when = {k: r[k].value for k in ("at", "begin", "end", "withinEnd") if r[k] is not None}
+        found.append((label(r["org"]), label(r["member"]), r["member"].value, r["org"].value,
+                      r["within"].value if r["within"] is not None else None, when))
+    found.sort(key=lambda f: (f[0].lower(), f[1].lower(), f[2]))
+    dates = [_year(d) for *_, when in found for d in when.values()]
+    if not dates:
+        return ""
+    start, stop = int(min(dates)), int(max(dates)) + 1
+
+    def x(date: str) -> int:
+        return LABEL_WIDTH + round((_year(date) - start) / (stop - start) * AXIS_WIDTH)
+
+    shown = found[:TIMELINE_ROWS]
+    height = TOP + len(shown) * ROW_HEIGHT + (30 if len(found) > len(shown) else 10)
+    width = LABEL_WIDTH + AXIS_WIDTH + 120
+    out = [f'<svg xmlns="{SVG_XMLNS}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+           'role="group" aria-labelledby="time-title" aria-describedby="time-desc" class="timeline" '
+           'font-family="system-ui, sans-serif" font-size="12">',
+           '<title id="time-title">Memberships over time</title>']
+    words = []
+    for year in range(start, stop + 1):
+        gx = LABEL_WIDTH + round((year - start) / (stop - start) * AXIS_WIDTH)
+        out.append(f'<line x1="{gx}" y1="{TOP - 14}" x2="{gx}" y2="{height - 10}" stroke="#d4d8de"/>'
+                   f'<text x="{gx}" y="{TOP - 20}" text-anchor="middle" fill="#4d5562">{year}</text>')
+    for i, (org, member, member_iri, _org, within, when) in enumerate(shown):
+        y = TOP + i * ROW_HEIGHT + ROW_HEIGHT // 2
+        out.append(f'<a href="{escape(href(member_iri))}"><text x="4" y="{y + 4}" fill="#0645ad">'
+                   f"{escape(_short(f'{member} ({org})', 56))}</text></a>")
+        said, marks = _marks(when, within, x, y, href)
+        out += marks
+        words.append(f"{member} in {org}: {said}")
+    if len(found) > len(shown):
+        out.append(f'<text x="4" y="{height - 12}" fill="#4d5562">… and {len(found) - len(shown)} more '
+                   "memberships (the query file “Memberships over time” lists them all)</text>")
+    out.insert(2, f'<desc id="time-desc">{escape("; ".join(words))}.</desc>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _marks(when: Mapping[str, str], within: str | None, x: Callable[[str], int], y: int,
+           href: Callable[[str], str]) -> tuple[str, list[str]]:
+    """What one membership's row shows, and the same in words."""
+    ink = "#12355b"
+    if "at" in when:
+        return (f"held on {when['at']}",
+                [f'<circle cx="{x(when["at"])}" cy="{y}" r="4" fill="{ink}"/>',
+                 f'<text x="{x(when["at"]) + 8}" y="{y + 4}" fill="#4d5562">{escape(when["at"])}</text>'])
+    if "begin" in when or "end" in when:
+        x1 = x(when["begin"]) if "begin" in when else LABEL_WIDTH
+        x2 = x(when["end"]) if "end" in when else LABEL_WIDTH + AXIS_WIDTH
+        said = f"from {when.get('begin', '(not stated)')} until {when.get('end', '(not stated)')}"
+        dash = "" if "begin" in when and "end" in when else ' stroke-dasharray="4 3"'
+        return said, [f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{ink}" stroke-width="4"{dash}/>',
+                      f'<text x="{x2 + 6}" y="{y + 4}" fill="#4d5562">{escape(said)}</text>']
+    if "withinEnd" in when and within is not None:
+        x2 = x(when["withinEnd"])
+        said = f"within a period that ended {when['withinEnd']} (its beginning is not stated)"
+        return said, [f'<a href="{escape(href(within))}"><line x1="{LABEL_WIDTH}" y1="{y}" x2="{x2}" y2="{y}" '
+                      f'stroke="{ink}" stroke-width="3" stroke-dasharray="4 3"><title>{escape(said)}</title>'
+                      f'</line></a>',
+                      f'<text x="{x2 + 6}" y="{y + 4}" fill="#4d5562">until {escape(when["withinEnd"])}</text>']
+    return "no date stated", [f'<text x="{LABEL_WIDTH}" y="{y + 4}" fill="#4d5562">no date stated</text>']
+
+
+def _year(date: str) -> float:
+    """A stated date (``2021``, ``2023-04``, ``2021-01-19``) as a position in years, at its first day."""
+    parts = [int(p) for p in date.split("-")[:3]]
+    year, month, day = [*parts, 1, 1][:3]
+    return year + (month - 1) / 12 + (day - 1) / 365
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -325,12 +325,13 @@ class Handler(BaseHTTPRequestHandler):
             data = self.app.cached((iri, "json"), lambda: jsonld.dumps(
                 jsonld.entity(store, iri, self.app.base, self.app.context())))
             return self.send(200, data, "application/ld+json", {"Link": f'<{iri}>; rel="canonical"'})
-        if path == "/network.svg":  # the network diagram
-            from .pictures import network
+        if path in ("/network.svg", "/timeline.svg"):  # the network diagram, the membership timeline
+            from . import pictures
 
-            data = self.app.cached(("network", "svg"), lambda: network(
+            draw = pictures.network if path == "/network.svg" else pictures.timeline
+            data = self.app.cached((path, "svg"), lambda: draw(
                 self.app.store, self.app.site.label, self.app.site.href).encode("utf-8"))
-            return self.send(200, data, "image/svg+xml", {})
+            return self.send(200, data, "image/svg+xml", {}) if data else self.error(404, "nothing is dated")
         if path == "/search.json":  # every live record's names, for the home page's search
             data = self.app.cached(("search", "json"), lambda: json.dumps(
                 self.app.site.search_index(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

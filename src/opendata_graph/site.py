@@ -312,6 +312,9 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     write("queries.html", query_list(site, app.queries))
     write("changes.html", site.changes())
     write("network.svg", pictures.network(app.store, site.label, site.href))
+    times = pictures.timeline(app.store, site.label, site.href)
+    if times:
+        write("timeline.svg", times)
     write("search.json", json.dumps(site.search_index(), ensure_ascii=False, separators=(",", ":")))
     _query_pages(write, site, app, root, endpoint)
     write("ontology.html", site.ontology(app.ontology(), base + "ontology"))
