@@ -85,3 +85,15 @@ def test_odg_site_draws_a_bar_on_a_terminal(dist: Path, tmp_path: Path) -> None:
     redraws = out.replace("\r\n", "\n").count("\r")  # the bar is redrawn in place with its count and percentage
     assert redraws >= 2 and "pages" in out and "100%" in out, out[-2000:]
     assert "wrote " in out
+
+
+def test_odg_build_draws_a_bar_over_its_stages_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal `odg build` shows a bar over its stages with the one under way ("validate…"); in a log it
+    prints a line per stage, as before (tests/test_cli.py)."""
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["TERM"] = "xterm"
+    out = run_on_a_terminal(["build", "--no-cache", "--dist", str(tmp_path / "dist")], env)
+    screen = out.replace("\r\n", "\n")
+    assert screen.count("\r") >= 3 and "build" in screen, screen[-2000:]
+    assert "convert…" in screen and "validate…" in screen and "5/5" in screen
+    assert "built " in screen and (tmp_path / "dist" / "opendata-graph.nt").is_file()

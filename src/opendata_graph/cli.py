@@ -6,7 +6,9 @@ traceback; an internal error writes its traceback to a file and prints one line 
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,13 +107,16 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
     since affect, and writes the same bytes a full build would.
     """
     from .options import Options
+    from .pipeline import BUILD_STAGES
     from .pipeline import build as run_build
 
     seeds_dir = _seeds(seeds, no_quote_check)
     opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict, engine,
                    cache=not no_cache)
     try:
-        outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
+        with _stages(BUILD_STAGES if opts.cache else tuple(s for s in BUILD_STAGES if s not in ("cache", "store")),
+                     "build", lambda msg: click.echo(f"  {msg}", err=True)) as progress:
+            outcome = run_build(opts, progress=progress)
     except (KeyboardInterrupt, Terminated):
         click.echo("nothing was published; the previous release is unchanged", err=True)
         raise
@@ -154,7 +159,7 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
     from .formats import by_extension
     from .lint import is_record_file
     from .options import Options
-    from .pipeline import data_roots, paused_gc
+    from .pipeline import VALIDATE_STAGES, data_roots, paused_gc
     from .pipeline import validate as run_validate
     from .validate import Report, validate_rdf
 
@@ -169,10 +174,10 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
                    cache=not no_cache)
     results = []
     try:
-        with paused_gc():
+        with paused_gc(), _stages(VALIDATE_STAGES * len(roots), "validate", _note) as progress:
             for root in roots:
                 seeds_dir = _seeds_for(root, data, seeds, no_quote_check)
-                results += run_validate(replace(opts, data=root, seeds=seeds_dir), _note).results
+                results += run_validate(replace(opts, data=root, seeds=seeds_dir), progress).results
             if rdf_files:
                 results += validate_rdf(rdf_files, shapes, engine).results
     except ErrorList as exc:
@@ -188,6 +193,26 @@ def validate(targets: tuple[Path, ...], data: Path, ontology: Path, shapes: Path
 
 def _note(message: str) -> None:
     click.echo(message, err=True)
+
+
+def _stage_done(progress: Callable[[str], None], name: str) -> None:
+    """Tell a bar over stages that ``name`` ended (nothing for plain lines: a diff prints none)."""
+    stage = getattr(progress, "stage", None)
+    if stage is not None:
+        stage(name, name)
+
+
+@contextlib.contextmanager
+def _stages(names: Sequence[str], label: str, lines: Callable[[str], None]) -> Iterator[Callable[[str], None]]:
+    """The progress of a staged command: a bar over its stages on a terminal (progress.Stages), else ``lines``
+    (one line per stage, as logs and CI have always read them)."""
+    from .progress import Stages, on_terminal
+
+    if not on_terminal(sys.stderr):
+        yield lines
+        return
+    with Stages(names, label) as stages:
+        yield stages
 
 
 def _seeds_for(root: Path, default_data: Path, seeds: Path, skip: bool) -> Path | None:
@@ -335,11 +360,15 @@ def diff_command(old: str, new: str, fmt: str, output: Path | None, data: Path, 
 
     try:
         base = _release_base(Path(new), base) if Path(new).is_dir() else base or DEFAULT_BASE
-        with tempfile.TemporaryDirectory(prefix="odg-diff-") as tmp:
-            sides = [_side(spec, Path(tmp) / str(i), data, ontology, shapes, queries, seeds, base)
-                     for i, spec in enumerate((old, new))]
+        with tempfile.TemporaryDirectory(prefix="odg-diff-") as tmp, \
+                _stages(("read OLD", "read NEW", "compare"), "diff", lambda msg: None) as progress:
+            sides = []
+            for i, spec in enumerate((old, new)):
+                sides.append(_side(spec, Path(tmp) / str(i), data, ontology, shapes, queries, seeds, base))
+                _stage_done(progress, ("read OLD", "read NEW")[i])
             labels = d.predicate_labels(load_turtle_dir(ontology))
             changes = d.diff(sides[0], sides[1], base, _name(old), _name(new), labels)
+            _stage_done(progress, "compare")
     except OdgError as exc:
         click.echo(str(exc), err=True)
         sys.exit(exc.exit_code)

@@ -69,6 +69,12 @@ class Locator:
             found = self._memo[iri] = self._place(iri)
         return found
 
+    def about(self, iri: str) -> str | None:
+        """What the statement ``iri`` is about (its ``rdf:subject``); None for any other node."""
+        if not iri.startswith(self._statements):
+            return None
+        return self._about.get(iri) or self._value(iri, RDF.subject)
+
     def owner(self, iri: str) -> str:
         """The IRI of the page ``iri`` is shown on."""
         return self(iri).page

@@ -503,8 +503,8 @@ class Site:
             fragment = escape(self.locate(node).fragment)
             if fragment in seen:
                 continue
-            near = self._value(NamedNode(node), RDF.subject)  # a statement: at the node it is about
-            parts = (escape(self.locate(near.value).fragment) if isinstance(near, NamedNode) else fragment).split("/")
+            near = self.locate.about(node)  # a statement: at the node it is about
+            parts = (escape(self.locate(near).fragment) if near else fragment).split("/")
             while parts and "/".join(parts) not in seen:
                 parts.pop()
             missing["/".join(parts)].append(fragment)
@@ -549,7 +549,7 @@ class Site:
         """For each source ``?x`` matching the pattern ``sources``: the entities whose facts cite it, as links
         (one query for a document's every excerpt)."""
         pages: dict[str, set[str]] = defaultdict(set)
-        for r in self.store.query(f"SELECT ?x ?about WHERE {{ {sources} . ?st <{PROV.wasDerivedFrom}> ?x ; "
+        for r in self.store.query(f"SELECT DISTINCT ?x ?about WHERE {{ {sources} . ?st <{PROV.wasDerivedFrom}> ?x ; "
                                   f"<{RDF.subject}> ?about }}"):  # type: ignore[union-attr]
             about = r["about"].value
             if not about.startswith(self.base):  # a licence's SPDX IRI: our page about it

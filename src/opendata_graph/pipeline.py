@@ -37,6 +37,9 @@ from .terms import Row, value_of
 from .validate import Report, Result, load_turtle_dir, validate_parts
 
 Progress = Callable[[str], None]
+#: The stages of a build and of a validation, in order (each reported as it ends: :class:`Laps`).
+BUILD_STAGES = ("load", "convert", "validate", "cache", "serialise", "write", "store")
+VALIDATE_STAGES = ("load", "convert", "validate")
 
 
 @dataclass
@@ -68,7 +71,12 @@ class Laps:
         now = time.perf_counter()
         self.timings[step] = now - self.t0
         self.t0 = now
-        self.progress(f"{step}: {self.timings[step]:.2f} s (peak memory so far {peak_rss_mb():,.0f} MB)")
+        message = f"{step}: {self.timings[step]:.2f} s (peak memory so far {peak_rss_mb():,.0f} MB)"
+        stage = getattr(self.progress, "stage", None)  # a bar over the stages (progress.Stages), or lines
+        if stage is not None:
+            stage(step, message)
+        else:
+            self.progress(message)
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import IO, Any, TextIO, cast
 
 import click
@@ -69,3 +70,48 @@ class Quiet(Bar):
 
     def advance(self, n: int = 1) -> None:
         self.done += n
+
+
+class Stages:
+    """Named stages of one piece of work (``odg build``'s load, convert, validate...): on a terminal a bar over
+    the stages, showing the one under way; elsewhere a line as each ends (what the build always printed).
+
+    Used as the pipeline's ``progress``: called with a message it prints the message (a note: a lock waited for,
+    an incremental build); :meth:`stage` reports a stage done."""
+
+    def __init__(self, names: Sequence[str], label: str, stream: IO[str] | None = None) -> None:
+        self.names, self.label = list(names), label
+        self.stream = stream if stream is not None else sys.stderr
+        self.done = 0
+        self._bar: Any = None
+
+    def __enter__(self) -> Stages:
+        if on_terminal(self.stream):
+            self._bar = click.progressbar(length=len(self.names), label=self.label, file=cast(TextIO, self.stream),
+                                          show_eta=False, show_percent=False, show_pos=True,
+                                          item_show_func=lambda item: f"{item}…" if item else None)
+            self._bar.__enter__()
+            self._bar.current_item = self.names[0] if self.names else ""
+            self._bar.render_progress()
+        return self
+
+    def __call__(self, message: str) -> None:
+        if self._bar is not None:  # above the bar, which is drawn again under it
+            self.stream.write("\r\x1b[K")
+            print(f"  {message}", file=self.stream, flush=True)
+            self._bar.render_progress()
+        else:
+            print(f"  {message}", file=self.stream, flush=True)
+
+    def stage(self, name: str, message: str) -> None:
+        """The stage ``name`` ended (``message``: its time and memory)."""
+        self.done += 1
+        if self._bar is None:
+            print(f"  {message}", file=self.stream, flush=True)
+            return
+        following = self.names[self.names.index(name) + 1:] if name in self.names else []
+        self._bar.update(1 if self._bar.pos < len(self.names) else 0, following[0] if following else "")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)

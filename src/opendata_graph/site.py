@@ -292,6 +292,20 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         written.append(path)
 
+    def copy(source: Path, relative: str) -> None:
+        """A release file into the site: a hard link where both are on one file system (a build replaces
+        dist/'s files, never writes into them), else a copy (streamed: the dumps are large)."""
+        import shutil
+
+        path = (out / relative).resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        try:
+            os.link(source, path)
+        except OSError:
+            shutil.copyfile(source, path)
+        written.append(path)
+
     minted = subjects(app.store, base)
     for iri in minted:  # all checked before anything is written
         if ".." in iri[len(base):].split("/") or iri[len(base):].startswith("/"):
@@ -324,7 +338,7 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
             write(name, (release / name).read_bytes())
     for f in sorted(release.iterdir()) if release.is_dir() else [release]:
         if f.is_file():
-            write(f"dist/{f.name}", f.read_bytes())
+            copy(f, f"dist/{f.name}")
     retired = gone(site, pages)
     write(".htaccess", apache(retired, root, nodes))
     write("nginx-http.conf", nginx_http(root, nodes))
