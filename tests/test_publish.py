@@ -34,8 +34,20 @@ def graph_of(path: Path) -> set[object]:
 
 def test_release_files(dist: Path) -> None:
     assert sorted(p.name for p in dist.iterdir()) == sorted([
-        "SHA256SUMS", "context.jsonld", "ontology.ttl", "shapes.ttl", "void.ttl",
+        "SHA256SUMS", "context.jsonld", "ontology.ttl", "shapes.ttl", "void.ttl", "network.svg", "timeline.svg",
         *DUMPS, *QUAD_DUMPS, *(d + ".gz" for d in DUMPS + QUAD_DUMPS)])
+
+
+def test_the_pictures_in_the_release_link_to_the_iris_themselves(dist: Path) -> None:
+    """dist/network.svg and dist/timeline.svg stand alone: well-formed SVG whose links are the release's IRIs
+    (the server and the static site draw them again with links to their own pages)."""
+    import xml.etree.ElementTree as ET
+
+    for name in ("network.svg", "timeline.svg"):
+        root = ET.fromstring((dist / name).read_bytes())
+        links = {a.get("href") for a in root.iter("{http://www.w3.org/2000/svg}a")}
+        assert len(links) > 10 and all(h and h.startswith(("https://w3id.org/opendata-graph/", "http://spdx.org/"))
+                                       for h in links), name
 
 
 def test_dumps_parse_strictly_and_hold_the_same_graph(dist: Path) -> None:

@@ -191,10 +191,6 @@ HIDDEN_INCOMING = {RDF.subject, RDF.object, OA.hasSource, PROV.wasDerivedFrom, O
                    DCTERMS.hasVersion, DCTERMS.isVersionOf}
 
 
-#: What names a node on a page, in order (the last two: the VoID's nodes).
-_LABELS = tuple(NamedNode(p) for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title, FOAF.name))
-
-
 @dataclass(frozen=True)
 class Cited:
     """One source of a fact: the statement that reifies it and the quote or evidence, as HTML."""
@@ -286,10 +282,9 @@ class Site:
         return str(node)
 
     def _label(self, node: NamedNode) -> str:
-        for p in _LABELS:
-            for q in self.store.quads_for_pattern(node, p, None):
-                return q.object.value if isinstance(q.object, Literal) else str(q.object)
-        return curie(node.value) if not node.value.startswith(self.base) else node.value[len(self.base):]
+        from .pictures import label_of
+
+        return label_of(self.store, node, self.base)
         if isinstance(node, Literal):
             return node.value
         return str(node)

@@ -11,12 +11,58 @@ to its page; the picture has a title and a text description for screen readers.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import Literal, NamedNode, Store
 
-from .namespaces import DCAT, DCTERMS, ODG, ORG, RDF, SVG_XMLNS, TIME
+from .namespaces import DCAT, DCTERMS, FOAF, ODG, ORG, RDF, RDFS, SKOS, SVG_XMLNS, TIME, curie
+
+#: What names a node, in order (the last two: the VoID's nodes).
+NAMES = tuple(NamedNode(p) for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title, FOAF.name))
+#: Every predicate the pictures read: a build draws them from these triples of the release alone.
+PREDICATES = frozenset({RDF.type, *(p.value for p in NAMES), ORG.subOrganizationOf, ORG.memberOf,
+                        DCTERMS.publisher, DCTERMS.license, ORG.member, ORG.organization, ORG.memberDuring,
+                        TIME.inside, TIME.hasBeginning, TIME.hasEnd, TIME.intervalDuring, TIME.inXSDDate,
+                        TIME.inXSDgYear, TIME.inXSDgYearMonth})
+#: The pictures a release carries in dist/ (and the server and the static site serve).
+FILES = ("network.svg", "timeline.svg")
+
+
+def label_of(store: Store, node: NamedNode, base: str) -> str:
+    """A node's name: its first label (:data:`NAMES`), else its path under ``base`` or its CURIE."""
+    for p in NAMES:
+        for q in store.quads_for_pattern(node, p, None):
+            return q.object.value if isinstance(q.object, Literal) else str(q.object)
+    compact = curie(node.value)
+    if node.value.startswith(base):
+        return node.value[len(base):]
+    return node.value if compact.startswith("<") else compact
+
+
+def release_files(store: Store, base: str) -> dict[str, bytes]:
+    """The pictures of the release in ``store`` as files for dist/, their links the IRIs themselves (``store``: the
+    release, or only its triples with :data:`PREDICATES`: the same pictures)."""
+    def label(n: NamedNode) -> str:
+        return label_of(store, n, base)
+
+    out = {"network.svg": network(store, label, str).encode("utf-8")}
+    times = timeline(store, label, str)
+    if times:
+        out["timeline.svg"] = times.encode("utf-8")
+    return out
+
+
+def store_of(rows: Iterable[tuple[str, str, str]]) -> Store:
+    """A store of the N-Triples ``rows`` the pictures read (a build's rows; the release's store is not made)."""
+    from pyoxigraph import RdfFormat
+
+    wanted = {f"<{p}>" for p in PREDICATES}
+    store = Store()
+    text = "".join(f"{s} {p} {o} .\n" for s, p, o in rows if p in wanted)
+    store.load(text.encode("utf-8"), format=RdfFormat.N_TRIPLES)
+    return store
+
 
 #: The columns, left to right.
 COLUMNS = ("Programmes", "Cohorts", "Members", "Datasets", "Licences")
@@ -28,7 +74,8 @@ def network(store: Store, label: Callable[[NamedNode], str], href: Callable[[str
     """The SVG of the network (or of one cohort's part of it): who is in which cohort of which programme, what
     data they publish and under which licence."""
     edges: set[tuple[int, str, str]] = set()  # (column of the source, source IRI, target IRI)
-    cohorts = [r["c"].value for r in store.query(f"SELECT ?c WHERE {{ ?c a <{ODG.Cohort}> }}")]  # type: ignore[union-attr]
+    cohorts = [r["c"].value for r in store.query(f"SELECT DISTINCT ?c WHERE {{ ?c a <{ODG.Cohort}> }}",  # type: ignore[union-attr]
+                                                 use_default_graph_as_union=True)]
     if cohort is not None:
         cohorts = [c for c in cohorts if c == cohort]
     members: set[str] = set()
@@ -112,13 +159,14 @@ def timeline(store: Store, label: Callable[[NamedNode], str], href: Callable[[st
     to hold at, a bar between a stated beginning and end, a dashed bar open to the left for a membership that
     falls within a period whose end alone is stated (the programme: "until April 2023"). Nothing is drawn where
     nothing is dated ("" when no membership has a date)."""
-    rows = store.query(f"""SELECT ?m ?member ?org ?at ?begin ?end ?within ?withinEnd WHERE {{
+    rows = store.query(f"""SELECT DISTINCT ?m ?member ?org ?at ?begin ?end ?within ?withinEnd WHERE {{
         ?m a <{ORG.Membership}> ; <{ORG.member}> ?member ; <{ORG.organization}> ?org .
         OPTIONAL {{ ?m <{ORG.memberDuring}> ?i .
           OPTIONAL {{ ?i <{TIME.inside}>/<{TIME.inXSDDate}> ?at }}
           OPTIONAL {{ ?i <{TIME.hasBeginning}>/{_TIME_OF} ?begin }}
           OPTIONAL {{ ?i <{TIME.hasEnd}>/{_TIME_OF} ?end }}
-          OPTIONAL {{ ?i <{TIME.intervalDuring}> ?within . ?within <{TIME.hasEnd}>/{_TIME_OF} ?withinEnd }} }} }}""")
+          OPTIONAL {{ ?i <{TIME.intervalDuring}> ?within . ?within <{TIME.hasEnd}>/{_TIME_OF} ?withinEnd }} }} }}""",
+                       use_default_graph_as_union=True)  # a build's cache keeps each file's triples in a graph
     found = []
     for r in rows:  # type: ignore[union-attr]
         if cohort is not None and r["org"].value != cohort:

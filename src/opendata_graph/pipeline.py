@@ -18,13 +18,13 @@ import contextlib
 import functools
 import gc
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import releases, serialize
+from . import pictures, releases, serialize
 from .cache import Cache, CacheUnusable, Delta, cache_dir
 from .convert import FileConversion, Graph, convert_files, vocabulary
 from .errors import BuildError, ErrorList, OdgError
@@ -128,7 +128,8 @@ def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outco
     if cache is not None:
         _keep(cache, progress, functools.partial(cache.sources, dataset, conversion))
         lap("cache")
-    release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()}, ontology)
+    release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()}, ontology,
+                       pictures.release_files(pictures.store_of(triples), opts.base))
     del dataset, conversion  # the records and the source map are not needed to write the release
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool, Spool(opts.dist) as spool:
         blocks = render_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data), spool.put)
@@ -167,7 +168,8 @@ def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
             blocks, pending)
         lap("serialise")
         kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, *_) in f["ids"].items()}
-        release = _release(opts, delta.manifest.get("release") or {}, kinds, ontology)
+        release = _release(opts, delta.manifest.get("release") or {}, kinds, ontology,
+                           pictures.release_files(store, opts.base))
         files = publish(new, release, opts.dist)
     lap("write")
     progress(f"incremental: {len(pending)} changed subject(s), {rendered} of {len(new)} blocks rendered again")
@@ -276,12 +278,14 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     return Checked(dataset, conversion, ontology, triples, parts)
 
 
-def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], ontology: bytes) -> Release:
-    """The release's description besides its blocks; ``kinds``: each record id's kind (IRI segment)."""
+def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], ontology: bytes,
+             drawn: Mapping[str, bytes]) -> Release:
+    """The release's description besides its blocks; ``kinds``: each record id's kind (IRI segment); ``drawn``:
+    its pictures."""
     minted = Graph(opts.base)
     documents = sorted(value_of(minted.iri(kind, i)) for i, kind in kinds.items() if kind == "document")
     examples = [value_of(minted.iri(kinds[i], i)) for i in meta.get("featured", []) if i in kinds]
-    return Release(opts.base, meta, documents, ontology, load_turtle_dir(opts.shapes, "shapes"), examples)
+    return Release(opts.base, meta, documents, ontology, load_turtle_dir(opts.shapes, "shapes"), examples, drawn)
 
 
 def _keep(cache: Cache, progress: Progress, step: Callable[[], object]) -> None:

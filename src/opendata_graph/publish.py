@@ -429,11 +429,12 @@ class Release:
     ontology: bytes
     shapes: bytes
     examples: Sequence[str] = ()  #: the featured records' IRIs (release.yaml's ``featured``), in its order
+    pictures: Mapping[str, bytes] = field(default_factory=dict)  #: file name -> SVG (pictures.release_files)
 
 
 def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, Written]:
     """Write a whole release into ``dist`` (atomically): the dumps from ``blocks``, their gzip copies, the
-    JSON-LD context, ontology, shapes, ``void.ttl`` and ``SHA256SUMS``."""
+    JSON-LD context, ontology, shapes, the pictures (network.svg, timeline.svg), ``void.ttl`` and ``SHA256SUMS``."""
     stats = Stats.total(b.stats for b in blocks)
     base = release.base
     with staged(dist) as stage:
@@ -445,7 +446,7 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
                 written[name].lead = lead
         context = (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8")
         for name, data in (("context.jsonld", context), ("ontology.ttl", release.ontology),
-                           ("shapes.ttl", release.shapes)):
+                           ("shapes.ttl", release.shapes), *sorted(release.pictures.items())):
             written[name] = stage.write(name, [data])
         described = {k: (w.size, w.sha256) for k, w in written.items() if k.startswith(STEM) or k == "context.jsonld"}
         void = TURTLE.document(void_description(stats, described, base, release.meta, release.documents,
