@@ -10,6 +10,7 @@ Used by the server (:mod:`opendata_graph.serve`) and the static export (:mod:`op
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from . import namespaces
 from .formats import RESOURCE
-from .locate import Locator
+from .locate import MEMBERSHIP_PATH, Locator
 from .namespaces import DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .releases import History
 
@@ -490,8 +491,6 @@ class Site:
         """Every node shown on ``page`` gets its fragment: where it is displayed, else beside the nearest node
         it belongs to (a period inside its membership, a statement at the node it is about), else in the summary.
         An id given twice keeps its first place."""
-        import re
-
         seen = set(re.findall(r' id="([^"]+)"', body))
         missing: dict[str, list[str]] = defaultdict(list)  # where -> ids to put there
         for node in self.locate.shown_on(page)[1:]:
@@ -541,18 +540,30 @@ class Site:
         return f'<h2>Evidence <span class=count>({len(found)})</span></h2><ul class="excerpts">{items}</ul>'
 
     def _cited_for(self, sources: str) -> dict[str, str]:
-        """For each source ``?x`` matching the pattern ``sources``: the entities whose facts cite it, as links
-        (one query for a document's every excerpt)."""
-        pages: dict[str, set[str]] = defaultdict(set)
-        for r in self.store.query(f"SELECT DISTINCT ?x ?about WHERE {{ {sources} . ?st <{PROV.wasDerivedFrom}> ?x ; "
-                                  f"<{RDF.subject}> ?about }}"):  # type: ignore[union-attr]
-            about = r["about"].value
-            if not about.startswith(self.base):  # a licence's SPDX IRI: our page about it
-                about = page_of(self.store, self.base, about) or about
-            pages[r["x"].value].add(self.locate.owner(about))
-        return {x: '<p class="cited">Cited for ' + ", ".join(
-                    self.link(NamedNode(p)) for p in sorted(ps, key=lambda p: self.label(NamedNode(p)))) + "</p>"
-                for x, ps in pages.items()}
+        """For each source ``?x`` matching the pattern ``sources``: the entities whose facts cite it, as links.
+        One query for a document's every excerpt, grouped by the store: a fact's node is cut to its first two
+        path segments there (the record minted there owns it, or, for ``membership/<id>``, the member)."""
+        from pyoxigraph import Literal as Text
+
+        cut = Text("^(" + re.escape(self.base) + "[^/]+/[^/]+).*$")
+        rows = self.store.query(
+            f"SELECT ?x (GROUP_CONCAT(DISTINCT ?near; separator=' ') AS ?nears) WHERE {{ {sources} . "
+            f"?st <{PROV.wasDerivedFrom}> ?x ; <{RDF.subject}> ?about . "
+            f"BIND(IF(STRSTARTS(STR(?about), {Text(self.base)}), REPLACE(STR(?about), {cut}, '$1'), STR(?about)) "
+            "AS ?near) } GROUP BY ?x")
+        out = {}
+        for r in rows:  # type: ignore[union-attr]
+            pages = set()
+            for near in r["nears"].value.split(" "):
+                if not near.startswith(self.base):  # a licence's SPDX IRI: our page about it
+                    pages.add(page_of(self.store, self.base, near) or near)
+                elif near[len(self.base):].startswith(MEMBERSHIP_PATH):  # owned by the member, whatever its kind
+                    pages.add(self.locate.owner(near + "/"))
+                else:
+                    pages.add(self.locate.owner(near))
+            out[r["x"].value] = '<p class="cited">Cited for ' + ", ".join(
+                self.link(NamedNode(p)) for p in sorted(pages, key=lambda p: self.label(NamedNode(p)))) + "</p>"
+        return out
 
     def term(self, predicate: str) -> str:
         """A property's name for people: its label in the ontology, else its local name in words."""
