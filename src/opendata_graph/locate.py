@@ -121,8 +121,9 @@ class Locator:
         """Every node shown on ``page`` (the page first): what it links to or is linked from that belongs to it,
         transitively -- its owned nodes, its memberships, the statements about any of them, a document's excerpts,
         the reference file's evidence. (The last page's answer is remembered: its page and its data both ask.)"""
-        if self._shown is not None and self._shown[0] == page:
-            return self._shown[1]
+        last = self._shown  # read once: the server's threads share the locator
+        if last is not None and last[0] == page:
+            return last[1]
         topic = self._value(page, FOAF.primaryTopic)  # our page about an outside IRI: the facts are about that
         seen = {page, topic} if topic else {page}
         out, todo = [page], list(seen)

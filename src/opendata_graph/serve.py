@@ -138,7 +138,8 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     """An app serving ``dump`` (a release directory, or one RDF file: .nt .ttl .nq .trig .jsonld).
 
     The dump is loaded into an on-disk store in a temporary directory, which this process and the query workers
-    open read-only (:meth:`App.close` removes it).
+    open read-only (:meth:`App.close` removes it); ``in_memory``: into memory, for work without query workers
+    (the static export, whose page processes are forked from this one and share it).
     """
     import tempfile
 
