@@ -252,18 +252,20 @@ def test_an_interrupted_write_leaves_the_previous_release_whole(tmp_path: Path, 
     target = tmp_path / "dist"
     publish.write_release({"a.ttl": b"old"}, target)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Ctrl-C as in a terminal: a suite started in the background by a shell without job control inherits SIGINT
+    # ignored (POSIX), and Python then never raises KeyboardInterrupt
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         action = {"disk-full": _disk_full,
-                  # to this thread: a signal sent to the process may land on a thread a library started (the
-                  # store's), and reach Python's handler only after the write is over (seen in a full run)
-                  "SIGINT": lambda: signal.raise_signal(signal.SIGINT),
-                  "SIGTERM": lambda: signal.raise_signal(signal.SIGTERM)}[interruption]
+                  "SIGINT": lambda: os.kill(os.getpid(), signal.SIGINT),
+                  "SIGTERM": lambda: os.kill(os.getpid(), signal.SIGTERM)}[interruption]
         _fail_on_second_file(monkeypatch, action)
         expected = {"disk-full": OSError, "SIGINT": KeyboardInterrupt, "SIGTERM": Terminated}[interruption]
         with pytest.raises(expected):
             publish.write_release({"a.ttl": b"new", "b.ttl": b"new", "c.ttl": b"new"}, target)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     assert {p.name: p.read_bytes() for p in target.iterdir()} == {"a.ttl": b"old"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
 
