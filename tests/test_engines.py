@@ -54,7 +54,7 @@ def test_same_report_on_the_fixture_that_breaks_every_shape(graph: Graph) -> Non
     assert {str(f) for f in expected.values()} <= {r.focus for r in results}
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_same_report_with_violations_injected_at_one_percent(registry: tuple[Graph, list[Row]], seed: int) -> None:
     graph, data = registry
     damaged = generate.inject_violations(data, 0.01, seed)

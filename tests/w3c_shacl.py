@@ -116,8 +116,19 @@ class Outcome:
     detail: str = ""
 
 
+#: Each (case, engine)'s outcome, once per test session (the per-case tests and the summary read the same).
+_OUTCOMES: dict[tuple[str, str], Outcome] = {}
+
+
 def run_ours(case: Case, engine: str) -> Outcome:
-    """Run a case through opendata-graph's own reading of the shapes and the chosen engine."""
+    """Run a case through opendata-graph's own reading of the shapes and the chosen engine (once a session)."""
+    key = (case.name, engine)
+    if key not in _OUTCOMES:
+        _OUTCOMES[key] = _run_ours(case, engine)
+    return _OUTCOMES[key]
+
+
+def _run_ours(case: Case, engine: str) -> Outcome:
     from pyoxigraph import RdfFormat, parse
 
     try:
