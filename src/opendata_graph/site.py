@@ -279,32 +279,8 @@ def _remove_stale(out: Path, written: Sequence[Path]) -> None:
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
             progress: Callable[[int, str], Bar], endpoint: str | None) -> list[Path]:
     site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels)
-    written: list[Path] = []
-
-    root_dir = out.resolve()
-
-    def write(relative: str, data: bytes | str) -> None:
-        path = (out / relative).resolve()
-        if path != root_dir and root_dir not in path.parents:  # an IRI like <base>../../x: never outside OUT
-            raise ConfigError(f"the release names a resource outside the site: {relative!r}", Location.of(out),
-                              "no IRI of the release may contain '..' segments")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-        written.append(path)
-
-    def copy(source: Path, relative: str) -> None:
-        """A release file into the site: a hard link where both are on one file system (a build replaces
-        dist/'s files, never writes into them), else a copy (streamed: the dumps are large)."""
-        import shutil
-
-        path = (out / relative).resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-        try:
-            os.link(source, path)
-        except OSError:
-            shutil.copyfile(source, path)
-        written.append(path)
+    files = Files(out)
+    write, copy, written = files.write, files.link, files.written
 
     minted = subjects(app.store, base)
     for iri in minted:  # all checked before anything is written
@@ -400,6 +376,38 @@ def _render_pages(app: App, site: Site, out: Path, pages: Sequence[str], context
     return sorted(done)
 
 
+class Files:
+    """The files one export (or one page process) writes under ``out``, each checked to be inside it."""
+
+    def __init__(self, out: Path) -> None:
+        self.out, self.root = out, out.resolve()
+        self.written: list[Path] = []
+
+    def _path(self, relative: str) -> Path:
+        path = (self.out / relative).resolve()
+        if self.root not in path.parents:  # an IRI like <base>../../x: never outside OUT
+            raise ConfigError(f"the release names a resource outside the site: {relative!r}", Location.of(self.out),
+                              "no IRI of the release may contain '..' segments")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.written.append(path)
+        return path
+
+    def write(self, relative: str, data: bytes | str) -> None:
+        self._path(relative).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+    def link(self, source: Path, relative: str) -> None:
+        """A release file into the site: a hard link where both are on one file system (a build replaces
+        dist/'s files, never writes into them), else a copy (streamed: the dumps are large)."""
+        import shutil
+
+        path = self._path(relative)
+        path.unlink(missing_ok=True)
+        try:
+            os.link(source, path)
+        except OSError:
+            shutil.copyfile(source, path)
+
+
 class _PageWorker:
     """What a page-rendering process holds: the store, the site, where to write."""
 
@@ -414,21 +422,10 @@ class _PageWorker:
 
     @classmethod
     def render(cls, iris: Sequence[str]) -> list[Path]:
-        written: list[Path] = []
-        root_dir = cls.out.resolve()
-
-        def write(relative: str, data: bytes | str) -> None:
-            path = (cls.out / relative).resolve()
-            if root_dir not in path.parents:  # checked for every IRI before any page is rendered, and again here
-                raise ConfigError(f"the release names a resource outside the site: {relative!r}",
-                                  Location.of(cls.out), "no IRI of the release may contain '..' segments")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-            written.append(path)
-
+        files = Files(cls.out)
         for iri in iris:
-            _resource(write, cls.site, cls.store, iri, cls.site.base, cls.context)
-        return written
+            _resource(files.write, cls.site, cls.store, iri, cls.site.base, cls.context)
+        return files.written
 
 
 def _pages(site: Site, minted: Sequence[str]) -> tuple[list[str], Nodes]:
