@@ -66,11 +66,14 @@ build: $(BIN)/odg
 	$(BIN)/odg build
 
 ## test: create .venv with test extras, check style and types (ruff, mypy --strict), run the whole suite
-## (pytest's exit 5 = no tests collected fails too: make stops on any non-zero code)
+## (pytest's exit 5 = no tests collected fails too: make stops on any non-zero code). The suite runs on every
+## core (pytest-xdist; `make test JOBS=0` runs it in one process), each test module in one worker, so a module's
+## servers, browser and release are started once; on this 2-core machine that halves its time.
+JOBS ?= auto
 test: $(VENV)/.test-deps $(VENV)/axe-core/axe.min.js tools
 	$(BIN)/ruff check src tests setup.py benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
 ## golden: regenerate the expected query results in queries/expected/ from the current data
 golden: $(BIN)/odg

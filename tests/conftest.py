@@ -1,8 +1,10 @@
-"""Shared fixtures: the repository's release is built once per session into a temporary directory."""
+"""Shared fixtures: the repository's release is built once per session (per worker: ``make test`` runs the suite
+in parallel with pytest-xdist, a module per worker at a time) into a temporary directory; and the summaries that
+tests report (``W3C SHACL: 121/121 right``...), printed at the end of the run by the controlling process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,23 @@ from opendata_graph.pipeline import Outcome, build
 from opendata_graph.validate import load_turtle_dir
 
 from .checks import BASE, options
+
+#: The key under which a test's summary line travels in its report (from a worker process to the controller).
+SUMMARY = "summary"
+
+
+@pytest.fixture
+def summary(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """``summary(line)``: print ``line`` in the run's final summary (``-s`` and parallel workers or not)."""
+    return lambda line: request.node.user_properties.append((SUMMARY, line))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = [value for reports in terminalreporter.stats.values() for report in reports
+             if getattr(report, "when", None) == "call"
+             for key, value in getattr(report, "user_properties", ()) if key == SUMMARY]
+    for line in lines:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

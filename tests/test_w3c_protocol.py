@@ -6,7 +6,7 @@ The endpoint is read-only by design: the seven tests that expect an update to su
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -44,9 +44,8 @@ def test_protocol(test: ProtocolTest, endpoint: tuple[str, int]) -> None:
     assert problems == [], f"{test.name}: " + "; ".join(problems)
 
 
-def test_report_pass_count(endpoint: tuple[str, int], capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_pass_count(endpoint: tuple[str, int], summary: Callable[[str], None]) -> None:
     passed = [t for t in TESTS if not list(run(t, *endpoint))]
-    with capsys.disabled():
-        print(f"\nW3C SPARQL 1.1 Protocol: {len(passed)}/{len(TESTS)} passed; "
-              f"{len(READ_ONLY)} expect updates this read-only endpoint refuses")
+    summary(f"W3C SPARQL 1.1 Protocol: {len(passed)}/{len(TESTS)} passed; "
+            f"{len(READ_ONLY)} expect updates this read-only endpoint refuses")
     assert len(passed) == len(TESTS) - len(READ_ONLY)
