@@ -7,8 +7,8 @@ A run over a data directory leaves, beside it (``.odg-cache/``, or ``$ODG_CACHE`
 * ``cache.sqlite`` -- every result of the run's validation, where each record placed its nodes (the source map),
   and the subjects whose triples changed since the last release was written (``pending``);
 * ``manifest.json`` -- each file's SHA-256 (and size, mtime), the ids it defines and refers to, and a fingerprint
-  of the shapes, ontology, violation queries, source documents, base IRI and odg version (any change there voids
-  the cache); a random ``generation`` names this state;
+  of the shapes, ontology, violation queries, source documents, base IRI, odg version and its code (any change
+  there voids the cache); a random ``generation`` names this state;
 * ``publish.sqlite`` -- where each block of the dumps landed in ``dist/`` (subjects, counts, byte ranges), for
   the generation it was written from.
 
@@ -263,9 +263,19 @@ def fingerprint(opts: Options) -> str:
     for part in (load_turtle_dir(opts.shapes, "shapes"), load_turtle_dir(opts.ontology),
                  *(q.text.encode() for q in query_files(opts.queries, violations=True)),
                  opts.base.encode(), str(opts.seeds).encode(), version("opendata-graph").encode(),
-                 str(CACHE_VERSION).encode(), *(str(p).encode() + p.read_bytes() for p in seeds)):
+                 str(CACHE_VERSION).encode(), code_digest(), *(str(p).encode() + p.read_bytes() for p in seeds)):
         h.update(hashlib.sha256(part).digest())
     return h.hexdigest()
+
+
+@functools.cache
+def code_digest() -> bytes:
+    """A digest of odg's own modules: a changed writer or converter (an editable install, a new build of the same
+    version) voids the cache, whose blocks it rendered."""
+    h = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(module.name.encode() + b"\0" + hashlib.sha256(module.read_bytes()).digest())
+    return h.digest()
 
 
 def source_files(data: Path, strict: bool = True) -> dict[str, Path]:
