@@ -86,3 +86,23 @@ def test_plain_terms_for_a_web_developer(server: str) -> None:
     context = json.loads(fetch(f"{server}/context.json")[2])["@context"]
     assert context["memberOf"] == {"@id": "http://www.w3.org/ns/org#memberOf", "@type": "@id"}
     assert context["license"] == {"@id": "http://purl.org/dc/terms/license", "@type": "@id"}
+
+
+def test_the_dump_reads_as_plain_json_and_a_processor_reads_the_release_back(dist: Path) -> None:
+    """The JSON-LD dump under the ontology's terms: links are compact IRIs, English text is a string; pyld (an
+    independent JSON-LD 1.1 processor) reads exactly the N-Triples dump's triples from it."""
+    document = json.loads((dist / "opendata-graph.jsonld").read_bytes())
+    context = document["@context"]
+    assert context == json.loads((dist / "context.jsonld").read_bytes())["@context"]
+    assert context["memberOf"] == {"@id": "http://www.w3.org/ns/org#memberOf", "@type": "@id"}
+    assert context["name"] == {"@id": "http://xmlns.com/foaf/0.1/name"} and context["@language"] == "en"
+    assert "role" not in context or isinstance(context["role"], dict)  # org:role's term, not the prefix
+    nodes = {n["@id"]: n for n in document["@graph"]}
+    gbif = nodes["og:organisation/gbif"]
+    assert gbif["memberOf"] == ["og:cohort/cohort-2"] and gbif["homepage"] == ["https://www.gbif.org"]
+    assert gbif["altLabel"] == ["GBIF"] and gbif["label"] == ["Global Biodiversity Information Facility"]
+    assert nodes["og:membership/gbif/cohort-2/participant"]["role"] == ["og:ontology/role/participant"]
+    quads = pyld.to_rdf(document, {"format": "application/n-quads"})
+    read = {tuple(line[:-2].split(" ", 2)) for line in quads.splitlines() if line}
+    nt = dist / "opendata-graph.nt"
+    assert read == triples_of(nt, {line.split(" ", 1)[0][1:-1] for line in nt.read_text().splitlines()})

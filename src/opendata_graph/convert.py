@@ -40,6 +40,7 @@ from .namespaces import (
     ROLE,
     SCHEMA,
     SKOS,
+    TEXT_LANGUAGE,
     TIME,
     WD,
     XSD,
@@ -69,7 +70,7 @@ def literal_date(value: Any) -> Term:
 
 
 def en(text: str) -> Term:
-    return literal(" ".join(text.split()), language="en")
+    return literal(" ".join(text.split()), language=TEXT_LANGUAGE)
 
 
 def digest(text: str, length: int = 16) -> str:

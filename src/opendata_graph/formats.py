@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pyoxigraph import RdfFormat
 
 from . import serialize
+from .serialize import NO_TERMS, Terms
 from .terms import Row
 
 #: The dumps' file name stem: ``opendata-graph.ttl``, ``opendata-graph.ttl.gz``...
@@ -24,7 +25,7 @@ STEM = "opendata-graph"
 class DumpWriter:
     """How a dump is framed: a head before the first block, each block's piece, a tail after the last."""
 
-    def head(self, base: str, prefixes: Iterable[str], empty: bool) -> bytes:
+    def head(self, base: str, prefixes: Iterable[str], empty: bool, terms: Terms = NO_TERMS) -> bytes:
         return b""
 
     def piece(self, rendered: serialize.Rendered, is_last: bool) -> bytes:
@@ -37,9 +38,11 @@ class DumpWriter:
         """A whole document of ``triples`` (a resource's description): head, one block, tail."""
         return self.framed(serialize.Renderer(base).render(sorted(set(triples))), base, not triples)
 
-    def framed(self, rendered: serialize.Rendered, base: str, empty: bool) -> bytes:
-        """The document of a rendered block (every format is rendered at once: frame each from the same one)."""
-        return self.head(base, rendered.prefixes, empty) + (b"" if empty else self.piece(rendered, True)) + \
+    def framed(self, rendered: serialize.Rendered, base: str, empty: bool,
+               terms: Terms = NO_TERMS) -> bytes:
+        """The document of a rendered block (every format is rendered at once: frame each from the same one);
+        ``terms``: the renderer's JSON-LD terms."""
+        return self.head(base, rendered.prefixes, empty, terms) + (b"" if empty else self.piece(rendered, True)) + \
             self.tail(empty)
 
 
@@ -68,7 +71,7 @@ class TriGWriter(NQuadsWriter):
 
 
 class TurtleWriter(DumpWriter):
-    def head(self, base: str, prefixes: Iterable[str], empty: bool) -> bytes:
+    def head(self, base: str, prefixes: Iterable[str], empty: bool, terms: Terms = NO_TERMS) -> bytes:
         return serialize.turtle_head(base, prefixes)
 
     def piece(self, rendered: serialize.Rendered, is_last: bool) -> bytes:
@@ -81,8 +84,8 @@ class TurtleWriter(DumpWriter):
 class JsonLdWriter(DumpWriter):
     """Flattened JSON-LD: one node object per subject in ``@graph``; the last block closes the array."""
 
-    def head(self, base: str, prefixes: Iterable[str], empty: bool) -> bytes:
-        return serialize.jsonld_head(base) + (b"" if empty else b"\n")
+    def head(self, base: str, prefixes: Iterable[str], empty: bool, terms: Terms = NO_TERMS) -> bytes:
+        return serialize.jsonld_head(base, terms) + (b"" if empty else b"\n")
 
     def piece(self, rendered: serialize.Rendered, is_last: bool) -> bytes:
         return rendered.jsonld + (b"\n" if is_last else b",\n")

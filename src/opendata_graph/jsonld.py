@@ -10,6 +10,13 @@ same property in every document of the release.
 ``<iri>.json`` is the entity as one object under that context: its own facts, and the nodes it owns (figures,
 memberships, posts, identifiers, periods) nested inside it; other entities are their IRIs. A JSON-LD processor
 reads exactly the entity's triples and its nodes' triples back (tests/test_jsonld.py checks it with pyld).
+
+The dumps' context (``dist/context.jsonld``, inline in ``opendata-graph.jsonld``) has the same term names, taken
+from the properties the ontology declares rather than from the data (:func:`dump_terms`): the dump is rendered
+block by block, and a rebuild renders only the changed blocks again, so a term cannot depend on what the rest of
+the release holds; it depends on the ontology, whose every change rebuilds the whole release. There an object
+property's values are links (``"memberOf": ["og:cohort/cohort-2"]``), English text is a plain string (the
+context's ``@language``), and everything else is a value object.
 """
 
 from __future__ import annotations
@@ -17,10 +24,10 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Store
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse
 
 from .locate import MEMBERSHIP_PATH
 from .namespaces import (
@@ -41,6 +48,7 @@ from .namespaces import (
     SCHEMA,
     SKOS,
     SPDX,
+    TEXT_LANGUAGE,
     TIME,
     VOID,
     XSD,
@@ -61,6 +69,35 @@ def _local(iri: str) -> tuple[str, str] | None:
     return None
 
 
+def names(properties: Iterable[str]) -> dict[str, str]:
+    """Term name -> property, for each of ``properties`` whose local name can be a term: a name two vocabularies
+    share goes to the first in :data:`PRECEDENCE`; ``id`` and ``type`` stay the aliases of ``@id``/``@type``."""
+    taken: dict[str, tuple[int, str]] = {}
+    for p in sorted(properties):
+        local = _local(p)
+        if local is None or local[1] in ("id", "type"):
+            continue
+        rank = PRECEDENCE.index(local[0])
+        if local[1] not in taken or rank < taken[local[1]][0]:
+            taken[local[1]] = (rank, p)
+    return {name: p for name, (_, p) in sorted(taken.items())}
+
+
+#: What the ontology declares a property as (``rdf:type``), for :func:`dump_terms`.
+_PROPERTY_CLASSES = frozenset({OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property})
+
+
+def dump_terms(ontology: bytes) -> dict[str, dict[str, str]]:
+    """The dumps' terms: one per property ``ontology`` (Turtle) declares, a link (``"@type": "@id"``) for an
+    ``owl:ObjectProperty``; the same for every release built with that ontology."""
+    declared: dict[str, set[str]] = defaultdict(set)
+    for t in parse(ontology, format=RdfFormat.TURTLE):
+        if t.predicate.value == RDF.type and t.object.value in _PROPERTY_CLASSES and isinstance(t.subject, NamedNode):
+            declared[t.subject.value].add(t.object.value)
+    return {name: {"@id": p, "@type": "@id"} if declared[p] == {OWL.ObjectProperty} else {"@id": p}
+            for name, p in names(declared).items()}
+
+
 def context(store: Store) -> dict[str, Any]:
     """The release's term context, from the properties it uses and the values they take."""
     kinds: dict[str, set[str]] = defaultdict(set)  # predicate -> "iri", "@en", or a datatype IRI
@@ -71,26 +108,18 @@ def context(store: Store) -> dict[str, Any]:
         else:
             kinds[q.predicate.value].add("iri")
     terms: dict[str, Any] = {"id": "@id", "type": "@type"}
-    taken: dict[str, tuple[int, str]] = {}
-    for p in sorted(kinds):
-        local = _local(p)
-        if local is None or local[1] in ("id", "type"):
-            continue
-        rank = PRECEDENCE.index(local[0])
-        if local[1] not in taken or rank < taken[local[1]][0]:
-            taken[local[1]] = (rank, p)
-    for name, (_, p) in sorted(taken.items()):
+    for name, p in names(kinds).items():
         definition: dict[str, str] = {"@id": p}
         seen = kinds[p]
         if seen == {"iri"}:
             definition["@type"] = "@id"
-        elif seen == {"@en"}:
-            definition["@language"] = "en"
+        elif seen == {f"@{TEXT_LANGUAGE}"}:
+            definition["@language"] = TEXT_LANGUAGE
         elif len(seen) == 1 and not seen & {"iri", XSD.string, XSD.integer, XSD.boolean} \
                 and not next(iter(seen)).startswith("@"):  # integers and booleans are JSON's own
             definition["@type"] = next(iter(seen))
         terms[name] = definition
-    return {"@context": {**PREFIXES, **terms}}
+    return {"@context": {**PREFIXES, **terms}}  # a term named like a prefix (role) replaces it
 
 
 def term_names(ctx: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
@@ -100,7 +129,11 @@ def term_names(ctx: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
 
 def entity(store: Store, iri: str, base: str, ctx: Mapping[str, Any]) -> dict[str, Any]:
     """The entity ``iri`` as one JSON-LD object under the release's term context, its owned nodes nested."""
-    names = term_names(ctx)
+    by_property = term_names(ctx)
+    prefixes = {k: v for k, v in ctx["@context"].items() if isinstance(v, str) and not v.startswith("@")}
+
+    def compact(value: str) -> str:
+        return _compact(value, prefixes)
 
     def owned(node: str) -> bool:
         if node.startswith(iri + "/"):
@@ -117,10 +150,10 @@ def entity(store: Store, iri: str, base: str, ctx: Mapping[str, Any]) -> dict[st
                                                                                           str(q.object))):
             p, o = q.predicate.value, q.object
             if p == RDF.type and isinstance(o, NamedNode):
-                types.append(_compact(o.value))
+                types.append(compact(o.value))
                 continue
-            name, definition = names.get(p, (_compact(p), {}))
-            values[name].append(_value(o, definition, owned, describe, seen))
+            name, definition = by_property.get(p, (compact(p), {}))
+            values[name].append(_value(o, definition, owned, describe, seen, compact))
         if types:
             out["type"] = types[0] if len(types) == 1 else types
         for name in sorted(values):
@@ -130,7 +163,8 @@ def entity(store: Store, iri: str, base: str, ctx: Mapping[str, Any]) -> dict[st
     return {"@context": base + CONTEXT_PATH, **describe(iri, set())}
 
 
-def _value(o: object, definition: Mapping[str, str], owned: Any, describe: Any, seen: set[str]) -> Any:
+def _value(o: object, definition: Mapping[str, str], owned: Any, describe: Any, seen: set[str],
+           compact: Callable[[str], str]) -> Any:
     if isinstance(o, NamedNode):
         if owned(o.value) and o.value not in seen:
             return describe(o.value, seen)
@@ -146,12 +180,12 @@ def _value(o: object, definition: Mapping[str, str], owned: Any, describe: Any, 
     if definition.get("@type") == datatype or (datatype == XSD.string and not definition.get("@language")
                                                and "@type" not in definition):
         return o.value
-    return {"@value": o.value, "@type": _compact(datatype)}
+    return {"@value": o.value, "@type": compact(datatype)}
 
 
-def _compact(iri: str) -> str:
+def _compact(iri: str, prefixes: Mapping[str, str]) -> str:
     """``prefix:local`` with a prefix the context declares, else the IRI itself."""
-    for prefix, ns in PREFIXES.items():
+    for prefix, ns in prefixes.items():
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns):]}"
     return iri

@@ -82,6 +82,10 @@ ROLE: Final = Namespace(DEFAULT_BASE + "ontology/role/")
 SHAPES: Final = Namespace(DEFAULT_BASE + "shapes#")
 QUALIFIER: Final = Namespace(DEFAULT_BASE + "ontology/qualifier/")
 
+#: The language of the release's text (its sources are in English): the tag of its literals, and the default
+#: language of its JSON-LD.
+TEXT_LANGUAGE: Final = "en"
+
 #: Prefixes written into Turtle and the JSON-LD context, in this order.
 PREFIXES: Final[dict[str, str]] = {
     "odg": str(ODG),

@@ -241,6 +241,8 @@ class Site:
     suffix: str = ""  # ".html" for a static site, "" for the server (content negotiation)
     history: History = field(default_factory=History)  #: the releases so far (``dist/releases``)
     labels: Mapping[str, str] = field(default_factory=dict)  #: property IRI -> its label in the ontology
+    #: The JSON-LD terms of a resource's ``.jsonld`` (the dump's: :func:`opendata_graph.jsonld.dump_terms`)
+    terms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     _index: list[dict[str, object]] | None = field(default=None, init=False, repr=False)
     locate: Locator = field(init=False, repr=False)  #: where each node is shown (its page and fragment)
     _label_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)

@@ -132,7 +132,8 @@ def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outco
                        pictures.release_files(pictures.store_of(triples), opts.base))
     del dataset, conversion  # the records and the source map are not needed to write the release
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool, Spool(opts.dist) as spool:
-        blocks = render_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data), spool.put)
+        blocks = render_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data), spool.put,
+                               release.terms)
         del triples
         spool.flush()
         lap("serialise")
@@ -163,13 +164,13 @@ def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
         raise CacheUnusable("the validation cache was rewritten since the previous build")
     store = delta.store or cache.store()
     pending = cache.pending()
+    kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, *_) in f["ids"].items()}
+    release = _release(opts, delta.manifest.get("release") or {}, kinds, ontology,
+                       pictures.release_files(store, opts.base))
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
-        new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data)).apply(
-            blocks, pending)
+        new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data),
+                                 release.terms).apply(blocks, pending)
         lap("serialise")
-        kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, *_) in f["ids"].items()}
-        release = _release(opts, delta.manifest.get("release") or {}, kinds, ontology,
-                           pictures.release_files(store, opts.base))
         files = publish(new, release, opts.dist)
     lap("write")
     progress(f"incremental: {len(pending)} changed subject(s), {rendered} of {len(new)} blocks rendered again")

@@ -15,6 +15,7 @@ files depends on the clock or on hash order, so two builds of the same data are 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -32,7 +33,7 @@ from typing import Any, BinaryIO, Union
 
 from pyoxigraph import NamedNode, Store
 
-from . import releases, serialize
+from . import jsonld, releases, serialize
 from .convert import digest, en
 from .formats import DUMPS, STEM, TURTLE, Format, media_type_of
 from .namespaces import (
@@ -158,11 +159,12 @@ def fact_sources(rows: Sequence[Row], base: str) -> serialize.Sources:
 
 
 def render_blocks(rows: Sequence[Row], base: str, compress: Callable[[bytes], Piece],
-                  park: Callable[[str, bytes], Piece] | None = None) -> list[Block]:
+                  park: Callable[[str, bytes], Piece] | None = None,
+                  terms: serialize.Terms = serialize.NO_TERMS) -> list[Block]:
     """Every block of the dumps of ``rows`` (sorted as tuples); ``compress`` makes each gzip member (a thread
     pool's ``submit(serialize.gzipped, ...)``: zlib runs without the GIL, on the second core); ``park`` keeps the
-    plain pieces on disk (:class:`Spool`)."""
-    renderer = serialize.Renderer(base, fact_sources(rows, base))
+    plain pieces on disk (:class:`Spool`); ``terms``: the JSON-LD dump's (:attr:`Release.terms`)."""
+    renderer = serialize.Renderer(base, fact_sources(rows, base), terms)
     cuts = spans(rows)
     return [block_of(renderer.render(rows[a:b]), i == len(cuts) - 1, compress, park)
             for i, (a, b) in enumerate(cuts)]
@@ -207,11 +209,11 @@ class Spool:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def dump_pieces(fmt: Format, blocks: Sequence[Block], base: str, prefixes: Iterable[str]) -> tuple[list[Piece],
-                                                                                                  list[Piece], int]:
+def dump_pieces(fmt: Format, blocks: Sequence[Block], base: str, prefixes: Iterable[str],
+                terms: serialize.Terms = serialize.NO_TERMS) -> tuple[list[Piece], list[Piece], int]:
     """One dump's pieces and its gzip copy's members, and how many pieces come before the first block."""
     assert fmt.writer is not None
-    head, tail = fmt.writer.head(base, prefixes, not blocks), fmt.writer.tail(not blocks)
+    head, tail = fmt.writer.head(base, prefixes, not blocks, terms), fmt.writer.tail(not blocks)
     plain: list[Piece] = [head] if head else []
     packed: list[Piece] = [serialize.gzipped(head)] if head else []
     lead = len(plain)
@@ -237,12 +239,13 @@ def _store_sources(store: Store, base: str) -> serialize.Sources:
 class Rerender:
     """Blocks rendered again from the store, for the subjects that changed."""
 
-    def __init__(self, store: Store, base: str, compress: Callable[[bytes], Piece]) -> None:
+    def __init__(self, store: Store, base: str, compress: Callable[[bytes], Piece],
+                 terms: serialize.Terms = serialize.NO_TERMS) -> None:
         self.store = store
         self.base = base
         # a closure, not a bound method: the renderer must not hold this object (a cycle would keep the on-disk
         # store open until a garbage collection, which a build pauses)
-        self.renderer = serialize.Renderer(base, _store_sources(store, base))
+        self.renderer = serialize.Renderer(base, _store_sources(store, base), terms)
         self.compress = compress
 
     def facts_of(self, subjects: set[Term]) -> set[Term]:
@@ -431,6 +434,11 @@ class Release:
     examples: Sequence[str] = ()  #: the featured records' IRIs (release.yaml's ``featured``), in its order
     pictures: Mapping[str, bytes] = field(default_factory=dict)  #: file name -> SVG (pictures.release_files)
 
+    @functools.cached_property
+    def terms(self) -> serialize.Terms:
+        """The JSON-LD dump's terms: the properties the ontology declares (:func:`jsonld.dump_terms`)."""
+        return jsonld.dump_terms(self.ontology)
+
 
 def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, Written]:
     """Write a whole release into ``dist`` (atomically): the dumps from ``blocks``, their gzip copies, the
@@ -440,11 +448,11 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
     with staged(dist) as stage:
         written: dict[str, Written] = {}
         for fmt in DUMPS:
-            plain, packed, lead = dump_pieces(fmt, blocks, base, stats.prefixes)
+            plain, packed, lead = dump_pieces(fmt, blocks, base, stats.prefixes, release.terms)
             for name, pieces in ((fmt.dump, plain), (fmt.dump + ".gz", packed)):
                 written[name] = stage.write(name, pieces)
                 written[name].lead = lead
-        context = (json.dumps(serialize.jsonld_context(base), indent=1) + "\n").encode("utf-8")
+        context = (json.dumps(serialize.jsonld_context(base, release.terms), indent=1) + "\n").encode("utf-8")
         for name, data in (("context.jsonld", context), ("ontology.ttl", release.ontology),
                            ("shapes.ttl", release.shapes), *sorted(release.pictures.items())):
             written[name] = stage.write(name, [data])

@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import ConfigError, DataError, Location, OdgError
 from .formats import TURTLE
-from .namespaces import ADMS, DCAT, DCTERMS, OWL, RDF, XSD
+from .namespaces import ADMS, DCAT, DCTERMS, OWL, RDF, TEXT_LANGUAGE, XSD
 from .terms import Row, iri, literal
 
 #: Where releases live inside the release directory, and the link to the newest; carried across builds.
@@ -108,7 +108,7 @@ def version_rows(base: str, version: str, date: str, previous: str | None, versi
         (this, iri(DCAT.version), literal(version)),
         (this, iri(OWL.versionInfo), literal(version)),
         (this, iri(DCTERMS.issued), literal(date, datatype=XSD.date)),
-        (this, iri(ADMS.versionNotes), literal(notes, language="en")),
+        (this, iri(ADMS.versionNotes), literal(notes, language=TEXT_LANGUAGE)),
         (series, iri(DCAT.hasCurrentVersion), this),
     ]
     if previous is not None:

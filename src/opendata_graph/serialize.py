@@ -18,13 +18,13 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from .namespaces import ODG, PREFIXES, PROV, RDFS, SKOS, XSD
+from .namespaces import ODG, PREFIXES, PROV, RDFS, SKOS, TEXT_LANGUAGE, XSD
 from .terms import RDF_TYPE, Row, Term, is_iri, literal_parts
 
 #: Prefix of minted data IRIs in the JSON-LD context (compact IRIs like ``og:organisation/gbif``).
@@ -32,6 +32,11 @@ DATA_PREFIX = "og"
 #: Predicates written first in a subject's Turtle block and JSON-LD node, in this order (which is also their
 #: code-point order, so a sorted block needs no second sort).
 LEADING = (RDF_TYPE, f"<{RDFS.label}>", f"<{SKOS.prefLabel}>")
+
+#: A JSON-LD context's term definitions (``{"memberOf": {"@id": "http://www.w3.org/ns/org#memberOf", "@type":
+#: "@id"}}``): the dumps' are :func:`opendata_graph.jsonld.dump_terms` of the ontology.
+Terms = Mapping[str, Mapping[str, str]]
+NO_TERMS: Terms = {}
 
 #: Entries per term memo of a renderer before it starts again (bounds its memory on a million-triple release).
 MEMO_SIZE = 1 << 16
@@ -84,17 +89,20 @@ class Renderer:
     """Renders sorted rows of whole subjects; term spellings are memoised across blocks.
 
     ``sources``: each fact's excerpts and evidence, for the quad dumps (none: every triple in the default graph).
+    ``terms``: the JSON-LD context's term definitions; a predicate with a term is keyed by it, and a link under a
+    term typed ``@id`` is its compact IRI alone.
     """
 
-    def __init__(self, base: str, sources: Sources | None = None) -> None:
+    def __init__(self, base: str, sources: Sources | None = None, terms: Terms = NO_TERMS) -> None:
         self.base = base
         self.sources = sources
         self._statement = f"<{base}statement/"
         self._source_types = {f"<{ODG.Excerpt}>", f"<{ODG.ExternalEvidence}>"}
         self._source_graph = f"<{ODG.SourceGraph}>"
-        self.context: dict[str, str] = jsonld_context(base)["@context"]
+        self.context: dict[str, Any] = jsonld_context(base, terms)["@context"]
         self._turtle_ns = {ns: p for p, ns in PREFIXES.items()}
-        self._jsonld_ns = {ns: p for p, ns in self.context.items()}
+        self._jsonld_ns = {ns: p for p, ns in self.context.items() if isinstance(ns, str) and not p.startswith("@")}
+        self._terms = {d["@id"]: (name, d.get("@type") == "@id") for name, d in terms.items()}
         if not all(ns.endswith(("/", "#")) for ns in self._jsonld_ns):
             raise ValueError("namespaces must end with '/' or '#'")
         by_length = sorted(self._turtle_ns.items(), key=lambda x: -len(x[0]))
@@ -107,11 +115,12 @@ class Renderer:
         self._og = self._jsonld_ns.get(base)
         self._types: dict[Term, str] = {}
         self._prefix_of: dict[Term, str] = {}  # terms whose Turtle spelling uses a prefix -> that prefix
-        self._predicates: dict[Term, tuple[str, str]] = {}
+        self._predicates: dict[Term, tuple[str, str, bool]] = {}
         # Memos as plain dicts (functools.lru_cache on a method would keep every renderer alive, and with it
         # whatever its ``sources`` reads: the cache's on-disk store, locked until the process ends)
         self._turtle_memo: dict[Term, str] = {}
         self._jsonld_memo: dict[Term, Any] = {}
+        self._link_memo: dict[Term, Any] = {}
         self._encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
     @staticmethod
@@ -182,26 +191,36 @@ class Renderer:
         return _memoised(self._jsonld_memo, term, self._jsonld_value)
 
     def _jsonld_value(self, term: Term) -> Any:
+        """A value under a key without type coercion (the context's default language is ``TEXT_LANGUAGE``)."""
         if is_iri(term):
             return {"@id": self.compact(term[1:-1])}
         lexical, language, datatype = literal_parts(term)
         if language:
-            return {"@value": lexical, "@language": language}
+            return lexical if language == TEXT_LANGUAGE else {"@value": lexical, "@language": language}
         if datatype == XSD.string:
-            return lexical
+            return {"@value": lexical}
         return {"@value": lexical, "@type": self.compact(datatype)}
 
-    def _predicate(self, p: Term) -> tuple[str, str]:
-        """A predicate's Turtle spelling and JSON-LD key."""
+    def link_value(self, term: Term) -> Any:
+        """A value under a term typed ``@id``: a link is its compact IRI alone."""
+        return _memoised(self._link_memo, term, self._link_value)
+
+    def _link_value(self, term: Term) -> Any:
+        return self.compact(term[1:-1]) if is_iri(term) else self.jsonld_value(term)
+
+    def _predicate(self, p: Term) -> tuple[str, str, bool]:
+        """A predicate's Turtle spelling, JSON-LD key, and whether its links are written as plain strings."""
         found = self._predicates.get(p)
         if found is None:
-            found = ("a" if p == RDF_TYPE else self.turtle_term(p), self.compact(p[1:-1]))
+            name, links = self._terms.get(p[1:-1]) or (self.compact(p[1:-1]), False)
+            found = ("a" if p == RDF_TYPE else self.turtle_term(p), name, links)
             self._predicates[p] = found
         return found
 
     def render(self, rows: Sequence[Row]) -> Rendered:
         """Rows sorted as tuples, whole subjects only."""
         term, value, predicate_of, compact = self.turtle_term, self.jsonld_value, self._predicate, self.compact
+        link_value = self.link_value
         encode, types = self._encode, self._types
         subjects: list[Term] = []
         ttl: list[str] = []
@@ -224,13 +243,15 @@ class Renderer:
             predicate = None
             values: list[Any] = []
             key = ""
+            convert = value
             for _, p, o in ordered:
                 if p != predicate:
-                    text, key = predicate_of(p)
+                    text, key, links = predicate_of(p)
                     buf.append(f" {text} {term(o)}" if predicate is None else f" ;\n    {text} {term(o)}")
                     predicate = p
                     if p != RDF_TYPE:
                         values = node.setdefault(key, [])
+                        convert = link_value if links else value
                 else:
                     buf.append(f" , {term(o)}")
                 if p == RDF_TYPE:
@@ -242,7 +263,7 @@ class Renderer:
                     else:
                         node.setdefault(key, []).append(value(o))
                 else:
-                    values.append(value(o))
+                    values.append(convert(o))
             buf.append(" .")
             ttl.append("\n\n" + "".join(buf))
             nodes.append(encode(node))
@@ -296,8 +317,8 @@ def turtle_head(base: str, prefixes: Iterable[str]) -> bytes:
     return "\n".join(head).encode("utf-8")
 
 
-def jsonld_head(base: str) -> bytes:
-    return ('{"@context": ' + json.dumps(jsonld_context(base)["@context"], ensure_ascii=False, indent=1)
+def jsonld_head(base: str, terms: Terms = NO_TERMS) -> bytes:
+    return ('{"@context": ' + json.dumps(jsonld_context(base, terms)["@context"], ensure_ascii=False, indent=1)
             + ',\n"@graph": [').encode("utf-8")
 
 
@@ -311,9 +332,11 @@ def ntriples(triples: Iterable[Row], ordered: bool = False) -> bytes:
     return "".join(lines).encode("utf-8") or b"\n"
 
 
-def jsonld_context(base: str) -> dict[str, Any]:
-    """The JSON-LD context: the prefixes, plus ``og`` for the release's own IRIs."""
-    return {"@context": {DATA_PREFIX: base, **PREFIXES}}
+def jsonld_context(base: str, terms: Terms = NO_TERMS) -> dict[str, Any]:
+    """The JSON-LD context: the prefixes, plus ``og`` for the release's own IRIs, English as the default language,
+    and ``terms``. A term named like a prefix (``role``: org:role) replaces it, so the IRIs it would have
+    compacted are written under ``og`` (JSON-LD 1.1 does not expand ``role:x`` through a term definition)."""
+    return {"@context": {DATA_PREFIX: base, **PREFIXES, "@language": TEXT_LANGUAGE, **terms}}
 
 
 

@@ -35,6 +35,7 @@ from .locate import Locator
 from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, primary_topic
 from .querycheck import QueryRefused, check
+from .serialize import NO_TERMS, Terms
 from .sparql import negotiate
 from .workers import Job, Pool
 
@@ -169,7 +170,8 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
 
         app.site.history = History.read(release, base)
         if (release / "ontology.ttl").is_file():
-            app.site.labels = predicate_labels((release / "ontology.ttl").read_bytes())
+            ontology = (release / "ontology.ttl").read_bytes()
+            app.site.labels, app.site.terms = predicate_labels(ontology), jsonld.dump_terms(ontology)
     if release and (release / "void.ttl").is_file():
         void = Store()
         void.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)
@@ -462,7 +464,8 @@ class Handler(BaseHTTPRequestHandler):
         if media == "text/html":
             data = self.app.cached((iri, media), lambda: site.resource(iri).encode("utf-8"))
         else:
-            data = self.app.cached((iri, media), lambda: represent(describe(store, iri, site.locate), media, self.app.base))
+            data = self.app.cached((iri, media), lambda: represent(describe(store, iri, site.locate), media, self.app.base,
+                                                                 site.terms))
         self.send(status, data, media, extra)
 
     def find(self, stem: str) -> tuple[Site, Store] | None:
@@ -574,23 +577,25 @@ def describe(store: Store, iri: str, locate: Locator) -> list[Triple]:
             for q in store.quads_for_pattern(NamedNode(node), None, None)]
 
 
-def represent(triples: Sequence[Triple], media: str, base: str) -> bytes:
-    """A resource description in the release's own writers: prefixed Turtle, sorted N-Triples, compact JSON-LD."""
-    return represent_all(triples, base, [media])[media]
+def represent(triples: Sequence[Triple], media: str, base: str, terms: Terms = NO_TERMS) -> bytes:
+    """A resource description in the release's own writers: prefixed Turtle, sorted N-Triples, compact JSON-LD
+    (under the dump's ``terms``)."""
+    return represent_all(triples, base, [media], terms)[media]
 
 
-def represent_all(triples: Sequence[Triple], base: str, media: Sequence[str] = RESOURCE_MEDIA) -> dict[str, bytes]:
+def represent_all(triples: Sequence[Triple], base: str, media: Sequence[str] = RESOURCE_MEDIA,
+                  terms: Terms = NO_TERMS) -> dict[str, bytes]:
     """The description in each of ``media``, rendered once (the renderer writes every format in one pass)."""
     from .serialize import Renderer
     from .terms import rows
 
     unique = sorted(set(rows(triples)))
-    rendered = Renderer(base).render(unique)
+    rendered = Renderer(base, terms=terms).render(unique)
     out = {}
     for m in media:
         fmt = by_media_type(m)
         assert fmt is not None and fmt.writer is not None, m
-        out[m] = fmt.writer.framed(rendered, base, not unique)
+        out[m] = fmt.writer.framed(rendered, base, not unique, terms)
     return out
 
 

@@ -456,7 +456,7 @@ def _resource(write: Callable[[str, bytes | str], None], site: Site, store: Stor
     relative = iri[len(base):]
     write(relative + ".html", site.resource(iri))
     write(relative + ".json", jsonld.dumps(jsonld.entity(store, iri, base, context)))
-    documents = represent_all(describe(store, iri, site.locate), base)
+    documents = represent_all(describe(store, iri, site.locate), base, terms=site.terms)
     for fmt in RESOURCE:
         write(relative + fmt.extension, documents[fmt.media_type])
 
