@@ -127,6 +127,15 @@ def test_a_changed_or_moved_release_gets_a_full_build(registry: Path) -> None:
     assert not same_as_full(registry).incremental
 
 
+def test_a_new_build_of_odg_gets_a_full_build(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same version with other code (an editable install after an edit): the cache's blocks are not its own."""
+    from opendata_graph import cache
+
+    assert same_as_full(registry).incremental
+    monkeypatch.setattr(cache, "code_digest", lambda: b"another build of the same version")
+    assert not odg_build(registry, registry / "dist").incremental
+
+
 def _store(rows: dict[str, set[Row]]) -> Store:
     store = Store()
     store.extend(Quad(NamedNode(s[1:-1]), NamedNode(p[1:-1]), Literal(o[1:-1]))
