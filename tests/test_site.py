@@ -107,6 +107,24 @@ def test_the_site_never_writes_outside_its_directory(tmp_path: Path, dist: Path)
     assert onto_a_file.returncode == 2 and "is a file" in onto_a_file.stderr
 
 
+def test_no_file_is_written_through_a_link_out_of_the_site(tmp_path: Path) -> None:
+    from opendata_graph.errors import ConfigError
+    from opendata_graph.site import Files
+
+    out, outside = tmp_path / "site", tmp_path / "outside"
+    out.mkdir()
+    outside.mkdir()
+    (out / "organisation").symlink_to(outside, target_is_directory=True)  # a directory linked out
+    (out / "x.html").symlink_to(outside / "x.html")  # a file linked out
+    files = Files(out)
+    for relative in ("organisation/gbif.html", "x.html", "a/../../escaped.html", "a/.."):
+        with pytest.raises(ConfigError):
+            files.write(relative, "x")
+    files.write("person/p.html", "ok")
+    assert list(outside.iterdir()) == [] and not (tmp_path / "escaped.html").exists()
+    assert (out / "person" / "p.html").read_text(encoding="utf-8") == "ok"
+
+
 def test_a_re_export_removes_what_the_release_no_longer_has_and_nothing_else(tmp_path: Path, dist: Path) -> None:
     """Pages of records that are gone do not stay behind (a host would keep serving them); files odg did not write
     stay."""
@@ -174,3 +192,16 @@ def test_pages_rendered_in_parallel_processes_are_the_same_files(site: Path, dis
                 if f.is_file() and f.name != "apache-map.conf"}  # it names the directory
 
     assert files(out) == files(site)
+
+
+def test_a_pages_json_ld_has_the_dumps_terms_and_the_pages_triples(site: Path, dist: Path) -> None:
+    """`organisation/gbif.jsonld` is written like the dump (plain terms from the ontology) and holds exactly the
+    triples of the page's N-Triples."""
+    import json
+
+    document = json.loads((site / "organisation" / "gbif.jsonld").read_bytes())
+    assert document["@context"]["memberOf"] == {"@id": "http://www.w3.org/ns/org#memberOf", "@type": "@id"}
+    gbif = next(n for n in document["@graph"] if n["@id"] == "og:organisation/gbif")
+    assert gbif["memberOf"] == ["og:cohort/cohort-2"] and gbif["altLabel"] == ["GBIF"]
+    read = set(parse(path=str(site / "organisation" / "gbif.jsonld"), format=RdfFormat.JSON_LD))
+    assert read == set(parse(path=str(site / "organisation" / "gbif.nt"), format=RdfFormat.N_TRIPLES)) and read

@@ -217,8 +217,9 @@ class Renderer:
             self._predicates[p] = found
         return found
 
-    def render(self, rows: Sequence[Row]) -> Rendered:
-        """Rows sorted as tuples, whole subjects only."""
+    def render(self, rows: Sequence[Row], quads: bool = True) -> Rendered:
+        """Rows sorted as tuples, whole subjects only; without ``quads``, no N-Quads or TriG (a resource's
+        description, which is served and exported in the triple formats only)."""
         term, value, predicate_of, compact = self.turtle_term, self.jsonld_value, self._predicate, self.compact
         link_value = self.link_value
         encode, types = self._encode, self._types
@@ -270,7 +271,7 @@ class Renderer:
         predicates = {p for _, p, _ in rows}
         objects = {o for _, _, o in rows}
         prefix_of = self._prefix_of
-        nq, trig = self.quads(rows)
+        nq, trig = self.quads(rows) if quads else (b"", b"")
         return Rendered(
             subjects=subjects,
             nt="".join([f"{s} {p} {o} .\n" for s, p, o in rows]).encode("utf-8"),
@@ -317,9 +318,21 @@ def turtle_head(base: str, prefixes: Iterable[str]) -> bytes:
     return "\n".join(head).encode("utf-8")
 
 
+#: The last JSON-LD heads written, by base and the identity of their terms (kept, so the identity stays theirs):
+#: every resource of a site or a server shares one context, which is worth encoding once.
+_HEADS: dict[tuple[str, int], tuple[Terms, bytes]] = {}
+
+
 def jsonld_head(base: str, terms: Terms = NO_TERMS) -> bytes:
-    return ('{"@context": ' + json.dumps(jsonld_context(base, terms)["@context"], ensure_ascii=False, indent=1)
+    found = _HEADS.get((base, id(terms)))
+    if found is not None and found[0] is terms:
+        return found[1]
+    head = ('{"@context": ' + json.dumps(jsonld_context(base, terms)["@context"], ensure_ascii=False, indent=1)
             + ',\n"@graph": [').encode("utf-8")
+    if len(_HEADS) >= 8:
+        _HEADS.clear()
+    _HEADS[(base, id(terms))] = (terms, head)
+    return head
 
 
 

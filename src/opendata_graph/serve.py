@@ -590,11 +590,11 @@ def represent_all(triples: Sequence[Triple], base: str, media: Sequence[str] = R
     from .terms import rows
 
     unique = sorted(set(rows(triples)))
-    rendered = Renderer(base, terms=terms).render(unique)
+    rendered = Renderer(base, terms=terms).render(unique, quads=False)
     out = {}
     for m in media:
         fmt = by_media_type(m)
-        assert fmt is not None and fmt.writer is not None, m
+        assert fmt is not None and fmt.writer is not None and fmt.resource, m  # rendered without quads
         out[m] = fmt.writer.framed(rendered, base, not unique, terms)
     return out
 

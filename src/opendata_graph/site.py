@@ -8,11 +8,13 @@ w3id.org redirect of the base IRI to wherever the site is hosted).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from multiprocessing import get_context
@@ -278,9 +280,10 @@ def _remove_stale(out: Path, written: Sequence[Path]) -> None:
 
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
             progress: Callable[[int, str], Bar], endpoint: str | None) -> list[Path]:
-    site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels)
+    site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels,
+                terms=app.site.terms)
     files = Files(out)
-    write, copy, written = files.write, files.link, files.written
+    write, written = files.write, files.written
 
     minted = subjects(app.store, base)
     for iri in minted:  # all checked before anything is written
@@ -290,8 +293,17 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     pages, nodes = _pages(site, minted)
     context = jsonld.context(app.store)
     write(jsonld.CONTEXT_PATH, jsonld.dumps(context))
-    with progress(len(pages), "pages") as bar:
-        written += _render_pages(app, site, out, pages, context, bar)
+    with progress(len(pages), "pages") as bar, _rendering_pages(app, site, out, pages, context, bar) as rendered:
+        _other_files(app, release, files, site, base, root, target, endpoint, minted, pages, nodes, context)
+    return written + rendered
+
+
+def _other_files(app: App, release: Path, files: Files, site: Site, base: str, root: str, target: str,
+                 endpoint: str | None, minted: Sequence[str], pages: Sequence[str], nodes: Nodes,
+                 context: dict[str, object]) -> None:
+    """Everything but the entity pages: the release's own description, home, queries, pictures, search index,
+    the release files and the host's rules."""
+    write, copy = files.write, files.link
     if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
         described = Site(app.void, base, root=root, suffix=".html")
         known = set(minted)
@@ -320,10 +332,9 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
     write("nginx-http.conf", nginx_http(root, nodes))
     write("nginx.conf", nginx(retired, root, nodes))
     write(NODE_MAP, node_map(nodes))
-    write("apache-map.conf", apache_map(out))
+    write("apache-map.conf", apache_map(files.out))
     name = base.rstrip("/").rsplit("/", 1)[-1]
     write("w3id.htaccess", w3id(base, name, target))
-    return written
 
 
 def _query_pages(write: Callable[[str, bytes | str], None], site: Site, app: App, root: str,
@@ -351,29 +362,42 @@ def _query_pages(write: Callable[[str, bytes | str], None], site: Site, app: App
 PARALLEL_FROM, MAX_PROCESSES = 400, 4
 
 
-def _render_pages(app: App, site: Site, out: Path, pages: Sequence[str], context: dict[str, object],
-                  bar: Bar) -> list[Path]:
-    """Each page's files, in processes of their own when there are many (each opens the release's on-disk store
-    read-only; the files are the same whichever process wrote them)."""
+def _advance(bar: Bar, n: int, _: object) -> None:
+    bar.advance(n)
+
+
+@contextlib.contextmanager
+def _rendering_pages(app: App, site: Site, out: Path, pages: Sequence[str], context: dict[str, object],
+                     bar: Bar) -> Iterator[list[Path]]:
+    """Each page's files; the list yielded holds them once the ``with`` block is left. When there are many, they
+    are rendered in processes of their own (forked: each inherits the store and the places found; the files are
+    the same whichever process wrote them) while the block writes the export's other files in this process,
+    which would otherwise only wait."""
     processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))
-    _PageWorker.setup(app.store, site, out, context)  # a forked process inherits the store, the places found
+    _PageWorker.setup(app.store, site, out, context)
+    done: list[Path] = []
     if len(pages) < PARALLEL_FROM or processes < 2:
-        done = []
         for iri in pages:
             done += _PageWorker.render([iri])
             bar.advance()
-        return done
+        yield done
+        return
     # the biggest pages first (a document with all its excerpts), then chunks of the rest: no process waits last
     weight = {iri: sum(1 for _ in app.store.quads_for_pattern(None, None, NamedNode(iri))) for iri in pages}
     ordered = sorted(pages, key=lambda iri: -weight[iri])
     chunks = [[iri] for iri in ordered[:50]] + [ordered[i:i + 25] for i in range(50, len(ordered), 25)]
-    done = []
     with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
-        futures = {pool.submit(_PageWorker.render, chunk): len(chunk) for chunk in chunks}
-        for future in as_completed(futures):
+        futures = [pool.submit(_PageWorker.render, chunk) for chunk in chunks]  # forks every process now
+        for future, chunk in zip(futures, chunks, strict=True):
+            future.add_done_callback(functools.partial(_advance, bar, len(chunk)))
+        try:
+            yield done
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        for future in futures:
             done += future.result()
-            bar.advance(futures[future])
-    return sorted(done)
+    done.sort()
 
 
 class Files:
@@ -382,13 +406,28 @@ class Files:
     def __init__(self, out: Path) -> None:
         self.out, self.root = out, out.resolve()
         self.written: list[Path] = []
+        self._directories: dict[str, Path] = {}  # relative directory -> where it resolved, checked and made
 
-    def _path(self, relative: str) -> Path:
-        path = (self.out / relative).resolve()
-        if self.root not in path.parents:  # an IRI like <base>../../x: never outside OUT
+    def _inside(self, path: Path, relative: str) -> Path:
+        if path != self.root and self.root not in path.parents:  # an IRI like <base>../../x: never outside OUT
             raise ConfigError(f"the release names a resource outside the site: {relative!r}", Location.of(self.out),
                               "no IRI of the release may contain '..' segments")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _path(self, relative: str) -> Path:
+        """Where ``relative`` is written: its directory resolved once (made, and checked to be inside), the file
+        resolved again only when it is a link (a page's five files share a directory)."""
+        head, _, name = relative.rpartition("/")
+        directory = self._directories.get(head)
+        if directory is None:
+            directory = self._inside((self.out / head).resolve(), relative)
+            directory.mkdir(parents=True, exist_ok=True)
+            self._directories[head] = directory
+        path = directory / name
+        if name in ("", ".", "..") or path.is_symlink():
+            path = self._inside(path.resolve(), relative)
+            if path == self.root:
+                raise ConfigError(f"not a file name: {relative!r}", Location.of(self.out))
         self.written.append(path)
         return path
 
