@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pyoxigraph import RdfFormat
 
 from opendata_graph import paths
-from opendata_graph.load import load, located_sources, walk
+from opendata_graph.load import load, located_sources, sources, walk
+from opendata_graph.namespaces import DEFAULT_BASE
 
 DATASET = load(paths.data_dir())
 QUOTES = sorted(
@@ -152,3 +154,78 @@ def test_the_shapes_hold_a_qualifier_to_the_words(tmp_path: Path) -> None:
     assert wrong.exit_code == 1 and "The figure's qualifier is not in the words" in wrong.output, wrong.output
     osmf.write_text(text, encoding="utf-8")
     assert CliRunner().invoke(cli, args).exit_code == 0
+
+
+def test_each_excerpt_s_position_is_where_its_local_copy_has_the_quote(seeds: Path, dist: Path) -> None:
+    """An excerpt's oa:TextPositionSelector gives the characters of its local copy that are its quote; a quote the
+    copy has twice gets none (where it is would be a guess)."""
+    from pyoxigraph import Store
+
+    from opendata_graph.namespaces import OA
+
+    store = Store()
+    store.bulk_load(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES)
+    rows = list(store.query(f"""SELECT ?x ?doc ?exact ?start ?end WHERE {{
+        ?x <{OA.hasSource}> ?doc ; <{OA.hasSelector}> ?q . ?q <{OA.exact}> ?exact .
+        OPTIONAL {{ ?x <{OA.hasSelector}> ?p . ?p <{OA.start}> ?start ; <{OA.end}> ?end }} }}"""))  # type: ignore[union-attr]
+    texts = {f"{DEFAULT_BASE}document/{d.id}": (seeds / d.data["local_copy"]).read_text(encoding="utf-8")
+             for d in DATASET.of_kind("document")}
+    positioned = 0
+    for r in rows:
+        text, quote = texts[r["doc"].value], r["exact"].value
+        if r["start"] is None:
+            assert text.count(quote) > 1, quote
+            continue
+        start, end = int(r["start"].value), int(r["end"].value)
+        assert text[start:end] == quote and text.count(quote) == 1
+        positioned += 1
+    assert positioned > 150 and len(rows) > positioned  # 188 of 194 here
+
+
+def test_an_entity_s_notes_are_in_document_order(dist: Path, tmp_path: Path) -> None:
+    """On GBIF's page its notes come in the order its sources state them, not alphabetically."""
+    import html
+    import re
+
+    from opendata_graph.site import export
+
+    export(dist, tmp_path / "site", DEFAULT_BASE, None)
+    page = (tmp_path / "site" / "organisation" / "gbif.html").read_text(encoding="utf-8")
+    row = re.search(r'title="skos:note">[^<]*</span></th><td>(.*?)</td></tr>', page)
+    assert row is not None
+    shown = [html.unescape(n) for n in re.findall(r"<li[^>]*>([^<]*)<details", row.group(1))]
+    copy = (paths.seeds_dir() / DATASET.records["d004"].data["local_copy"]).read_text(encoding="utf-8")
+    quote_of = {" ".join(n["text"].split()): next(q for _, q in sources(n["source"]))
+                for n in DATASET.records["gbif"].data["notes"]}
+    where = [copy.find(quote_of[n]) for n in shown]
+    assert len(shown) == len(quote_of) >= 5 and -1 not in where
+    assert where == sorted(where) and shown != sorted(shown)  # the document's order, which is not the alphabet's
+    quotes = [html.unescape(q) for q in re.findall(r"<blockquote>([^<]*)</blockquote>", row.group(1))]
+    assert quotes == [quote_of[n] for n in shown]  # each with its quote (the excerpt has a position beside it)
+    for path in (tmp_path / "site").rglob("*.html"):  # every source shown is a quote or an evidence entry
+        for shown_source in re.findall(r"<details><summary>[^<]*</summary>(?:<span[^>]*></span>)*(<[a-z]+)",
+                                       path.read_text(encoding="utf-8")):
+            assert shown_source in ("<blockquote", "<p"), path
+
+
+def test_a_large_copy_s_index_finds_what_two_searches_find() -> None:
+    """LocalCopy's index of 8-character substrings (a copy of 100,000 characters or more) answers as two plain
+    searches would: the start of a quote found once, nothing for a quote found twice (overlaps included) or not."""
+    import random
+
+    from opendata_graph.convert import LocalCopy
+
+    rng = random.Random(7)
+    words = ["data", "open", "the", "network", "a", "aaaa", "steward", "map", "GBIF", "of"]
+    text = " ".join(rng.choice(words) for _ in range(40_000)) + " aaaaaaaaaaaa unique-words-here."
+    assert len(text) >= LocalCopy.INDEX_FROM
+    copy = LocalCopy(text)
+    quotes = [text[i:i + n] for i, n in ((rng.randrange(len(text) - 40), rng.randrange(1, 40)) for _ in range(400))]
+    quotes += ["aaaaaaaaa", "unique-words-here", "not in the copy at all", "", text[-12:], text[:9]]
+
+    def two_searches(q: str) -> int | None:
+        start = text.find(q) if q else -1
+        return start if start >= 0 and text.find(q, start + 1) < 0 else None
+
+    assert [copy.where(q) for q in quotes] == [two_searches(q) for q in quotes]
+    assert copy.where("unique-words-here") == text.index("unique-words-here") and copy.where("aaaaaaaaa") is None

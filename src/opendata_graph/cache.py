@@ -52,7 +52,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 from .convert import Contribution, FileConversion, convert_files
 from .errors import DataError, ErrorList, Location, OdgError
 from .formats import STEM, dump_names
-from .load import SOURCE_SUFFIXES, Dataset, Record, check_records, check_references, walk
+from .load import SOURCE_SUFFIXES, Dataset, Record, check_records, check_references, local_copies, walk
 from .locks import cache_lock, held
 from .options import Options
 from .publish import Block, Piece, Range, Stats, Written
@@ -612,7 +612,8 @@ class _Update:
         assert self.store is not None
         store, data = self.store, self.opts.data
         dataset = Dataset(data, self.records, self.manifest.get("release") or {})
-        conversion = convert_files(dataset, self.opts.base, self.fresh)
+        texts = local_copies(Dataset(data, _documents(self.records), {}), self.opts.seeds)  # the quotes' positions
+        conversion = convert_files(dataset, self.opts.base, self.fresh, texts)
         x, old_objects = self._replace(store, {_rel(data, p): rs for p, rs in conversion.rows.items()})
         db.execute("BEGIN")
         db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", ((s,) for s in sorted(x)))

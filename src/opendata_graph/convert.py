@@ -3,7 +3,8 @@
 Every node gets a minted IRI under the configured base (no blank nodes): ``<base><kind>/<id>`` for entities and
 paths below them for what they own (``.../membership/...``, ``.../figure/<id>``, ``.../period``). Each fact
 triple is reified once as an ``rdf:Statement`` whose ``prov:wasDerivedFrom`` points at an ``odg:Excerpt`` of a
-source document (an ``oa:SpecificResource`` with an ``oa:TextQuoteSelector``) or at ``odg:ExternalEvidence``.
+source document (an ``oa:SpecificResource`` with an ``oa:TextQuoteSelector``, and an ``oa:TextPositionSelector``
+giving where its local copy has the quote when it has it once) or at ``odg:ExternalEvidence``.
 The standard triples of the vocabulary contract (``org:memberOf`` beside ``org:Membership``, ``schema:name``
 beside ``rdfs:label``...) are written explicitly, so consumers need no reasoner.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +55,8 @@ IDENTIFIER_SCHEMES = {"ror": "ROR", "orcid": "ORCID"}
 LOWER_BOUND = {"more-than", "over", "from"}
 UPPER_BOUND = {"nearly", "almost"}
 #: Kinds whose nodes are provenance machinery: their triples need no reified source of their own.
-EXEMPT_TYPES = frozenset({ODG.SourceDocument, ODG.Excerpt, OA.TextQuoteSelector, ODG.ExternalEvidence,
+EXEMPT_TYPES = frozenset({ODG.SourceDocument, ODG.Excerpt, OA.TextQuoteSelector, OA.TextPositionSelector,
+                          ODG.ExternalEvidence,
                           ODG.ReferenceFile, RDF.Statement, ODG.Ambiguity, SKOS.ConceptScheme})
 
 
@@ -149,12 +152,57 @@ def sort_key(t: Row) -> tuple[str, str, str]:
     return (s, _PREDICATE_RANK.get(p, "3") + p, o)
 
 
+#: Where a word begins after white space (the position matched is the white space; the word starts at its end).
+_WORD_START = re.compile(r"\s(?=\S)")
+
+
+class LocalCopy:
+    """A document's local copy, and where it has a quote: the quote's first character when the copy has it
+    exactly once (twice, and which one a fact means is not said). A large copy (a million-triple registry's
+    document, 18,000 quotes) is looked up through an index of the 8 characters that begin each of its words
+    (after white space), not searched whole twice per quote."""
+
+    GRAM = 8
+    INDEX_FROM = 100_000  #: characters from which the index beats two searches of the text per quote
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._grams: dict[str, list[int]] | None = None
+        self._where: dict[str, int | None] = {}
+
+    def where(self, quote: str) -> int | None:
+        if quote not in self._where:
+            self._where[quote] = self._find(quote)
+        return self._where[quote]
+
+    def _find(self, quote: str) -> int | None:
+        text, g = self.text, self.GRAM
+        if not quote:
+            return None
+        words = [m.end() for m in _WORD_START.finditer(quote) if m.end() + g <= len(quote)]  # inside the quote
+        if not words or len(text) < self.INDEX_FROM:
+            start = text.find(quote)
+            return start if start >= 0 and text.find(quote, start + 1) < 0 else None
+        if self._grams is None:
+            self._grams = {}
+            for m in _WORD_START.finditer(text):
+                self._grams.setdefault(text[m.end():m.end() + g], []).append(m.end())
+        grams = self._grams
+        rarest = min(words, key=lambda j: len(grams.get(quote[j:j + g], ())))
+        # every occurrence of the quote has this word of it at a word start of the text, which the index holds
+        hits = [p - rarest for p in grams.get(quote[rarest:rarest + g], ())
+                if p >= rarest and text.startswith(quote, p - rarest)]
+        return hits[0] if len(hits) == 1 else None
+
+
 class Converter:
     """Turns a loaded :class:`Dataset` into a :class:`Graph`."""
 
-    def __init__(self, dataset: Dataset, base: str) -> None:
+    def __init__(self, dataset: Dataset, base: str, texts: Mapping[str, str] | None = None) -> None:
         self.ds = dataset
         self.g = Graph(base)
+        #: each document's local copy (:func:`opendata_graph.load.local_copies`): where its quotes are
+        self.texts = {doc: LocalCopy(text) for doc, text in (texts or {}).items()}
 
     # -- identifiers --------------------------------------------------------------------------------------
     def node(self, id_: str) -> Term:
@@ -185,6 +233,16 @@ class Converter:
         g.describe(node, OA.hasSelector, selector)
         g.describe(selector, RDF.type, iri(OA.TextQuoteSelector))
         g.describe(selector, OA.exact, literal(quote))
+        copy = self.texts.get(doc)
+        start = copy.where(quote) if copy is not None else None
+        if start is not None:
+            # xsd:integer, not the Web Annotation's xsd:nonNegativeInteger: pyoxigraph's store keeps every
+            # integer type as xsd:integer, and a rebuild renders from the store (the shape checks >= 0)
+            position = iri(value_of(node) + "/position")
+            g.describe(node, OA.hasSelector, position)
+            g.describe(position, RDF.type, iri(OA.TextPositionSelector))
+            g.describe(position, OA.start, literal(str(start), datatype=XSD.integer))
+            g.describe(position, OA.end, literal(str(start + len(quote)), datatype=XSD.integer))
         return node
 
     def evidence(self, text: str, confidence: str, loc: Location) -> Term:
@@ -525,9 +583,10 @@ def vocabulary(ontology: bytes) -> list[Row]:
             if isinstance(t.subject, NamedNode) and (t.subject.value + "/").startswith(schemes)]
 
 
-def convert(dataset: Dataset, base: str, ontology: bytes = b"") -> Graph:
-    """Convert every record of ``dataset`` into triples under ``base`` (plus the ontology's concept schemes)."""
-    graph = Converter(dataset, base).convert()
+def convert(dataset: Dataset, base: str, ontology: bytes = b"", texts: Mapping[str, str] | None = None) -> Graph:
+    """Convert every record of ``dataset`` into triples under ``base`` (plus the ontology's concept schemes);
+    ``texts``: the documents' local copies, where each quote's position is found."""
+    graph = Converter(dataset, base, texts).convert()
     graph.plain.update(vocabulary(ontology) if ontology else ())
     return graph
 
@@ -547,13 +606,14 @@ class FileConversion:
     located: Graph
 
 
-def convert_files(dataset: Dataset, base: str, records: Iterable[Record] | None = None) -> FileConversion:
+def convert_files(dataset: Dataset, base: str, records: Iterable[Record] | None = None,
+                  texts: Mapping[str, str] | None = None) -> FileConversion:
     """Convert ``records`` (default: all) file by file, in the same record order as :func:`convert`.
 
     The union of the files' rows (plus :func:`vocabulary`) is the graph :func:`convert` gives (tested), and
     replaying the contributions in record-id order rebuilds its source map.
     """
-    conv = Converter(dataset, base)
+    conv = Converter(dataset, base, texts)
     merged = Graph(base)
     graphs: dict[Path, Graph] = {}
     contributions: dict[Path, list[Contribution]] = {}

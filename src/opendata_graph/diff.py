@@ -227,8 +227,8 @@ class Side:
         return out
 
     def source_text(self, node: Term) -> str:
-        selector = self.value(node, OA.hasSelector)
-        exact = self.value(selector, OA.exact) if selector is not None else None
+        selectors = [o for _, q, o in self.rows_of(node) if q == f"<{OA.hasSelector}>"]  # the quote, a position
+        exact = next((e for e in (self.value(x, OA.exact) for x in selectors) if e is not None), None)
         if exact is not None:
             doc = self.value(node, OA.hasSource)
             return f"“{literal_parts(exact)[0]}” — {self.label(doc) if doc else 'a source document'}"

@@ -563,6 +563,18 @@ def walk(spec: Type, value: Any, key: Key) -> Iterator[tuple[Key, Type, Any]]:
             yield from walk(spec.item, v, (*key, i))
 
 
+def local_copies(dataset: Dataset, seeds_dir: Path | None) -> dict[str, str]:
+    """Each document's local copy (its text, from ``seeds_dir``), for the documents whose copy is there."""
+    texts: dict[str, str] = {}
+    if seeds_dir is None:
+        return texts
+    for doc in dataset.of_kind("document"):
+        path = seeds_dir / str(doc.data["local_copy"])
+        if path.is_file():
+            texts[doc.id] = path.read_text(encoding="utf-8")
+    return texts
+
+
 def sources(value: Any) -> list[tuple[str, str]]:
     """The (document id, quote) pairs of a ``source`` value."""
     return [(doc, quote) for _, doc, quote in located_sources(value, ())]

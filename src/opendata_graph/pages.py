@@ -194,10 +194,17 @@ HIDDEN_INCOMING = {RDF.subject, RDF.object, OA.hasSource, PROV.wasDerivedFrom, O
 
 @dataclass(frozen=True)
 class Cited:
-    """One source of a fact: the statement that reifies it and the quote or evidence, as HTML."""
+    """One source of a fact: the statement that reifies it and the quote or evidence, as HTML; ``at``: where the
+    quote is in its document (the document's IRI and the quote's first character in its local copy), if known."""
 
     statement: str
     html: str
+    at: tuple[str, int] | None = None
+
+
+#: Where a value is stated first in the source documents, as a sort key: quoted values in document order
+#: (documents by IRI, then position), then the others by label.
+Order = tuple[int, str, int, str]
 
 
 @dataclass(frozen=True)
@@ -403,9 +410,11 @@ class Site:
         """(predicate, object) of each fact about ``subject`` -> its statement with the HTML of each quote or
         evidence entry."""
         out: dict[tuple[str, str], list[Cited]] = defaultdict(list)
-        for r in self.store.query(f"SELECT ?st ?p ?o ?d WHERE {{ ?st <{RDF.subject}> {subject} ; "
-                                  f"<{RDF.predicate}> ?p ; <{RDF.object}> ?o ; <{PROV.wasDerivedFrom}> ?d }}"):  # type: ignore[union-attr]
-            out[(r["p"].value, str(r["o"]))].append(Cited(r["st"].value, self._source_html(r["d"])))
+        for r in self.store.query(f"SELECT ?st ?p ?o ?d ?doc ?start WHERE {{ ?st <{RDF.subject}> {subject} ; "
+                                  f"<{RDF.predicate}> ?p ; <{RDF.object}> ?o ; <{PROV.wasDerivedFrom}> ?d . "
+                                  f"OPTIONAL {{ ?d <{OA.hasSource}> ?doc ; <{OA.hasSelector}>/<{OA.start}> ?start }} }}"):  # type: ignore[union-attr]
+            at = (r["doc"].value, int(r["start"].value)) if r["start"] is not None else None
+            out[(r["p"].value, str(r["o"]))].append(Cited(r["st"].value, self._source_html(r["d"]), at))
         for cited in out.values():
             cited.sort(key=lambda c: (c.statement, c.html))
         return out
@@ -425,8 +434,10 @@ class Site:
         return found
 
     def _source_text(self, node: object) -> str:
-        selector, doc = self._value(node, OA.hasSelector), self._value(node, OA.hasSource)
-        exact = self._value(selector, OA.exact) if selector is not None else None
+        doc = self._value(node, OA.hasSource)
+        exact = next((e for e in (self._value(q.object, OA.exact)  # the quote's selector, not the position
+                                  for q in self.store.quads_for_pattern(node, NamedNode(OA.hasSelector), None))  # type: ignore[arg-type]
+                      if e is not None), None)
         if exact is not None and doc is not None:
             return f"<blockquote>{escape(self.label(exact))}</blockquote>— {self.link(doc)}"
         text, confidence = self._value(node, RDFS.comment), self._value(node, ODG.confidence)
@@ -519,9 +530,12 @@ class Site:
 
     def excerpts(self, s: NamedNode) -> str:
         """A source document's excerpts: each quote at its own fragment, with what the registry derives from it."""
-        rows = self.store.query(f"SELECT ?x ?exact WHERE {{ ?x <{OA.hasSource}> {s} ; <{OA.hasSelector}> ?sel . "
-                                f"?sel <{OA.exact}> ?exact }}")
-        found = sorted(((r["exact"].value, r["x"]) for r in rows), key=lambda r: (r[0], r[1].value))  # type: ignore[union-attr]
+        rows = self.store.query(f"SELECT ?x ?exact ?start WHERE {{ ?x <{OA.hasSource}> {s} ; <{OA.hasSelector}> ?sel . "
+                                f"?sel <{OA.exact}> ?exact OPTIONAL {{ ?x <{OA.hasSelector}>/<{OA.start}> ?start }} }}")
+        positioned = [(int(r["start"].value) if r["start"] is not None else -1, r["exact"].value, r["x"])
+                      for r in rows]  # type: ignore[union-attr]
+        # in document order; a quote found more than once in the copy (no position) after the others
+        found = [(text, x) for _, text, x in sorted(positioned, key=lambda r: (r[0] < 0, r[0], r[1], r[2].value))]
         if not found:
             return ""
         cited = self._cited_for(f"?x <{OA.hasSource}> {s}")
@@ -636,10 +650,19 @@ class Site:
         grouped: dict[frozenset[str], list[str]] = defaultdict(list)
         for p, objects in props.items():
             grouped[frozenset(str(o) for o in objects)].append(p)
-        rows = []
-        for predicates in sorted(grouped.values(), key=lambda ps: self.term(sorted(ps, key=self._preferred)[0])):
+        for predicates in grouped.values():
             predicates.sort(key=self._preferred)
-            values = sorted(props[predicates[0]], key=lambda o: self.label(o))
+
+        def order(o: object, predicates: Sequence[str]) -> Order:
+            return self._order(o, self._cited(predicates, o, sources))
+
+        def first(predicates: Sequence[str]) -> Order:  # a row where the documents first state one of its values
+            found = min(order(o, predicates) for o in props[predicates[0]])
+            return found if found[0] == 0 else (1, "", 0, self.term(predicates[0]))
+
+        rows = []
+        for predicates in sorted(grouped.values(), key=first):
+            values = sorted(props[predicates[0]], key=lambda o: order(o, predicates))
             items = "".join(f"<li{self._anchor(o, page)}>{self.link(o)}"
                             f"{self.source_details(self._cited(predicates, o, sources))}</li>"
                             for o in values)
@@ -647,6 +670,11 @@ class Site:
             rows.append(f'<tr><th scope="row"><span title="{escape(names)}">{escape(self.term(predicates[0]))}'
                         f'</span></th><td><ul class="values">{items}</ul></td></tr>')
         return rows
+
+    def _order(self, o: object, cited: Sequence[Cited]) -> Order:
+        """A value in document order: where its sources first quote it, else after every quoted one, by label."""
+        found = min((c.at for c in cited if c.at is not None), default=None)
+        return (0, found[0], found[1], self.label(o)) if found else (1, "", 0, self.label(o))
 
     def _preferred(self, predicate: str) -> tuple[bool, str]:
         """The predicate a row is named by: one the ontology labels first, then the standard term."""

@@ -28,7 +28,7 @@ from . import pictures, releases, serialize
 from .cache import Cache, CacheUnusable, Delta, cache_dir
 from .convert import FileConversion, Graph, convert_files, vocabulary
 from .errors import BuildError, ErrorList, OdgError
-from .load import Dataset, load
+from .load import Dataset, load, local_copies
 from .locks import cache_lock, dist_lock, held
 from .options import Options
 from .publish import Release, Rerender, Spool, Written, publish, render_blocks
@@ -260,7 +260,7 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
             raise ErrorList(releases.deleted(opts.dist, opts.data, None) + exc.errors) from None
     _none_deleted(opts, set(dataset.records))
     lap("load")
-    conversion = convert_files(dataset, opts.base)
+    conversion = convert_files(dataset, opts.base, texts=local_copies(dataset, opts.seeds))
     vocab = vocabulary(ontology)
     triples = sorted(set(vocab).union(*conversion.rows.values()))  # tuple order is N-Triples line order
     lap("convert")

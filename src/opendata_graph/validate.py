@@ -19,7 +19,7 @@ from pyoxigraph import RdfFormat, Store
 from .convert import Graph
 from .errors import Location
 from .formats import REGISTRY, by_extension
-from .load import Dataset, located_sources, walk
+from .load import Dataset, local_copies, located_sources, walk
 from .namespaces import SH, curie
 from .serialize import ntriples
 from .shapes import DEFAULT_ENGINE, subject_lines
@@ -182,15 +182,10 @@ def violation_result(graph: Located, qf: QueryFile, row: Sequence[Any], base: st
 
 def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
     """Every quote is an exact substring of its document's local copy (whitespace included)."""
-    texts: dict[str, str] = {}
-    results = []
-    for doc in dataset.of_kind("document"):
-        path = seeds_dir / str(doc.data["local_copy"])
-        if not path.is_file():
-            results.append(Result(doc.loc("local_copy"), "error", f"local copy {path} not found",
-                                  value=str(path)))
-            continue
-        texts[doc.id] = path.read_text(encoding="utf-8")
+    texts = local_copies(dataset, seeds_dir)
+    results = [Result(doc.loc("local_copy"), "error", f"local copy {path} not found", value=str(path))
+               for doc in dataset.of_kind("document") if doc.id not in texts
+               for path in [seeds_dir / str(doc.data["local_copy"])]]
     # A quote that is a whole line of its document is found by a set lookup; the others by a substring search.
     lines = {doc_id: set(text.splitlines()) for doc_id, text in texts.items()}
     for record in dataset.records.values():
