@@ -305,7 +305,7 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
     the release files and the host's rules."""
     write, copy = files.write, files.link
     if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
-        described = Site(app.void, base, root=root, suffix=".html")
+        described = Site(app.void, base, root=root, suffix=".html", terms=site.terms)
         known = set(minted)
         for iri in subjects(app.void, base):
             if iri not in known and ".." not in iri[len(base):].split("/"):
