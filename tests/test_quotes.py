@@ -202,6 +202,11 @@ def test_an_entity_s_notes_are_in_document_order(dist: Path, tmp_path: Path) -> 
     assert where == sorted(where) and shown != sorted(shown)  # the document's order, which is not the alphabet's
     quotes = [html.unescape(q) for q in re.findall(r"<blockquote>([^<]*)</blockquote>", row.group(1))]
     assert quotes == [quote_of[n] for n in shown]  # each with its quote (the excerpt has a position beside it)
+    listed = [html.unescape(q) for q in re.findall(r'<ul class="excerpts">.*?</ul>', (tmp_path / "site" / "document"
+              / "d004.html").read_text(encoding="utf-8"), re.S)[0].split("<blockquote>")[1:]]
+    starts = [copy.find(q.split("</blockquote>", 1)[0]) for q in listed]
+    unique = [x for x, q in zip(starts, listed, strict=True) if copy.count(q.split("</blockquote>", 1)[0]) == 1]
+    assert len(unique) > 50 and unique == sorted(unique) == starts[:len(unique)]  # the document's excerpts in order
     for path in (tmp_path / "site").rglob("*.html"):  # every source shown is a quote or an evidence entry
         for shown_source in re.findall(r"<details><summary>[^<]*</summary>(?:<span[^>]*></span>)*(<[a-z]+)",
                                        path.read_text(encoding="utf-8")):

@@ -440,19 +440,23 @@ class Site:
         if key not in self._position_memo:
             if len(self._position_memo) >= 100_000:
                 self._position_memo.clear()
-            doc, found = self._value(node, OA.hasSource), None
-            for q in self.store.quads_for_pattern(node, NamedNode(OA.hasSelector), None):  # type: ignore[arg-type]
-                start = self._value(q.object, OA.start)
-                if isinstance(doc, NamedNode) and isinstance(start, Literal) and start.value.isdigit():
-                    found = (doc.value, int(start.value))
+            doc, start = self._value(node, OA.hasSource), self._on_selector(node, OA.start)
+            found = None
+            if isinstance(doc, NamedNode) and isinstance(start, Literal) and start.value.isdigit():
+                found = (doc.value, int(start.value))
             self._position_memo[key] = found
         return self._position_memo[key]
 
+    def _on_selector(self, node: object, predicate: str) -> object | None:
+        """The value of ``predicate`` on one of an excerpt's selectors (its quote's, or its position's)."""
+        for q in self.store.quads_for_pattern(node, NamedNode(OA.hasSelector), None):  # type: ignore[arg-type]
+            found = self._value(q.object, predicate)
+            if found is not None:
+                return found
+        return None
+
     def _source_text(self, node: object) -> str:
-        doc = self._value(node, OA.hasSource)
-        exact = next((e for e in (self._value(q.object, OA.exact)  # the quote's selector, not the position
-                                  for q in self.store.quads_for_pattern(node, NamedNode(OA.hasSelector), None))  # type: ignore[arg-type]
-                      if e is not None), None)
+        doc, exact = self._value(node, OA.hasSource), self._on_selector(node, OA.exact)
         if exact is not None and doc is not None:
             return f"<blockquote>{escape(self.label(exact))}</blockquote>— {self.link(doc)}"
         text, confidence = self._value(node, RDFS.comment), self._value(node, ODG.confidence)
@@ -545,12 +549,11 @@ class Site:
 
     def excerpts(self, s: NamedNode) -> str:
         """A source document's excerpts: each quote at its own fragment, with what the registry derives from it."""
-        rows = self.store.query(f"SELECT ?x ?exact ?start WHERE {{ ?x <{OA.hasSource}> {s} ; <{OA.hasSelector}> ?sel . "
-                                f"?sel <{OA.exact}> ?exact OPTIONAL {{ ?x <{OA.hasSelector}>/<{OA.start}> ?start }} }}")
-        positioned = [(int(r["start"].value) if r["start"] is not None else -1, r["exact"].value, r["x"])
-                      for r in rows]  # type: ignore[union-attr]
+        rows = self.store.query(f"SELECT ?x ?exact WHERE {{ ?x <{OA.hasSource}> {s} ; <{OA.hasSelector}> ?sel . "
+                                f"?sel <{OA.exact}> ?exact }}")
         # in document order; a quote found more than once in the copy (no position) after the others
-        found = [(text, x) for _, text, x in sorted(positioned, key=lambda r: (r[0] < 0, r[0], r[1], r[2].value))]
+        found = sorted(((r["exact"].value, r["x"]) for r in rows),  # type: ignore[union-attr]
+                       key=lambda r: (self._position(r[1]) is None, self._position(r[1]) or ("", 0), r[0], r[1].value))
         if not found:
             return ""
         cited = self._cited_for(f"?x <{OA.hasSource}> {s}")
