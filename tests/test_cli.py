@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,15 @@ def test_bad_query_is_a_located_error_without_traceback(dist: Path) -> None:
     result = odg("query", "-e", "SELECT ?x WHERE { ?x ", "--dist", str(dist))
     assert result.returncode == 2
     assert result.stderr.startswith("-e: error: SPARQL syntax")
+
+
+def test_an_undeclared_prefix_is_one_line_that_says_how_to_declare_it(dist: Path) -> None:
+    # pyoxigraph's own message lists every character class it expected, over ten lines
+    result = odg("query", "-e", "SELECT ?s WHERE { ?s a org:Organization }", "--dist", str(dist))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert re.search(r"at line 1, column \d+: the prefix 'org:' is not declared "
+                     r"\(add PREFIX org: <http://www\.w3\.org/ns/org#>\)$", result.stderr), result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -164,7 +164,7 @@ class RemoteStore:
 def run(store: Store | RemoteStore, text: str, source: str = "<query>") -> QuerySolutions | QueryBoolean | object:
     """Run a query after :func:`opendata_graph.querycheck.check` (a query nested thousands of levels deep
     overflowed the parser's stack and killed the process; SERVICE would fetch from anywhere)."""
-    from .querycheck import QueryRefused, check
+    from .querycheck import QueryRefused, check, syntax_error
 
     try:
         check(text)
@@ -173,7 +173,8 @@ def run(store: Store | RemoteStore, text: str, source: str = "<query>") -> Query
     try:
         return store.query(text)
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax: {exc}", Location(source), "check the query against SPARQL 1.1") from None
+        # the parser's message lists every character class it expected: the one line the query page shows too
+        raise QueryError(syntax_error(str(exc), text), Location(source)) from None
     except OSError as exc:
         raise QueryError(f"query failed: {exc}", Location(source)) from None
 
