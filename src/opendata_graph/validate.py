@@ -193,10 +193,18 @@ def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
             if key and key[-1] == "source":
                 for quote_key, doc_id, quote in located_sources(value, key):
                     if doc_id in texts and quote not in lines[doc_id] and quote not in texts[doc_id]:
-                        results.append(Result(record.loc(*quote_key), "error",
-                                              f"quote not found in {doc_id}: copy it exactly from the document",
+                        results.append(Result(record.loc(*quote_key), "error", _not_found(doc_id, quote, texts),
                                               value=repr(quote[:80])))
     return sorted(results)
+
+
+def _not_found(doc_id: str, quote: str, texts: dict[str, str]) -> str:
+    """The message for a quote not in its document: with the closest passage and what differs, when one is close."""
+    from .nearest import closest
+
+    passage = closest(quote, texts[doc_id])
+    where = f"; {passage.describe()}" if passage else ""
+    return f"quote not found in {doc_id}: copy it exactly from the document{where}"
 
 
 def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
