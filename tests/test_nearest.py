@@ -98,3 +98,24 @@ def test_the_quote_check_message_shows_the_passage_and_the_curly_apostrophe() ->
 
 def test_sources_are_there() -> None:
     assert TEXTS and all(isinstance(t, str) for t in TEXTS), f"no source documents in {Path(SEEDS)}"
+
+
+def test_an_spdx_id_given_for_a_licence_points_at_the_licence_record(tmp_path: Path) -> None:
+    import shutil
+
+    from opendata_graph.errors import OdgError
+
+    data = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), data)
+    record = data / "datasets" / "wikipedia-content.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("value: cc-by-sa-4-0", "value: CC-BY-SA-4.0"),
+                      encoding="utf-8")
+    try:
+        load(data)
+    except OdgError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("an SPDX id in place of a licence id was accepted")
+    assert message.count("error:") == 1, message
+    assert "'CC-BY-SA-4.0' is not an id (hint: did you mean 'cc-by-sa-4-0'?" in message
+    assert (data / "licences" / "cc-by-sa-4-0.yaml").is_file()  # the suggestion is a real record

@@ -103,7 +103,10 @@ class Ref(Type):
 
     def check(self, value: Any, path: Path_) -> Iterator[Problem]:
         if not isinstance(value, str) or not ID_RE.match(value):
-            yield path, f"{value!r} is not an id", f"give the id of a {' or '.join(self.kinds)}"
+            # an SPDX id or a name written as it is elsewhere (CC-BY-4.0, "Open Data Institute"): its id form
+            slug = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
+            near = f"did you mean {slug!r}? ids are lower-case words joined by hyphens" if ID_RE.match(slug) else None
+            yield path, f"{value!r} is not an id", near or f"give the id of a {' or '.join(self.kinds)}"
 
 
 class Iri(Type):
