@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from opendata_graph.site import APACHE_ALLOW_OVERRIDE
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -59,8 +61,10 @@ APACHE_MODULES = ("mpm_event", "authz_core", "mime", "dir", "rewrite", "headers"
 
 
 @contextlib.contextmanager
-def apache_server(site: Path, scratch: Path) -> Iterator[str]:
-    """Real Apache 2.4 serving ``site`` with its ``.htaccess`` (AllowOverride All); yields its base URL.
+def apache_server(site: Path, scratch: Path, allow_override: str = APACHE_ALLOW_OVERRIDE) -> Iterator[str]:
+    """Real Apache 2.4 serving ``site`` with its ``.htaccess`` under the ``AllowOverride`` the rules document
+    (:data:`opendata_graph.site.APACHE_ALLOW_OVERRIDE`, what docs/serving.md tells an administrator); yields its
+    base URL. ``allow_override``: another host's setting (w3id.org's server allows All).
 
     ``site`` and ``scratch`` must be readable by www-data (Apache drops root for its workers)."""
     binary = tool("apache2", "/usr/sbin/apache2")
@@ -83,7 +87,7 @@ DocumentRoot {site}
     Require all denied
 </Directory>
 <Directory {site}>
-    AllowOverride All
+    AllowOverride {allow_override}
     Require all granted
 </Directory>
 IncludeOptional {site}/apache-map.conf

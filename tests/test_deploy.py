@@ -201,7 +201,7 @@ def test_the_w3id_rules_send_each_iri_to_its_file_on_the_hosted_site(deployed: P
     shutil.copy(deployed / "site" / "w3id.htaccess", w3id / ".htaccess")
     scratch = deployed / "scratch" / "w3id"
     scratch.mkdir(exist_ok=True)
-    with apache_server(w3id, scratch) as url:
+    with apache_server(w3id, scratch, allow_override="All") as url:  # w3id.org's own setting
         client = Client(url)
         for path, accept, code, target in (
             ("/organisation/gbif", "text/turtle", 303, "organisation/gbif.ttl"),
@@ -214,3 +214,10 @@ def test_the_w3id_rules_send_each_iri_to_its_file_on_the_hosted_site(deployed: P
         ):
             status, headers, _ = client.get(path, accept)
             assert (status, headers.get("location")) == (code, TARGET + target), (path, accept)
+
+
+def test_the_docs_give_the_allow_override_the_tests_run_apache_with() -> None:
+    from opendata_graph.site import APACHE_ALLOW_OVERRIDE
+
+    docs = " ".join((paths.ROOT / "docs" / "serving.md").read_text(encoding="utf-8").split())
+    assert f"`AllowOverride {APACHE_ALLOW_OVERRIDE}`" in docs

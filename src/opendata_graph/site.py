@@ -112,11 +112,15 @@ OTHER_TYPES = (("text/html", "html"), ("text/css", "css"), ("text/javascript", "
                ("text/markdown", "md"), ("text/plain", "txt"))
 
 
+#: What the site's directory must allow its ``.htaccess`` (docs/serving.md; the deploy tests run Apache so).
+APACHE_ALLOW_OVERRIDE = "FileInfo Indexes Options=MultiViews"
+
+
 def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()) -> str:
     """``.htaccess``: content negotiation, 301 for merged records, 410 Gone with the tombstone for withdrawn ones
-    (Apache 2.4: mod_rewrite, mod_headers, mod_mime, mod_dir; ``AllowOverride FileInfo Indexes Options``)."""
+    (Apache 2.4: mod_rewrite, mod_headers, mod_mime, mod_dir; ``AllowOverride`` :data:`APACHE_ALLOW_OVERRIDE`)."""
     lines = ["# Content negotiation for the opendata-graph static site (Apache 2.4: mod_rewrite, mod_headers,",
-             "# mod_mime, mod_dir). The site's directory needs AllowOverride FileInfo Indexes Options (or All)."]
+             f"# mod_mime, mod_dir). The site's directory needs AllowOverride {APACHE_ALLOW_OVERRIDE} (or All)."]
     lines += [f"AddType {f.media_type} {f.extension}" for f in RESOURCE]
     lines += [f"AddType {m} .{e}" for m, e in OTHER_TYPES]
     lines += ["# the dumps' gzip copies are files to download, not a transfer encoding", "RemoveEncoding .gz",
