@@ -220,3 +220,40 @@ def test_a_static_site_with_an_endpoint_queries_it_live(browser: object, server:
     finally:
         static.shutdown()
         static.server_close()
+
+
+def test_every_example_the_search_box_gives_finds_something(browser: object, server: str) -> None:
+    """The placeholder's examples (e.g. "CC BY", a licence's name on its SPDX IRI) each find a record."""
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(server + "/")  # type: ignore[attr-defined]
+    box = wait_for(driver, "#search")[0]
+    examples = [e.strip() for e in box.get_attribute("placeholder").removeprefix("e.g.").split(",")]
+    assert "CC BY" in examples, examples
+    for example in examples:
+        box.clear()
+        box.send_keys(example)
+        hits = WebDriverWait(driver, 10).until(  # type: ignore[arg-type]
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#hits li"))
+        assert hits, f"the search box's own example {example!r} finds nothing"
+    box.clear()
+    box.send_keys("cc-by-sa")  # hyphens and spaces alike
+    hits = WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#hits li"))  # type: ignore[arg-type]
+    assert all("(licence)" in h.text for h in hits) and len(hits) >= 2, [h.text for h in hits]
+
+
+def test_the_search_index_holds_every_licence_by_its_names(dist: Path) -> None:
+    from pyoxigraph import RdfFormat, Store
+
+    from opendata_graph.namespaces import DEFAULT_BASE
+    from opendata_graph.pages import Site
+
+    store = Store()
+    store.load(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES)
+    index = Site(store, DEFAULT_BASE).search_index()
+    licences = {e["href"]: e["names"] for e in index if e["kind"] == "licence"}
+    files = sorted((paths.data_dir() / "licences").glob("*.yaml"))
+    assert len(licences) == len(files), sorted(licences)
+    cc_by = next(names for href, names in licences.items() if str(href).endswith("licence/cc-by-4-0"))
+    assert {"CC BY 4.0", "CC-BY-4.0"} <= set(cc_by), cc_by  # its label and its SPDX id

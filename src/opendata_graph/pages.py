@@ -80,13 +80,14 @@ SEARCH_JS = """(function () {
   var box = document.getElementById("search"), hits = document.getElementById("hits"), index = null;
   fetch(%s).then(function (r) { return r.json(); }).then(function (data) { index = data; });
   box.addEventListener("input", function () {
-    var t = box.value.trim().toLowerCase();
+    var fold = function (s) { return s.toLowerCase().replace(/[\\s_.\\-]+/g, " ").trim(); };  // CC BY = cc-by
+    var t = fold(box.value);
     hits.replaceChildren();
     if (!index || !t) { return; }
     var rank = function (e) {  // a name that starts with the text first, then a word that does, then the rest
       var best = 3;
       e.names.forEach(function (n) {
-        var l = n.toLowerCase(), i = l.indexOf(t);
+        var l = fold(n), i = l.indexOf(t);
         best = Math.min(best, i < 0 ? 3 : i === 0 ? 0 : /\\W/.test(l.charAt(i - 1)) ? 1 : 2);
       });
       return best;
@@ -841,13 +842,23 @@ class Site:
     def _search_index(self) -> list[dict[str, object]]:
         from .schema import minted_record
 
+        # A record that is the page about an outside thing (a licence with an SPDX id *is* its SPDX IRI:
+        # licence/cc-by-4-0 foaf:primaryTopic <spdx:CC-BY-4.0>) is found by that thing's names and identifier.
+        topics: dict[str, list[str]] = defaultdict(list)
+        for q in self.store.quads_for_pattern(None, NamedNode(FOAF.primaryTopic), None):
+            if isinstance(q.subject, NamedNode) and isinstance(q.object, NamedNode) and \
+                    minted_record(q.subject.value, self.base) is not None:
+                topics[q.object.value].append(q.subject.value)
         names: dict[str, list[str]] = defaultdict(list)
-        for p in (RDFS.label, SKOS.altLabel, SKOS.hiddenLabel):
+        for p in (RDFS.label, SKOS.altLabel, SKOS.hiddenLabel, DCTERMS.identifier):
             for q in self.store.quads_for_pattern(None, NamedNode(p), None):
                 subject = q.subject
-                if isinstance(subject, NamedNode) and minted_record(subject.value, self.base) is not None \
-                        and isinstance(q.object, Literal):
+                if not isinstance(subject, NamedNode) or not isinstance(q.object, Literal):
+                    continue
+                if minted_record(subject.value, self.base) is not None and p != DCTERMS.identifier:
                     names[subject.value].append(q.object.value)
+                for record in topics.get(subject.value, ()):
+                    names[record].append(q.object.value)
         out: list[dict[str, object]] = []
         for iri in sorted(names):
             if self.retired(iri) is None:
