@@ -101,7 +101,7 @@ def test_html_page_shows_figures_quotes_and_incoming_links(server: str) -> None:
     conn = connect(server)
     page = get(conn, "/cohort/cohort-2")[2].decode()
     assert "<h1>Second cohort of the peer-learning network (Open X organisations)</h1>" in page
-    assert "Members <span class=count>(7)</span>" in page
+    assert '<span title="org:memberOf">Members</span> <span class=count>(7)</span>' in page
     assert "<blockquote>roundtable discussions with eight participating organisations</blockquote>" in page or \
         "eight participating organisations.</blockquote>" in page
     licence = get(conn, "/licence/odbl-1-0")[2].decode()

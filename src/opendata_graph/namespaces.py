@@ -113,6 +113,15 @@ PREFIXES: Final[dict[str, str]] = {
     "wd": str(WD),
 }
 
+#: Registries whose items the release links to, by the name a person knows them by (pages name an unlabelled
+#: item so: "Wikidata Q13785927").
+REGISTRIES: Final[dict[str, str]] = {
+    str(WD): "Wikidata",
+    "https://ror.org/": "ROR",
+    "https://orcid.org/": "ORCID",
+    str(SPDX): "SPDX",
+}
+
 #: Vocabularies whose terms consumers may rely on without our ontology.
 STANDARD_NAMESPACES: Final = tuple(
     str(ns) for ns in (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, DCAT, FOAF, ORG, SCHEMA, PROV, OA, TIME, VOID, CC, SPDX,

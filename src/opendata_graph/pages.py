@@ -239,6 +239,22 @@ def curie(iri: str) -> str:
     return iri if compact.startswith("<") else compact
 
 
+def outside_name(iri: str, labels: Mapping[str, str]) -> str:
+    """An IRI the release has no name for, as a person reads it: a vocabulary term by the ontology's label or its
+    local name in words, a registry's item by the registry's name and its identifier (``Wikidata Q13785927``), a
+    web page by its address without the scheme; the CURIE stays for the hover text."""
+    from .diff import words
+
+    if iri in labels:
+        return labels[iri]
+    for space, registry in namespaces.REGISTRIES.items():
+        if iri.startswith(space) and len(iri) > len(space):
+            return f"{registry} {iri[len(space):]}"
+    if not curie(iri).startswith(("http://", "https://")):  # a term of a vocabulary we know
+        return words(iri)
+    return iri.split("://", 1)[-1].removeprefix("www.").rstrip("/")
+
+
 @dataclass
 class Site:
     """How pages link: the release base IRI and the URL root the pages are served under."""
@@ -294,18 +310,21 @@ class Site:
         return str(node)
 
     def _label(self, node: NamedNode) -> str:
-        from .pictures import label_of
+        from .pictures import NAMES, label_of
 
-        return label_of(self.store, node, self.base)
-        if isinstance(node, Literal):
-            return node.value
-        return str(node)
+        iri = node.value
+        if iri.startswith(self.base) or any(True for p in NAMES for _ in self.store.quads_for_pattern(node, p, None)):
+            return label_of(self.store, node, self.base)
+        return outside_name(iri, self.labels)
 
     def link(self, node: object) -> str:
         """A node as a link -- only for our own IRIs and http(s) ones: ``javascript:``, ``data:``... stay text."""
         if isinstance(node, NamedNode) and (node.value.startswith(self.base)
                                             or node.value.lower().startswith(("http://", "https://"))):
-            return f'<a href="{escape(self.href(node.value))}">{escape(self.label(node))}</a>'
+            label = self.label(node)
+            hover = "" if node.value.startswith(self.base) or label == node.value else \
+                f' title="{escape(curie(node.value))}"'
+            return f'<a href="{escape(self.href(node.value))}"{hover}>{escape(label)}</a>'
         if isinstance(node, NamedNode):
             return f"&lt;{escape(node.value)}&gt;"
         return escape(self.label(node))
@@ -749,11 +768,11 @@ class Site:
                 roles[str(member)].append(self.label(role))
         parts = []
         for p in sorted(groups, key=lambda p: INCOMING.get(p, curie(p))):
-            heading = INCOMING.get(p, f"Linked by {curie(p)}")
+            heading = INCOMING.get(p, f"Has this as its {self.term(p)}")
             items = "".join(f"<li>{self._incoming_item(p, x, roles)}</li>"
                             for x in sorted(groups[p], key=self.label))
-            parts.append(f"<h2>{escape(heading)} <span class=count>({len(groups[p])})</span></h2>"
-                         f'<ul class="values">{items}</ul>')
+            parts.append(f'<h2><span title="{escape(curie(p))}">{escape(heading)}</span> '
+                         f'<span class=count>({len(groups[p])})</span></h2><ul class="values">{items}</ul>')
         return "".join(parts)
 
     def _incoming_item(self, p: str, x: object, roles: Mapping[str, list[str]]) -> str:
@@ -794,7 +813,8 @@ class Site:
         (release.yaml's ``featured``), an index per kind, the downloads and releases, the resources per class."""
         links = "".join(f"<li>{self.link(NamedNode(e))}</li>" for e in examples if self.exists(e))
         downloads = ", ".join(f'<a href="{self.root}dist/{f.dump}">{escape(f.name)}</a>' for f in RESOURCE)
-        rows = "".join(f'<tr><td>{escape(curie(c))}</td><td class="count">{n:,}</td></tr>' for c, n in counts)
+        rows = "".join(f'<tr><td><span title="{escape(curie(c))}">{escape(self.term(c).capitalize())}</span></td>'
+                       f'<td class="count">{n:,}</td></tr>' for c, n in counts)
         body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>" + self.search_box()
                 + (f"<h2>Start here</h2><ul>{links}</ul>" if links else "")
                 + self.picture() + self.cohorts() + self.in_use()
