@@ -653,6 +653,7 @@ class Site:
         memberships = [f"<dd{self._anchor(m, page)}>{self.membership(m)}</dd>" for m in values(ORG.hasMembership)]
         if memberships:
             items.append("<dt>Member of</dt>" + "".join(memberships))
+        items += self.key_facts(s)
         if items:
             lines.append(f"<dl>{''.join(items)}</dl>")
         forms = ", ".join([*(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE),
@@ -662,6 +663,44 @@ class Site:
         if name_sources:
             lines.append(self.source_details(name_sources))
         return f'<section class="summary" aria-label="Summary">{"".join(lines)}</section>'
+
+    def key_facts(self, s: NamedNode) -> list[str]:
+        """What answers "who or what is this" at a glance, as ``<dt>``/``<dd>`` pairs: a person's posts and their
+        organisations; what an organisation publishes, under which licences and standards; a dataset's licences
+        (with the ones its parts each carry one of) and publisher; a cohort's members with their roles. Each value
+        links to the page that says it with its sources; the facts below repeat it with the quotes."""
+        def rows(query: str) -> list[tuple[object, ...]]:
+            return [tuple(r) for r in self.store.query(query)]  # type: ignore[union-attr]
+
+        def pair(heading: str, values: Iterable[str]) -> list[str]:
+            shown = sorted(set(values))
+            return [f"<dt>{escape(heading)}</dt>" + "".join(f"<dd>{v}</dd>" for v in shown)] if shown else []
+
+        posts = rows(f"SELECT ?post ?org WHERE {{ {s} <{ORG.holds}> ?post . OPTIONAL {{ ?post <{ORG.postIn}> ?org }} }}")
+        publishes = rows(f"SELECT ?d WHERE {{ ?d a <{DCAT.Dataset}> ; <{DCTERMS.publisher}> {s} }}")
+        licences = rows(f"""SELECT ?how ?l WHERE {{
+            VALUES ?how {{ <{DCTERMS.license}> <{ODG.licenceOption}> }}
+            {{ {s} ?how ?l }} UNION {{ ?d a <{DCAT.Dataset}> ; <{DCTERMS.publisher}> {s} ; ?how ?l }} }}""")
+        standards = rows(f"""SELECT ?std WHERE {{ {{ {s} <{DCTERMS.conformsTo}> ?std }} UNION
+            {{ ?d a <{DCAT.Dataset}> ; <{DCTERMS.publisher}> {s} ; <{DCTERMS.conformsTo}> ?std }} }}""")
+        publishers = rows(f"SELECT ?p WHERE {{ {s} a <{DCAT.Dataset}> ; <{DCTERMS.publisher}> ?p }}")
+        members = rows(f"""SELECT ?member ?role WHERE {{ ?m <{ORG.organization}> {s} ; <{ORG.member}> ?member .
+            OPTIONAL {{ ?m <{ORG.role}> ?role }} }}""")
+        roles: dict[str, set[str]] = defaultdict(set)
+        for member, role in members:
+            roles[self.link(member)].update([escape(self.label(role))] if role is not None else [])
+        return [
+            *pair("Posts", ((f"{escape(self.label(post))}, {self.link(org)}" if org is not None
+                             else escape(self.label(post))) for post, org in posts)),
+            *pair("Members", (f"{m} <span class=count>({', '.join(sorted(r))})</span>" if r else m
+                              for m, r in roles.items())),
+            *pair("Publishes", (self.link(d) for (d,) in publishes)),
+            *pair("Published by", (self.link(p) for (p,) in publishers)),
+            *pair("Licences", (self.link(lic) + (" <span class=count>(one of the options)</span>"
+                                                 if how == NamedNode(ODG.licenceOption) else "")
+                               for how, lic in licences)),
+            *pair("Standards", (self.link(std) for (std,) in standards)),
+        ]
 
     def identifier(self, node: object) -> str:
         """An identifier (a schema:PropertyValue): its scheme and value, linked to its URL when it has one."""
