@@ -221,3 +221,12 @@ def test_the_docs_give_the_allow_override_the_tests_run_apache_with() -> None:
 
     docs = " ".join((paths.ROOT / "docs" / "serving.md").read_text(encoding="utf-8").split())
     assert f"`AllowOverride {APACHE_ALLOW_OVERRIDE}`" in docs
+
+
+def test_a_kind_has_an_index_and_a_missing_page_is_a_real_404(host: Client, deployed: Path) -> None:
+    status, headers, body = host.get("/organisation")
+    assert status == 200 and media(headers) == "text/html", status
+    assert b"<h1>Organisation (" in body and b'href="/organisation/gbif' in body
+    status, headers, body = host.get("/organisation/no-such-record", "text/html")
+    assert status == 404 and media(headers) == "text/html", status
+    assert b"<h1>Not found</h1>" in body and b'id="search"' in body

@@ -300,3 +300,26 @@ def test_the_home_page_starts_from_the_featured_records(dist: Path) -> None:
     start = home.split("<h2>Start here</h2>", 1)[1].split("</ul>", 1)[0]
     assert [f'href="/{p}"' in start for p in ("programme/peer-learning-network", "cohort/cohort-1",
                                                "cohort/cohort-2")] == [True, True, True]
+
+
+def test_a_kind_has_an_index_page_and_a_missing_one_a_404_page_with_search(server: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    with urllib.request.urlopen(server + "/organisation") as resp:
+        page = resp.read().decode("utf-8")
+    assert resp.status == 200 and "<h1>Organisation (" in page and 'href="/organisation/gbif"' in page
+    for kind in ("licence", "person", "dataset"):
+        with urllib.request.urlopen(server + "/" + kind) as resp:
+            assert resp.status == 200
+    request = urllib.request.Request(server + "/organisation/nobody", headers={"Accept": "text/html"})
+    try:
+        urllib.request.urlopen(request)
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404 and b"<h1>Not found</h1>" in exc.read()
+    else:
+        raise AssertionError("a missing record answered 200")
+    try:  # a program gets one line
+        urllib.request.urlopen(server + "/organisation/nobody")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404 and exc.headers["Content-Type"].startswith("text/plain")

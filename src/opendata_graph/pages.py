@@ -239,6 +239,11 @@ def curie(iri: str) -> str:
     return iri if compact.startswith("<") else compact
 
 
+def kind_name(segment: str) -> str:
+    """A kind's IRI segment as a heading: ``licence-family`` -> "Licence family"."""
+    return segment.replace("-", " ").capitalize()
+
+
 def outside_name(iri: str, labels: Mapping[str, str]) -> str:
     """An IRI the release has no name for, as a person reads it: a vocabulary term by the ontology's label or its
     local name in words, a registry's item by the registry's name and its identifier (``Wikidata Q13785927``), a
@@ -972,10 +977,39 @@ class Site:
             items = "".join(f'<li><a href="{escape(str(e["href"]))}">{escape(str(e["label"]))}</a></li>'
                             for e in entries[:limit])
             more = f"<p>… and {len(entries) - limit:,} more: use the search.</p>" if len(entries) > limit else ""
-            parts.append(f"<details><summary>{escape(kind.replace('-', ' ').capitalize())} "
+            parts.append(f"<details><summary>{escape(kind_name(kind))} "
                          f"<span class=count>({len(entries):,})</span></summary><ul class=\"columns\">{items}</ul>"
-                         f"{more}</details>")
+                         f'{more}<p><a href="{self.root}{escape(kind)}{self.suffix}">All of them on one page</a></p>'
+                         f"</details>")
         return "<h2>Everything, by kind</h2>" + "".join(parts) if parts else ""
+
+    def kinds(self) -> list[str]:
+        """The IRI segments of the kinds the release has live records of (each has an index page)."""
+        return sorted({str(e["kind"]) for e in self.search_index()})
+
+    def kind_page(self, kind: str) -> str | None:
+        """The index of one kind (``/organisation``): every live record of it by name, with its other names;
+        None when the release has no record of that kind."""
+        entries = sorted((e for e in self.search_index() if e["kind"] == kind), key=lambda e: str(e["label"]).lower())
+        if not entries:
+            return None
+        items = "".join(
+            f'<li><a href="{escape(str(e["href"]))}">{escape(str(e["label"]))}</a>'
+            + (f' <span class=count>({escape(", ".join(str(n) for n in others))})</span>' if others else "")
+            + "</li>"
+            for e in entries for others in [[n for n in e["names"] if n != e["label"]]])  # type: ignore[attr-defined]
+        title = f"{kind_name(kind)} ({len(entries):,})"
+        return self.page(title, f"<h1>{escape(title)}</h1>{self.search_box()}<ul class=\"columns\">{items}</ul>")
+
+    def not_found(self, iri: str | None = None) -> str:
+        """The page for an address the release does not have: what was asked (when known: a static host's error
+        document does not know), a search, and where to go."""
+        kinds = ", ".join(f'<a href="{self.root}{escape(k)}{self.suffix}">{escape(kind_name(k).lower())}</a>'
+                          for k in self.kinds())
+        where = f"at <code>{escape(iri)}</code>" if iri else "at this address"
+        return self.page("Not found", f"<h1>Not found</h1><p>This release has nothing {where}.</p>"
+                         f"<p>Search its names, or browse its {kinds}.</p>{self.search_box()}"
+                         f'<p><a href="{self.root}index{self.suffix}">The home page</a></p>')
 
     def _releases(self) -> str:
         """The home page's line on releases: the latest, and where every changelog is."""

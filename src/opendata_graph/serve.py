@@ -447,7 +447,7 @@ class Handler(BaseHTTPRequestHandler):
             stem, suffix, found = path, "", self.find(path)
         iri = self.app.base + stem.lstrip("/")
         if found is None:
-            return self.error(404, f"no resource {iri} in this release")
+            return self.missing(stem, suffix, iri)
         site, store = found
         media = SUFFIXES[suffix] if suffix else negotiate(self.headers.get("Accept"), RESOURCE_TYPES)
         if media is None:
@@ -467,6 +467,19 @@ class Handler(BaseHTTPRequestHandler):
             data = self.app.cached((iri, media), lambda: represent(describe(store, iri, site.locate), media, self.app.base,
                                                                  site.terms))
         self.send(status, data, media, extra)
+
+    def missing(self, stem: str, suffix: str, iri: str) -> None:
+        """Nothing at ``stem``: a kind's index (``/organisation``) when it names one, else 404 -- for a browser the
+        page with the search, for a program one line."""
+        wants_html = suffix == ".html" or (not suffix and negotiate(
+            self.headers.get("Accept"), ["text/plain", "text/html"]) == "text/html")
+        kind = stem.strip("/")
+        page = self.app.site.kind_page(kind) if "/" not in kind and suffix in ("", ".html") else None
+        if page is not None:
+            return self.html(page)
+        if wants_html:
+            return self.html(self.app.site.not_found(iri), 404)
+        return self.error(404, f"no resource {iri} in this release")
 
     def find(self, stem: str) -> tuple[Site, Store] | None:
         """Where the resource at ``stem`` is described: the release, or its VoID/DCAT description (the dataset

@@ -126,7 +126,8 @@ def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()
     lines += ["# the dumps' gzip copies are files to download, not a transfer encoding", "RemoveEncoding .gz",
               "AddDefaultCharset utf-8", "Options -MultiViews",
               "# organisation/gbif is a page and the directory of its parts: never redirect it to organisation/gbif/",
-              "DirectorySlash Off", "DirectoryIndex index.html", "RewriteEngine On", f"RewriteBase {root}"]
+              "DirectorySlash Off", "DirectoryIndex index.html", f"ErrorDocument 404 {root}404.html",
+              "RewriteEngine On", f"RewriteBase {root}"]
     suffixes = _suffixes()
     for gone in retired:
         path = re.escape(gone.path)
@@ -189,7 +190,7 @@ def nginx(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes())
              "# is the site (and nginx-http.conf in the http { } block).", "types {",
              *(f"    {f.media_type} {f.key};" for f in RESOURCE), *(f"    {m} {e};" for m, e in OTHER_TYPES), "}",
              "charset utf-8;", f"charset_types {' '.join(f.media_type for f in RESOURCE)} text/css text/javascript "
-             "application/json text/markdown text/plain;", "index index.html;"]
+             "application/json text/markdown text/plain;", "index index.html;", f"error_page 404 {root}404.html;"]
     suffixes = _suffixes()
     for gone in retired:
         path = root + gone.path
@@ -317,6 +318,9 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
     write("index.html", site.home(app.description, app.counts, app.title, app.examples))
     write("queries.html", query_list(site, app.queries))
     write("changes.html", site.changes())
+    for kind in site.kinds():  # /organisation: the index of a kind
+        write(f"{kind}.html", site.kind_page(kind) or "")
+    write("404.html", site.not_found())  # the servers' error document (see the rules)
     write("network.svg", pictures.network(app.store, site.label, site.href))
     times = pictures.timeline(app.store, site.label, site.href)
     if times:
