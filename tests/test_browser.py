@@ -36,6 +36,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
                  "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # every request, for the offline test
     driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
     ARTIFACTS.mkdir(exist_ok=True)
     try:
@@ -257,3 +258,66 @@ def test_the_search_index_holds_every_licence_by_its_names(dist: Path) -> None:
     assert len(licences) == len(files), sorted(licences)
     cc_by = next(names for href, names in licences.items() if str(href).endswith("licence/cc-by-4-0"))
     assert {"CC BY 4.0", "CC-BY-4.0"} <= set(cc_by), cc_by  # its label and its SPDX id
+
+
+def requests_made(driver: object) -> list[str]:
+    """The URLs the browser asked for since the last call (Chromium's performance log, Network domain)."""
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):  # type: ignore[attr-defined]
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def test_no_page_asks_anything_of_another_origin(browser: object, server: str) -> None:
+    """Nothing from elsewhere: every kind of page, and the query editor while one types a class and a property
+    (YASQE's own autocompleters ask an outside vocabulary service), asks only the page's own origin."""
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    requests_made(driver)
+    for path in ("/", "/organisation/gbif", "/person/tim-robertson", "/licence/cc-by-4-0", "/cohort/cohort-2",
+                 "/organisation", "/changes", "/queries", "/ontology", "/no-such-page"):
+        driver.get(server + path)  # type: ignore[attr-defined]
+        wait_for(driver, "h1")
+    driver.get(server + "/sparql")  # type: ignore[attr-defined]
+    editor = wait_for(driver, ".CodeMirror")[0]
+    editor.click()
+    field = driver.find_element(By.CSS_SELECTOR, ".CodeMirror textarea")  # type: ignore[attr-defined]
+    for text in ("\nSELECT * WHERE { ?s a foaf:Pers", " . ?s foaf:na", " ?o . ?s schema:"):
+        field.send_keys(text)
+        field.send_keys(Keys.CONTROL, " ")  # ask for completions
+    import time
+
+    time.sleep(1.5)  # the autocompleters ask after a pause in typing
+    outside = sorted({u for u in requests_made(driver) if not u.startswith((server, "data:", "blob:", "about:"))})
+    assert outside == [], outside
+
+
+def test_the_editor_completes_from_the_release_and_share_makes_a_link(browser: object, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(server + "/sparql")  # type: ignore[attr-defined]
+    wait_for(driver, ".CodeMirror")[0].click()
+    field = driver.find_element(By.CSS_SELECTOR, ".CodeMirror textarea")  # type: ignore[attr-defined]
+    driver.execute_script(  # type: ignore[attr-defined]
+        "odgEditor.setValue('PREFIX org: <http://www.w3.org/ns/org#>\\nSELECT * WHERE { ?s org:memberO');"
+        "odgEditor.setCursor(odgEditor.lineCount(), 100);")
+    field.send_keys(Keys.CONTROL, " ")
+    hints = WebDriverWait(driver, 10).until(  # type: ignore[arg-type]
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".CodeMirror-hints li"))
+    assert "org:memberOf" in [h.text for h in hints], [h.text for h in hints]
+    field.send_keys(Keys.ESCAPE)
+    driver.find_element(By.CSS_SELECTOR, ".yasqe_share").click()  # type: ignore[attr-defined]
+    link = WebDriverWait(driver, 10).until(  # type: ignore[arg-type]
+        lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, "[class*=share] input, [class*=share] textarea")
+                   if "?query=" in (e.get_attribute("value") or "")])
+    assert driver.current_url == server + "/sparql"  # type: ignore[attr-defined]  # nothing was submitted
+    shared = link[0].get_attribute("value")
+    assert shared.startswith(server + "/query?query=PREFIX%20org"), shared
+    driver.get(shared)  # type: ignore[attr-defined]  # the link opens the query in the editor
+    assert "org:memberO" in driver.execute_script("return odgEditor.getValue()")  # type: ignore[attr-defined]

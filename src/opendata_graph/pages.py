@@ -108,12 +108,24 @@ EDITOR_FILES = ("yasqe.min.js", "yasqe.min.css")
 EDITOR_JS = """(function () {
   var area = document.getElementById("q"), form = document.getElementById("query-form");
   if (!area || typeof Yasqe === "undefined") { return; }
+  var root = %(root)s, own = %(terms)s;
+  // Completion from the release's own classes and properties, never from an outside service: YASQE's own class
+  // and property completers ask LOV, and its defaults merge into a page's list by position, so they are replaced.
+  ["class", "property"].forEach(function (kind) {
+    Yasqe.forkAutocompleter(kind, {name: "odg-" + kind, bulk: true, persistenceId: null, get: own[kind]}, false);
+  });
+  Yasqe.defaults.autocompleters = ["prefixes", "variables", "odg-class", "odg-property"];
   var box = document.createElement("div");
   area.parentNode.insertBefore(box, area);
   area.hidden = true;
   var yasqe = new Yasqe(box, {value: area.value, persistenceId: null, showQueryButton: false, resizeable: false,
-    autocompleters: ["prefixes", "variables"], editorHeight: "18rem", extraKeys: {"Ctrl-Enter": function () {
-      form.requestSubmit(); }}});
+    editorHeight: "18rem", extraKeys: {"Ctrl-Enter": function () { form.requestSubmit(); }},
+    // "Share" makes a link to this page with the query in it; it never runs the query
+    createShareableLink: function (y) {
+      return location.origin + location.pathname.replace(/\\/sparql$/, "/query") + "?query=" +
+        encodeURIComponent(y.getValue()) + "&edit=1"; },
+    consumeShareLink: null});
+  box.querySelectorAll("button").forEach(function (b) { b.type = "button"; });  // inside the form: not submits
   yasqe.getInputField().setAttribute("aria-label", "SPARQL query");
   yasqe.on("change", function () { area.value = yasqe.getValue(); });
   window.odgEditor = yasqe;
@@ -126,7 +138,7 @@ EDITOR_JS = """(function () {
     var td = document.createElement("td");
     if (t && t.type === "uri") {
       var a = document.createElement("a");
-      a.href = t.value.indexOf(base) === 0 ? %s + t.value.slice(base.length) + ".html" : t.value;
+      a.href = t.value.indexOf(base) === 0 ? root + t.value.slice(base.length) + ".html" : t.value;
       a.textContent = t.value; td.append(a);
     } else if (t) { td.textContent = t.value; }
     return td;
@@ -239,6 +251,11 @@ def curie(iri: str) -> str:
     return iri if compact.startswith("<") else compact
 
 
+def script_json(value: object) -> str:
+    """JSON to embed in a ``<script>``: ``<``, ``>`` and ``&`` escaped, so no value can close the element."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def kind_name(segment: str) -> str:
     """A kind's IRI segment as a heading: ``licence-family`` -> "Licence family"."""
     return segment.replace("-", " ").capitalize()
@@ -273,6 +290,7 @@ class Site:
     #: The JSON-LD terms of a resource's ``.jsonld`` (the dump's: :func:`opendata_graph.jsonld.dump_terms`)
     terms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     _index: list[dict[str, object]] | None = field(default=None, init=False, repr=False)
+    _vocabulary: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
     locate: Locator = field(init=False, repr=False)  #: where each node is shown (its page and fragment)
     _label_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _source_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
@@ -1052,7 +1070,19 @@ class Site:
     def editor(self) -> str:
         """The SPARQL editor's files and the script that puts it over the form's text area."""
         return (f'<link rel="stylesheet" href="{self.root}static/yasqe.min.css">'
-                f'<script src="{self.root}static/yasqe.min.js"></script><script>{EDITOR_JS % json.dumps(self.root)}</script>')
+                f'<script src="{self.root}static/yasqe.min.js"></script>'
+                f"<script>{EDITOR_JS % {'root': json.dumps(self.root), 'terms': script_json(self.vocabulary())}}</script>")
+
+    def vocabulary(self) -> dict[str, list[str]]:
+        """The release's own classes and properties (every IRI it uses as one), for the editor's completion."""
+        if self._vocabulary is None:
+            classes = self.store.query(f"SELECT DISTINCT ?c WHERE {{ ?s <{RDF.type}> ?c }}")
+            properties = self.store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")
+            self._vocabulary = {
+                "class": sorted(r[0].value for r in classes if isinstance(r[0], NamedNode)),  # type: ignore[union-attr]
+                "property": sorted(r[0].value for r in properties),  # type: ignore[union-attr]
+            }
+        return self._vocabulary
 
     def results_table(self, variables: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         head = "".join(f'<th scope="col">{escape(v)}</th>' for v in variables)
