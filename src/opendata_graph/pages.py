@@ -251,6 +251,24 @@ def curie(iri: str) -> str:
     return iri if compact.startswith("<") else compact
 
 
+def citation_of(void: Store) -> dict[str, str]:
+    """What a citation of the release described in ``void`` names: its title, version, date of issue (a release
+    made with ``odg release --date`` has one; a build has none) and publisher's name, as the description says."""
+    rows = void.query(f"""SELECT ?title ?version ?issued ?publisher WHERE {{
+        ?d a <{namespaces.VOID.Dataset}> ; <{DCTERMS.title}> ?title .
+        OPTIONAL {{ ?d <{DCAT.version}> ?version }} OPTIONAL {{ ?d <{DCTERMS.issued}> ?issued }}
+        OPTIONAL {{ ?d <{DCTERMS.publisher}> ?p . ?p <{FOAF.name}>|<{RDFS.label}> ?publisher }}
+    }} ORDER BY ?title LIMIT 1""")
+    for row in rows:  # type: ignore[union-attr]
+        return {k: row[k].value for k in ("title", "version", "issued", "publisher") if row[k] is not None}
+    return {}
+
+
+def bibtex_text(text: str) -> str:
+    """Text for a BibTeX field: its special characters escaped (no brace can end the field)."""
+    return re.sub(r"([{}\\&%$#_^~])", r"\\\1", text)
+
+
 def script_json(value: object) -> str:
     """JSON to embed in a ``<script>``: ``<``, ``>`` and ``&`` escaped, so no value can close the element."""
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -291,6 +309,8 @@ class Site:
     terms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     _index: list[dict[str, object]] | None = field(default=None, init=False, repr=False)
     _vocabulary: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
+    #: The release a record is cited in (:func:`citation_of` its description): title, version, issued, publisher
+    citation: Mapping[str, str] = field(default_factory=dict)
     locate: Locator = field(init=False, repr=False)  #: where each node is shown (its page and fragment)
     _label_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _source_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
@@ -550,6 +570,7 @@ class Site:
         body.append(self.data_licences(s))
         body.append(self.excerpts(s) + self.evidence(s))
         body.append(self.incoming(s))
+        body.append(self.cite(page, title))
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(page, x))}">'
                              for t, x in ((f.media_type, f.extension) for f in RESOURCE))
         return self.page(title, self._place_anchors("".join(body), page), alternates)
@@ -724,6 +745,33 @@ class Site:
                                for how, lic in licences)),
             *pair("Standards", (self.link(std) for (std,) in standards)),
         ]
+
+    def cite(self, iri: str, label: str) -> str:
+        """How to cite this record: its IRI, the release's title, version and date (:func:`citation_of`), as a
+        sentence, BibTeX and CSL-JSON. Nothing is invented: a release without a date is cited without one."""
+        if not self.citation:
+            return ""
+        c = self.citation
+        title, version, issued, publisher = (c.get(k, "") for k in ("title", "version", "issued", "publisher"))
+        of = f"{title}, version {version}" if version else title
+        text = (f"{publisher + '. ' if publisher else ''}“{label}”. In: {of}"
+                f"{f' ({issued})' if issued else ''}. {iri}")
+        key = "odg-" + re.sub(r"[^A-Za-z0-9]+", "-", iri[len(self.base):] if iri.startswith(self.base) else iri)
+        fields = [("title", label), ("author", publisher), ("howpublished", f"\\url{{{iri}}}"),
+                  ("note", of), ("year", issued[:4])]
+        bibtex = f"@misc{{{key.strip('-')},\n" + "".join(
+            f"  {k} = {{{v if k == 'howpublished' else bibtex_text(v)}}},\n" for k, v in fields if v) + "}"
+        bibtex = bibtex.replace(f"author = {{{bibtex_text(publisher)}}}", f"author = {{{{{bibtex_text(publisher)}}}}}")
+        csl: dict[str, object] = {"id": iri, "type": "dataset", "title": label, "URL": iri, "container-title": title}
+        if publisher:
+            csl["author"] = [{"literal": publisher}]
+        if version:
+            csl["version"] = version
+        if issued:
+            csl["issued"] = {"date-parts": [[int(x) for x in issued.split("-")]]}
+        return (f'<details class="cite"><summary>Cite this</summary><p>{escape(text)}</p>'
+                f"<h3>BibTeX</h3><pre>{escape(bibtex)}</pre>"
+                f"<h3>CSL-JSON</h3><pre>{escape(json.dumps(csl, ensure_ascii=False, indent=2))}</pre></details>")
 
     def identifier(self, node: object) -> str:
         """An identifier (a schema:PropertyValue): its scheme and value, linked to its URL when it has one."""

@@ -33,7 +33,7 @@ from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_ty
 from .jsonld import CONTEXT_PATH
 from .locate import Locator
 from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
-from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, primary_topic
+from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, citation_of, primary_topic
 from .querycheck import QueryRefused, check
 from .serialize import NO_TERMS, Terms
 from .sparql import negotiate
@@ -176,6 +176,7 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
         void = Store()
         void.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)
         app.void, app.void_site = void, Site(void, base)
+        app.site.citation = citation_of(void)
         rows = void.query(f"""SELECT ?title ?description WHERE {{ ?d a <{VOID.Dataset}> ;
             <{DCTERMS.title}> ?title . OPTIONAL {{ ?d <{DCTERMS.description}> ?description }} }}""")
         for row in rows:  # type: ignore[union-attr]

@@ -286,7 +286,7 @@ def _remove_stale(out: Path, written: Sequence[Path]) -> None:
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
             progress: Callable[[int, str], Bar], endpoint: str | None) -> list[Path]:
     site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels,
-                terms=app.site.terms)
+                terms=app.site.terms, citation=app.site.citation)
     files = Files(out)
     write, written = files.write, files.written
 
