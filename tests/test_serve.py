@@ -323,3 +323,24 @@ def test_a_kind_has_an_index_page_and_a_missing_one_a_404_page_with_search(serve
         urllib.request.urlopen(server + "/organisation/nobody")
     except urllib.error.HTTPError as exc:
         assert exc.code == 404 and exc.headers["Content-Type"].startswith("text/plain")
+
+
+def test_query_results_download_as_csv_and_json(server: str) -> None:
+    import html
+    import re
+    import urllib.parse
+    import urllib.request
+
+    text = "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/org#Organization> } ORDER BY ?s LIMIT 3"
+    with urllib.request.urlopen(server + "/query?query=" + urllib.parse.quote(text)) as resp:
+        page = resp.read().decode("utf-8")
+    links = dict((name, html.unescape(href)) for href, name in
+                 re.findall(r'<a href="([^"]+)" download="[^"]+">(CSV|JSON)</a>', page))
+    assert set(links) == {"CSV", "JSON"}, page[:300]
+    with urllib.request.urlopen(server + links["CSV"]) as resp:
+        lines = resp.read().decode("utf-8").splitlines()
+        assert resp.headers["Content-Type"].startswith("text/csv")
+    assert lines[0] == "s" and len(lines) == 4
+    with urllib.request.urlopen(server + links["JSON"]) as resp:
+        data = json.loads(resp.read())
+    assert data["head"]["vars"] == ["s"] and len(data["results"]["bindings"]) == 3

@@ -208,3 +208,14 @@ def test_a_pages_json_ld_has_the_dumps_terms_and_the_pages_triples(site: Path, d
     assert gbif["memberOf"] == ["og:cohort/cohort-2"] and gbif["altLabel"] == ["GBIF"]
     read = set(parse(path=str(site / "organisation" / "gbif.jsonld"), format=RdfFormat.JSON_LD))
     assert read == set(parse(path=str(site / "organisation" / "gbif.nt"), format=RdfFormat.N_TRIPLES)) and read
+
+
+def test_each_query_file_s_results_are_files_to_download(site: Path) -> None:
+    import json
+
+    page = (site / "queries" / "people-and-roles.html").read_text(encoding="utf-8")
+    assert 'href="/queries/people-and-roles.csv" download="people-and-roles.csv">CSV</a>' in page
+    rows = (site / "queries" / "people-and-roles.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 10 and rows[0].startswith("person,")  # 9 rows and the header
+    data = json.loads((site / "queries" / "people-and-roles.json").read_text(encoding="utf-8"))
+    assert len(data["results"]["bindings"]) == 9

@@ -1132,9 +1132,15 @@ class Site:
             }
         return self._vocabulary
 
-    def results_table(self, variables: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    def results_table(self, variables: Sequence[str], rows: Sequence[Sequence[object]],
+                      downloads: Sequence[tuple[str, str, str]] = ()) -> str:
+        """Results as a table with links; ``downloads``: (name, address, file name) of the same results as files
+        (CSV, SPARQL JSON) for a spreadsheet or a program."""
         head = "".join(f'<th scope="col">{escape(v)}</th>' for v in variables)
         body = "".join("<tr>" + "".join(f"<td>{'' if t is None else self.link(t)}</td>" for t in row) + "</tr>"
                        for row in rows)
+        files = " · ".join(f'<a href="{escape(href)}" download="{escape(file)}">{escape(name)}</a>'
+                           for name, href, file in downloads)
         return (f'<h2>Results <span class=count>({len(rows)} row{"s" if len(rows) != 1 else ""})</span></h2>'
-                f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+                + (f'<p class="downloads">Download the results: {files}</p>' if files else "")
+                + f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
@@ -427,12 +427,18 @@ class Handler(BaseHTTPRequestHandler):
 
         def terms(row: Sequence[str | None]) -> list[object]:
             return [None if t is None else to_oxigraph(t) for t in row]
+        sent = f"{self.app.site.root}sparql?query={quote(text)}&format="
+        downloads = [("CSV", sent + quote("text/csv"), "results.csv"),
+                     ("JSON", sent + quote("application/sparql-results+json"), "results.json")] \
+            if kind != "graph" else [("N-Triples", sent + quote("application/n-triples"), "results.nt"),
+                                     ("Turtle", sent + quote("text/turtle"), "results.ttl")]
         if kind == "boolean":
-            table = self.app.site.results_table(["result"], [[_bool(boolean)]])
+            table = self.app.site.results_table(["result"], [[_bool(boolean)]], downloads)
         elif kind == "solutions":
-            table = self.app.site.results_table(variables, [terms(r) for r in rows])
+            table = self.app.site.results_table(variables, [terms(r) for r in rows], downloads)
         else:
-            table = self.app.site.results_table(["subject", "predicate", "object"], [terms(t) for t in triples])
+            table = self.app.site.results_table(["subject", "predicate", "object"], [terms(t) for t in triples],
+                                                downloads)
         return self.html(self.app.site.query_page(text, table, examples=examples))
 
     # -- linked data ----------------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ def _suffixes() -> str:
 #: The media types of the site's other files (nginx's types { } replaces its whole table).
 OTHER_TYPES = (("text/html", "html"), ("text/css", "css"), ("text/javascript", "js"), ("application/json", "json"),
                ("image/svg+xml", "svg"), ("image/png", "png"), ("application/gzip", "gz"),
-               ("text/markdown", "md"), ("text/plain", "txt"))
+               ("text/markdown", "md"), ("text/plain", "txt"), ("text/csv", "csv"))
 
 
 #: What the site's directory must allow its ``.htaccess`` (docs/serving.md; the deploy tests run Apache so).
@@ -358,10 +358,16 @@ def _query_pages(write: Callable[[str, bytes | str], None], site: Site, app: App
                                       "<code>odg serve</code>, or export the site with <code>--endpoint</code>. "
                                       "The query files and their results are listed under "
                                       f'<a href="{root}queries.html">Queries</a>.</p>'))
+    from .query import serialize_results
+
     engine = Engine(app.store, max_results=1_000_000)
     for name, title, answers, text in app.queries:
         answer = engine.run(text)
-        table = site.results_table(answer.variables, answer.rows)
+        downloads = []
+        for label, form in (("CSV", "csv"), ("JSON", "json")):  # the same results as files, beside the page
+            write(f"queries/{name}.{form}", serialize_results(app.store.query(text), form))
+            downloads.append((label, f"{root}queries/{name}.{form}", f"{name}.{form}"))
+        table = site.results_table(answer.variables, answer.rows, downloads)
         write(f"queries/{name}.html", site.page(title, f"<h1>{escape(title)}</h1><p>{escape(answers)}</p>"
                                                 f"<pre><code>{escape(text)}</code></pre>{table}"))
 
