@@ -321,3 +321,26 @@ def test_the_editor_completes_from_the_release_and_share_makes_a_link(browser: o
     assert shared.startswith(server + "/query?query=PREFIX%20org"), shared
     driver.get(shared)  # type: ignore[attr-defined]  # the link opens the query in the editor
     assert "org:memberO" in driver.execute_script("return odgEditor.getValue()")  # type: ignore[attr-defined]
+
+
+def test_the_network_and_timeline_read_as_lists_on_a_phone(browser: object, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    try:
+        for width, lists in ((WIDTHS["phone"][0], True), (WIDTHS["desktop"][0], False)):
+            driver.set_window_size(width, 900)  # type: ignore[attr-defined]
+            driver.get(server + "/")  # type: ignore[attr-defined]
+            wait_for(driver, "h1")
+            trees = driver.find_elements(By.CSS_SELECTOR, ".narrow ul.tree")  # type: ignore[attr-defined]
+            figures = driver.find_elements(By.CSS_SELECTOR, ".wide svg")  # type: ignore[attr-defined]
+            assert len(trees) == 2 and len(figures) == 2  # the network and the timeline, each both ways
+            assert all(t.is_displayed() == lists for t in trees), width
+            assert all(f.is_displayed() != lists for f in figures), width
+        links = {a.get_dom_attribute("href") for a in trees[0].find_elements(By.TAG_NAME, "a")}
+        figure = {a.get_dom_attribute("href") for a in figures[0].find_elements(By.TAG_NAME, "a")}
+        assert {"/organisation/gbif", "/cohort/cohort-2"} <= links
+        assert links == figure, "the list and the figure show different nodes"
+        assert "held on" in trees[1].get_attribute("textContent") or "until" in trees[1].get_attribute("textContent")
+    finally:
+        driver.set_window_size(*WIDTHS["desktop"])  # type: ignore[attr-defined]

@@ -63,7 +63,11 @@ form.search input { font: inherit; padding: .3rem .5rem; width: min(28rem, 100%)
 td, dd { overflow-wrap: break-word; }
 code, td a, dd a { overflow-wrap: anywhere; }
 th span[title] { text-decoration: underline dotted; cursor: help; }
+.narrow { display: none; }
+ul.tree ul { padding-left: 1.1rem; }
 @media (max-width: 40rem) {
+  .wide { display: none; }
+  .narrow { display: block; }
   table.facts th[scope=row], table.facts td { display: block; width: auto; border: 0; padding: .1rem .2rem; }
   table.facts tr { display: block; border-bottom: 1px solid var(--line); padding: .3rem 0; }
   .summary dl { grid-template-columns: 1fr; }
@@ -942,16 +946,20 @@ class Site:
 
         out = []
         svg = pictures.network(self.store, self.label, self.href, cohort)
-        if svg.count("<a ") > 0:
+        if svg.count("<a ") > 0:  # on a phone, the same as nested lists (the figure is 1,110 px wide)
             download = f' <a href="{self.root}network.svg">(SVG)</a>' if cohort is None else ""
+            listed = pictures.network_list(self.store, self.label, self.href, cohort)
             out.append(f'<h2>{"The network" if cohort is None else "Its network"}{download}</h2>'
-                       f'{SCROLL.format(label="Network diagram")}{svg}</div>')
+                       f'<div class="wide">{SCROLL.format(label="Network diagram")}{svg}</div></div>'
+                       f'<div class="narrow">{listed}</div>')
         times = pictures.timeline(self.store, self.label, self.href, cohort)
         if times:
             download = f' <a href="{self.root}timeline.svg">(SVG)</a>' if cohort is None else ""
+            listed = pictures.timeline_list(self.store, self.label, self.href, cohort)
             out.append(f"<h2>Memberships over time{download}</h2><p>Only what the sources date: a dot is a "
                        "date a membership held on; a dashed bar, a period it falls within whose end alone is "
-                       f'stated.</p>{SCROLL.format(label="Membership timeline")}{times}</div>')
+                       f'stated.</p><div class="wide">{SCROLL.format(label="Membership timeline")}{times}</div></div>'
+                       f'<div class="narrow">{listed}</div>')
         return "".join(out)
 
     def search_box(self) -> str:

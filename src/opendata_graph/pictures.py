@@ -73,6 +73,31 @@ def network(store: Store, label: Callable[[NamedNode], str], href: Callable[[str
             cohort: str | None = None) -> str:
     """The SVG of the network (or of one cohort's part of it): who is in which cohort of which programme, what
     data they publish and under which licence."""
+    return render(network_edges(store, cohort), label, href,
+                  "The network" if cohort is None else "This cohort's network")
+
+
+def network_list(store: Store, label: Callable[[NamedNode], str], href: Callable[[str], str],
+                 cohort: str | None = None) -> str:
+    """The same network as nested lists, for a narrow screen: each programme, its cohorts, their members, what
+    data they publish and under which licence (an HTML fragment; "" when there is no network)."""
+    below: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for col, source, target in network_edges(store, cohort):
+        below[(col, source)].add(target)
+    tops = sorted({source for col, source in below if col == 0} or
+                  {source for col, source in below if col == 1})
+
+    def items(col: int, nodes: Iterable[str]) -> str:
+        def name(n: str) -> str:
+            return label(NamedNode(n))
+        return "".join(f'<li><a href="{escape(href(n))}">{escape(name(n))}</a>'
+                       + (f"<ul>{items(col + 1, below[(col, n)])}</ul>" if below.get((col, n)) else "") + "</li>"
+                       for n in sorted(nodes, key=lambda n: (name(n).lower(), n)))
+    return f'<ul class="tree">{items(0 if any(c == 0 for c, _ in below) else 1, tops)}</ul>' if tops else ""
+
+
+def network_edges(store: Store, cohort: str | None = None) -> set[tuple[int, str, str]]:
+    """The network's links as (column of the source, source IRI, target IRI), columns as :data:`COLUMNS`."""
     edges: set[tuple[int, str, str]] = set()  # (column of the source, source IRI, target IRI)
     cohorts = [r["c"].value for r in store.query(f"SELECT DISTINCT ?c WHERE {{ ?c a <{ODG.Cohort}> }}",  # type: ignore[union-attr]
                                                  use_default_graph_as_union=True)]
@@ -94,7 +119,7 @@ def network(store: Store, label: Callable[[NamedNode], str], href: Callable[[str
     for d in sorted(datasets):
         for q in store.quads_for_pattern(NamedNode(d), NamedNode(DCTERMS.license), None):
             edges.add((3, d, q.object.value))  # type: ignore[union-attr]
-    return render(edges, label, href, "The network" if cohort is None else "This cohort's network")
+    return edges
 
 
 def render(edges: set[tuple[int, str, str]], label: Callable[[NamedNode], str], href: Callable[[str], str],
@@ -159,22 +184,7 @@ def timeline(store: Store, label: Callable[[NamedNode], str], href: Callable[[st
     to hold at, a bar between a stated beginning and end, a dashed bar open to the left for a membership that
     falls within a period whose end alone is stated (the programme: "until April 2023"). Nothing is drawn where
     nothing is dated ("" when no membership has a date)."""
-    rows = store.query(f"""SELECT DISTINCT ?m ?member ?org ?at ?begin ?end ?within ?withinEnd WHERE {{
-        ?m a <{ORG.Membership}> ; <{ORG.member}> ?member ; <{ORG.organization}> ?org .
-        OPTIONAL {{ ?m <{ORG.memberDuring}> ?i .
-          OPTIONAL {{ ?i <{TIME.inside}>/<{TIME.inXSDDate}> ?at }}
-          OPTIONAL {{ ?i <{TIME.hasBeginning}>/{_TIME_OF} ?begin }}
-          OPTIONAL {{ ?i <{TIME.hasEnd}>/{_TIME_OF} ?end }}
-          OPTIONAL {{ ?i <{TIME.intervalDuring}> ?within . ?within <{TIME.hasEnd}>/{_TIME_OF} ?withinEnd }} }} }}""",
-                       use_default_graph_as_union=True)  # a build's cache keeps each file's triples in a graph
-    found = []
-    for r in rows:  # type: ignore[union-attr]
-        if cohort is not None and r["org"].value != cohort:
-            continue
-        when = {k: r[k].value for k in ("at", "begin", "end", "withinEnd") if r[k] is not None}
-        found.append((label(r["org"]), label(r["member"]), r["member"].value, r["org"].value,
-                      r["within"].value if r["within"] is not None else None, when))
-    found.sort(key=lambda f: (f[0].lower(), f[1].lower(), f[2]))
+    found = dated_memberships(store, label, cohort)
     dates = [_year(d) for *_, when in found for d in when.values()]
     if not dates:
         return ""
@@ -208,6 +218,42 @@ def timeline(store: Store, label: Callable[[NamedNode], str], href: Callable[[st
     out.insert(2, f'<desc id="time-desc">{escape("; ".join(words))}.</desc>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def timeline_list(store: Store, label: Callable[[NamedNode], str], href: Callable[[str], str],
+                  cohort: str | None = None) -> str:
+    """The memberships the timeline draws, as a list in words for a narrow screen ("" when none is dated)."""
+    found = dated_memberships(store, label, cohort)
+    if not any(when for *_, when in found):
+        return ""
+    items = "".join(f'<li><a href="{escape(href(member_iri))}">{escape(member)}</a> in '
+                    f'<a href="{escape(href(org_iri))}">{escape(org)}</a>: '
+                    f"{escape(_marks(when, within, lambda _: 0, 0, href)[0])}</li>"
+                    for org, member, member_iri, org_iri, within, when in found)
+    return f'<ul class="tree">{items}</ul>'
+
+
+def dated_memberships(store: Store, label: Callable[[NamedNode], str], cohort: str | None = None
+                      ) -> list[tuple[str, str, str, str, str | None, dict[str, str]]]:
+    """Every membership (of ``cohort``'s, if given) with what the sources date of it: (organisation's name,
+    member's name, member IRI, organisation IRI, the period it falls within, {at|begin|end|withinEnd: date})."""
+    rows = store.query(f"""SELECT DISTINCT ?m ?member ?org ?at ?begin ?end ?within ?withinEnd WHERE {{
+        ?m a <{ORG.Membership}> ; <{ORG.member}> ?member ; <{ORG.organization}> ?org .
+        OPTIONAL {{ ?m <{ORG.memberDuring}> ?i .
+          OPTIONAL {{ ?i <{TIME.inside}>/<{TIME.inXSDDate}> ?at }}
+          OPTIONAL {{ ?i <{TIME.hasBeginning}>/{_TIME_OF} ?begin }}
+          OPTIONAL {{ ?i <{TIME.hasEnd}>/{_TIME_OF} ?end }}
+          OPTIONAL {{ ?i <{TIME.intervalDuring}> ?within . ?within <{TIME.hasEnd}>/{_TIME_OF} ?withinEnd }} }} }}""",
+                       use_default_graph_as_union=True)  # a build's cache keeps each file's triples in a graph
+    found = []
+    for r in rows:  # type: ignore[union-attr]
+        if cohort is not None and r["org"].value != cohort:
+            continue
+        when = {k: r[k].value for k in ("at", "begin", "end", "withinEnd") if r[k] is not None}
+        found.append((label(r["org"]), label(r["member"]), r["member"].value, r["org"].value,
+                      r["within"].value if r["within"] is not None else None, when))
+    found.sort(key=lambda f: (f[0].lower(), f[1].lower(), f[2]))
+    return found
 
 
 def _marks(when: Mapping[str, str], within: str | None, x: Callable[[str], int], y: int,
