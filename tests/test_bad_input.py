@@ -167,3 +167,24 @@ def test_control_character_is_located(tmp_path: Path) -> None:
     assert messages(data) == ["places/x.yaml:2:9: error: YAML does not allow the character #x0001 (control "
                               "characters are not allowed) (hint: remove it, or write it escaped in a double-quoted "
                               "string)"]
+
+
+def test_a_syntax_error_in_one_file_does_not_cascade_into_the_files_that_refer_to_it(tmp_path: Path) -> None:
+    """A file that does not parse is one error: the records that refer to its id are not reported as pointing at
+    an unknown id (with a "did you mean" for a neighbour) as well."""
+    import shutil
+
+    from opendata_graph import paths
+    from opendata_graph.errors import OdgError
+
+    data = Path(shutil.copytree(paths.data_dir(), tmp_path / "data"))
+    gbif = data / "organisations" / "gbif.yaml"
+    text = gbif.read_text(encoding="utf-8")
+    first = text.index('"')
+    gbif.write_text(text[: text.index('"', first + 1)] + text[text.index('"', first + 1) + 1:], encoding="utf-8")
+    referring = [p for p in data.rglob("*.yaml") if p != gbif and "gbif" in p.read_text(encoding="utf-8")]
+    assert len(referring) >= 3
+    with pytest.raises(OdgError) as caught:
+        load(data)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 1 and "organisations/gbif.yaml" in lines[0] and "YAML syntax" in lines[0], lines
