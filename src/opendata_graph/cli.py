@@ -297,9 +297,11 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
     from . import releases
     from .errors import ErrorList
     from .load import check_release
+    from .locks import held, releases_lock
     from .options import Options
     from .pipeline import build as run_build
-    from .publish import void_rows
+    from .publish import version_description, void_rows
+    from .releasedir import ReleaseDir
     from .validate import load_turtle_dir
 
     base = base or DEFAULT_BASE
@@ -309,20 +311,31 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
         if problems:
             raise ErrorList(problems)
         when = releases.release_date(version, meta, date, meta_file)
-        previous = releases.check_new(dist, version)
-        opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base)
-        outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
-        labels = d.predicate_labels(load_turtle_dir(ontology))
-        before = d.read_lines(dist / releases.RELEASES / previous) if previous else []
-        after = d.read_lines(dist)  # read once: the changelog and the release's record list
-        changes = d.diff(before, after, base, previous or "nothing", version, labels)
-        notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
-        void = void_rows(dist / "void.ttl") + releases.version_rows(base, version, when, previous,
-                                                                     releases.existing(dist), notes,
-                                                                     releases.first_date(dist))
-        extra = {releases.CHANGES_JSON: d.as_json(changes), releases.DELTA: d.trig(changes, base)} if previous else {}
-        target = releases.write(dist, version, void, notes, base, releases.records_of(after, base), data, when,
-                                previous, extra)
+        with held(releases_lock(dist), lambda msg: click.echo(f"  {msg}", err=True)):
+            for line in releases.repair(dist):  # what a killed run left: half-written releases, latest behind
+                click.echo(f"  repaired: {line}", err=True)
+                if releases.existing(dist)[-1] == version and line.startswith(releases.LATEST):
+                    click.echo(f"release {version} was made by a run killed before it moved {releases.LATEST}; "
+                               "nothing else to do", err=True)
+                    return
+            previous = releases.check_new(dist, version)
+            releases.check_date(dist, previous, when)
+            opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base)
+            outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
+            labels = d.predicate_labels(load_turtle_dir(ontology))
+            before = d.read_lines(dist / releases.RELEASES / previous) if previous else []
+            after = d.read_lines(dist)  # read once: the changelog and the release's record list
+            changes = d.diff(before, after, base, previous or "nothing", version, labels)
+            notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
+            build_void = void_rows(ReleaseDir(dist).verify("void.ttl"))
+            older = [(v, releases.release_listing(dist / releases.RELEASES / v).get("date"))
+                     for v in releases.existing(dist)]
+            extra = {releases.CHANGES_JSON: d.as_json(changes), releases.DELTA: d.trig(changes, base)} \
+                if previous else {}
+            target = releases.write(
+                dist, version,
+                lambda files: version_description(build_void, base, meta, version, when, previous, older, notes, files),
+                notes, base, releases.records_of(after, base), data, when, previous, extra)
     except ErrorList as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)
