@@ -595,7 +595,7 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     import time
     from urllib.parse import urlsplit
 
-    from .push import Pusher, Target, credentials, dump_of, public, release_version
+    from .push import Pusher, PushError, Target, credentials, dump_of, public, release_version
 
     for name, url in (("--endpoint", endpoint), ("--query-endpoint", query_endpoint),
                       ("--update-endpoint", update_endpoint)):
@@ -627,11 +627,20 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     started = time.monotonic()
     pusher = Pusher(target)
     held = pusher.check_version(version, allow_downgrade)
+    if delta:  # the delta applies to exactly the release the store records, proven triple for triple first
+        old_lines, new_lines = _delta_sides(dist, held)
+        if pusher.graph_rows() != set(_rows(old_lines)):
+            click.echo(f"<{target.graph}> does not hold exactly release {held}, which it records (its graph was "
+                       "changed since): pushing in full instead of the delta", err=True)
+            delta = False
     bar.__enter__()
     try:
         if delta:
-            removals, additions = _delta(dist, held, recorded or DEFAULT_BASE)
+            removals, additions = _delta(old_lines, new_lines, recorded or DEFAULT_BASE)
             local, remote = pusher.push_delta(dump, removals, additions, verify=not no_verify)
+            if not no_verify and pusher.graph_rows() != set(_rows(new_lines)):
+                raise PushError(f"<{target.graph}> does not hold exactly the release after the delta", EXIT_VIOLATIONS,
+                                "push in full (without --delta)")
         else:
             local, remote = pusher.push(dump, protocol, verify=not no_verify)
         pusher.record_version(void)
@@ -658,22 +667,39 @@ def _at_least_the_latest(dist: Path, version: str | None) -> str | None:
     return version
 
 
-def _delta(dist: Path, held: str | None, base: str) -> tuple[list[str], list[str]]:
-    """The N-Triples lines to remove and to add to take the store's release ``held`` to ``dist``."""
+def _delta_sides(dist: Path, held: str | None) -> tuple[list[str], list[str]]:
+    """The N-Triples lines of the store's release ``held`` (a version already checked to be a semantic version,
+    one of the release directory's releases: nothing outside ``releases/`` is read) and of ``dist``, both read
+    through their checksums."""
     from . import diff as d
     from .push import PushError
-    from .releases import RELEASES
+    from .releases import RELEASES, existing
 
     if held is None:
         raise PushError("--delta needs to know the release the store holds, and it says none", EXIT_INPUT,
                         "push in full once (the version is recorded), then push deltas")
     resolved = dist.resolve()
     root = resolved.parent.parent if resolved.parent.name == RELEASES else resolved
-    old = root / RELEASES / held
-    if not old.is_dir():
+    if held not in existing(root):
         raise PushError(f"the store holds release {held}, which is not in {root / RELEASES}", EXIT_INPUT,
                         "push in full, or from the release directory that made it")
-    changes = d.diff(d.read_lines(old), d.read_lines(dist), base)
+    return d.read_lines(root / RELEASES / held), d.read_lines(dist)
+
+
+def _rows(lines: list[str]) -> list[tuple[str, str, str]]:
+    """N-Triples lines as rows, each term as pyoxigraph writes it (so the store's answer compares equal)."""
+    from pyoxigraph import RdfFormat, parse
+
+    from .terms import rows
+
+    return rows(parse("\n".join(lines).encode("utf-8"), format=RdfFormat.N_TRIPLES))
+
+
+def _delta(old: list[str], new: list[str], base: str) -> tuple[list[str], list[str]]:
+    """The N-Triples lines to remove and to add to take a store holding ``old`` to ``new``."""
+    from . import diff as d
+
+    changes = d.diff(old, new, base)
     return sorted(" ".join(r) + " ." for r in changes.removals), sorted(" ".join(r) + " ." for r in changes.additions)
 
 
