@@ -74,7 +74,7 @@ def test_releases_are_immutable_chained_and_survive_later_builds(root: Path) -> 
     store.load(path=str(r2 / "void.ttl"), format=RdfFormat.TURTLE, base_iri=BASE)
     ask = f"""PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dcterms: <http://purl.org/dc/terms/>
         PREFIX adms: <http://www.w3.org/ns/adms#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-        ASK {{ <{BASE}dataset/0.2.0> dcterms:isVersionOf <{BASE}dataset> ; dcat:version "0.2.0" ;
+        ASK {{ <{BASE}dataset/0.2.0> dcat:isVersionOf <{BASE}dataset> ; dcat:version "0.2.0" ;
                  dcterms:issued "2026-12-02"^^xsd:date ; dcat:previousVersion <{BASE}dataset/0.1.0> ;
                  adms:versionNotes ?notes .
                <{BASE}dataset> dcat:hasCurrentVersion <{BASE}dataset/0.2.0> ;

@@ -297,9 +297,11 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
     from . import releases
     from .errors import ErrorList
     from .load import check_release
+    from .locks import held, releases_lock
     from .options import Options
     from .pipeline import build as run_build
-    from .publish import void_rows
+    from .publish import version_description, void_rows
+    from .releasedir import ReleaseDir
     from .validate import load_turtle_dir
 
     base = base or DEFAULT_BASE
@@ -309,20 +311,31 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
         if problems:
             raise ErrorList(problems)
         when = releases.release_date(version, meta, date, meta_file)
-        previous = releases.check_new(dist, version)
-        opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base)
-        outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
-        labels = d.predicate_labels(load_turtle_dir(ontology))
-        before = d.read_lines(dist / releases.RELEASES / previous) if previous else []
-        after = d.read_lines(dist)  # read once: the changelog and the release's record list
-        changes = d.diff(before, after, base, previous or "nothing", version, labels)
-        notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
-        void = void_rows(dist / "void.ttl") + releases.version_rows(base, version, when, previous,
-                                                                     releases.existing(dist), notes,
-                                                                     releases.first_date(dist))
-        extra = {releases.CHANGES_JSON: d.as_json(changes), releases.DELTA: d.trig(changes, base)} if previous else {}
-        target = releases.write(dist, version, void, notes, base, releases.records_of(after, base), data, when,
-                                previous, extra)
+        with held(releases_lock(dist), lambda msg: click.echo(f"  {msg}", err=True)):
+            for line in releases.repair(dist):  # what a killed run left: half-written releases, latest behind
+                click.echo(f"  repaired: {line}", err=True)
+                if releases.existing(dist)[-1] == version and line.startswith(releases.LATEST):
+                    click.echo(f"release {version} was made by a run killed before it moved {releases.LATEST}; "
+                               "nothing else to do", err=True)
+                    return
+            previous = releases.check_new(dist, version)
+            releases.check_date(dist, previous, when)
+            opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base)
+            outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
+            labels = d.predicate_labels(load_turtle_dir(ontology))
+            before = d.read_lines(dist / releases.RELEASES / previous) if previous else []
+            after = d.read_lines(dist)  # read once: the changelog and the release's record list
+            changes = d.diff(before, after, base, previous or "nothing", version, labels)
+            notes = d.markdown(changes, labels) if previous else f"# Release {version}\n\nThe first release.\n"
+            build_void = void_rows(ReleaseDir(dist).verify("void.ttl"))
+            older = [(v, releases.release_listing(dist / releases.RELEASES / v).get("date"))
+                     for v in releases.existing(dist)]
+            extra = {releases.CHANGES_JSON: d.as_json(changes), releases.DELTA: d.trig(changes, base)} \
+                if previous else {}
+            target = releases.write(
+                dist, version,
+                lambda files: version_description(build_void, base, meta, version, when, previous, older, notes, files),
+                notes, base, releases.records_of(after, base), data, when, previous, extra)
     except ErrorList as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)
@@ -582,7 +595,7 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     import time
     from urllib.parse import urlsplit
 
-    from .push import Pusher, Target, credentials, dump_of, public, release_version
+    from .push import Pusher, PushError, Target, credentials, dump_of, public, release_version
 
     for name, url in (("--endpoint", endpoint), ("--query-endpoint", query_endpoint),
                       ("--update-endpoint", update_endpoint)):
@@ -614,11 +627,20 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     started = time.monotonic()
     pusher = Pusher(target)
     held = pusher.check_version(version, allow_downgrade)
+    if delta:  # the delta applies to exactly the release the store records, proven triple for triple first
+        old_lines, new_lines = _delta_sides(dist, held)
+        if pusher.graph_rows() != set(_rows(old_lines)):
+            click.echo(f"<{target.graph}> does not hold exactly release {held}, which it records (its graph was "
+                       "changed since): pushing in full instead of the delta", err=True)
+            delta = False
     bar.__enter__()
     try:
         if delta:
-            removals, additions = _delta(dist, held, recorded or DEFAULT_BASE)
+            removals, additions = _delta(old_lines, new_lines, recorded or DEFAULT_BASE)
             local, remote = pusher.push_delta(dump, removals, additions, verify=not no_verify)
+            if not no_verify and pusher.graph_rows() != set(_rows(new_lines)):
+                raise PushError(f"<{target.graph}> does not hold exactly the release after the delta", EXIT_VIOLATIONS,
+                                "push in full (without --delta)")
         else:
             local, remote = pusher.push(dump, protocol, verify=not no_verify)
         pusher.record_version(void)
@@ -645,22 +667,39 @@ def _at_least_the_latest(dist: Path, version: str | None) -> str | None:
     return version
 
 
-def _delta(dist: Path, held: str | None, base: str) -> tuple[list[str], list[str]]:
-    """The N-Triples lines to remove and to add to take the store's release ``held`` to ``dist``."""
+def _delta_sides(dist: Path, held: str | None) -> tuple[list[str], list[str]]:
+    """The N-Triples lines of the store's release ``held`` (a version already checked to be a semantic version,
+    one of the release directory's releases: nothing outside ``releases/`` is read) and of ``dist``, both read
+    through their checksums."""
     from . import diff as d
     from .push import PushError
-    from .releases import RELEASES
+    from .releases import RELEASES, existing
 
     if held is None:
         raise PushError("--delta needs to know the release the store holds, and it says none", EXIT_INPUT,
                         "push in full once (the version is recorded), then push deltas")
     resolved = dist.resolve()
     root = resolved.parent.parent if resolved.parent.name == RELEASES else resolved
-    old = root / RELEASES / held
-    if not old.is_dir():
+    if held not in existing(root):
         raise PushError(f"the store holds release {held}, which is not in {root / RELEASES}", EXIT_INPUT,
                         "push in full, or from the release directory that made it")
-    changes = d.diff(d.read_lines(old), d.read_lines(dist), base)
+    return d.read_lines(root / RELEASES / held), d.read_lines(dist)
+
+
+def _rows(lines: list[str]) -> list[tuple[str, str, str]]:
+    """N-Triples lines as rows, each term as pyoxigraph writes it (so the store's answer compares equal)."""
+    from pyoxigraph import RdfFormat, parse
+
+    from .terms import rows
+
+    return rows(parse("\n".join(lines).encode("utf-8"), format=RdfFormat.N_TRIPLES))
+
+
+def _delta(old: list[str], new: list[str], base: str) -> tuple[list[str], list[str]]:
+    """The N-Triples lines to remove and to add to take a store holding ``old`` to ``new``."""
+    from . import diff as d
+
+    changes = d.diff(old, new, base)
     return sorted(" ".join(r) + " ." for r in changes.removals), sorted(" ".join(r) + " ." for r in changes.additions)
 
 

@@ -520,50 +520,18 @@ def predicate_labels(ontology: bytes) -> dict[str, str]:
 # -- the two sides -----------------------------------------------------------------------------------------------
 
 def read_lines(path: Path) -> list[str]:
-    """A release as N-Triples lines: a release directory's N-Triples dump (or an .nt file, gzipped or not) as it
-    is, other dumps parsed and written as lines; comments and blank lines left out."""
-    import gzip
+    """A release as N-Triples lines: a release directory (its files verified against its SHA256SUMS) or one dump
+    file, gzipped or not (:mod:`releasedir`, the one reader of releases)."""
+    from .releasedir import lines_of
 
-    from .formats import STEM
-
-    nt = path / f"{STEM}.nt" if path.is_dir() else path
-    if nt.name.endswith((".nt", ".nt.gz")) and nt.is_file():
-        try:
-            raw = gzip.decompress(nt.read_bytes()) if nt.suffix == ".gz" else nt.read_bytes()
-            text = raw.decode("utf-8")
-        except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
-            raise ConfigError(f"cannot read the dump: {str(exc).splitlines()[0]}", Location.of(nt)) from None
-        return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    return [f"{s} {p} {o} ." for s, p, o in read_rows(path)]
+    return lines_of(path)
 
 
 def read_rows(path: Path) -> list[Row]:
-    """The triples of a release directory (its N-Triples dump) or of one RDF file (gzipped or not); a quad file's
-    graphs are dropped (the facts are its default graph)."""
-    import gzip
+    """The triples of a release directory (verified) or of one RDF file (gzipped or not)."""
+    from .releasedir import rows_of
 
-    from pyoxigraph import parse
-
-    from .formats import STEM, by_extension
-    from .terms import rows
-
-    if path.is_dir():
-        path = path / f"{STEM}.nt"
-    compressed = path.suffix == ".gz"
-    fmt = by_extension(Path(path.stem).suffix if compressed else path.suffix)
-    if fmt is None:
-        raise ConfigError(f"not an RDF dump: {path.name}", Location.of(path),
-                          "give a release directory, a dump (.nt .ttl .nq .trig .jsonld, gzipped or not) or a git "
-                          "revision")
-    if not path.is_file():
-        raise ConfigError("no release here", Location.of(path), "give a release directory holding a dump")
-    try:
-        if compressed:
-            with gzip.open(path, "rb") as f:
-                return rows(parse(f.read(), format=fmt.rdf))
-        return rows(parse(path=str(path), format=fmt.rdf))
-    except (SyntaxError, OSError, EOFError) as exc:
-        raise ConfigError(f"cannot read the dump: {str(exc).splitlines()[0]}", Location.of(path)) from None
+    return rows_of(path)
 
 
 def git_revision(spec: str, repo: Path) -> str | None:

@@ -53,3 +53,9 @@ def cache_lock(cache: Path) -> Path:
 
 def dist_lock(dist: Path) -> Path:
     return _lock_for(dist, "release")
+
+
+def releases_lock(dist: Path) -> Path:
+    """Held by ``odg release`` from its first check to ``latest``: two releases of one directory never
+    interleave (the build inside takes :func:`dist_lock`, another file)."""
+    return _lock_for(dist, "releases")

@@ -37,16 +37,17 @@ from . import jsonld, releases, serialize
 from .convert import digest, en
 from .formats import DUMPS, STEM, TURTLE, Format, media_type_of
 from .namespaces import (
+    ADMS,
     DCAT,
     DCTERMS,
     FOAF,
     IANA_MEDIA,
-    OWL,
     PROV,
     RDF,
     SPDX,
     SPDX_LICENSE,
     STANDARD_NAMESPACES,
+    TEXT_LANGUAGE,
     VCARD,
     VOID,
     XSD,
@@ -306,8 +307,10 @@ class Rerender:
 
 def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: str,
                      release: Mapping[str, Any], documents: Sequence[str], examples: Sequence[str] = ()) -> list[Row]:
-    """VoID + DCAT description of the release: counts, class partitions, distributions with size and SHA-256
-    (``files``: name -> (byte size, SHA-256 hex))."""
+    """VoID + DCAT description of the build (``dist/void.ttl``): the catalog, the dataset with its counts, class
+    partitions and distributions (``files``: name -> (byte size, SHA-256 hex)) at ``<base>dist/<file>``, in the
+    shape DCAT-AP 3.0.1 asks for as harvested (every class a shape checks stated: media types, the checksum
+    algorithm, the shapes as a standard, the landing page as a document)."""
     ds = iri(base + "dataset")
     out: list[Row] = []
 
@@ -321,24 +324,11 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
     predicates = stats.predicates
     for t in (VOID.Dataset, DCAT.Dataset):
         add(ds, RDF.type, iri(t))
-    add(ds, DCTERMS.title, en(str(release.get("title", "opendata-graph release"))))
-    if release.get("description"):
-        add(ds, DCTERMS.description, en(str(release["description"])))
+    out += _about(ds, base, release)
     if release.get("version"):
         add(ds, DCAT.version, literal(str(release["version"])))
-        add(ds, OWL.versionInfo, literal(str(release["version"])))
-    if release.get("licence"):
-        add(ds, DCTERMS.license, iri(SPDX_LICENSE[str(release["licence"])]))
     if release.get("rights"):
         add(ds, DCTERMS.rights, en(str(release["rights"])))
-    if release.get("homepage"):
-        add(ds, FOAF.homepage, external_iri(str(release["homepage"])))
-        add(ds, DCAT.landingPage, external_iri(str(release["homepage"])))
-    if release.get("publisher"):  # who publishes the release: an agent with a name
-        agent = iri(base + "dataset/publisher")
-        add(ds, DCTERMS.publisher, agent)
-        add(agent, RDF.type, iri(FOAF.Agent))
-        add(agent, FOAF.name, literal(str(release["publisher"])))
     if release.get("contact"):  # DCAT's contact point: a vCard with the address to write to
         contact, address = iri(base + "dataset/contact"), str(release["contact"])
         add(ds, DCAT.contactPoint, contact)
@@ -346,9 +336,11 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
         add(contact, VCARD.fn, literal(str(release.get("publisher") or release.get("title") or "opendata-graph")))
         add(contact, VCARD.hasEmail if address.startswith("mailto:") else VCARD.hasURL, external_iri(address))
     add(ds, DCTERMS.conformsTo, iri(base + "shapes"))
+    add(iri(base + "shapes"), RDF.type, iri(DCTERMS.Standard))
+    add(iri(base + "shapes"), DCTERMS.title, en("The SHACL shapes the release was checked against"))
     add(ds, VOID.uriSpace, literal(base))
-    for doc in documents:
-        add(ds, DCTERMS.source, iri(doc))
+    for doc in documents:  # provenance: what the facts were quoted from (DCAT-AP reads dct:source as a dataset)
+        add(ds, PROV.wasDerivedFrom, iri(doc))
     for example in examples:
         add(ds, VOID.exampleResource, iri(example))
     for ns in sorted(ns for ns in STANDARD_NAMESPACES if any(p.startswith(ns) for p in predicates | set(classes))):
@@ -364,7 +356,100 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
         add(ds, VOID.classPartition, part)
         add(part, VOID["class"], iri(cls))
         add(part, VOID.entities, integer(n))
-    out += _distributions(ds, files, base)
+    out += catalog(base, release, [ds])
+    out += distributions(ds, files, base, "dist/", release)
+    return out
+
+
+def _about(s: Term, base: str, release: Mapping[str, Any], suffix: str = "") -> list[Row]:
+    """What the catalog, the series, the build and each version all say: title, description, licence, landing
+    page, publisher (an agent with a name)."""
+    out: list[Row] = []
+
+    def add(p: str, o: Term) -> None:
+        out.append((s, iri(p), o))
+
+    add(DCTERMS.title, en(str(release.get("title", "opendata-graph release")) + suffix))
+    add(DCTERMS.description, en(str(release.get("description") or release.get("title", "opendata-graph release"))))
+    if release.get("licence"):
+        add(DCTERMS.license, iri(SPDX_LICENSE[str(release["licence"])]))
+        out.append((iri(SPDX_LICENSE[str(release["licence"])]), iri(RDF.type), iri(DCTERMS.LicenseDocument)))
+    if release.get("homepage"):
+        page = external_iri(str(release["homepage"]))
+        add(FOAF.homepage if s == iri(base + "catalog") else DCAT.landingPage, page)
+        out.append((page, iri(RDF.type), iri(FOAF.Document)))
+    agent = iri(base + "dataset/publisher")
+    add(DCTERMS.publisher, agent)
+    out.append((agent, iri(RDF.type), iri(FOAF.Agent)))
+    out.append((agent, iri(FOAF.name), literal(str(release.get("publisher") or "The opendata-graph project"))))
+    return out
+
+
+def catalog(base: str, release: Mapping[str, Any], datasets: Sequence[Term]) -> list[Row]:
+    """The ``dcat:Catalog`` a portal harvests: ``<base>catalog``, listing ``datasets``."""
+    cat = iri(base + "catalog")
+    out: list[Row] = [(cat, iri(RDF.type), iri(DCAT.Catalog)), *_about(cat, base, release)]
+    out += [(cat, iri(DCAT.dataset), d) for d in datasets]
+    return out
+
+
+def version_description(build: Sequence[Row], base: str, release: Mapping[str, Any], version: str, date: str,
+                        previous: str | None, older: Sequence[tuple[str, str | None]], notes: str,
+                        files: Mapping[str, tuple[int, str]]) -> list[Row]:
+    """A release's own ``void.ttl``, from the build's description (``build``): the version
+    ``<base>dataset/VERSION`` is the dataset -- its counts, partitions and distributions of its own, whose
+    download URLs name this version's files (``<base>releases/VERSION/<file>``, with ``files``' checksums: true
+    for as long as the release stands) -- ``dcat:inSeries``/``dcat:isVersionOf`` the series ``<base>dataset``
+    (a ``dcat:DatasetSeries`` with every version so far, ``older``: (version, date)); the catalog lists the series
+    and every version."""
+    series, this = iri(base + "dataset"), iri(f"{base}dataset/{version}")
+    own = f"{base}dataset/distribution/"
+    moved = {iri(DCAT.distribution), iri(VOID.dataDump), iri(RDF.type), iri(DCAT.version), iri(DCTERMS.title)}
+    out: list[Row] = []
+    for s, p, o in build:
+        if s.startswith(f"<{own}") or s == iri(base + "catalog"):
+            continue  # the build's distributions and catalog: this release has its own
+        if s == series:
+            if p not in moved:
+                out.append((this, p, o))
+            continue
+        out.append((s, p, o))
+
+    def add(s: Term, p: str, o: Term) -> None:
+        out.append((s, iri(p), o))
+
+    for t in (VOID.Dataset, DCAT.Dataset):
+        add(this, RDF.type, iri(t))
+    add(this, DCTERMS.title, en(f"{release.get('title', 'opendata-graph release')} {version}"))
+    add(this, DCAT.version, literal(version))
+    add(this, DCTERMS.issued, literal(date, datatype=XSD.date))
+    add(this, ADMS.versionNotes, literal(notes, language=TEXT_LANGUAGE))
+    add(this, DCAT.inSeries, series)
+    add(this, DCAT.isVersionOf, series)
+    if previous is not None:
+        add(this, DCAT.previousVersion, iri(f"{base}dataset/{previous}"))
+    # the series: issued with its first release, modified with this one, every version so far
+    for t in (DCAT.DatasetSeries, DCAT.Dataset):
+        add(series, RDF.type, iri(t))
+    out += [r for r in _about(series, base, release) if r[0] == series]
+    dates = [d for _, d in older if d] + [date]
+    add(series, DCTERMS.issued, literal(min(dates), datatype=XSD.date))
+    add(series, DCTERMS.modified, literal(date, datatype=XSD.date))
+    add(series, DCAT.hasCurrentVersion, this)
+    versions: list[Term] = []
+    for v, when in older:
+        node = iri(f"{base}dataset/{v}")
+        versions.append(node)
+        add(node, RDF.type, iri(DCAT.Dataset))
+        out += [r for r in _about(node, base, release, f" {v}") if r[0] == node]
+        add(node, DCAT.version, literal(v))
+        if when:
+            add(node, DCTERMS.issued, literal(when, datatype=XSD.date))
+        add(node, DCAT.inSeries, series)
+    versions.append(this)
+    out += [(series, iri(DCAT.hasVersion), v) for v in versions]
+    out += catalog(base, release, [series, *versions])
+    out += distributions(this, files, base, f"releases/{version}/", release)
     return out
 
 
@@ -384,30 +469,51 @@ def void_rows(path: Path) -> list[Row]:
     return quad_rows(parse(path=str(path), format=RdfFormat.TURTLE))
 
 
-def _distributions(ds: Term, files: Mapping[str, tuple[int, str]], base: str) -> list[Row]:
-    """Each file of the release as a dcat:Distribution with its media type, byte size and SHA-256."""
+def distributions(ds: Term, files: Mapping[str, tuple[int, str]], base: str, folder: str,
+                  release: Mapping[str, Any]) -> list[Row]:
+    """Each dump (and the JSON-LD context) of ``files`` as a ``dcat:Distribution`` of ``ds`` downloaded from
+    ``<base><folder><file>``: title, description, licence, format and media type (IANA, typed
+    ``dct:MediaType``), gzip as its compression format, byte size and SHA-256 (``spdx:Checksum``)."""
     out: list[Row] = []
 
     def add(s: Term, p: str, o: Term) -> None:
         out.append((s, iri(p), o))
 
+    prefix = f"{ds[1:-1]}/distribution/"
     for name, (size, sha256) in sorted(files.items()):
-        dist = iri(f"{base}dataset/distribution/{name}")
-        checksum = iri(f"{base}dataset/distribution/{name}/sha256")
+        if not (name.startswith(f"{STEM}.") or name == "context.jsonld"):
+            continue
+        dist = iri(prefix + name)
+        checksum = iri(f"{prefix}{name}/sha256")
+        url = iri(f"{base}{folder}{name}")
         add(ds, DCAT.distribution, dist)
         if name.startswith(STEM):
-            add(ds, VOID.dataDump, iri(f"{base}dist/{name}"))
+            add(ds, VOID.dataDump, url)
+        media = iri(IANA_MEDIA[media_type_of(name.removesuffix(".gz"))])
         add(dist, RDF.type, iri(DCAT.Distribution))
         add(dist, DCTERMS.title, literal(name))
-        add(dist, DCAT.downloadURL, iri(f"{base}dist/{name}"))
-        add(dist, DCAT.accessURL, iri(f"{base}dist/{name}"))  # DCAT: every distribution has an access URL
-        add(dist, DCAT.mediaType, iri(IANA_MEDIA[media_type_of(name.removesuffix(".gz"))]))
+        packed = " (gzip)" if name.endswith(".gz") else ""
+        add(dist, DCTERMS.description, en(f"{media_type_of(name.removesuffix('.gz'))}{packed}: "
+                                          + ("the JSON-LD context of the dumps" if name == "context.jsonld"
+                                             else "every triple of the release")))
+        add(dist, DCAT.downloadURL, url)
+        add(dist, DCAT.accessURL, url)  # DCAT: every distribution has an access URL
+        if release.get("licence"):
+            add(dist, DCTERMS.license, iri(SPDX_LICENSE[str(release["licence"])]))
+        add(dist, DCTERMS.format, media)
+        add(dist, DCAT.mediaType, media)
+        add(media, RDF.type, iri(DCTERMS.MediaType))
+        add(media, RDF.type, iri(DCTERMS.MediaTypeOrExtent))
         if name.endswith(".gz"):
-            add(dist, DCAT.compressFormat, iri(IANA_MEDIA["application/gzip"]))
+            gz = iri(IANA_MEDIA["application/gzip"])
+            add(dist, DCAT.compressFormat, gz)
+            add(gz, RDF.type, iri(DCTERMS.MediaType))
+            add(gz, RDF.type, iri(DCTERMS.MediaTypeOrExtent))
         add(dist, DCAT.byteSize, literal(str(size), datatype=XSD.nonNegativeInteger))
         add(dist, SPDX.checksum, checksum)
         add(checksum, RDF.type, iri(SPDX.Checksum))
         add(checksum, SPDX.algorithm, iri(SPDX.checksumAlgorithm_sha256))
+        add(iri(SPDX.checksumAlgorithm_sha256), RDF.type, iri(SPDX.ChecksumAlgorithm))
         add(checksum, SPDX.checksumValue, literal(sha256, datatype=XSD.hexBinary))
     return out
 

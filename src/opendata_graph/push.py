@@ -396,7 +396,31 @@ class Pusher:
                             {"Content-Type": "application/x-www-form-urlencoded",
                              "Accept": "application/sparql-results+json"})
         self.check(resp, "counting the triples on the server")
-        return int(resp.json()["results"]["bindings"][0]["n"]["value"])
+        try:
+            n = int(resp.json()["results"]["bindings"][0]["n"]["value"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise PushError("the store's count is not SPARQL JSON results with a number", EXIT_SERVER) from None
+        if n < 0:
+            raise PushError(f"the store counts {n} triples", EXIT_SERVER)
+        return n
+
+    def graph_rows(self) -> set[tuple[str, str, str]]:
+        """Every triple of the graph, as the store holds it (a CONSTRUCT as N-Triples, parsed): for comparing the
+        graph with a release triple for triple, not by count."""
+        if self.t.query is None:
+            raise PushError("no query endpoint to read the graph", 2, "pass --query-endpoint")
+        from pyoxigraph import RdfFormat, parse
+
+        from .terms import rows
+
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{self.t.graph}> {{ ?s ?p ?o }} }}"
+        resp = self.request("POST", self.t.query, urlencode({"query": query}).encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/n-triples"})
+        self.check(resp, f"reading <{self.t.graph}> to compare it with the release")
+        try:
+            return set(rows(parse(resp.content, format=RdfFormat.N_TRIPLES)))
+        except SyntaxError as exc:
+            raise PushError(f"the store's graph is not N-Triples: {str(exc).splitlines()[0]}", EXIT_SERVER) from None
 
     # -- versions ---------------------------------------------------------------------------------------------
     @property
@@ -415,17 +439,31 @@ class Pusher:
                              "Accept": "application/sparql-results+json"})
         self.check(resp, "reading the release version the store holds")
         try:
-            found = sorted({b["v"]["value"] for b in resp.json()["results"]["bindings"]})
+            found = sorted({str(b["v"]["value"]) for b in resp.json()["results"]["bindings"]})
         except (ValueError, KeyError, TypeError):
             raise PushError("the store's answer about its version is not SPARQL JSON results", EXIT_SERVER) from None
-        return found[0] if len(found) == 1 else None
+        if len(found) != 1:
+            return None
+        from .releases import SEMVER_RE
+
+        if not SEMVER_RE.match(found[0]):  # a value from the store: never a path, never trusted unchecked
+            raise PushError(f"<{self.void_graph}> claims release {found[0][:80]!r}, not a semantic version: the "
+                            "store's record is not trusted", 2,
+                            f"push in full with --allow-downgrade, or drop <{self.void_graph}>")
+        return found[0]
 
     def check_version(self, version: str | None, allow_downgrade: bool) -> str | None:
-        """Refuse to replace a newer release with an older one; the version the store held (None: unknown)."""
-        from .releases import SEMVER_RE, version_key
+        """Refuse to replace a newer release with an older one; the version the store held (None: unknown).
+        With ``allow_downgrade`` a store whose record is not a version is replaced whole (record and all)."""
+        from .releases import version_key
 
-        held = self.store_version()
-        if held is None or version is None or not SEMVER_RE.match(held) or allow_downgrade:
+        try:
+            held = self.store_version()
+        except PushError:
+            if allow_downgrade:
+                return None
+            raise
+        if held is None or version is None or allow_downgrade:
             return held
         if version_key(version) < version_key(held):
             raise PushError(f"<{self.t.graph}> holds release {held}, newer than {version}: not replaced",
@@ -526,21 +564,34 @@ def release_version(void: Path) -> tuple[str | None, bytes | None, str | None]:
     description as N-Triples, and the base IRI (the dataset's IRI without ``dataset``); Nones without one."""
     if not void.is_file():
         return None, None, None
-    from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+    from pyoxigraph import Literal, NamedNode, RdfFormat, Store, serialize
+
+    from .releasedir import ReleaseDir
 
     store = Store()
-    store.bulk_load(path=str(void), format=RdfFormat.TURTLE)
+    store.bulk_load(ReleaseDir(void.parent).read_bytes(void.name), format=RdfFormat.TURTLE)
     rows = list(store.query(f"SELECT ?d ?v WHERE {{ {{ ?s <{DCAT.hasCurrentVersion}> ?c . ?c <{DCAT.version}> ?v . "
                             f"BIND(?s AS ?d) }} UNION {{ ?d a <{VOID.Dataset}> . OPTIONAL {{ ?d <{DCAT.version}> ?v }} "
                             f"FILTER NOT EXISTS {{ ?d <{DCAT.hasCurrentVersion}> ?any }} }} }}"))  # type: ignore[arg-type]
     version = next((r["v"].value for r in rows if r["v"] is not None), None)
-    dataset = next((r["d"].value for r in rows if isinstance(r["d"], NamedNode)), None)
-    base = dataset[: -len("dataset")] if dataset and dataset.endswith("/dataset") else None
+    dataset = next((r["d"].value for r in rows if isinstance(r["d"], NamedNode) and r["d"].value.endswith(
+        "/dataset")), None)
+    spaces = {q.object.value for q in store.quads_for_pattern(None, NamedNode(VOID.uriSpace), None)
+              if isinstance(q.object, Literal)}
+    base = next(iter(spaces)) if len(spaces) == 1 else \
+        dataset[: -len("dataset")] if dataset and dataset.endswith("/dataset") else None
     triples = serialize([q.triple for q in store], format=RdfFormat.N_TRIPLES)
     return version, triples, base
 
 
 def dump_of(dist: Path) -> Path:
+    """The N-Triples dump to push: a release directory's (verified against its SHA256SUMS), or an .nt file."""
+    if dist.is_dir():
+        from .releasedir import ReleaseDir
+
+        release = ReleaseDir(dist)
+        if release.has("opendata-graph.nt"):
+            return release.verify("opendata-graph.nt")
     path = dist / "opendata-graph.nt" if dist.is_dir() else dist
     if not path.is_file() or path.suffix != ".nt":
         raise PushError(f"{path}: no N-Triples dump to push", 2, "run 'odg build' first, or give an .nt file")

@@ -17,15 +17,15 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, DataError, Location, OdgError
 from .formats import TURTLE
-from .namespaces import ADMS, DCAT, DCTERMS, OWL, RDF, TEXT_LANGUAGE, XSD
-from .terms import Row, iri, literal
+from .terms import Row
 
 #: Where releases live inside the release directory, and the link to the newest; carried across builds.
 RELEASES = "releases"
@@ -64,11 +64,7 @@ def first_date(dist: Path) -> str | None:
     versions = existing(dist)
     if not versions:
         return None
-    try:
-        listing = json.loads((dist / RELEASES / versions[0] / ENTITIES).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    date = listing.get("date")
+    date = release_listing(dist / RELEASES / versions[0]).get("date")
     return str(date) if isinstance(date, str) and DAY_RE.match(date) else None
 
 
@@ -80,9 +76,45 @@ def release_date(version: str, meta: Mapping[str, Any], given: str | None, where
         raise ConfigError(f"no date for release {version}", Location.of(where),
                           f"pass --date YYYY-MM-DD, or record it in release.yaml as releases: {{{version}: YYYY-MM-DD}}"
                           " (a release is never dated by the clock)")
-    if not DAY_RE.match(date):
-        raise ConfigError(f"{date!r} is not a date", Location.of(where), "write YYYY-MM-DD")
+    if not DAY_RE.match(date) or not _calendar_day(date):
+        raise ConfigError(f"{date!r} is not a date", Location.of(where),
+                          "write YYYY-MM-DD, a day of the calendar (a release date is never replaced)")
     return date
+
+
+def _calendar_day(date: str) -> bool:
+    """Whether YYYY-MM-DD names a real day (2024-02-29 does, 2024-02-30 and 2024-13-45 do not)."""
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(date)
+    except ValueError:
+        return False
+    return True
+
+
+def check_date(dist: Path, previous: str | None, date: str) -> None:
+    """Refuse a date earlier than the previous release's (as its verified record list says)."""
+    if previous is None:
+        return
+    before = release_listing(dist / RELEASES / previous).get("date")
+    if isinstance(before, str) and DAY_RE.match(before) and date < before:
+        raise ConfigError(f"release date {date} is earlier than release {previous}'s, {before}", Location.of(dist),
+                          "a release is never dated before the one it follows")
+
+
+def release_listing(folder: Path) -> dict[str, Any]:
+    """A release's ``entities.json`` (version, date, records), read through its verified checksums."""
+    from .releasedir import ReleaseDir
+
+    try:
+        listing = json.loads(ReleaseDir(folder).read_text(ENTITIES))
+    except ValueError as exc:
+        raise ConfigError(f"cannot read release {folder.name}'s {ENTITIES}: {exc}", Location.of(folder / ENTITIES)) \
+            from None
+    if not isinstance(listing, dict):
+        raise ConfigError(f"{ENTITIES} is not a JSON object", Location.of(folder / ENTITIES))
+    return listing
 
 
 def check_new(dist: Path, version: str) -> str | None:
@@ -98,64 +130,118 @@ def check_new(dist: Path, version: str) -> str | None:
     return versions[-1] if versions else None
 
 
-def version_rows(base: str, version: str, date: str, previous: str | None, versions: Sequence[str],
-                 notes: str, first: str | None = None) -> list[Row]:
-    """The DCAT 3 description of release ``version`` of the series ``<base>dataset``."""
-    series, this = iri(base + "dataset"), iri(f"{base}dataset/{version}")
-    out: list[Row] = [
-        (this, iri(RDF.type), iri(DCAT.Dataset)),
-        (this, iri(DCTERMS.isVersionOf), series),
-        (this, iri(DCAT.version), literal(version)),
-        (this, iri(OWL.versionInfo), literal(version)),
-        (this, iri(DCTERMS.issued), literal(date, datatype=XSD.date)),
-        (this, iri(ADMS.versionNotes), literal(notes, language=TEXT_LANGUAGE)),
-        (series, iri(DCAT.hasCurrentVersion), this),
-    ]
-    if previous is not None:
-        out.append((this, iri(DCAT.previousVersion), iri(f"{base}dataset/{previous}")))
-    # the series: issued with its first release (its recorded date), modified with this one
-    out.append((series, iri(DCTERMS.issued), literal(first or date, datatype=XSD.date)))
-    out.append((series, iri(DCTERMS.modified), literal(date, datatype=XSD.date)))
-    out += [(series, iri(DCAT.hasVersion), iri(f"{base}dataset/{v}")) for v in (*versions, version)]
-    return out
+#: What a release's description is made from: its files (name -> (byte size, SHA-256)) -> the triples of its
+#: ``void.ttl`` (``publish.version_description``).
+Describe = Callable[[Mapping[str, tuple[int, str]]], list[Row]]
 
 
-def write(dist: Path, version: str, void: list[Row], changes: str, base: str, entities: Mapping[str, str],
+def write(dist: Path, version: str, describe: Describe, changes: str, base: str, entities: Mapping[str, str],
           data: Path, date: str, previous: str | None = None, notes: Mapping[str, str] | None = None) -> Path:
-    """Copy the release just built in ``dist`` into ``dist/releases/VERSION/`` (its ``void.ttl`` describing the
-    version, its ``CHANGES.md``, ``notes`` -- file name -> text: the changes as JSON, the RDF delta -- and
-    ``SHA256SUMS`` over all), then point ``dist/latest`` at it. Whole or not at all: written under a temporary
-    name, then renamed."""
-    target = dist / RELEASES / version
-    partial = dist / RELEASES / f".{version}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    """Copy the build in ``dist`` into ``dist/releases/VERSION/`` (its ``void.ttl`` describing the version and
+    its own files, its ``CHANGES.md``, ``notes`` -- file name -> text: the changes as JSON, the RDF delta -- and
+    ``SHA256SUMS`` over all), then point ``dist/latest`` at it. Whole or not at all: written (and synced) in a
+    directory of its own under a temporary name, then renamed; the build's files are taken only as its own
+    SHA256SUMS lists and verifies them. The caller holds :func:`locks.releases_lock`."""
+    from .releasedir import SUMS, ReleaseDir
+
+    root = dist / RELEASES
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / version
+    partial = Path(tempfile.mkdtemp(prefix=f".{version}.", suffix=PARTIAL, dir=root))
     try:
-        for f in sorted(dist.iterdir()):
-            if f.is_file() and f.name not in ("void.ttl", "SHA256SUMS"):
-                os.link(f, partial / f.name)  # the dumps themselves are the build's bytes: no copy
-        series = iri(base + "dataset")
-        unversioned = {(series, iri(DCAT.version)), (series, iri(OWL.versionInfo))}  # the series has no version
-        kept = sorted({r for r in void if (r[0], r[1]) not in unversioned})
-        (partial / "void.ttl").write_bytes(TURTLE.document(kept, base))
-        (partial / "CHANGES.md").write_text(changes, encoding="utf-8")
-        for name, text in (notes or {}).items():
-            (partial / name).write_text(text, encoding="utf-8")
+        os.chmod(partial, 0o755)  # mkdtemp's 0700 is for a secret; a release is published
+        build = ReleaseDir(dist)
+        for name in build.names():
+            if name != "void.ttl":  # the dumps themselves are the build's bytes: no copy
+                os.link(build.verify(name), partial / name)
+        texts = {"CHANGES.md": changes, **(notes or {})}
         listing = {"version": version, "date": date, "previous": previous, "data": str(data.resolve()),
                    "records": dict(sorted(entities.items()))}
-        (partial / ENTITIES).write_text(json.dumps(listing, indent=1) + "\n", encoding="utf-8")
-        sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
-                       for p in sorted(partial.iterdir()) if p.name != "SHA256SUMS")
-        (partial / "SHA256SUMS").write_text(sums, encoding="ascii")
-        os.rename(partial, target)
+        texts[ENTITIES] = json.dumps(listing, indent=1) + "\n"
+        for name, text in texts.items():
+            _write_synced(partial / name, text.encode("utf-8"))
+        files = {p.name: (p.stat().st_size, _sha256(p)) for p in sorted(partial.iterdir())}
+        _write_synced(partial / "void.ttl", TURTLE.document(sorted(set(describe(files))), base))
+        sums = "".join(f"{_sha256(p)}  {p.name}\n" for p in sorted(partial.iterdir()))
+        _write_synced(partial / SUMS, sums.encode("ascii"))
+        _sync(partial)
+        try:
+            os.rename(partial, target)
+        except OSError as exc:  # another run made it first (ENOTEMPTY, EEXIST): it stands, never replaced
+            if target.is_dir():
+                raise ConfigError(f"release {version} exists and is never replaced (another odg release made it)",
+                                  Location.of(target), "release a new version") from None
+            raise ConfigError(f"cannot write release {version}: {exc.strerror or exc}", Location.of(target)) \
+                from None
+        _sync(root)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    link = dist / f".{LATEST}.new"
-    link.unlink(missing_ok=True)
-    link.symlink_to(Path(RELEASES) / version)
-    os.replace(link, dist / LATEST)
+    point_latest(dist)
     return target
+
+
+#: The suffix of a release being written (a dot name under ``releases/``: never a version).
+PARTIAL = ".partial"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "xb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _sync(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def point_latest(dist: Path) -> bool:
+    """Point ``dist/latest`` at the newest release (an atomic swap of the link); whether it moved."""
+    versions = existing(dist)
+    if not versions:
+        return False
+    want = str(Path(RELEASES) / versions[-1])
+    if os.path.islink(dist / LATEST) and os.readlink(dist / LATEST) == want:
+        return False
+    link = dist / f".{LATEST}.{os.getpid()}.new"
+    link.unlink(missing_ok=True)
+    link.symlink_to(want)
+    os.replace(link, dist / LATEST)
+    _sync(dist)
+    return True
+
+
+def repair(dist: Path) -> list[str]:
+    """Put right what a killed ``odg release`` left in ``dist`` (the caller holds the releases lock): releases
+    half written (dot names under ``releases/``) are removed, a stray ``latest`` link being swapped in is
+    removed, and ``latest`` is pointed at the newest whole release. What was done, in words."""
+    done: list[str] = []
+    root = dist / RELEASES
+    if root.is_dir():
+        for p in sorted(root.iterdir()):
+            if p.name.startswith(".") and p.name.endswith(PARTIAL) and p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+                done.append(f"removed {p.name}, a release a killed run left half written")
+    if dist.is_dir():
+        for p in sorted(dist.iterdir()):
+            if p.name.startswith(f".{LATEST}.") and p.name.endswith(".new") and p.is_symlink():
+                p.unlink()
+    if point_latest(dist):
+        done.append(f"{LATEST} now points at release {existing(dist)[-1]} (a killed run left it behind)")
+    return done
 
 
 def records_of(lines: Sequence[str], base: str) -> dict[str, str]:
@@ -177,9 +263,9 @@ def deleted(dist: Path, data: Path, ids: set[str] | None) -> list[OdgError]:
     if not listing.is_file():
         return []
     try:
-        released = json.loads(listing.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return [ConfigError(f"cannot read the latest release's records: {exc}", Location.of(listing))]
+        released = release_listing(dist / LATEST)
+    except OdgError as exc:
+        return [exc]
     if released.get("data") != str(data.resolve()):
         return []
     version = Path(os.readlink(dist / LATEST)).name
@@ -238,7 +324,10 @@ class History:
     @classmethod
     def read(cls, dist: Path | None, base: str) -> History:
         """The releases under ``dist/releases`` (or of the directory a release itself lives in); unreadable
-        listings are errors: a history that silently drops a release would be wrong."""
+        listings are errors: a history that silently drops a release would be wrong. Each file is read through
+        its release's checksums (:mod:`releasedir`)."""
+        from .releasedir import ReleaseDir
+
         if dist is None:
             return cls()
         dist = dist.resolve()  # dist/latest is a link to releases/VERSION
@@ -248,11 +337,11 @@ class History:
         out = cls()
         for version in existing(root.parent):
             folder = root / version
+            listing = release_listing(folder)
+            release = ReleaseDir(folder)
             try:
-                listing = json.loads((folder / ENTITIES).read_text(encoding="utf-8"))
-                changes = json.loads((folder / CHANGES_JSON).read_text(encoding="utf-8")) \
-                    if (folder / CHANGES_JSON).is_file() else {}
-            except (OSError, ValueError) as exc:
+                changes = json.loads(release.read_text(CHANGES_JSON)) if release.has(CHANGES_JSON) else {}
+            except ValueError as exc:
                 raise ConfigError(f"cannot read release {version}: {exc}", Location.of(folder)) from None
             records = frozenset(f"{base}{segment}/{i}" for i, segment in listing.get("records", {}).items())
             out.versions.append(Version(version, listing.get("date"), records, changes))

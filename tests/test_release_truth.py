@@ -1,0 +1,202 @@
+"""Releases that stay true (issue 24, item 4): real dates, one verified reader, per-version files, kills and races.
+
+Each test names the guard it holds; each was run once with its guard removed and seen to fail.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyoxigraph import RdfFormat, Store
+
+from opendata_graph import paths, releases
+from opendata_graph.cli import cli
+from opendata_graph.errors import ConfigError, OdgError
+from opendata_graph.releasedir import ReleaseDamaged, ReleaseDir
+
+from .checks import edit
+
+BASE = "https://w3id.org/opendata-graph/"
+
+
+def odg(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, [*args, f"--data={root / 'data'}", f"--dist={root / 'dist'}"])
+
+
+@pytest.fixture()
+def root(tmp_path: Path) -> Path:
+    shutil.copytree(paths.data_dir(), tmp_path / "data")
+    return tmp_path
+
+
+def sums_hold(directory: Path) -> bool:
+    lines = (directory / "SHA256SUMS").read_text().splitlines()
+    return bool(lines) and all(hashlib.sha256((directory / n).read_bytes()).hexdigest() == h
+                               for h, n in (line.split("  ") for line in lines))
+
+
+# -- dates ---------------------------------------------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99))
+def test_a_release_date_is_a_day_of_the_calendar(year: int, month: int, day: int) -> None:
+    """Guard: releases._calendar_day (without it 2024-02-30 passes DAY_RE and is accepted)."""
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    try:
+        datetime.date(year, month, day)
+        real = True
+    except ValueError:
+        real = False
+    if real:
+        assert releases.release_date("1.0.0", {}, text, Path("release.yaml")) == text
+    else:
+        with pytest.raises(ConfigError, match="is not a date"):
+            releases.release_date("1.0.0", {}, text, Path("release.yaml"))
+
+
+@pytest.mark.parametrize("date", ["2024-02-30", "2024-13-45", "2023-02-29", "2024-00-10"])
+def test_impossible_dates_are_refused_before_anything_is_written(root: Path, date: str) -> None:
+    result = odg(root, "release", "1.0.0", "--date", date)
+    assert result.exit_code == 2 and f"'{date}' is not a date" in result.output
+    assert not (root / "dist").exists()
+
+
+def test_a_release_is_never_dated_before_the_previous_one(root: Path) -> None:
+    """Guard: releases.check_date."""
+    assert odg(root, "release", "1.0.0", "--date", "2024-02-29").exit_code == 0
+    earlier = odg(root, "release", "1.1.0", "--date", "2024-02-28")
+    assert earlier.exit_code == 2 and "earlier than release 1.0.0's, 2024-02-29" in earlier.output
+    assert releases.existing(root / "dist") == ["1.0.0"]
+    assert odg(root, "release", "1.1.0", "--date", "2024-02-29").exit_code == 0  # the same day is fine
+
+
+# -- a release names its own files, and they stay true --------------------------------------------------------------
+
+def downloads(void: Path) -> dict[str, str]:
+    """download URL -> SHA-256 the description states for it."""
+    store = Store()
+    store.load(path=str(void), format=RdfFormat.TURTLE)
+    rows = store.query("""PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX spdx: <http://spdx.org/rdf/terms#>
+        SELECT ?url ?sum WHERE { ?d dcat:downloadURL ?url ; spdx:checksum/spdx:checksumValue ?sum }""")
+    return {r["url"].value: r["sum"].value for r in rows}  # type: ignore[union-attr]
+
+
+def test_an_older_release_still_describes_its_own_bytes_after_later_releases(root: Path) -> None:
+    """Guard: publish.version_description's per-version distributions (with the build's dist/ URLs, 0.1.0's
+    description names the newest build's bytes after 0.2.0)."""
+    assert odg(root, "release", "0.1.0", "--date", "2026-12-01").exit_code == 0
+    edit(root / "data" / "organisations" / "openstreetmap-foundation.yaml", "    value: 2000\n", "    value: 2001\n")
+    assert odg(root, "release", "0.2.0", "--date", "2026-12-02").exit_code == 0
+    for version in ("0.1.0", "0.2.0"):
+        folder = root / "dist" / "releases" / version
+        found = downloads(folder / "void.ttl")
+        assert len(found) == 11  # the ten dumps and the context
+        for url, sha in found.items():
+            assert url.startswith(f"{BASE}releases/{version}/"), url
+            name = url.rsplit("/", 1)[1]
+            assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == sha, (version, name)
+    one, two = (root / "dist" / "releases" / v / "opendata-graph.nt" for v in ("0.1.0", "0.2.0"))
+    assert one.read_bytes() != two.read_bytes()
+
+
+# -- one reader, checksums verified ---------------------------------------------------------------------------------
+
+def tamper(path: Path) -> None:
+    data = path.read_bytes()
+    path.unlink()  # a new inode: the build's hard link keeps its bytes
+    path.write_bytes(data.replace(b"2000", b"2999", 1))
+
+
+def test_diff_refuses_a_release_whose_checksums_no_longer_hold(root: Path) -> None:
+    """Guard: ReleaseDir.verify (diff read the file as it was)."""
+    assert odg(root, "release", "0.1.0", "--date", "2026-12-01").exit_code == 0
+    r1 = root / "dist" / "releases" / "0.1.0"
+    tamper(r1 / "opendata-graph.nt")
+    result = CliRunner().invoke(cli, ["diff", str(r1), str(root / "dist")])
+    assert result.exit_code == 2, result.output
+    assert "opendata-graph.nt does not match its SHA-256 in SHA256SUMS" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_reader_refuses_unlisted_links_and_missing_files(tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "a.nt").write_bytes(b"")
+    (folder / "SHA256SUMS").write_text(f"{hashlib.sha256(b'').hexdigest()}  a.nt\n"
+                                       f"{hashlib.sha256(b'x').hexdigest()}  gone.nt\n")
+    (folder / "b.nt").write_bytes(b"")
+    (folder / "secret").symlink_to("/etc/passwd")
+    r = ReleaseDir(folder)
+    assert r.verify("a.nt") == folder / "a.nt"
+    for name, words in (("b.nt", "not listed"), ("gone.nt", "missing"), ("../etc/passwd", "not listed"),
+                        ("secret", "not listed")):
+        with pytest.raises(ReleaseDamaged, match=words):
+            r.verify(name)
+    (folder / "SHA256SUMS").write_text("nonsense\n")
+    with pytest.raises(ReleaseDamaged, match="not a line of SHA256SUMS"):
+        ReleaseDir(folder).verify("a.nt")
+
+
+# -- kills and races ------------------------------------------------------------------------------------------------
+
+def test_a_kill_before_latest_moves_is_repaired_by_the_rerun(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard: releases.repair in odg release (without it the rerun exits 2 and latest stays behind)."""
+    assert odg(root, "release", "0.1.0", "--date", "2026-12-01").exit_code == 0
+
+    class Killed(BaseException):
+        pass
+
+    move = releases.point_latest
+
+    def killed(dist: Path) -> bool:
+        if (dist / "releases" / "0.2.0").is_dir():
+            raise Killed()  # the release is in place, latest not yet moved
+        return move(dist)
+
+    monkeypatch.setattr(releases, "point_latest", killed)
+    with pytest.raises(Killed):
+        CliRunner().invoke(cli, ["release", "0.2.0", "--date", "2026-12-02", f"--data={root / 'data'}",
+                                 f"--dist={root / 'dist'}"], catch_exceptions=False)
+    monkeypatch.undo()
+    assert os.readlink(root / "dist" / "latest") == "releases/0.1.0"  # behind: what the kill left
+    (root / "dist" / "releases" / ".0.3.0.x.partial").mkdir()  # and a half-written one
+    rerun = odg(root, "release", "0.2.0", "--date", "2026-12-02")
+    assert rerun.exit_code == 0, rerun.output
+    assert "latest now points at release 0.2.0" in rerun.output
+    assert os.readlink(root / "dist" / "latest") == "releases/0.2.0"
+    assert sorted(p.name for p in (root / "dist" / "releases").iterdir()) == ["0.1.0", "0.2.0"]
+    again = odg(root, "release", "0.2.0", "--date", "2026-12-02")
+    assert again.exit_code == 2 and "exists and is never replaced" in again.output
+
+
+def test_two_concurrent_releases_of_one_version_one_wins_the_other_exits_2(root: Path) -> None:
+    """Guard: locks.releases_lock around odg release (without it the loser exits 3, 'Directory not empty', or
+    removes the winner's half-written release)."""
+    cmd = [sys.executable, "-m", "opendata_graph.cli", "release", "0.9.0", "--date", "2026-12-01",
+           f"--data={root / 'data'}", f"--dist={root / 'dist'}"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0].decode() for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 2], outs
+    assert any("release 0.9.0 exists and is never replaced" in o for o in outs), outs
+    assert os.readlink(root / "dist" / "latest") == "releases/0.9.0"
+    assert sums_hold(root / "dist" / "releases" / "0.9.0")
+    assert [p.name for p in (root / "dist" / "releases").iterdir()] == ["0.9.0"]
+
+
+def test_reading_a_damaged_history_is_an_error_not_a_shorter_history(root: Path) -> None:
+    assert odg(root, "release", "0.1.0", "--date", "2026-12-01").exit_code == 0
+    listing = root / "dist" / "releases" / "0.1.0" / releases.ENTITIES
+    listing.write_text(listing.read_text().replace("2026-12-01", "2026-12-09"))
+    with pytest.raises(OdgError, match=r"entities\.json does not match its SHA-256"):
+        releases.History.read(root / "dist", BASE)
