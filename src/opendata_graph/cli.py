@@ -489,7 +489,7 @@ def lint(targets: tuple[Path, ...], fix: bool, skip_unrelated: bool) -> None:
 @cli.command()
 @click.argument("dump", type=click.Path(exists=True, path_type=Path), default=paths.dist_dir)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
 @click.option("--base", default=None, callback=_base,
               help=f"Base IRI of the release [default: the release's own (void:uriSpace), else {DEFAULT_BASE}].")
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
@@ -712,6 +712,14 @@ def main() -> None:
     except OdgError as exc:
         click.echo(str(exc), err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the machine's situation (disk full, permission denied...) is exit 2 with its path
+        from .outputs import os_error
+
+        located = os_error(exc)
+        if located is None:
+            sys.exit(_internal_error())
+        click.echo(str(located), err=True)
+        sys.exit(located.exit_code)
     except Exception:  # a bug: one line for the user, the traceback in a file for the report
         sys.exit(_internal_error())
     _leave(0)

@@ -65,6 +65,14 @@ def dist_dir() -> Path:
     return _from_env("ODG_DIST", ROOT / "dist")
 
 
+def locks_dir() -> Path:
+    """The user's private directory of lock files (locks.py): ``odg-locks-UID`` in the machine's temporary
+    directory, or ``$ODG_LOCKS``."""
+    import tempfile
+
+    return _from_env("ODG_LOCKS", Path(tempfile.gettempdir()) / f"odg-locks-{os.geteuid()}")
+
+
 def seeds_dir() -> Path:
     """Local copies of the source documents the quotes come from (``../shared/seeds`` beside the checkout)."""
     return _from_env("ODG_SEEDS", ROOT.parent / "shared" / "seeds")

@@ -25,6 +25,7 @@ from typing import Any
 from .errors import ConfigError, DataError, Location, OdgError
 from .formats import TURTLE
 from .namespaces import ADMS, DCAT, DCTERMS, OWL, RDF, TEXT_LANGUAGE, XSD
+from .outputs import MARKER
 from .terms import Row, iri, literal
 
 #: Where releases live inside the release directory, and the link to the newest; carried across builds.
@@ -132,7 +133,7 @@ def write(dist: Path, version: str, void: list[Row], changes: str, base: str, en
     partial.mkdir(parents=True)
     try:
         for f in sorted(dist.iterdir()):
-            if f.is_file() and f.name not in ("void.ttl", "SHA256SUMS"):
+            if f.is_file() and f.name not in ("void.ttl", "SHA256SUMS", MARKER):  # the marker: dist's own
                 os.link(f, partial / f.name)  # the dumps themselves are the build's bytes: no copy
         series = iri(base + "dataset")
         unversioned = {(series, iri(DCAT.version)), (series, iri(OWL.versionInfo))}  # the series has no version
