@@ -34,7 +34,7 @@ MARKER = ".odg-output"
 #: Kinds of output, as the marker's first line names them.
 RELEASE = "release"
 SITE = "site"
-KINDS = (RELEASE, SITE)
+OUTPUT_KINDS = (RELEASE, SITE)
 #: What a release directory holds besides a build's files: the versioned releases a build carries over
 #: (releases.KEPT) and the link ``odg release`` makes before renaming it to ``latest``.
 RELEASE_KEPT = ("releases", "latest", ".latest.new")
@@ -51,7 +51,7 @@ def claim(output: Path, kind: str, inputs: Mapping[str, Path | None]) -> Path:
     ``inputs``: what the command reads (name -> path; None: not used). The repository checkout odg runs from,
     if it runs from one, is never an output nor inside one.
     """
-    assert kind in KINDS, kind
+    assert kind in OUTPUT_KINDS, kind
     root = paths.ROOT if paths.in_checkout() else None
     where = Location.of(output)
     if os.path.lexists(output) and not output.is_dir():
@@ -71,6 +71,12 @@ def claim(output: Path, kind: str, inputs: Mapping[str, Path | None]) -> Path:
             raise ConfigError(f"the {kind} directory lies inside {_what(name)} {p}", where,
                               "write outputs to a directory of their own, outside every input")
     if not resolved.exists():
+        ancestor = resolved.parent
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise ConfigError(f"a file is in the way of the {kind} directory: {ancestor}", where,
+                              "give a path whose parents are directories")
         return resolved
     in_the_way = foreign(resolved, kind)
     if in_the_way:
@@ -119,7 +125,7 @@ def _marker(directory: Path) -> tuple[str, set[str]] | None:
         return ("a forged marker", set())
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     head = lines[0].split() if lines else []
-    if len(head) != 2 or head[0] != "odg" or head[1] not in KINDS:
+    if len(head) != 2 or head[0] != "odg" or head[1] not in OUTPUT_KINDS:
         return ("an unknown", set())
     return head[1], set(lines[1:])
 

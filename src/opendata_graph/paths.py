@@ -67,10 +67,11 @@ def dist_dir() -> Path:
 
 def locks_dir() -> Path:
     """The user's private directory of lock files (locks.py): ``odg-locks-UID`` in the machine's temporary
-    directory, or ``$ODG_LOCKS``."""
+    directory, or ``$ODG_LOCKS`` (not resolved: a link there is refused, as at the default place)."""
     import tempfile
 
-    return _from_env("ODG_LOCKS", Path(tempfile.gettempdir()) / f"odg-locks-{os.geteuid()}")
+    value = os.environ.get("ODG_LOCKS")
+    return Path(os.path.abspath(value)) if value else Path(tempfile.gettempdir()) / f"odg-locks-{os.geteuid()}"
 
 
 def seeds_dir() -> Path:

@@ -270,6 +270,12 @@ def _remove_stale(out: Path, written: Sequence[Path]) -> None:
                 parent.rmdir()  # only when empty
             except OSError:
                 break
+    for directory in {p.parent for p in written}:  # what a killed export left half-written, never renamed
+        with os.scandir(directory) as entries:
+            leftovers = [e.path for e in entries
+                         if e.name.endswith(outputs.PARTIAL) and e.is_file(follow_symlinks=False)]
+        for leftover in leftovers:
+            os.unlink(leftover)
     outputs.flush_all()  # every page on disk before the list says the export is whole
     outputs.write_whole(manifest, "".join(f"{n}\n" for n in sorted(now)))
     (out / PENDING).unlink(missing_ok=True)
