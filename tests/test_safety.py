@@ -222,12 +222,15 @@ def only_inside(before: dict[str, Any], after: dict[str, Any], root: Path, out: 
     return stray
 
 
-def refused_cleanly(code: int, err: str) -> None:
+def refused_cleanly(code: int, err: str, at_once: bool = False) -> None:
+    """Exit 2 with a located error line, no traceback; ``at_once``: before any work began (the one line)."""
     assert code == 2, err
     assert "error:" in err.strip().splitlines()[-1] and "Traceback" not in err and "internal error" not in err, err
+    if at_once:
+        assert len(err.strip().splitlines()) == 1, f"refused only after it began:\n{err}"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entries=ENTRIES, out_rel=OUTS)
 def test_build_writes_only_its_own_release_or_refuses_and_changes_nothing(tiny: dict[str, Path],
                                                                           entries: list[tuple[str, str]],
@@ -244,7 +247,7 @@ def test_build_writes_only_its_own_release_or_refuses_and_changes_nothing(tiny: 
         code, err = odg(*build_args(ins, out))
         after = snapshot(root)
         if not ok:
-            refused_cleanly(code, err)
+            refused_cleanly(code, err, at_once=True)
             assert differences(before, after) == [], "a refused build changed the tree"
             return
         assert code == 0, err
@@ -253,7 +256,7 @@ def test_build_writes_only_its_own_release_or_refuses_and_changes_nothing(tiny: 
         assert verifies(resolved)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entries=ENTRIES, out_rel=OUTS)
 def test_site_writes_only_its_own_files_or_refuses_and_changes_nothing(tiny: dict[str, Path],
                                                                       entries: list[tuple[str, str]],
@@ -270,7 +273,7 @@ def test_site_writes_only_its_own_files_or_refuses_and_changes_nothing(tiny: dic
         code, err = odg("site", out, "--dist", release, "--queries", ins["queries"])
         after = snapshot(root)
         if not ok:
-            refused_cleanly(code, err)
+            refused_cleanly(code, err, at_once=True)
             assert differences(before, after) == [], "a refused export changed the tree"
             return
         resolved = out.resolve()

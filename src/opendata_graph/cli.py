@@ -260,8 +260,10 @@ def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
             continue
         result = q.run(store, qf.text, str(qf.path))
         if write_expected:
+            from .outputs import write_whole
+
             qf.expected.parent.mkdir(exist_ok=True)
-            qf.expected.write_text(q.serialize_results(q.run(store, qf.text), "tsv"), encoding="utf-8")
+            write_whole(qf.expected, q.serialize_results(q.run(store, qf.text), "tsv"))
             click.echo(f"wrote {qf.expected}")
             continue
         actual = q.rows(result)
@@ -377,12 +379,10 @@ def diff_command(old: str, new: str, fmt: str, output: Path | None, data: Path, 
     if output is None:
         click.echo(text, nl=False)
     else:
-        import os
+        from .outputs import write_whole
 
-        output.parent.mkdir(parents=True, exist_ok=True)  # whole or not at all: written beside it, then renamed
-        partial = output.with_name(f".{output.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_whole(output, text)  # whole or not at all: written beside it, then renamed
 
 
 @cli.command()
