@@ -1,4 +1,5 @@
-"""Delete each guard of the incremental and rebuild code, one at a time, and check that a test fails.
+"""Delete each guard of the incremental and rebuild code (and of the output safety), one at a time, and check
+that a test fails.
 
 A guard whose deletion leaves every test passing protects nothing the tests can see. Run it by hand after
 changing a guard or its tests (it takes a few minutes; it is not part of ``make test``):
@@ -61,6 +62,38 @@ MORE_TESTS = {name: ["tests/test_tombstones.py", "tests/test_releases.py", "test
     "releases carried across the swap", "releases given back after a kill")}
 MORE_TESTS["a rename is checked whole before writing"] = ["tests/test_rename.py"]
 
+#: The output-safety guards (docs/safety.md): tests/test_safety.py alone is run for them.
+SAFETY: dict[str, tuple[str, str, str]] = {
+    "an output odg did not write is refused": (
+        "outputs.py", "    in_the_way = foreign(resolved, kind)\n    if in_the_way:",
+        "    in_the_way = foreign(resolved, kind)\n    if False:"),
+    "an output overlapping an input is refused": (
+        "outputs.py", "        if resolved == p or resolved in p.parents:", "        if False:"),
+    "a file as the output directory is refused": (
+        "outputs.py", "    if os.path.lexists(output) and not output.is_dir():", "    if False:"),
+    "a file among the output's parents is refused": ("outputs.py", "        if not ancestor.is_dir():", "        if False:"),
+    "dist checked again before the swap": (
+        "publish.py", "                if owned is not None:\n                    _still_ours(dist, owned)",
+        "                pass"),
+    "a foreign file in the site's way is refused": (
+        "site.py", "        if os.path.lexists(path):\n            raise", "        if False:\n            raise"),
+    "site pages written whole": (
+        "site.py", "        outputs.write_whole(self._path(relative), data, durable=False)",
+        "        self._path(relative).write_bytes(data.encode() if isinstance(data, str) else data)"),
+    "lock file not followed": ("locks.py", "os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC", "os.O_CREAT | os.O_CLOEXEC"),
+    "lock file of this user": (
+        "locks.py", "    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():", "    if False:"),
+    "lock directory of this user": ("locks.py", "    if st.st_uid != os.geteuid():\n        raise",
+                                    "    if False:\n        raise"),
+    "lock directory closed to others": ("locks.py", "    if stat.S_IMODE(st.st_mode) & 0o077:", "    if False:"),
+    "the machine's OSError is exit 2": ("cli.py", "        located = os_error(exc)", "        located = None"),
+    "serve --port in range": ("cli.py", "type=click.IntRange(0, 65535), help=", "type=int, help="),
+    "a release that does not parse is exit 2": ("serve.py", "    except SyntaxError as exc:",
+                                               "    except ZeroDivisionError as exc:"),
+    "live results link only http(s) IRIs": ("pages.py", ' && /^https?:/i.test(t.value)', ""),
+}
+MUTANTS.update(SAFETY)
+
 
 #: Guards no test can reach, because another guard always fires first -- kept as a second line of defence.
 REDUNDANT = {
@@ -80,8 +113,8 @@ def run(name: str) -> bool:
         raise SystemExit(f"{name}: the guard is not found exactly once in {module}: update tests/guards.py")
     try:
         path.write_text(original.replace(guard, without), encoding="utf-8")
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *TESTS,
-                                 *MORE_TESTS.get(name, [])],
+        tests = ["tests/test_safety.py"] if name in SAFETY else [*TESTS, *MORE_TESTS.get(name, [])]
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
                                 cwd=ROOT, capture_output=True, text=True, timeout=900)
     finally:
         path.write_text(original, encoding="utf-8")

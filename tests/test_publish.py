@@ -34,7 +34,8 @@ def graph_of(path: Path) -> set[object]:
 
 def test_release_files(dist: Path) -> None:
     assert sorted(p.name for p in dist.iterdir()) == sorted([
-        "SHA256SUMS", "context.jsonld", "ontology.ttl", "shapes.ttl", "void.ttl", "network.svg", "timeline.svg",
+        ".odg-output", "SHA256SUMS", "context.jsonld", "ontology.ttl", "shapes.ttl", "void.ttl", "network.svg",
+        "timeline.svg",
         *DUMPS, *QUAD_DUMPS, *(d + ".gz" for d in DUMPS + QUAD_DUMPS)])
 
 

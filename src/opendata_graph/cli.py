@@ -260,8 +260,10 @@ def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
             continue
         result = q.run(store, qf.text, str(qf.path))
         if write_expected:
+            from .outputs import write_whole
+
             qf.expected.parent.mkdir(exist_ok=True)
-            qf.expected.write_text(q.serialize_results(q.run(store, qf.text), "tsv"), encoding="utf-8")
+            write_whole(qf.expected, q.serialize_results(q.run(store, qf.text), "tsv"))
             click.echo(f"wrote {qf.expected}")
             continue
         actual = q.rows(result)
@@ -390,12 +392,10 @@ def diff_command(old: str, new: str, fmt: str, output: Path | None, data: Path, 
     if output is None:
         click.echo(text, nl=False)
     else:
-        import os
+        from .outputs import write_whole
 
-        output.parent.mkdir(parents=True, exist_ok=True)  # whole or not at all: written beside it, then renamed
-        partial = output.with_name(f".{output.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_whole(output, text)  # whole or not at all: written beside it, then renamed
 
 
 @cli.command()
@@ -502,7 +502,7 @@ def lint(targets: tuple[Path, ...], fix: bool, skip_unrelated: bool) -> None:
 @cli.command()
 @click.argument("dump", type=click.Path(exists=True, path_type=Path), default=paths.dist_dir)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
 @click.option("--base", default=None, callback=_base,
               help=f"Base IRI of the release [default: the release's own (void:uriSpace), else {DEFAULT_BASE}].")
 @click.option("--queries", type=PathOption, default=paths.queries_dir, show_default="repository queries/")
@@ -751,6 +751,14 @@ def main() -> None:
     except OdgError as exc:
         click.echo(str(exc), err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the machine's situation (disk full, permission denied...) is exit 2 with its path
+        from .outputs import os_error
+
+        located = os_error(exc)
+        if located is None:
+            sys.exit(_internal_error())
+        click.echo(str(located), err=True)
+        sys.exit(located.exit_code)
     except Exception:  # a bug: one line for the user, the traceback in a file for the report
         sys.exit(_internal_error())
     _leave(0)

@@ -10,7 +10,8 @@ The exit codes of every ``odg`` command (README "Exit codes" shows the same tabl
 1     violations: validation found errors; query results differ from the expected ones; a file is not in
       canonical form; the store's content differs from the release after a push
 2     input, usage or configuration error: YAML syntax, schema, a missing or empty shapes/ontology/queries
-      directory, shapes that are not valid SHACL, a bad option
+      directory, shapes that are not valid SHACL, a bad option; an output that is not odg's or overlaps an
+      input; the machine's situation, with its path: disk full, permission denied, read-only (outputs.os_error)
 3     internal error: a bug in odg; the traceback is written to a file and one line names it
 4     push: network (connection refused, DNS, timeout)
 5     push: authentication refused (401/403)

@@ -8,7 +8,6 @@ moves keys and normalises quoting and indentation; the loaded values are checked
 
 from __future__ import annotations
 
-import contextlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,32 +105,17 @@ def lint_file(path: Path) -> tuple[str, str]:
 
 
 def write_atomically(path: Path, text: str, like: Path | None = None) -> None:
-    """Replace ``path`` with ``text`` whole or not at all: a temporary file beside it, flushed to disk, renamed
-    over it, with the original's permission bits; a kill at any moment leaves the old file or the new one.
+    """Replace ``path`` with ``text`` whole or not at all (:func:`outputs.write_whole`: a temporary file beside it,
+    flushed to disk, renamed over it), with the original's permission bits; a kill at any moment leaves the old
+    file or the new one.
 
     ``like``: create ``path`` as a new file with the permission bits of ``like`` instead, refusing to replace a
     file that appeared meanwhile (a hard link, not a rename)."""
-    import os
     import stat
-    import tempfile
 
-    mode = stat.S_IMODE((like or path).stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        if like is None:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails if the file exists: never overwrite
-            os.unlink(tmp)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from .outputs import write_whole
+
+    write_whole(path, text, stat.S_IMODE((like or path).stat().st_mode), exclusive=like is not None)
 
 
 def is_record_file(path: Path) -> bool:

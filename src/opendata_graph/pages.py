@@ -138,9 +138,9 @@ EDITOR_JS = """(function () {
   var given = new URLSearchParams(window.location.search).get("query");  // an example, on a static page
   if (given) { yasqe.setValue(given); }
   var out = document.getElementById("live-results"), base = form.dataset.base;
-  var cell = function (t) {  // a term as text, our IRIs as links into this site
+  var cell = function (t) {  // a term as text, our IRIs as links into this site, only http(s) IRIs as links
     var td = document.createElement("td");
-    if (t && t.type === "uri") {
+    if (t && t.type === "uri" && /^https?:/i.test(t.value)) {
       var a = document.createElement("a");
       a.href = t.value.indexOf(base) === 0 ? root + t.value.slice(base.length) + ".html" : t.value;
       a.textContent = t.value; td.append(a);

@@ -65,6 +65,15 @@ def dist_dir() -> Path:
     return _from_env("ODG_DIST", ROOT / "dist")
 
 
+def locks_dir() -> Path:
+    """The user's private directory of lock files (locks.py): ``odg-locks-UID`` in the machine's temporary
+    directory, or ``$ODG_LOCKS`` (not resolved: a link there is refused, as at the default place)."""
+    import tempfile
+
+    value = os.environ.get("ODG_LOCKS")
+    return Path(os.path.abspath(value)) if value else Path(tempfile.gettempdir()) / f"odg-locks-{os.geteuid()}"
+
+
 def seeds_dir() -> Path:
     """Local copies of the source documents the quotes come from (``../shared/seeds`` beside the checkout)."""
     return _from_env("ODG_SEEDS", ROOT.parent / "shared" / "seeds")

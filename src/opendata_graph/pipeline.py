@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import pictures, releases, serialize
+from . import outputs, pictures, releases, serialize
 from .cache import Cache, CacheUnusable, Delta, cache_dir
 from .convert import FileConversion, Graph, convert_files, vocabulary
 from .errors import BuildError, ErrorList, OdgError
@@ -104,6 +104,7 @@ def failed(report: Report) -> BuildError:
 
 def build(opts: Options, progress: Progress = lambda _: None) -> Outcome:
     """Build and publish a release; raises :class:`BuildError` (nothing written) when validation fails."""
+    claim_dist(opts)
     with contextlib.ExitStack() as locks, paused_gc():
         if opts.cache:  # always in this order: the cache, then the release
             locks.enter_context(held(cache_lock(cache_dir(opts.data)), progress))
@@ -115,6 +116,14 @@ def build(opts: Options, progress: Progress = lambda _: None) -> Outcome:
             except CacheUnusable as exc:
                 progress(f"full build ({exc})")
         return _full_build(opts, cache, progress)
+
+
+def claim_dist(opts: Options) -> None:
+    """Refuse (exit 2, before anything is written) a release directory that is not odg's or that overlaps an
+    input (:func:`outputs.claim`)."""
+    outputs.claim(opts.dist, outputs.RELEASE, {"data": opts.data, "ontology": opts.ontology, "shapes": opts.shapes,
+                                               "queries": opts.queries, "seeds": opts.seeds,
+                                               "build cache": cache_dir(opts.data)})
 
 
 def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outcome:

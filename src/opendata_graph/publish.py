@@ -33,8 +33,9 @@ from typing import Any, BinaryIO, Union
 
 from pyoxigraph import NamedNode, Store
 
-from . import jsonld, releases, serialize
+from . import jsonld, outputs, releases, serialize
 from .convert import digest, en
+from .errors import ConfigError, Location
 from .formats import DUMPS, STEM, TURTLE, Format, media_type_of
 from .namespaces import (
     ADMS,
@@ -551,7 +552,7 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
     JSON-LD context, ontology, shapes, the pictures (network.svg, timeline.svg), ``void.ttl`` and ``SHA256SUMS``."""
     stats = Stats.total(b.stats for b in blocks)
     base = release.base
-    with staged(dist) as stage:
+    with staged(dist, outputs.RELEASE) as stage:
         written: dict[str, Written] = {}
         for fmt in DUMPS:
             plain, packed, lead = dump_pieces(fmt, blocks, base, stats.prefixes, release.terms)
@@ -566,6 +567,8 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
         void = TURTLE.document(void_description(stats, described, base, release.meta, release.documents,
                                                         release.examples), base)
         written["void.ttl"] = stage.write("void.ttl", [void])
+        mark = outputs.marker_text(outputs.RELEASE, [*written, outputs.MARKER, "SHA256SUMS"])  # odg's directory
+        written[outputs.MARKER] = stage.write(outputs.MARKER, [mark.encode("utf-8")])
         sums = "".join(f"{w.sha256}  {name}\n" for name, w in sorted(written.items())).encode("ascii")
         written["SHA256SUMS"] = stage.write("SHA256SUMS", [sums])
     return dict(sorted(written.items()))
@@ -589,10 +592,14 @@ class Stage:
 
     def write(self, name: str, pieces: Sequence[Piece]) -> Written:
         """Write ``pieces`` one after the other, hashing as they go; copied ranges never enter Python."""
+        with outputs.naming(self.directory / name):
+            return self._write(name, pieces)
+
+    def _write(self, name: str, pieces: Sequence[Piece]) -> Written:
         h = hashlib.sha256()
         out: list[tuple[int, int]] = []
         pos = 0
-        fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             for piece in pieces:
                 if isinstance(piece, Future):
@@ -660,8 +667,9 @@ def write_release(files: Mapping[str, bytes], dist: Path) -> dict[str, Written]:
 
 
 @contextlib.contextmanager
-def staged(dist: Path) -> Iterator[Stage]:
+def staged(dist: Path, owned: str | None = None) -> Iterator[Stage]:
     """A staging directory beside ``dist``, swapped in by two renames when the block ends without error.
+    ``owned``: the kind of output ``dist`` must still be (outputs.foreign) when it is swapped out.
 
     SIGINT and SIGTERM are held off during the swap, so it cannot be split; before it, an interruption or a write
     error (disk full) removes the staging directory and leaves the previous release as it was.
@@ -678,6 +686,8 @@ def staged(dist: Path) -> Iterator[Stage]:
         os.chmod(staging, 0o755)
         with _signals_held():
             if dist.exists():
+                if owned is not None:
+                    _still_ours(dist, owned)
                 releases.carry(dist, staging)  # the versioned releases stay; only the next build is replaced
                 os.rename(dist, old)
             os.rename(staging, dist)
@@ -688,6 +698,15 @@ def staged(dist: Path) -> Iterator[Stage]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _still_ours(dist: Path, kind: str) -> None:
+    """Refuse to swap out a release directory in which something odg did not write appeared since the build
+    claimed it (outputs.claim): it would be removed with the previous release."""
+    in_the_way = outputs.foreign(dist, kind)
+    if in_the_way:
+        raise ConfigError(f"{dist} now holds files odg did not write: {', '.join(in_the_way[:3])}",
+                          Location.of(dist), "move them out of the release directory, then build again")
 
 
 @contextlib.contextmanager

@@ -25,6 +25,7 @@ from typing import Any
 
 from .errors import ConfigError, DataError, Location, OdgError
 from .formats import TURTLE
+from .outputs import MARKER
 from .terms import Row
 
 #: Where releases live inside the release directory, and the link to the newest; carried across builds.
@@ -152,7 +153,8 @@ def write(dist: Path, version: str, describe: Describe, changes: str, base: str,
         os.chmod(partial, 0o755)  # mkdtemp's 0700 is for a secret; a release is published
         build = ReleaseDir(dist)
         for name in build.names():
-            if name != "void.ttl":  # the dumps themselves are the build's bytes: no copy
+            if name not in ("void.ttl", MARKER):  # the dumps themselves are the build's bytes: no copy; the
+                # marker says dist/ is odg's output, not a release
                 os.link(build.verify(name), partial / name)
         texts = {"CHANGES.md": changes, **(notes or {})}
         listing = {"version": version, "date": date, "previous": previous, "data": str(data.resolve()),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
 import sys
 import threading
 from collections import OrderedDict
@@ -29,6 +30,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
 from . import jsonld, paths
+from .errors import ConfigError, Location
 from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
 from .jsonld import CONTEXT_PATH
 from .locate import Locator
@@ -134,6 +136,16 @@ class App:
             return self._ontology
 
 
+def _bulk_load(store: Store, path: Path, fmt: RdfFormat) -> None:
+    """Load the RDF file ``path``; one that does not parse is the user's error (exit 2), located."""
+    try:
+        store.bulk_load(path=str(path), format=fmt)
+    except SyntaxError as exc:
+        detail = exc.args[0] if exc.args and isinstance(exc.args[0], str) else repr(exc)
+        raise ConfigError(f"not {fmt.name}: {detail.splitlines()[0] if detail else exc!r}",
+                          Location.of(path), "give a release directory or an RDF file") from None
+
+
 def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, max_results: int,
              in_memory: bool = False) -> App:
     """An app serving ``dump`` (a release directory, or one RDF file: .nt .ttl .nq .trig .jsonld).
@@ -148,14 +160,20 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     path = dump / f"{STEM}.nt" if release else dump
     fmt = by_extension(path.suffix)
     if not path.is_file() or fmt is None:
-        raise FileNotFoundError(f"{path}: no release to serve (run 'odg build', or give an .nt/.ttl/.nq/.trig file)")
+        raise ConfigError("no release here (a release directory, or an .nt/.ttl/.nq/.trig file)", Location.of(path),
+                          "run 'odg build' first, or give --dist a release directory or an RDF file")
     if in_memory:  # the static export: no query workers to share an on-disk store with
         store, store_dir = Store(), None
-        store.bulk_load(path=str(path), format=fmt.rdf)
+        _bulk_load(store, path, fmt.rdf)
     else:
         store_dir = Path(tempfile.mkdtemp(prefix="odg-serve-")) / "store"
         writer = Store(str(store_dir))
-        writer.bulk_load(path=str(path), format=fmt.rdf)
+        try:
+            _bulk_load(writer, path, fmt.rdf)
+        except ConfigError:
+            del writer
+            shutil.rmtree(store_dir.parent, ignore_errors=True)
+            raise
         writer.flush()
         del writer
         store = Store.read_only(str(store_dir))

@@ -525,7 +525,9 @@ class Engine:
             else:  # from a file: no second copy of a million triples as a Python str
                 import tempfile
 
-                with tempfile.NamedTemporaryFile(suffix=".nt", prefix="odg-data-") as f:
+                from .outputs import naming
+
+                with tempfile.NamedTemporaryFile(suffix=".nt", prefix="odg-data-") as f, naming(f.name):
                     f.write(nt)
                     f.flush()
                     report = compiled.validate_file(f.name, allow_warnings=True)

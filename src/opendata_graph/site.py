@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
 
-from . import jsonld, paths, pictures
+from . import jsonld, outputs, paths, pictures
 from .errors import ConfigError, Location
 from .formats import RESOURCE
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, page_of
@@ -239,9 +239,7 @@ def export(release: Path, out: Path, base: str, queries_dir: Path | None, root: 
     """Write the static site for ``release`` into ``out``; returns the files written (never outside ``out``).
     ``endpoint``: a SPARQL endpoint serving the release, which the query page's live form asks; without one,
     the site shows the query files' results, computed now, and no form that could not work."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out} is a file, not a directory for the site", Location.of(out),
-                          "give a new or existing directory")
+    outputs.claim(out, outputs.SITE, {"release": release, "queries": queries_dir})
     app = load_app(release, base, queries_dir, timeout=60, max_results=1_000_000, in_memory=True)
     try:
         written = _export(app, release, out, base, root, target, progress or (lambda total, label: Quiet()),
@@ -260,13 +258,12 @@ def _remove_stale(out: Path, written: Sequence[Path]) -> None:
     """Remove the files the previous export wrote and this one did not (a record gone, a page renamed), and the
     directories that leaves empty; never a file odg did not write, never through a link, never outside ``out``.
     Then record this export's files."""
-    import os
 
     root = out.resolve()
     now = {str(p.relative_to(root)) for p in written}
     manifest = out / MANIFEST
-    before = manifest.read_text(encoding="utf-8").splitlines() if manifest.is_file() else []
-    for name in sorted(set(before) - now, reverse=True):
+    before = owned(out)
+    for name in sorted(before - now, reverse=True):
         path = root / name
         if ".." in Path(name).parts or path.is_symlink() or not path.is_file():
             continue
@@ -278,9 +275,30 @@ def _remove_stale(out: Path, written: Sequence[Path]) -> None:
                 parent.rmdir()  # only when empty
             except OSError:
                 break
-    partial = out / f"{MANIFEST}.partial"
-    partial.write_text("".join(f"{n}\n" for n in sorted(now)), encoding="utf-8")
-    os.replace(partial, manifest)
+    for directory in {p.parent for p in written}:  # what a killed export left half-written, never renamed
+        with os.scandir(directory) as entries:
+            leftovers = [e.path for e in entries
+                         if e.name.endswith(outputs.PARTIAL) and e.is_file(follow_symlinks=False)]
+        for leftover in leftovers:
+            os.unlink(leftover)
+    outputs.flush_all()  # every page on disk before the list says the export is whole
+    outputs.write_whole(manifest, "".join(f"{n}\n" for n in sorted(now)))
+    (out / PENDING).unlink(missing_ok=True)
+
+
+#: The files an export is writing that the manifest does not list yet, one a line, each added before the file is
+#: made: a killed export's new files are still odg's to the next one (to replace, or to remove when stale).
+PENDING = f"{MANIFEST}.pending"
+
+
+def owned(out: Path) -> set[str]:
+    """The files under ``out`` that odg wrote: the last export's list and what a killed one had begun to write."""
+    names: set[str] = set()
+    for name in (MANIFEST, PENDING):
+        path = out / name
+        if path.is_file() and not path.is_symlink():
+            names.update(path.read_text(encoding="utf-8", errors="replace").splitlines())
+    return names
 
 
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
@@ -297,9 +315,14 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
                               "no IRI of the release may contain '..' segments")
     pages, nodes = _pages(site, minted)
     context = jsonld.context(app.store)
+    write(outputs.MARKER, outputs.marker_text(outputs.SITE, ()))  # first: a killed export leaves odg's directory
     write(jsonld.CONTEXT_PATH, jsonld.dumps(context))
-    with progress(len(pages), "pages") as bar, _rendering_pages(app, site, out, pages, context, bar) as rendered:
-        _other_files(app, release, files, site, base, root, target, endpoint, minted, pages, nodes, context)
+    try:
+        with progress(len(pages), "pages") as bar, \
+                _rendering_pages(app, site, files, pages, context, bar) as rendered:
+            _other_files(app, release, files, site, base, root, target, endpoint, minted, pages, nodes, context)
+    finally:
+        files.close()
     return written + rendered
 
 
@@ -333,7 +356,7 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
         if release.is_dir() and (release / name).is_file():
             write(name, (release / name).read_bytes())
     for f in sorted(release.iterdir()) if release.is_dir() else [release]:
-        if f.is_file():
+        if f.is_file() and f.name != outputs.MARKER:
             copy(f, f"dist/{f.name}")
     retired = gone(site, pages)
     write(".htaccess", apache(retired, root, nodes))
@@ -381,14 +404,14 @@ def _advance(bar: Bar, n: int, _: object) -> None:
 
 
 @contextlib.contextmanager
-def _rendering_pages(app: App, site: Site, out: Path, pages: Sequence[str], context: dict[str, object],
+def _rendering_pages(app: App, site: Site, files: Files, pages: Sequence[str], context: dict[str, object],
                      bar: Bar) -> Iterator[list[Path]]:
     """Each page's files; the list yielded holds them once the ``with`` block is left. When there are many, they
     are rendered in processes of their own (forked: each inherits the store and the places found; the files are
     the same whichever process wrote them) while the block writes the export's other files in this process,
     which would otherwise only wait."""
     processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))
-    _PageWorker.setup(app.store, site, out, context)
+    _PageWorker.setup(app.store, site, files.out, context, files.owned)
     done: list[Path] = []
     if len(pages) < PARALLEL_FROM or processes < 2:
         for iri in pages:
@@ -415,12 +438,35 @@ def _rendering_pages(app: App, site: Site, out: Path, pages: Sequence[str], cont
 
 
 class Files:
-    """The files one export (or one page process) writes under ``out``, each checked to be inside it."""
+    """The files one export (or one page process) writes under ``out``, each checked to be inside it and never
+    replacing a file odg did not write (outputs.py), each written whole or not at all (a re-export killed midway
+    leaves every page old or new, never truncated)."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, earlier: set[str] | None = None) -> None:
         self.out, self.root = out, out.resolve()
         self.written: list[Path] = []
         self._directories: dict[str, Path] = {}  # relative directory -> where it resolved, checked and made
+        #: what earlier exports wrote: the files this one may replace (read once, shared with the page processes)
+        self.owned = owned(out) if earlier is None else earlier
+        self._mine: set[str] = set()  # what this one wrote (or a sibling page process: never the same file)
+        self._pending = -1
+
+    def _claim(self, path: Path, relative: str) -> None:
+        """Refuse a file in the way that odg did not write; list a new file as odg's before it is made."""
+        name = str(path.relative_to(self.root))
+        if name in self.owned or name in self._mine or name == outputs.MARKER:
+            self._mine.add(name)
+            return
+        if os.path.lexists(path):
+            raise ConfigError("a file odg did not write is in the way; it is left as it is", Location.of(path),
+                              f"move it away, or export the site to another directory (the site writes {relative})")
+        if self._pending < 0:
+            with outputs.naming(self.root / PENDING):
+                self._pending = os.open(self.root / PENDING, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+                                        | os.O_CLOEXEC, 0o644)
+        with outputs.naming(self.root / PENDING):
+            os.write(self._pending, f"{name}\n".encode())  # one append: whole, whichever process writes it
+        self._mine.add(name)
 
     def _inside(self, path: Path, relative: str) -> Path:
         if path != self.root and self.root not in path.parents:  # an IRI like <base>../../x: never outside OUT
@@ -442,23 +488,40 @@ class Files:
             path = self._inside(path.resolve(), relative)
             if path == self.root:
                 raise ConfigError(f"not a file name: {relative!r}", Location.of(self.out))
+        self._claim(path, relative)
         self.written.append(path)
         return path
 
+    def close(self) -> None:
+        if self._pending >= 0:
+            os.close(self._pending)
+            self._pending = -1
+
     def write(self, relative: str, data: bytes | str) -> None:
-        self._path(relative).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        outputs.write_whole(self._path(relative), data, durable=False)  # flushed once: _remove_stale
 
     def link(self, source: Path, relative: str) -> None:
         """A release file into the site: a hard link where both are on one file system (a build replaces
-        dist/'s files, never writes into them), else a copy (streamed: the dumps are large)."""
+        dist/'s files, never writes into them), else a copy (streamed: the dumps are large); made under a
+        temporary name and renamed over its place, like every file of the site."""
         import shutil
+        import tempfile
 
         path = self._path(relative)
-        path.unlink(missing_ok=True)
-        try:
-            os.link(source, path)
-        except OSError:
-            shutil.copyfile(source, path)
+        with outputs.naming(path):
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=outputs.PARTIAL, dir=path.parent)
+            os.close(fd)
+            try:
+                os.unlink(tmp)
+                try:
+                    os.link(source, tmp)
+                except OSError:
+                    shutil.copyfile(source, tmp)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
 
 
 class _PageWorker:
@@ -468,16 +531,20 @@ class _PageWorker:
     store: Store
     out: Path
     context: dict[str, object]
+    owned: set[str]
 
     @classmethod
-    def setup(cls, store: Store, site: Site, out: Path, context: dict[str, object]) -> None:
-        cls.store, cls.site, cls.out, cls.context = store, site, out, context
+    def setup(cls, store: Store, site: Site, out: Path, context: dict[str, object], owned: set[str]) -> None:
+        cls.store, cls.site, cls.out, cls.context, cls.owned = store, site, out, context, owned
 
     @classmethod
     def render(cls, iris: Sequence[str]) -> list[Path]:
-        files = Files(cls.out)
-        for iri in iris:
-            _resource(files.write, cls.site, cls.store, iri, cls.site.base, cls.context)
+        files = Files(cls.out, cls.owned)
+        try:
+            for iri in iris:
+                _resource(files.write, cls.site, cls.store, iri, cls.site.base, cls.context)
+        finally:
+            files.close()
         return files.written
 
 
