@@ -94,7 +94,7 @@ def cli() -> None:
 @click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
 @click.option("--base", default=None, callback=_base, help=f"Base IRI for minted resources [default: {DEFAULT_BASE}].")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+@click.option("--no-quote-check", is_flag=True, help="Do not check quotes against --seeds (the release says so).")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
@@ -133,7 +133,7 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
               show_default=True, help="github: Actions annotations; sarif: SARIF 2.1.0; turtle: SHACL report.")
 @click.option("--base", default=None, callback=_base, help="Base IRI for minted resources.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
-@click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+@click.option("--no-quote-check", is_flag=True, help="Do not check quotes against --seeds (the release says so).")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
@@ -216,12 +216,13 @@ def _stages(names: Sequence[str], label: str, lines: Callable[[str], None]) -> I
 
 
 def _seeds_for(root: Path, default_data: Path, seeds: Path, skip: bool) -> Path | None:
-    """The documents to check quotes against: --seeds for the repository's data, else <data>/../seeds if any."""
+    """The documents to check quotes against: --seeds for the repository's data; for another data directory,
+    its sibling ``sources/`` (or ``seeds/``) if it has one, else --seeds. Never none unless ``skip``."""
     if skip:
         return None
     if root.resolve() != default_data.resolve() and seeds == paths.seeds_dir():
-        beside = root.parent / "seeds"
-        return beside if beside.is_dir() else None
+        beside = next((root.parent / n for n in (paths.SOURCES, "seeds") if (root.parent / n).is_dir()), seeds)
+        return _seeds(beside, skip)
     return _seeds(seeds, skip)
 
 
@@ -283,7 +284,7 @@ def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
 @click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
 @click.option("--date", default=None, help="The release date, YYYY-MM-DD [default: releases: in release.yaml].")
 @click.option("--base", default=None, callback=_base, help=f"Base IRI for minted resources [default: {DEFAULT_BASE}].")
-@click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+@click.option("--no-quote-check", is_flag=True, help="Do not check quotes against --seeds (the release says so).")
 def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, dist: Path,
             date: str | None, base: str | None, no_quote_check: bool) -> None:
     """Build and publish release VERSION (semantic versioning) as DIST/releases/VERSION, with its changelog.
@@ -665,11 +666,13 @@ def _delta(dist: Path, held: str | None, base: str) -> tuple[list[str], list[str
 
 
 def _seeds(seeds: Path, skip: bool) -> Path | None:
+    """The source documents to check quotes against: required (a missing folder is an error, exit 2) unless
+    --no-quote-check, and then None (the release's description says the quotes were not checked)."""
+    from .load import source_sums
+
     if skip:
         return None
-    if not seeds.is_dir():
-        click.echo(f"warning: {seeds} not found; quotes not checked (pass --seeds or --no-quote-check)", err=True)
-        return None
+    source_sums(seeds)
     return seeds
 
 

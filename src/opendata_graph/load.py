@@ -563,15 +563,72 @@ def walk(spec: Type, value: Any, key: Key) -> Iterator[tuple[Key, Type, Any]]:
             yield from walk(spec.item, v, (*key, i))
 
 
+#: The checksum file of a sources folder: ``sha256sum`` format, one line per document copy.
+SOURCE_SUMS = "SHA256SUMS"
+_SUM_LINE = re.compile(r"([0-9a-f]{64}) [ *](\S(?:.*\S)?)")
+
+
+def source_sums(directory: Path) -> dict[str, str]:
+    """The checksums of the document copies in a sources folder (file name -> SHA-256 hex), read from its
+    ``SHA256SUMS``. A missing, empty or unreadable folder, or one without a well-formed ``SHA256SUMS``, is a
+    configuration error: the quote check never passes for want of its documents."""
+    from .errors import ConfigError
+
+    hint = "give --seeds the folder of the source documents, or pass --no-quote-check (the release then says so)"
+    if not directory.is_dir():
+        raise ConfigError(f"sources folder {directory} not found", Location.of(directory), hint)
+    sums_file = directory / SOURCE_SUMS
+    try:
+        text = sums_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"the sources folder has no {SOURCE_SUMS} (the documents' checksums)",
+                          Location.of(sums_file), f"cd {directory} && sha256sum *.txt > {SOURCE_SUMS}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {SOURCE_SUMS}: {exc}", Location.of(sums_file), hint) from None
+    sums: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        found = _SUM_LINE.fullmatch(line)
+        if found is None or "/" in found.group(2) or found.group(2) in sums:
+            raise ConfigError("not a line of sha256sum's output (a SHA-256 in hex, two spaces, a file name of this "
+                              "folder, once)", Location.of(sums_file, number, 1), f"sha256sum *.txt > {SOURCE_SUMS}")
+        sums[found.group(2)] = found.group(1)
+    if not sums:
+        raise ConfigError("the sources folder lists no document", Location.of(sums_file), hint)
+    return sums
+
+
 def local_copies(dataset: Dataset, seeds_dir: Path | None) -> dict[str, str]:
-    """Each document's local copy (its text, from ``seeds_dir``), for the documents whose copy is there."""
+    """Each document's local copy (its text, from ``seeds_dir``), for the documents whose copy is there.
+
+    Every copy read must have the checksum ``SHA256SUMS`` gives it (:func:`source_sums`): a copy edited, or not
+    listed, is an input error at the copy, never quietly a different text (the quotes' positions come from it).
+    """
     texts: dict[str, str] = {}
     if seeds_dir is None:
         return texts
+    sums = source_sums(seeds_dir)
+    errors: list[OdgError] = []
     for doc in dataset.of_kind("document"):
-        path = seeds_dir / str(doc.data["local_copy"])
-        if path.is_file():
-            texts[doc.id] = path.read_text(encoding="utf-8")
+        name = str(doc.data["local_copy"])
+        path = seeds_dir / name
+        if not path.is_file():
+            continue  # reported by the quote check: "local copy ... not found", at the record
+        data = path.read_bytes()
+        if name not in sums:
+            errors.append(DataError(f"local copy {name} is not listed in {SOURCE_SUMS}", Location.of(path),
+                                    f"add its line: sha256sum {name} >> {SOURCE_SUMS}"))
+        elif hashlib.sha256(data).hexdigest() != sums[name]:
+            errors.append(DataError(f"local copy {name} does not match its SHA-256 in {SOURCE_SUMS}: the text "
+                                    "is not the document as retrieved", Location.of(path),
+                                    "restore the copy (git checkout), or record a new retrieval and its checksum"))
+        else:
+            try:
+                texts[doc.id] = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                errors.append(DataError(f"local copy {name} is not UTF-8 ({exc.reason} at byte {exc.start})",
+                                        Location.of(path)))
+    if errors:
+        raise ErrorList(errors)
     return texts
 
 

@@ -65,6 +65,11 @@ def dist_dir() -> Path:
     return _from_env("ODG_DIST", ROOT / "dist")
 
 
+#: The folder of the source documents (their text as retrieved, and ``SHA256SUMS``): ``sources/`` of the checkout,
+#: and the name a data directory's sibling folder of documents has (``<data>/../sources``).
+SOURCES = "sources"
+
+
 def seeds_dir() -> Path:
-    """Local copies of the source documents the quotes come from (``../shared/seeds`` beside the checkout)."""
-    return _from_env("ODG_SEEDS", ROOT.parent / "shared" / "seeds")
+    """The source documents the quotes come from: the checkout's ``sources/`` (sources/README.md)."""
+    return _from_env("ODG_SEEDS", ROOT / SOURCES)

@@ -286,7 +286,8 @@ def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], ontolog
     minted = Graph(opts.base)
     documents = sorted(value_of(minted.iri(kind, i)) for i, kind in kinds.items() if kind == "document")
     examples = [value_of(minted.iri(kinds[i], i)) for i in meta.get("featured", []) if i in kinds]
-    return Release(opts.base, meta, documents, ontology, load_turtle_dir(opts.shapes, "shapes"), examples, drawn)
+    return Release(opts.base, meta, documents, ontology, load_turtle_dir(opts.shapes, "shapes"), examples, drawn,
+                   quotes_checked=opts.seeds is not None)
 
 
 def _keep(cache: Cache, progress: Progress, step: Callable[[], object]) -> None:
