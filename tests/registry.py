@@ -215,9 +215,6 @@ def main() -> None:
     print(f"wrote {n} records ({args.form}) to {args.out}/data and the document to {args.out}/seeds")
 
 
-if __name__ == "__main__":
-    main()
-
 
 def figure(name: str, i: int, k: int, src: Any) -> dict[str, Any]:
     """Figure k of organisation i: its words, number, unit and qualifier as its quote states them."""
@@ -226,3 +223,7 @@ def figure(name: str, i: int, k: int, src: Any) -> dict[str, Any]:
     out = {"id": f"figure-{k}", "value": i * 10 + k, "stated_as": stated, "unit": "records",
            "time_reference": "Today", "source": src(f"{name} holds {stated} today.")}
     return {**out, "qualifier": qualifier} if qualifier else out
+
+
+if __name__ == "__main__":
+    main()

@@ -43,6 +43,11 @@ def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
         raise click.BadParameter(f"{value!r} is not an IRI ({exc})") from None
     if not value.startswith(("http://", "https://")) or not value.endswith(("/", "#")) or "\n" in value:
         raise click.BadParameter(f"{value!r}: give an http(s) IRI ending in / or #, e.g. https://example.org/graph/")
+    from .terms import iri_problem
+
+    problem = iri_problem(value)
+    if problem is not None:
+        raise click.BadParameter(f"{value!r} is not an IRI: it {problem}")
     return value
 
 
