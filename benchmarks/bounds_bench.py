@@ -1,17 +1,20 @@
 """Time and peak memory of loading a bulk file at each of the loader's limits, and of refusing one just past it.
 
-    .venv/bin/python benchmarks/bounds_bench.py [--runs 3] [--out /tmp/odg-bounds]
+    .venv/bin/python benchmarks/bounds_bench.py [--runs 3] [--out /tmp/odg-bounds] [--src OLD/src]
 
 Each case is a data directory holding one bulk file of organisations, loaded by ``opendata_graph.load.load`` in a
 fresh process (``/usr/bin/time``: wall seconds and peak RSS); the medians of ``--runs`` runs are printed as the
 Markdown table BENCHMARKS.md quotes. The limits are :mod:`opendata_graph.load`'s constants; the records are the
 synthetic registry's (tests/registry.py, the shape of the real data) with fresh ids, repeated up to the limit.
+``--src`` loads with the odg sources in that directory instead (``git archive REV src | tar -x -C OLD``): the same
+inputs, before the bounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -86,12 +89,13 @@ def case(out: Path, name: str, file: str, content: str, synthetic: Path) -> Path
     return data
 
 
-def measure(data: Path, runs: int) -> tuple[float, float, str]:
+def measure(data: Path, runs: int, src: Path | None) -> tuple[float, float, str]:
     walls, rss, said = [], [], ""
+    env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", str(PYTHON), "-c", LOAD, str(data)],
-                              capture_output=True, text=True, timeout=1800)
+                              capture_output=True, text=True, timeout=1800, env=env)
         walls.append(time.perf_counter() - start)
         rss.append(int(re.findall(r"MAXRSS (\d+)", proc.stderr)[-1]) / 1024)
         said = proc.stdout.strip()
@@ -102,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("/tmp/odg-bounds"))
+    parser.add_argument("--src", type=Path, default=None, help="load with the odg sources in this directory")
     args = parser.parse_args()
     synthetic = args.out / "synthetic"
     for form in ("list", "csv"):
@@ -131,7 +136,7 @@ def main() -> None:
          lambda: ",".join(f"c{i}" for i in range(wide)) + "\n" + ",".join("v" for _ in range(wide)) + "\n"),
     ]
     empty = case(args.out, "empty", "none.yaml", "id: x\n", synthetic)
-    base_wall, base_rss, _ = measure(empty.parent / "missing", args.runs)
+    base_wall, base_rss, _ = measure(empty.parent / "missing", args.runs, args.src)
     print(f"Medians of {args.runs} runs; a process that loads nothing: {base_wall:.2f} s, {base_rss:.0f} MB.\n")
     print("| input | bytes | load, s | peak RSS, MB | outcome |")
     print("|---|---:|---:|---:|---|")
@@ -139,7 +144,7 @@ def main() -> None:
     for i, (title, file, make) in enumerate(cases):
         content = make()
         data = case(args.out, f"case{i}", file, content, synthetic)
-        wall, rss, said = measure(data, args.runs)
+        wall, rss, said = measure(data, args.runs, args.src)
         results.append({"input": title, "bytes": len(content.encode()), "wall": wall, "rss": rss, "outcome": said})
         outcome = said.replace("|", "/").replace(str(data) + "/", "")
         print(f"| {title} | {len(content.encode()):,} | {wall:.2f} | {rss:.0f} | {outcome[:110]} |", flush=True)

@@ -32,22 +32,15 @@ PathOption = click.Path(path_type=Path)
 
 
 def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """``--base``: an absolute http(s) IRI ending in / or #, under which every minted IRI is made."""
+    """``--base``: an absolute http(s) IRI ending in / or #, under which every minted IRI is made; not given, the
+    ``ODG_BASE`` variable's or the project file's (:mod:`opendata_graph.project`), else None."""
+    from .project import base_problem, default_base
+
     if value is None:
-        return None
-    from pyoxigraph import NamedNode
-
-    try:
-        NamedNode(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an IRI ({exc})") from None
-    if not value.startswith(("http://", "https://")) or not value.endswith(("/", "#")) or "\n" in value:
-        raise click.BadParameter(f"{value!r}: give an http(s) IRI ending in / or #, e.g. https://example.org/graph/")
-    from .terms import iri_problem
-
-    problem = iri_problem(value)
+        return default_base()
+    problem = base_problem(value)
     if problem is not None:
-        raise click.BadParameter(f"{value!r} is not an IRI: it {problem}")
+        raise click.BadParameter(f"{value!r}: {problem}")
     return value
 
 
@@ -117,7 +110,7 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
 
     seeds_dir = _seeds(seeds, no_quote_check)
     opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict, engine,
-                   cache=not no_cache)
+                   cache=not no_cache, publisher=_publisher())
     try:
         with _stages(BUILD_STAGES if opts.cache else tuple(s for s in BUILD_STAGES if s not in ("cache", "store")),
                      "build", lambda msg: click.echo(f"  {msg}", err=True)) as progress:
@@ -316,7 +309,8 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
             raise ErrorList(problems)
         when = releases.release_date(version, meta, date, meta_file)
         previous = releases.check_new(dist, version)
-        opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base)
+        opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base,
+                       publisher=_publisher())
         outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
         labels = d.predicate_labels(load_turtle_dir(ontology))
         before = d.read_lines(dist / releases.RELEASES / previous) if previous else []
@@ -679,6 +673,29 @@ def _seeds(seeds: Path, skip: bool) -> Path | None:
         return None
     source_sums(seeds)
     return seeds
+
+
+def _publisher() -> str | None:
+    """The publisher the project file names, if any."""
+    from .project import current
+
+    found = current()
+    return found.publisher if found is not None else None
+
+
+@cli.command()
+@click.argument("directory", type=PathOption)
+@click.option("--base", required=True, help="Base IRI of the new registry's minted IRIs, e.g. https://example.org/reg/.")
+@click.option("--publisher", default=None, help="Who publishes its releases (one line).")
+def init(directory: Path, base: str, publisher: str | None) -> None:
+    """Start a new registry in DIRECTORY (new or empty): odg.toml, an empty data/<kind>/ per kind, sources/, a
+    README. Inside it, every command finds its settings in odg.toml: no flags needed."""
+    from .project import init as start
+    from .schema import KINDS
+
+    written = start(directory, base, [k.directory for k in KINDS.values()], publisher)
+    click.echo(f"started a registry in {directory}: {len(written)} files and directories; add a source document "
+               "to sources/ (and its SHA256SUMS line), its record to data/documents/, then odg validate", err=True)
 
 
 class Terminated(BaseException):
