@@ -130,6 +130,7 @@ def test_odg_toml_wins_over_pyproject_in_the_same_directory(tmp_path: Path) -> N
     ('base = "https://example.org/no-slash"\n', 1, "ending in / or #"),
     ('base = "https://example.org/\\u202Ex/"\n', 1, "bidirectional control U+202E"),
     ('data = "data"\ndist = [unclosed\n', 2, "not TOML"),
+    ('base = "https://example.org/r/"\npublisher = "two\\nlines"\n', 2, "publisher must be one line"),
 ])
 def test_a_wrong_project_file_is_an_error_at_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str,
                                                       line: int, says: str) -> None:

@@ -140,9 +140,13 @@ def read(file: Path) -> Project:
     if base is not None and (problem := base_problem(base)) is not None:
         raise ConfigError(f"base {base!r}: {problem}", _where(file, "base"))
     publisher = texts.get("publisher")
-    if publisher is not None and (len(publisher) > 200 or re.search(r"[\x00-\x1f\x7f]", publisher)):
+    if publisher is not None and not _one_line(publisher):
         raise ConfigError("publisher must be one line of text (200 characters at most)", _where(file, "publisher"))
     return Project(file.resolve(), found, base, publisher)
+
+
+def _one_line(text: str) -> bool:
+    return len(text) <= 200 and re.search(r"[\x00-\x1f\x7f]", text) is None
 
 
 def _toml(file: Path) -> dict[str, Any]:
@@ -187,7 +191,7 @@ def init(directory: Path, base: str, kinds: Iterable[str], publisher: str | None
     problem = base_problem(base)
     if problem is not None:
         raise ConfigError(f"--base {base!r}: {problem}", None)
-    if publisher is not None and (len(publisher) > 200 or re.search(r"[\x00-\x1f\x7f]", publisher)):
+    if publisher is not None and not _one_line(publisher):
         raise ConfigError("--publisher must be one line of text (200 characters at most)", None)
     settings = [
         "# opendata-graph project: odg commands run anywhere below this directory use these settings.",
