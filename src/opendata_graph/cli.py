@@ -107,10 +107,11 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
     from .options import Options
     from .pipeline import BUILD_STAGES
     from .pipeline import build as run_build
+    from .project import default_publisher
 
     seeds_dir = _seeds(seeds, no_quote_check)
     opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict, engine,
-                   cache=not no_cache, publisher=_publisher())
+                   cache=not no_cache, publisher=default_publisher())
     try:
         with _stages(BUILD_STAGES if opts.cache else tuple(s for s in BUILD_STAGES if s not in ("cache", "store")),
                      "build", lambda msg: click.echo(f"  {msg}", err=True)) as progress:
@@ -298,6 +299,7 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
     from .load import check_release
     from .options import Options
     from .pipeline import build as run_build
+    from .project import default_publisher
     from .publish import void_rows
     from .validate import load_turtle_dir
 
@@ -310,7 +312,7 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
         when = releases.release_date(version, meta, date, meta_file)
         previous = releases.check_new(dist, version)
         opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base,
-                       publisher=_publisher())
+                       publisher=default_publisher())
         outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
         labels = d.predicate_labels(load_turtle_dir(ontology))
         before = d.read_lines(dist / releases.RELEASES / previous) if previous else []
@@ -673,14 +675,6 @@ def _seeds(seeds: Path, skip: bool) -> Path | None:
         return None
     source_sums(seeds)
     return seeds
-
-
-def _publisher() -> str | None:
-    """The publisher the project file names, if any."""
-    from .project import current
-
-    found = current()
-    return found.publisher if found is not None else None
 
 
 @cli.command()

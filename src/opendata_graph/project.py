@@ -93,6 +93,12 @@ def default_base() -> str | None:
     return project.base if project is not None else None
 
 
+def default_publisher() -> str | None:
+    """The publisher the project file names, or None."""
+    project = current()
+    return project.publisher if project is not None else None
+
+
 def base_problem(value: str) -> str | None:
     """Why ``value`` cannot be a base IRI, or None: an absolute http(s) IRI (RFC 3987) ending in / or #."""
     from pyoxigraph import NamedNode
