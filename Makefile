@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test tools venv golden lint clean bench bench-serve bench-push bench-validate bench-site fuzz vendor-editor
+.PHONY: build test tools venv golden lint clean bench bench-serve bench-push bench-validate bench-site bench-bounds fuzz vendor-editor
 
 $(BIN)/odg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -101,6 +101,10 @@ bench: $(VENV)/.test-deps
 ## bench-site: `odg site` of a ~1M-triple release, cold, median of 3 (targets: <= 60 s, <= 10 files per entity)
 bench-site: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/site_bench.py
+
+## bench-bounds: loading a bulk file at each of the loader's limits, and refusing one past it (median of 3)
+bench-bounds: $(VENV)/.test-deps
+	$(BIN)/python benchmarks/bounds_bench.py
 
 ## bench-validate: validation at ~1M triples, the default SHACL engine next to pyshacl (median of 3, one run)
 bench-validate: $(VENV)/.test-deps

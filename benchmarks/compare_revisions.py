@@ -75,7 +75,7 @@ def qualify_all(reg: Path) -> None:
         path.write_text(re.sub(r"holds (\d+ records today)", r"holds exactly \1", text), encoding="utf-8")
     for path in (reg / "seeds").glob("*.txt"):
         text = path.read_text(encoding="utf-8")
-        path.write_text(re.sub(r"holds (\d+ records today)", r"holds exactly \1", text), encoding="utf-8")
+        registry.retrieve(path, re.sub(r"holds (\d+ records today)", r"holds exactly \1", text))
 
 
 def main() -> None:

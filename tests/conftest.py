@@ -38,9 +38,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session")
 def seeds() -> Path:
-    """The local copies of the source documents: required, never skipped (CI has ../shared beside the clone)."""
+    """The source documents (the checkout's sources/): required, never skipped."""
     directory = paths.seeds_dir()
-    assert directory.is_dir(), f"source documents not found at {directory}: clone with ../shared beside it"
+    assert directory.is_dir(), f"source documents not found at {directory}: sources/ is part of the repository"
     return directory
 
 

@@ -1,5 +1,5 @@
-"""Delete each guard of the incremental and rebuild code (and of the output safety), one at a time, and check
-that a test fails.
+"""Delete each guard of the incremental and rebuild code (and of the output safety and of the inputs' checks:
+sources, bounds, the project file), one at a time, and check that a test fails.
 
 A guard whose deletion leaves every test passing protects nothing the tests can see. Run it by hand after
 changing a guard or its tests (it takes a few minutes; it is not part of ``make test``):
@@ -94,6 +94,34 @@ SAFETY: dict[str, tuple[str, str, str]] = {
 }
 MUTANTS.update(SAFETY)
 
+#: Guards of the inputs, checked by their own tests only (not the incremental suite): name -> (module, guard,
+#: without it, the tests that must fail).
+OWN: dict[str, tuple[str, str, str, list[str]]] = {
+    "a source copy's checksum": ("load.py", "elif hashlib.sha256(data).hexdigest() != sums[name]:", "elif False:",
+                                 ["tests/test_sources.py"]),
+    "a source copy listed": ("load.py", "        if name not in sums:", "        if False:", ["tests/test_sources.py"]),
+    "the release says the quotes were not checked": (
+        "publish.py", "        if not release.quotes_checked:", "        if False:", ["tests/test_sources.py"]),
+    "a file's size before it is read": ("load.py", "            check_size(path, file_limit(path))", "            pass",
+                                         ["tests/test_bounds.py"]),
+    "a table's header before its rows": ("load.py", "            _check_header(path, header, kind)\n", "",
+                                         ["tests/test_bounds.py"]),
+    "YAML values counted": ("load.py", "        if count >= MAX_YAML_EVENTS:", "        if False:",
+                            ["tests/test_bounds.py"]),
+    "an IRI's characters (RFC 3987)": ("schema.py", "        problem = iri_problem(value)\n        if problem is not None:",
+                                       "        problem = None\n        if False:", ["tests/test_bounds.py"]),
+    "the project file found above": ("project.py", "    for directory in (start, *start.parents):",
+                                     "    for directory in (start,):", ["tests/test_project.py"]),
+    "the project's paths as defaults": ("paths.py", "    return setting(key) or default", "    return default",
+                                        ["tests/test_project.py"]),
+    "a project path inside the project": ("project.py", "        if path != root and not path.is_relative_to(root):",
+                                          "        if False:", ["tests/test_project.py"]),
+    "odg init refuses a directory in use": ("project.py", "    if directory.exists() and (", "    if False and (",
+                                            ["tests/test_project.py"]),
+}
+for _name, (_module, _guard, _without, _tests) in OWN.items():
+    MUTANTS[_name] = (_module, _guard, _without)
+
 
 #: Guards no test can reach, because another guard always fires first -- kept as a second line of defence.
 REDUNDANT = {
@@ -113,8 +141,10 @@ def run(name: str) -> bool:
         raise SystemExit(f"{name}: the guard is not found exactly once in {module}: update tests/guards.py")
     try:
         path.write_text(original.replace(guard, without), encoding="utf-8")
-        tests = ["tests/test_safety.py"] if name in SAFETY else [*TESTS, *MORE_TESTS.get(name, [])]
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+        tests = ["tests/test_safety.py"] if name in SAFETY else OWN[name][3] if name in OWN else \
+            [*TESTS, *MORE_TESTS.get(name, [])]
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0",
+                                 *tests],
                                 cwd=ROOT, capture_output=True, text=True, timeout=900)
     finally:
         path.write_text(original, encoding="utf-8")

@@ -142,8 +142,21 @@ def generate(organisations: int, out: Path, form: str = "files", cohorts: int = 
     write(registry, out / "data", form)
     seeds = out / "seeds"
     seeds.mkdir(parents=True, exist_ok=True)
-    (seeds / "synthetic.txt").write_text("\n".join(dict.fromkeys(sentences)) + "\n", encoding="utf-8")
+    retrieve(seeds / "synthetic.txt", "\n".join(dict.fromkeys(sentences)) + "\n")
     return len(registry)
+
+
+def retrieve(copy: Path, text: str) -> None:
+    """A (new) retrieval of a source document: its copy written and its line in the folder's SHA256SUMS with it
+    (the copy as ``odg`` requires it: listed, with its checksum; sources/README.md)."""
+    import hashlib
+
+    copy.write_text(text, encoding="utf-8")
+    sums = copy.parent / "SHA256SUMS"
+    lines = [line for line in (sums.read_text(encoding="utf-8").splitlines() if sums.is_file() else [])
+             if not line.endswith(f"  {copy.name}")]
+    lines.append(f"{hashlib.sha256(copy.read_bytes()).hexdigest()}  {copy.name}")
+    sums.write_text("".join(f"{line}\n" for line in sorted(lines, key=lambda x: x[66:])), encoding="utf-8")
 
 
 def inject_violations(rows: list[tuple[str, str, str]], rate: float = 0.01,

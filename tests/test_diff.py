@@ -17,7 +17,7 @@ from opendata_graph.namespaces import DEFAULT_BASE
 from opendata_graph.pipeline import build
 from opendata_graph.terms import rows
 
-from .checks import edit, options
+from .checks import edit, generate, options
 
 NEW_SENTENCE = "The foundation now counts approximately 2,100 members."
 
@@ -37,7 +37,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path
     old = root / "old"
     build(dataclasses.replace(options(old, data), seeds=seeds))
     d004 = next(seeds.glob("004_*.txt"))
-    d004.write_text(d004.read_text(encoding="utf-8") + "\n" + NEW_SENTENCE + "\n", encoding="utf-8")
+    generate.retrieve(d004, d004.read_text(encoding="utf-8") + "\n" + NEW_SENTENCE + "\n")
     osmf = data / "organisations" / "openstreetmap-foundation.yaml"
     edit(osmf, "    value: 2000\n    stated_as: approximately 2,000 members\n",
          "    value: 2100\n    stated_as: approximately 2,100 members\n")

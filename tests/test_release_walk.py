@@ -23,7 +23,7 @@ from opendata_graph.cli import cli
 from opendata_graph.namespaces import DEFAULT_BASE
 from opendata_graph.site import export
 
-from .checks import edit
+from .checks import edit, generate
 from .servers import nginx_server, odg_server
 
 SENTENCES = {  # what the copy of the sources says later (appended to the ODI post)
@@ -42,7 +42,7 @@ def odg(root: Path, *args: str) -> Result:
 
 def say(root: Path, version: str) -> None:
     d004 = next((root / "seeds").glob("004_*.txt"))
-    d004.write_text(d004.read_text(encoding="utf-8") + "\n" + SENTENCES[version] + "\n", encoding="utf-8")
+    generate.retrieve(d004, d004.read_text(encoding="utf-8") + "\n" + SENTENCES[version] + "\n")
 
 
 @pytest.fixture(scope="module")

@@ -7,16 +7,15 @@ The endpoint is read-only by design: the seven tests that expect an update to su
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from opendata_graph import paths
-
 from .servers import odg_server
 from .w3c import ProtocolTest, dataset, read_manifest, run
 
-MANIFEST = paths.ROOT.parent / "shared" / "w3c-tests" / "sparql" / "sparql11" / "protocol" / "manifest.ttl"
+MANIFEST = Path(__file__).resolve().parent / "vendor" / "w3c" / "sparql" / "sparql11" / "protocol" / "manifest.ttl"
 TESTS = read_manifest(MANIFEST)
 READ_ONLY = {"update_dataset_default_graph", "update_dataset_default_graphs", "update_dataset_named_graphs",
              "update_dataset_full", "update_post_form", "update_post_direct", "update_base_uri"}

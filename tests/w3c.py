@@ -1,4 +1,4 @@
-"""A runner for the W3C SPARQL 1.1 Protocol test manifest (``../shared/w3c-tests``), against a live server.
+"""A runner for the W3C SPARQL 1.1 Protocol test manifest (vendored in ``tests/vendor/w3c/sparql/``), against a live server.
 
 Each test is a list of HTTP requests with expected status classes, result format and ASK boolean. The test
 graphs (``ut:graphData``) are loaded as named graphs into a TriG file the server is started with; requests go to

@@ -262,7 +262,8 @@ def fingerprint(opts: Options) -> str:
     seeds = sorted(p for p in opts.seeds.rglob("*") if p.is_file()) if opts.seeds is not None else []
     for part in (load_turtle_dir(opts.shapes, "shapes"), load_turtle_dir(opts.ontology),
                  *(q.text.encode() for q in query_files(opts.queries, violations=True)),
-                 opts.base.encode(), str(opts.seeds).encode(), version("opendata-graph").encode(),
+                 opts.base.encode(), str(opts.seeds).encode(), (opts.publisher or "").encode(),
+                 version("opendata-graph").encode(),
                  str(CACHE_VERSION).encode(), code_digest(), *(str(p).encode() + p.read_bytes() for p in seeds)):
         h.update(hashlib.sha256(part).digest())
     return h.hexdigest()

@@ -32,17 +32,15 @@ PathOption = click.Path(path_type=Path)
 
 
 def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """``--base``: an absolute http(s) IRI ending in / or #, under which every minted IRI is made."""
-    if value is None:
-        return None
-    from pyoxigraph import NamedNode
+    """``--base``: an absolute http(s) IRI ending in / or #, under which every minted IRI is made; not given, the
+    ``ODG_BASE`` variable's or the project file's (:mod:`opendata_graph.project`), else None."""
+    from .project import base_problem, default_base
 
-    try:
-        NamedNode(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an IRI ({exc})") from None
-    if not value.startswith(("http://", "https://")) or not value.endswith(("/", "#")) or "\n" in value:
-        raise click.BadParameter(f"{value!r}: give an http(s) IRI ending in / or #, e.g. https://example.org/graph/")
+    if value is None:
+        return default_base()
+    problem = base_problem(value)
+    if problem is not None:
+        raise click.BadParameter(f"{value!r}: {problem}")
     return value
 
 
@@ -94,7 +92,7 @@ def cli() -> None:
 @click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
 @click.option("--base", default=None, callback=_base, help=f"Base IRI for minted resources [default: {DEFAULT_BASE}].")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+@click.option("--no-quote-check", is_flag=True, help="Do not check quotes against --seeds (the release says so).")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
@@ -109,10 +107,11 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
     from .options import Options
     from .pipeline import BUILD_STAGES
     from .pipeline import build as run_build
+    from .project import default_publisher
 
     seeds_dir = _seeds(seeds, no_quote_check)
     opts = Options(data, ontology, shapes, queries, dist, seeds_dir, base or DEFAULT_BASE, strict, engine,
-                   cache=not no_cache)
+                   cache=not no_cache, publisher=default_publisher())
     try:
         with _stages(BUILD_STAGES if opts.cache else tuple(s for s in BUILD_STAGES if s not in ("cache", "store")),
                      "build", lambda msg: click.echo(f"  {msg}", err=True)) as progress:
@@ -133,7 +132,7 @@ def build(data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, 
               show_default=True, help="github: Actions annotations; sarif: SARIF 2.1.0; turtle: SHACL report.")
 @click.option("--base", default=None, callback=_base, help="Base IRI for minted resources.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
-@click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+@click.option("--no-quote-check", is_flag=True, help="Do not check quotes against --seeds (the release says so).")
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="SHACL engine: shacl (the Rust `shacl` package: W3C suite 121/121, fast) or pyshacl (reference).")
 @click.option("--no-cache", is_flag=True,
@@ -216,12 +215,13 @@ def _stages(names: Sequence[str], label: str, lines: Callable[[str], None]) -> I
 
 
 def _seeds_for(root: Path, default_data: Path, seeds: Path, skip: bool) -> Path | None:
-    """The documents to check quotes against: --seeds for the repository's data, else <data>/../seeds if any."""
+    """The documents to check quotes against: --seeds for the repository's data; for another data directory,
+    its sibling ``sources/`` (or ``seeds/``) if it has one, else --seeds. Never none unless ``skip``."""
     if skip:
         return None
     if root.resolve() != default_data.resolve() and seeds == paths.seeds_dir():
-        beside = root.parent / "seeds"
-        return beside if beside.is_dir() else None
+        beside = next((root.parent / n for n in (paths.SOURCES, "seeds") if (root.parent / n).is_dir()), seeds)
+        return _seeds(beside, skip)
     return _seeds(seeds, skip)
 
 
@@ -285,7 +285,7 @@ def _run_all(q: Any, store: Any, queries: Path, write_expected: bool) -> int:
 @click.option("--dist", type=PathOption, default=paths.dist_dir, show_default="repository dist/")
 @click.option("--date", default=None, help="The release date, YYYY-MM-DD [default: releases: in release.yaml].")
 @click.option("--base", default=None, callback=_base, help=f"Base IRI for minted resources [default: {DEFAULT_BASE}].")
-@click.option("--no-quote-check", is_flag=True, help="Skip checking quotes against --seeds.")
+@click.option("--no-quote-check", is_flag=True, help="Do not check quotes against --seeds (the release says so).")
 def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Path, seeds: Path, dist: Path,
             date: str | None, base: str | None, no_quote_check: bool) -> None:
     """Build and publish release VERSION (semantic versioning) as DIST/releases/VERSION, with its changelog.
@@ -302,6 +302,7 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
     from .locks import held, releases_lock
     from .options import Options
     from .pipeline import build as run_build
+    from .project import default_publisher
     from .publish import version_description, void_rows
     from .releasedir import ReleaseDir
     from .validate import load_turtle_dir
@@ -322,7 +323,8 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
                     return
             previous = releases.check_new(dist, version)
             releases.check_date(dist, previous, when)
-            opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base)
+            opts = Options(data, ontology, shapes, queries, dist, _seeds(seeds, no_quote_check), base,
+                           publisher=default_publisher())
             outcome = run_build(opts, progress=lambda msg: click.echo(f"  {msg}", err=True))
             labels = d.predicate_labels(load_turtle_dir(ontology))
             before = d.read_lines(dist / releases.RELEASES / previous) if previous else []
@@ -704,12 +706,29 @@ def _delta(old: list[str], new: list[str], base: str) -> tuple[list[str], list[s
 
 
 def _seeds(seeds: Path, skip: bool) -> Path | None:
+    """The source documents to check quotes against: required (a missing folder is an error, exit 2) unless
+    --no-quote-check, and then None (the release's description says the quotes were not checked)."""
+    from .load import source_sums
+
     if skip:
         return None
-    if not seeds.is_dir():
-        click.echo(f"warning: {seeds} not found; quotes not checked (pass --seeds or --no-quote-check)", err=True)
-        return None
+    source_sums(seeds)
     return seeds
+
+
+@cli.command()
+@click.argument("directory", type=PathOption)
+@click.option("--base", required=True, help="Base IRI of the new registry's minted IRIs, e.g. https://example.org/reg/.")
+@click.option("--publisher", default=None, help="Who publishes its releases (one line).")
+def init(directory: Path, base: str, publisher: str | None) -> None:
+    """Start a new registry in DIRECTORY (new or empty): odg.toml, an empty data/<kind>/ per kind, sources/, a
+    README. Inside it, every command finds its settings in odg.toml: no flags needed."""
+    from .project import init as start
+    from .schema import KINDS
+
+    written = start(directory, base, [k.directory for k in KINDS.values()], publisher)
+    click.echo(f"started a registry in {directory}: {len(written)} files and directories; add a source document "
+               "to sources/ (and its SHA256SUMS line), its record to data/documents/, then odg validate", err=True)
 
 
 class Terminated(BaseException):

@@ -33,8 +33,18 @@ Key = tuple[str | int, ...]
 MAX_FILE_BYTES = 1_000_000
 #: A run reports at most this many input errors (a broken bulk file printed five million): enough to fix a batch.
 MAX_ERRORS = 1000
-#: ...and a bulk file (a YAML list of records, a CSV/TSV table) a few hundred megabytes at most.
-MAX_BULK_BYTES = 512_000_000
+# Bulk files are bounded before they are parsed (docs/validation.md "Bounds"; time and peak memory at each limit:
+# benchmarks/bounds_bench.py, BENCHMARKS.md). The synthetic registry of a million triples (tests/registry.py)
+# has its largest table and its largest YAML list at 2.4 MB each (243k YAML parser events).
+#: A YAML list of records: PyYAML keeps a node per value (seconds a MB): beyond, use a CSV/TSV table.
+MAX_BULK_YAML_BYTES = 3_000_000
+#: Any YAML file holds at most this many values, mappings and lists (parser events, counted while streaming,
+#: before a node is built): a dense file (``- []`` lines) holds far more of them per byte than records do.
+MAX_YAML_EVENTS = 300_000
+#: A CSV/TSV table...
+MAX_TABLE_BYTES = 16_000_000
+#: ...of at most this many columns (a record of any kind has fewer top-level keys), checked at the header.
+MAX_TABLE_COLUMNS = 64
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 #: The files a kind's directory holds: YAML records, or tables of records.
 SOURCE_SUFFIXES = (".yaml", ".yml", *TABLE_SUFFIXES)
@@ -114,10 +124,7 @@ def parse_yaml(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[Any, dict[Key, 
     over the parser's events refuses anchors/aliases (no "billion laughs") and nesting deeper than
     :data:`MAX_YAML_DEPTH` before any node tree is built.
     """
-    size = path.stat().st_size
-    if size > limit:
-        raise DataError(f"file is {size:,} bytes; a record should be far smaller than {limit:,}",
-                        Location.of(path), "split it into one file per entity")
+    check_size(path, limit)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -176,26 +183,32 @@ def _check_events(text: str, path: Path) -> None:
 
 def _walk_events(text: str, path: Path, loader: Any) -> None:
     depth = 0
-    for event in yaml.parse(text, Loader=loader):
+
+    def where() -> Location:  # made only for an error: a location per event costs a third of the pass
         mark = event.start_mark
-        where = Location.of(path, mark.line + 1, mark.column + 1) if mark is not None else Location.of(path)
+        return Location.of(path, mark.line + 1, mark.column + 1) if mark is not None else Location.of(path)
+
+    for count, event in enumerate(yaml.parse(text, Loader=loader)):
+        if count >= MAX_YAML_EVENTS:
+            raise DataError(f"more than {MAX_YAML_EVENTS:,} YAML values, mappings and lists in one file", where(),
+                            "split the file, or give a large registry as a CSV/TSV table")
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise DataError("YAML anchors and aliases (&name, *name) are not allowed", where,
+            raise DataError("YAML anchors and aliases (&name, *name) are not allowed", where(),
                             "write the value out in full")
         if isinstance(event, yaml.ScalarEvent):
             explicit = event.tag is not None and not any(event.implicit)
             if explicit and event.tag != "tag:yaml.org,2002:str":
-                raise DataError(f"explicit YAML tags ({event.tag}) are not allowed", where,
+                raise DataError(f"explicit YAML tags ({event.tag}) are not allowed", where(),
                                 "write the value plainly, quoted if it is text")
             if event.implicit[0] and re.fullmatch(r"[-+]?[0-9_]{40,}", event.value):
-                raise DataError(f"a number of {len(event.value):,} digits", where, "is it meant as text? quote it")
+                raise DataError(f"a number of {len(event.value):,} digits", where(), "is it meant as text? quote it")
         elif isinstance(event, yaml.CollectionStartEvent) and event.tag is not None and not event.implicit:
-            raise DataError(f"explicit YAML tags ({event.tag}) are not allowed", where,
+            raise DataError(f"explicit YAML tags ({event.tag}) are not allowed", where(),
                             "write the value plainly")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
-                raise DataError(f"nested more than {MAX_YAML_DEPTH} levels deep", where, "flatten the structure")
+                raise DataError(f"nested more than {MAX_YAML_DEPTH} levels deep", where(), "flatten the structure")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -239,10 +252,10 @@ def check_record(path: Path, kind: Kind) -> tuple[Record, list[OdgError]]:
 def check_records(path: Path, kind: Kind) -> list[tuple[Record, list[OdgError]]]:
     """The records of one file with their schema problems: a record file, a YAML list of records or a table."""
     if path.suffix in TABLE_SUFFIXES:
-        return [_checked(kind, path, value, positions) for value, positions in read_table(path)]
+        return [_checked(kind, path, value, positions) for value, positions in read_table(path, kind)]
     if not starts_with_list(path):  # one record (a large file is refused before it is read)
         return [check_record(path, kind)]
-    value, positions = parse_yaml(path, MAX_BULK_BYTES)
+    value, positions = parse_yaml(path, MAX_BULK_YAML_BYTES)
     if not isinstance(value, list):
         return [check_record(path, kind)]
     per_item: dict[Any, dict[Key, tuple[int, int]]] = {}
@@ -273,21 +286,58 @@ def _checked(kind: Kind, path: Path, value: Any,
     return record, problems
 
 
-def read_table(path: Path) -> Iterator[tuple[dict[str, Any], dict[Key, tuple[int, int]]]]:
-    """The rows of a CSV/TSV table as record values, each key positioned at the row's line and the cell's column."""
+def check_size(path: Path, limit: int) -> None:
+    """Refuse a file larger than ``limit`` before a byte of it is read."""
+    size = path.stat().st_size
+    if size > limit and limit == MAX_FILE_BYTES:
+        raise DataError(f"file is {size:,} bytes; a record should be far smaller than {limit:,}",
+                        Location.of(path), "split it into one file per entity")
+    if size > limit:
+        raise DataError(f"file is {size:,} bytes, more than {limit:,} for a "
+                        f"{'table' if path.suffix in TABLE_SUFFIXES else 'YAML list of records'}", Location.of(path),
+                        "split it into several files" + ("" if path.suffix in TABLE_SUFFIXES else
+                                                         ", or give the records as a CSV/TSV table"))
+
+
+def file_limit(path: Path) -> int:
+    """The most bytes a source file of this name may have: a table's, a YAML list's, or a record's."""
+    if path.suffix in TABLE_SUFFIXES:
+        return MAX_TABLE_BYTES
+    return MAX_BULK_YAML_BYTES if starts_with_list(path) else MAX_FILE_BYTES
+
+
+def _check_header(path: Path, header: list[str], kind: Kind | None) -> None:
+    """A table's header, before any row is read: at most :data:`MAX_TABLE_COLUMNS` columns, each named once,
+    each a key of ``kind`` (an unknown column would otherwise be reported again on every row)."""
+    if len(header) > MAX_TABLE_COLUMNS:
+        raise DataError(f"the header has {len(header):,} columns, more than {MAX_TABLE_COLUMNS}",
+                        Location.of(path, 1), "a column per key of the record: drop the others")
+    keys = tuple(kind.spec.fields) if kind is not None else None
+    seen: set[str] = set()
+    for column, name in enumerate(header, 1):
+        if name in seen:
+            raise DataError(f"column {name!r} appears twice in the header", Location.of(path, 1, column),
+                            "keep one of them")
+        seen.add(name)
+        if keys is not None and name not in keys:
+            raise DataError(f"unknown column {name!r}: not a key of a record in {path.parent.name}/",
+                            Location.of(path, 1, column), suggest(name, keys) or f"the keys: {', '.join(keys)}")
+
+
+def read_table(path: Path, kind: Kind | None = None) -> Iterator[tuple[dict[str, Any], dict[Key, tuple[int, int]]]]:
+    """The rows of a CSV/TSV table as record values, each key positioned at the row's line and the cell's column
+    (the header checked first: :func:`_check_header`)."""
     import csv
     import json
 
-    size = path.stat().st_size
-    if size > MAX_BULK_BYTES:
-        raise DataError(f"file is {size:,} bytes, more than {MAX_BULK_BYTES:,}", Location.of(path),
-                        "split the table")
+    check_size(path, MAX_TABLE_BYTES)
     with path.open(encoding="utf-8", newline="") as f:
         try:
             reader = csv.reader(f, delimiter=TABLE_SUFFIXES[path.suffix], strict=True)
             header = next(reader, None)
             if not header:
                 raise DataError("table has no header row", Location.of(path, 1), "the first row names the keys")
+            _check_header(path, header, kind)
             line = reader.line_num + 1
             for cells in reader:
                 if len(cells) != len(header):
@@ -418,6 +468,7 @@ class _DirectoryLoad:
             self.known.add(path.stem)
             return
         try:
+            check_size(path, file_limit(path))  # before the file is read, even to hash it
             self.digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
             checked = check_records(path, kind)
         except OSError as exc:
@@ -563,15 +614,72 @@ def walk(spec: Type, value: Any, key: Key) -> Iterator[tuple[Key, Type, Any]]:
             yield from walk(spec.item, v, (*key, i))
 
 
+#: The checksum file of a sources folder: ``sha256sum`` format, one line per document copy.
+SOURCE_SUMS = "SHA256SUMS"
+_SUM_LINE = re.compile(r"([0-9a-f]{64}) [ *](\S(?:.*\S)?)")
+
+
+def source_sums(directory: Path) -> dict[str, str]:
+    """The checksums of the document copies in a sources folder (file name -> SHA-256 hex), read from its
+    ``SHA256SUMS``. A missing, empty or unreadable folder, or one without a well-formed ``SHA256SUMS``, is a
+    configuration error: the quote check never passes for want of its documents."""
+    from .errors import ConfigError
+
+    hint = "give --seeds the folder of the source documents, or pass --no-quote-check (the release then says so)"
+    if not directory.is_dir():
+        raise ConfigError(f"sources folder {directory} not found", Location.of(directory), hint)
+    sums_file = directory / SOURCE_SUMS
+    try:
+        text = sums_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"the sources folder has no {SOURCE_SUMS} (the documents' checksums)",
+                          Location.of(sums_file), f"cd {directory} && sha256sum *.txt > {SOURCE_SUMS}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {SOURCE_SUMS}: {exc}", Location.of(sums_file), hint) from None
+    sums: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        found = _SUM_LINE.fullmatch(line)
+        if found is None or "/" in found.group(2) or found.group(2) in sums:
+            raise ConfigError("not a line of sha256sum's output (a SHA-256 in hex, two spaces, a file name of this "
+                              "folder, once)", Location.of(sums_file, number, 1), f"sha256sum *.txt > {SOURCE_SUMS}")
+        sums[found.group(2)] = found.group(1)
+    if not sums:
+        raise ConfigError("the sources folder lists no document", Location.of(sums_file), hint)
+    return sums
+
+
 def local_copies(dataset: Dataset, seeds_dir: Path | None) -> dict[str, str]:
-    """Each document's local copy (its text, from ``seeds_dir``), for the documents whose copy is there."""
+    """Each document's local copy (its text, from ``seeds_dir``), for the documents whose copy is there.
+
+    Every copy read must have the checksum ``SHA256SUMS`` gives it (:func:`source_sums`): a copy edited, or not
+    listed, is an input error at the copy, never quietly a different text (the quotes' positions come from it).
+    """
     texts: dict[str, str] = {}
     if seeds_dir is None:
         return texts
+    sums = source_sums(seeds_dir)
+    errors: list[OdgError] = []
     for doc in dataset.of_kind("document"):
-        path = seeds_dir / str(doc.data["local_copy"])
-        if path.is_file():
-            texts[doc.id] = path.read_text(encoding="utf-8")
+        name = str(doc.data["local_copy"])
+        path = seeds_dir / name
+        if not path.is_file():
+            continue  # reported by the quote check: "local copy ... not found", at the record
+        data = path.read_bytes()
+        if name not in sums:
+            errors.append(DataError(f"local copy {name} is not listed in {SOURCE_SUMS}", Location.of(path),
+                                    f"add its line: sha256sum {name} >> {SOURCE_SUMS}"))
+        elif hashlib.sha256(data).hexdigest() != sums[name]:
+            errors.append(DataError(f"local copy {name} does not match its SHA-256 in {SOURCE_SUMS}: the text "
+                                    "is not the document as retrieved", Location.of(path),
+                                    "restore the copy (git checkout), or record a new retrieval and its checksum"))
+        else:
+            try:
+                texts[doc.id] = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                errors.append(DataError(f"local copy {name} is not UTF-8 ({exc.reason} at byte {exc.start})",
+                                        Location.of(path)))
+    if errors:
+        raise ErrorList(errors)
     return texts
 
 
@@ -663,4 +771,11 @@ def check_release(path: Path) -> tuple[dict[str, Any], list[OdgError]]:
             from .schema import Spdx
 
             errors += [DataError(msg, Location.of(path, line, col), hint) for _, msg, hint in Spdx().check(item, ())]
+        elif key in ("homepage", "contact"):
+            from .terms import iri_problem
+
+            problem = iri_problem(item)
+            if problem is not None:
+                errors.append(DataError(f"{key} {item[:60]!r} is not an IRI: it {problem}",
+                                        Location.of(path, line, col), "remove it, or percent-encode it"))
     return value, errors

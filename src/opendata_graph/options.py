@@ -26,6 +26,7 @@ class Options:
     strict: bool = False  #: warnings fail too
     engine: str = DEFAULT_ENGINE
     cache: bool = True  #: read and write the build cache (``.odg-cache/`` beside the data, or ``$ODG_CACHE``)
+    publisher: str | None = None  #: the project file's publisher (release.yaml's, if it names one, must agree)
 
     @property
     def cached(self) -> bool:

@@ -5,8 +5,9 @@ The ontology, shapes and query files are the top-level ``ontology/``, ``shapes/`
 a wheel carries a copy of them in ``opendata_graph/resources/`` (setup.py), which an installed ``odg`` reads.
 Every command takes overrides (``--data``, ``--shapes``, ...); these are only the defaults. The environment
 variables ``ODG_DATA``, ``ODG_ONTOLOGY``, ``ODG_SHAPES``, ``ODG_QUERIES``, ``ODG_DIST`` and ``ODG_SEEDS`` override
-them too, which is how tests point the tool at fixture repositories. A default that does not exist is reported
-as missing by the command that needs it (exit 2), never read as empty.
+them too, which is how tests point the tool at fixture repositories; then a project file (``odg.toml`` or
+``[tool.odg]``, found above the working directory: :mod:`opendata_graph.project`) gives them for its registry. A
+default that does not exist is reported as missing by the command that needs it (exit 2), never read as empty.
 """
 
 from __future__ import annotations
@@ -35,34 +36,44 @@ def _resource(name: str) -> Path:
     return ROOT / name if in_checkout() else RESOURCES / name
 
 
-def _from_env(name: str, default: Path) -> Path:
+def _from_env(name: str, default: Path, key: str) -> Path:
+    """``$name``, else the project file's ``key``, else ``default``."""
+    from .project import setting
+
     value = os.environ.get(name)
-    return Path(value).resolve() if value else default
+    if value:
+        return Path(value).resolve()
+    return setting(key) or default
 
 
 def data_dir() -> Path:
     """Curated source descriptions, one YAML file per entity: ``data/<kind>/<id>.yaml``."""
-    return _from_env("ODG_DATA", ROOT / "data")
+    return _from_env("ODG_DATA", ROOT / "data", "data")
 
 
 def ontology_dir() -> Path:
     """The OWL ontology in Turtle."""
-    return _from_env("ODG_ONTOLOGY", _resource("ontology"))
+    return _from_env("ODG_ONTOLOGY", _resource("ontology"), "ontology")
 
 
 def shapes_dir() -> Path:
     """SHACL shapes in Turtle."""
-    return _from_env("ODG_SHAPES", _resource("shapes"))
+    return _from_env("ODG_SHAPES", _resource("shapes"), "shapes")
 
 
 def queries_dir() -> Path:
     """SPARQL query files (``*.rq``) and their expected results (``expected/*.tsv``)."""
-    return _from_env("ODG_QUERIES", _resource("queries"))
+    return _from_env("ODG_QUERIES", _resource("queries"), "queries")
 
 
 def dist_dir() -> Path:
     """Where ``odg build`` publishes the release."""
-    return _from_env("ODG_DIST", ROOT / "dist")
+    return _from_env("ODG_DIST", ROOT / "dist", "dist")
+
+
+#: The folder of the source documents (their text as retrieved, and ``SHA256SUMS``): ``sources/`` of the checkout,
+#: and the name a data directory's sibling folder of documents has (``<data>/../sources``).
+SOURCES = "sources"
 
 
 def locks_dir() -> Path:
@@ -75,5 +86,5 @@ def locks_dir() -> Path:
 
 
 def seeds_dir() -> Path:
-    """Local copies of the source documents the quotes come from (``../shared/seeds`` beside the checkout)."""
-    return _from_env("ODG_SEEDS", ROOT.parent / "shared" / "seeds")
+    """The source documents the quotes come from: the checkout's ``sources/`` (sources/README.md)."""
+    return _from_env("ODG_SEEDS", ROOT / SOURCES, "sources")

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from . import outputs, pictures, releases, serialize
 from .cache import Cache, CacheUnusable, Delta, cache_dir
 from .convert import FileConversion, Graph, convert_files, vocabulary
-from .errors import BuildError, ErrorList, OdgError
+from .errors import BuildError, ConfigError, ErrorList, Location, OdgError
 from .load import Dataset, load, local_copies
 from .locks import cache_lock, dist_lock, held
 from .options import Options
@@ -292,10 +292,17 @@ def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], ontolog
              drawn: Mapping[str, bytes]) -> Release:
     """The release's description besides its blocks; ``kinds``: each record id's kind (IRI segment); ``drawn``:
     its pictures."""
+    if opts.publisher is not None:  # the project file's; release.yaml may say the same, never another
+        named = meta.get("publisher")
+        if named is not None and named != opts.publisher:
+            raise ConfigError(f"release.yaml names the publisher {named!r}, the project file {opts.publisher!r}",
+                              Location.of(opts.data / "release.yaml"), "name it in one place")
+        meta = {**meta, "publisher": opts.publisher}
     minted = Graph(opts.base)
     documents = sorted(value_of(minted.iri(kind, i)) for i, kind in kinds.items() if kind == "document")
     examples = [value_of(minted.iri(kinds[i], i)) for i in meta.get("featured", []) if i in kinds]
-    return Release(opts.base, meta, documents, ontology, load_turtle_dir(opts.shapes, "shapes"), examples, drawn)
+    return Release(opts.base, meta, documents, ontology, load_turtle_dir(opts.shapes, "shapes"), examples, drawn,
+                   quotes_checked=opts.seeds is not None)
 
 
 def _keep(cache: Cache, progress: Progress, step: Callable[[], object]) -> None:

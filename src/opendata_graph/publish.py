@@ -45,6 +45,7 @@ from .namespaces import (
     IANA_MEDIA,
     PROV,
     RDF,
+    RDFS,
     SPDX,
     SPDX_LICENSE,
     STANDARD_NAMESPACES,
@@ -306,6 +307,11 @@ class Rerender:
         return out, rendered
 
 
+#: What the description of a release built with --no-quote-check says (and the positions of quotes it lacks).
+QUOTES_NOT_CHECKED = ("The quotes were not checked against the source documents (built with --no-quote-check), "
+                      "and their positions in the documents are not given.")
+
+
 def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: str,
                      release: Mapping[str, Any], documents: Sequence[str], examples: Sequence[str] = ()) -> list[Row]:
     """VoID + DCAT description of the build (``dist/void.ttl``): the catalog, the dataset with its counts, class
@@ -540,6 +546,7 @@ class Release:
     shapes: bytes
     examples: Sequence[str] = ()  #: the featured records' IRIs (release.yaml's ``featured``), in its order
     pictures: Mapping[str, bytes] = field(default_factory=dict)  #: file name -> SVG (pictures.release_files)
+    quotes_checked: bool = True  #: False: built with --no-quote-check, and the description says so
 
     @functools.cached_property
     def terms(self) -> serialize.Terms:
@@ -564,8 +571,10 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
                            ("shapes.ttl", release.shapes), *sorted(release.pictures.items())):
             written[name] = stage.write(name, [data])
         described = {k: (w.size, w.sha256) for k, w in written.items() if k.startswith(STEM) or k == "context.jsonld"}
-        void = TURTLE.document(void_description(stats, described, base, release.meta, release.documents,
-                                                        release.examples), base)
+        described_rows = void_description(stats, described, base, release.meta, release.documents, release.examples)
+        if not release.quotes_checked:  # a build with --no-quote-check says so
+            described_rows.append((iri(base + "dataset"), iri(RDFS.comment), en(QUOTES_NOT_CHECKED)))
+        void = TURTLE.document(described_rows, base)
         written["void.ttl"] = stage.write("void.ttl", [void])
         mark = outputs.marker_text(outputs.RELEASE, [*written, outputs.MARKER, "SHA256SUMS"])  # odg's directory
         written[outputs.MARKER] = stage.write(outputs.MARKER, [mark.encode("utf-8")])

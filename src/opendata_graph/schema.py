@@ -44,6 +44,7 @@ from .namespaces import (
     SPDX_LICENSE,
     UNIT,
 )
+from .terms import iri_problem
 
 Problem = tuple[tuple[str | int, ...], str, str | None]
 #: Path suffix that means "the key itself, not its value" (an unknown or duplicate key).
@@ -115,6 +116,10 @@ class Iri(Type):
     def check(self, value: Any, path: Path_) -> Iterator[Problem]:
         if not isinstance(value, str) or not IRI_RE.match(value):
             yield path, f"{value!r} is not an absolute http(s) IRI", "write it as https://..."
+            return
+        problem = iri_problem(value)
+        if problem is not None:
+            yield path, f"{value!r} is not an IRI: it {problem}", "remove it, or percent-encode it"
             return
         try:  # the RFC 3987 parser that will write it
             from pyoxigraph import NamedNode

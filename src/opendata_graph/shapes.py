@@ -9,7 +9,7 @@ Engines (:data:`ENGINES`):
 
 * ``shacl`` (default) -- the PyPI package ``shacl`` (Rust, pinned in pyproject.toml): the W3C SHACL Core and
   SHACL-SPARQL suites pass (``tests/test_w3c_shacl.py``), and it is the fastest and leanest engine measured
-  (``../shared/performance-baseline.md``). Two gaps are closed here: SPARQL queries SHACL forbids are refused
+  (docs/libraries.md: the performance baseline). Two gaps are closed here: SPARQL queries SHACL forbids are refused
   before validation (:func:`forbidden_sparql`), and the lexical space of every XSD datatype is decided by
   :mod:`opendata_graph.xsd` -- a literal outside it is handed to the engine with a datatype of its own, so
   ``sh:datatype`` reports it exactly as a wrong datatype, and the results name the original literal.
