@@ -34,10 +34,10 @@ from .jsonld import CONTEXT_PATH
 from .locate import Locator
 from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, primary_topic
-from .querycheck import QueryRefused, check
+from .querycheck import QueryRefused, check, check_graphs
 from .serialize import NO_TERMS, Terms
 from .sparql import negotiate
-from .workers import Job, Pool
+from .workers import Busy, Job, Pool, Timing
 
 MAX_BODY = 1_000_000
 #: Media types sent with "; charset=utf-8".
@@ -99,12 +99,15 @@ class App:
         self.pool = Pool(self.store_dir, self.timeout, self.max_results, **options)
 
     def run(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-            accept: str | None = "") -> tuple[Any, ...]:
-        """A query checked here and run by a worker process (:meth:`start_workers` first)."""
+            accept: str | None = "", client: str = "") -> tuple[tuple[Any, ...], Timing]:
+        """A query checked here (linear: size, depth, SERVICE, updates, the graph IRIs) and run by a worker process
+        (:meth:`start_workers` first) when ``client``'s turn comes; its answer and where the time went."""
         check(query)
+        check_graphs(default_graphs, named_graphs)
         if self.pool is None:
             raise RuntimeError("no query workers: call start_workers() before serving queries")
-        return self.pool.run(Job(query, tuple(default_graphs), tuple(named_graphs), self.base + "sparql", accept))
+        return self.pool.run(Job(query, tuple(default_graphs), tuple(named_graphs), self.base + "sparql", accept),
+                             client)
 
     def close(self) -> None:
         """Stop the workers and remove the on-disk store."""
@@ -262,6 +265,13 @@ class Handler(BaseHTTPRequestHandler):
         extra = {"Allow": "GET, POST, OPTIONS"} if status == 405 else None
         self.send(status, (message + "\n").encode("utf-8"), "text/plain", extra)
 
+    def refused(self, exc: QueryRefused) -> None:
+        """A query refused: its status and message, and when refused for load, when to come back."""
+        if isinstance(exc, Busy):
+            return self.send(exc.status, (exc.message + "\n").encode("utf-8"), "text/plain",
+                             {"Retry-After": str(exc.retry_after)})
+        return self.error(exc.status, exc.message)
+
     def read_body(self) -> bytes | None:
         """The request body, bounded by :data:`MAX_BODY` whatever the headers say; None once answered."""
         if self.headers.get("Transfer-Encoding"):
@@ -388,11 +398,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(400, "give exactly one query")
         accept = params.get("format", [None])[0] or self.headers.get("Accept") or ""
         try:
-            _, media, body = self.app.run(queries[0], params.get("default-graph-uri", []),
-                                          params.get("named-graph-uri", []), accept)
+            (_, media, body), timing = self.app.run(queries[0], params.get("default-graph-uri", []),
+                                                    params.get("named-graph-uri", []), accept, self.client_address[0])
         except QueryRefused as exc:
-            return self.error(exc.status, exc.message)
-        self.send(200, body, media, {"Vary": "Accept"})
+            return self.refused(exc)
+        self.send(200, body, media, {"Vary": "Accept", "Server-Timing": timing.header()})
 
     def service_description(self) -> None:
         base = f"{self.app.base}sparql"  # the configured base, never the Host header a client sent
@@ -419,9 +429,11 @@ class Handler(BaseHTTPRequestHandler):
         if not text or params.get("edit"):
             return self.html(self.app.site.query_page(text or DEFAULT_QUERY, "", examples=examples))
         try:
-            _, kind, boolean, variables, rows, triples = self.app.run(text, accept=None)
+            (_, kind, boolean, variables, rows, triples), timing = self.app.run(text, accept=None,
+                                                                                client=self.client_address[0])
         except QueryRefused as exc:
-            return self.html(self.app.site.query_page(text, "", exc.message, examples), exc.status)
+            extra = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+            return self.html(self.app.site.query_page(text, "", exc.message, examples), exc.status, extra)
         from .terms import to_oxigraph
 
         def terms(row: Sequence[str | None]) -> list[object]:
@@ -432,7 +444,8 @@ class Handler(BaseHTTPRequestHandler):
             table = self.app.site.results_table(variables, [terms(r) for r in rows])
         else:
             table = self.app.site.results_table(["subject", "predicate", "object"], [terms(t) for t in triples])
-        return self.html(self.app.site.query_page(text, table, examples=examples))
+        return self.html(self.app.site.query_page(text, table, examples=examples),
+                         extra={"Server-Timing": timing.header()})
 
     # -- linked data ----------------------------------------------------------------------------------------
     def resource(self, path: str) -> None:
