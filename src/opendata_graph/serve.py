@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
 from . import jsonld, paths
+from .errors import DataError, Location
 from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
 from .jsonld import CONTEXT_PATH
 from .locate import Locator
@@ -145,6 +146,7 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     open read-only (:meth:`App.close` removes it); ``in_memory``: into memory, for work without query workers
     (the static export, whose page processes are forked from this one and share it).
     """
+    import shutil
     import tempfile
 
     release = dump if dump.is_dir() else None
@@ -162,6 +164,13 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
         writer.flush()
         del writer
         store = Store.read_only(str(store_dir))
+    try:
+        check_redirects(store, base, path)
+    except DataError:
+        if store_dir is not None:
+            del store
+            shutil.rmtree(store_dir.parent, ignore_errors=True)
+        raise
     app = App(store, base, release, timeout=timeout, max_results=max_results, store_dir=store_dir)
     if queries_dir is not None:
         from .query import query_files
@@ -190,6 +199,37 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
         app.examples = sorted({str(q.object)[1:-1] for q in void.quads_for_pattern(
             None, NamedNode(VOID.exampleResource), None) if isinstance(q.object, NamedNode)})
     return app
+
+
+#: The path of an IRI the release mints, after its base: segments of unreserved characters, none "." or ".."
+#: (nor empty: no "//", which a browser would read as another host).
+_MINTED_PATH = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*")
+
+
+def check_redirects(store: Store, base: str, dump: Path) -> None:
+    """Every successor a release names (``dcterms:isReplacedBy``: what a merged record's IRI answers 301 to) is a
+    resource of the release, minted under its base; :class:`DataError`, located in the dump, otherwise: a
+    redirect never leaves the release's own IRI space."""
+    for q in store.quads_for_pattern(None, NamedNode(DCTERMS.isReplacedBy), None):
+        target = q.object.value if isinstance(q.object, NamedNode) else str(q.object)
+        path = target[len(base):] if target.startswith(base) else None
+        if (path is not None and _MINTED_PATH.fullmatch(path)
+                and next(store.quads_for_pattern(NamedNode(target), None, None), None) is not None):
+            continue
+        subject = q.subject.value if isinstance(q.subject, NamedNode) else str(q.subject)
+        raise DataError(f"{subject} is replaced by {target[:200]!r}, which is not a resource of this release under "
+                        f"{base}: a merged record redirects only inside the release",
+                        _line_of(dump, (f"<{subject}>", f"<{DCTERMS.isReplacedBy}>")),
+                        hint="rebuild the release with 'odg build' (a merged record names its successor by id)")
+
+
+def _line_of(dump: Path, needles: tuple[str, ...]) -> Location:
+    """Where in the dump the first line holding every one of ``needles`` is (the file alone if none does)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError), dump.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if all(n in line for n in needles):
+                return Location.of(dump, number, line.index(needles[0]) + 1)
+    return Location.of(dump)
 
 
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
