@@ -23,7 +23,15 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 from opendata_graph.errors import DataError
 from opendata_graph.namespaces import DCTERMS, OWL, XSD
 from opendata_graph.pages import Site
-from opendata_graph.querycheck import MAX_GRAPHS, QueryRefused, check_graphs, may_call_services, scan
+from opendata_graph.querycheck import (
+    MAX_GRAPHS,
+    QueryRefused,
+    Verdicts,
+    check,
+    check_graphs,
+    may_call_services,
+    scan,
+)
 from opendata_graph.serve import check_redirects, load_app
 from opendata_graph.workers import Job, Pool
 
@@ -79,6 +87,25 @@ def test_the_linear_scan_finds_the_tokens_the_reference_grammar_finds(query: str
     if expected is not None and not depth_ok:
         return
     assert actual == expected, query
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SPARQLISH | st.sampled_from(["SELECT * { ?s ?p ?o }", "INSERT DATA { <a:b> <a:c> <a:d> }",
+                                             "SERVICE", "{{{{"]), min_size=1, max_size=8))
+def test_remembered_verdicts_are_the_checks_own(queries: list[str]) -> None:
+    verdicts = Verdicts(size=3)
+    for query in queries + queries[::-1]:
+        try:
+            check(query)
+            expected = None
+        except QueryRefused as exc:
+            expected = (exc.status, exc.message)
+        try:
+            verdicts.check(query)
+            actual = None
+        except QueryRefused as exc:
+            actual = (exc.status, exc.message)
+        assert actual == expected, query
 
 
 @given(st.text(max_size=40), st.sampled_from(["service", "SERVICE", "SeRvIcE", "\u017fervice", "servi\\u0063e"]))

@@ -35,7 +35,7 @@ from .jsonld import CONTEXT_PATH
 from .locate import Locator
 from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, primary_topic
-from .querycheck import QueryRefused, check, check_graphs
+from .querycheck import QueryRefused, Verdicts, check_graphs
 from .serialize import NO_TERMS, Terms
 from .sparql import negotiate
 from .workers import Busy, Job, Pool, Timing
@@ -79,6 +79,7 @@ class App:
         self._lock = threading.Lock()
         self._ontology: Store | None = None
         self._context: dict[str, Any] | None = None
+        self._verdicts = Verdicts()
 
     def cached(self, key: tuple[str, str], make: Callable[[], bytes], size: int = 4096) -> bytes:
         """A rendered representation, made once: the store is read-only while it is served (LRU of ``size``)."""
@@ -103,7 +104,7 @@ class App:
             accept: str | None = "", client: str = "") -> tuple[tuple[Any, ...], Timing]:
         """A query checked here (linear: size, depth, SERVICE, updates, the graph IRIs) and run by a worker process
         (:meth:`start_workers` first) when ``client``'s turn comes; its answer and where the time went."""
-        check(query)
+        self._verdicts.check(query)
         check_graphs(default_graphs, named_graphs)
         if self.pool is None:
             raise RuntimeError("no query workers: call start_workers() before serving queries")
