@@ -14,14 +14,16 @@ cancellation by its own time; see docs/serving.md):
   ``wait`` seconds. Only a full queue (or a wait past its deadline) is refused: 503 with ``Retry-After``. What a
   query's text did earlier plays no part.
 * **Heaviness is the query's own CPU time** (its worker's, read from ``/proc``), not wall time under contention: a
-  query past ``budget`` CPU seconds is heavy -- its worker leaves the pool's count (a fresh worker takes its place)
-  and runs on at low priority (``nice`` 10); with ``heavy`` heavy queries running already it is stopped instead
-  (503, ``Retry-After``), so ordinary queries always keep ``workers`` workers. A query is stopped
-  (its worker killed) at ``timeout`` CPU seconds of its own execution, or at :data:`WALL_FACTOR` times that in wall
-  time whatever the machine is doing. The time a request waited in the queue is reported apart (:class:`Timing`).
-* **A pool that heals**: a supervisor thread keeps ``workers`` processes alive whatever ended one (a time limit,
-  the memory limit, SIGKILL from outside, no file descriptor left to start one): every lost worker is replaced,
-  with back-off from 50 ms to 2 s between failed starts, for as long as the pool is open.
+  query past ``patience`` wall seconds or ``budget`` CPU seconds leaves the pool's count -- a spare worker takes its
+  place at once -- and runs on at low priority (``nice`` 10); while :attr:`Pool.outside` such queries run already,
+  one that passes ``budget`` CPU seconds is stopped instead (503, ``Retry-After``), so ordinary queries always keep
+  ``workers`` workers. A query is stopped (its worker killed) at ``timeout`` CPU seconds of its own execution, or
+  at :data:`WALL_FACTOR` times that in wall time whatever the machine is doing. The time a request waited for a
+  worker is reported apart from its execution and CPU time (:class:`Timing`, the ``Server-Timing`` header).
+* **A pool that heals**: a supervisor thread keeps ``workers`` workers and :attr:`Pool.spares` spares started,
+  whatever ended one (a time limit, the memory limit, SIGKILL from outside, no file descriptor left to start one):
+  every lost worker is replaced, several at once, with back-off from 50 ms to 2 s between failed starts, for as
+  long as the pool is open.
 
 Workers are forked from a server process that has already imported pyoxigraph and the parser
 (``multiprocessing``'s forkserver), so replacing a killed one costs milliseconds, not an interpreter start.
