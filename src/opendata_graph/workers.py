@@ -14,9 +14,10 @@ cancellation by its own time; see docs/serving.md):
   ``wait`` seconds. Only a full queue (or a wait past its deadline) is refused: 503 with ``Retry-After``. What a
   query's text did earlier plays no part.
 * **Heaviness is the query's own CPU time** (its worker's, read from ``/proc``), not wall time under contention: a
-  query past ``patience`` wall seconds or ``budget`` CPU seconds leaves the pool's count -- a spare worker takes its
-  place at once -- and runs on at low priority (``nice`` 10); while :attr:`Pool.outside` such queries run already,
-  one that passes ``budget`` CPU seconds is stopped instead (503, ``Retry-After``), so ordinary queries always keep
+  query past ``patience`` wall seconds (or ``budget`` CPU seconds) leaves the pool's count -- a spare worker takes
+  its place at once -- and, past ``budget`` CPU seconds, is heavy: it runs on at low priority (``nice`` 10, and its
+  worker is retired after). While :attr:`Pool.outside` queries are outside the count already, one that passes
+  ``budget`` CPU seconds in it is stopped instead (503, ``Retry-After``), so ordinary queries always keep
   ``workers`` workers. A query is stopped (its worker killed) at ``timeout`` CPU seconds of its own execution, or
   at :data:`WALL_FACTOR` times that in wall time whatever the machine is doing. The time a request waited for a
   worker is reported apart from its execution and CPU time (:class:`Timing`, the ``Server-Timing`` header).
@@ -268,7 +269,7 @@ class Pool:
     workers: int = field(default_factory=default_workers)
     queue: int = 256  #: requests that may wait for a worker
     wait: float | None = None  #: how long a request may wait for a worker (seconds; default ``timeout``)
-    budget: float = 0.1  #: CPU seconds after which a query is heavy
+    budget: float = 0.5  #: CPU seconds after which a query is heavy
     patience: float = 0.25  #: wall seconds after which a running query's worker is replaced in the pool's count
     heavy: int | None = None  #: heavy queries that may run at once (default ``2 * workers``)
     memory: int = DEFAULT_MEMORY
@@ -414,18 +415,23 @@ class Pool:
                 self._fill()
         self._wake.set()
 
-    def _return(self, worker: Worker, heavy: bool) -> None:
-        """A worker that answered: back to the pool, or, lowered in priority for good, retired (the pool already
-        has its replacement)."""
+    def _return(self, worker: Worker, outside: bool, lowered: bool) -> None:
+        """A worker that answered: back to the pool (one from outside its count: where the pool or its spares are
+        short), or retired -- when lowered in priority (which cannot be undone) or not needed."""
         with self._cond:
             self._busy.discard(worker)
-            if heavy:
+            if outside:
                 self._heavy -= 1
-            elif self._closed:
-                self._normal -= 1
             else:
-                self._admission.give(worker)
-                return
+                self._normal -= 1
+            if not (lowered or self._closed):
+                if self._normal < self.workers:
+                    self._normal += 1
+                    self._admission.give(worker)
+                    return
+                if len(self._spare) < self.spares:
+                    self._spare.append(worker)
+                    return
         self._wake.set()
         with contextlib.suppress(OSError, ValueError):
             worker.conn.send(None)
@@ -503,16 +509,15 @@ class Pool:
                 raise QueryRefused(limit, 503)
             if not outside and (wall >= self.patience or cpu >= self.budget):
                 outside = self._leave()
-                if outside:
-                    with contextlib.suppress(OSError):  # not permitted here: it runs on at normal priority
-                        os.setpriority(os.PRIO_PROCESS, pid, 10)
             if not heavy and cpu >= self.budget:
                 heavy = True
                 if not outside:  # the room outside is taken: stopped, so ordinary queries keep their workers
                     self._lost(worker, outside)
                     raise Busy(f"the server is busy with long queries (this one ran {self.budget:g} s of CPU); "
                                "retry later, or add a LIMIT", max(1, math.ceil(self.timeout)))
-        self._return(worker, outside)
+                with contextlib.suppress(OSError):  # not permitted here: it runs on at normal priority
+                    os.setpriority(os.PRIO_PROCESS, pid, 10)
+        self._return(worker, outside, heavy)
         return reply
 
     def _leave(self) -> bool:
