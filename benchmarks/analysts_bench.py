@@ -221,18 +221,25 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=25)
     parser.add_argument("--timeout", type=float, default=10)
     parser.add_argument("--large-organisations", type=int, default=0, help="also the ~1M-triple registry (1800)")
+    parser.add_argument("--large-dump", type=Path, default=None, help="an N-Triples registry made earlier")
+    parser.add_argument("--large-requests", type=int, default=None, help="requests per client on the registry")
+    parser.add_argument("--skip-seed", action="store_true")
     args = parser.parse_args()
     seed = paths.dist_dir() / "opendata-graph.nt"
     if not seed.is_file():
         subprocess.run([str(BIN / "odg"), "build"], check=True)
     before = calibration()
-    runs = bench("seed release", seed, args.clients, args.requests, args.timeout)
-    if args.large_organisations:
+    runs = [] if args.skip_seed else bench("seed release", seed, args.clients, args.requests, args.timeout)
+    large_requests = args.large_requests or args.requests
+    if args.large_dump:
+        triples = len(args.large_dump.read_bytes().splitlines())
+        runs += bench(f"registry ({triples:,} triples)", args.large_dump, args.clients, large_requests, args.timeout)
+    elif args.large_organisations:
         workdir = Path(tempfile.mkdtemp(prefix="odg-bench-"))
         try:
             large = large_dump(args.large_organisations, workdir)
             triples = len(large.read_bytes().splitlines())
-            runs += bench(f"registry ({triples:,} triples)", large, args.clients, args.requests, args.timeout)
+            runs += bench(f"registry ({triples:,} triples)", large, args.clients, large_requests, args.timeout)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     after = calibration()
