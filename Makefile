@@ -86,6 +86,7 @@ bench-serve: $(VENV)/.test-deps
 	$(BIN)/odg build
 	$(BIN)/python benchmarks/ask_under_load.py
 	$(BIN)/python benchmarks/serve_bench.py
+	$(BIN)/python benchmarks/analysts_bench.py --large-organisations 1800
 
 ## bench-push: `odg push` of a ~1M-triple release next to `oxigraph load` and a plain curl PUT
 bench-push: $(VENV)/.test-deps

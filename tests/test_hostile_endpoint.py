@@ -21,6 +21,8 @@ from urllib.parse import quote
 
 import pytest
 
+from opendata_graph.workers import WALL_FACTOR
+
 from .servers import free_port, odg_server
 
 
@@ -101,7 +103,8 @@ def test_a_query_over_its_time_is_killed_and_the_server_recovers(server: str) ->
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     t = time.monotonic()
     status, _, body = request(server, "GET", "/sparql?query=" + quote(heavy))
-    assert status == 503 and b"time limit" in body and time.monotonic() - t < 6
+    # stopped at 3 s of its own CPU time, or at WALL_FACTOR times that when the machine starves it of CPU
+    assert status == 503 and b"time limit" in body and time.monotonic() - t < 3 * WALL_FACTOR + 1
     time.sleep(1)  # the killed worker's replacement starts in the background
     assert ask_ok(server) < 1.0
 
@@ -119,7 +122,7 @@ def test_many_heavy_queries_do_not_starve_a_short_one(server: str) -> None:
     latencies = [ask_ok(server) for _ in range(10)]
     for th in threads:
         th.join(timeout=30)
-    assert sorted(set(results)) == [503], results  # stopped: over time, or refused while the slow lane is full
+    assert sorted(set(results)) == [503], results  # stopped at the time limit
     assert max(latencies) < 1.0, latencies
     time.sleep(1)
     ask_ok(server)

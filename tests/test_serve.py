@@ -255,7 +255,7 @@ def test_result_formats_and_cors(server: str) -> None:
 def test_bad_requests_leave_the_server_answering(server: str) -> None:
     conn = connect(server)
     status, _, body = get(conn, "/sparql?query=" + quote("SELECT * WHERE {"))
-    assert status == 400 and body.startswith(b"SPARQL syntax error:")
+    assert status == 400 and body.startswith(b"SPARQL syntax error at line 1, column 17: ")
     conn.request("POST", "/sparql", body="update=" + quote("INSERT DATA { <a:b> <a:c> <a:d> }"),
                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     resp = conn.getresponse()

@@ -513,12 +513,17 @@ def lint(targets: tuple[Path, ...], fix: bool, skip_unrelated: bool) -> None:
 @click.option("--idle-timeout", default=15.0, show_default=True, help="Seconds before an idle connection is closed.")
 @click.option("--worker-memory", default=4096, show_default=True, type=click.IntRange(64),
               help="Address space per query worker, MB: a query needing more is stopped (503).")
+@click.option("--workers", default=None, type=click.IntRange(1),
+              help="Query worker processes [default: two per core].")
+@click.option("--queue", default=256, show_default=True, type=click.IntRange(0),
+              help="Requests that may wait for a worker; past that, 503 with Retry-After.")
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, timeout: float, max_results: int,
-          idle_timeout: float, worker_memory: int, verbose: bool) -> None:
+          idle_timeout: float, worker_memory: int, workers: int | None, queue: int, verbose: bool) -> None:
     """Serve DUMP (the dist/ release, or an .nt/.ttl/.nq/.trig file): SPARQL at /sparql, a page per resource.
 
-    Queries run in worker processes that are killed at --timeout (and at --worker-memory) and replaced.
+    Queries wait their turn in a bounded queue (fair across clients) and run in worker processes that are killed
+    at --timeout seconds of the query's own CPU time (and at --worker-memory) and replaced.
     """
     from .serve import load_app, main_loop
     from .serve import serve as make_server
@@ -534,7 +539,7 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
         raise OdgError(f"cannot listen on {host}:{port}: {exc.strerror}",
                        hint="choose another --port (0: any free one)") from None
     try:
-        app.start_workers(memory=worker_memory << 20)
+        app.start_workers(memory=worker_memory << 20, queue=queue, **({"workers": workers} if workers else {}))
     except Exception:
         app.close()
         raise

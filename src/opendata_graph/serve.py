@@ -30,16 +30,16 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
 from . import jsonld, paths
-from .errors import ConfigError, Location
+from .errors import ConfigError, DataError, Location
 from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
 from .jsonld import CONTEXT_PATH
 from .locate import Locator
 from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, citation_of, primary_topic
-from .querycheck import QueryRefused, check
+from .querycheck import QueryRefused, Verdicts, check_graphs
 from .serialize import NO_TERMS, Terms
 from .sparql import negotiate
-from .workers import Job, Pool
+from .workers import Busy, Job, Pool, Timing
 
 MAX_BODY = 1_000_000
 #: Media types sent with "; charset=utf-8".
@@ -80,6 +80,7 @@ class App:
         self._lock = threading.Lock()
         self._ontology: Store | None = None
         self._context: dict[str, Any] | None = None
+        self._verdicts = Verdicts()
 
     def cached(self, key: tuple[str, str], make: Callable[[], bytes], size: int = 4096) -> bytes:
         """A rendered representation, made once: the store is read-only while it is served (LRU of ``size``)."""
@@ -101,16 +102,18 @@ class App:
         self.pool = Pool(self.store_dir, self.timeout, self.max_results, **options)
 
     def run(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-            accept: str | None = "") -> tuple[Any, ...]:
-        """A query checked here and run by a worker process (:meth:`start_workers` first)."""
-        check(query)
+            accept: str | None = "", client: str = "") -> tuple[tuple[Any, ...], Timing]:
+        """A query checked here (linear: size, depth, SERVICE, updates, the graph IRIs) and run by a worker process
+        (:meth:`start_workers` first) when ``client``'s turn comes; its answer and where the time went."""
+        self._verdicts.check(query)
+        check_graphs(default_graphs, named_graphs)
         if self.pool is None:
             raise RuntimeError("no query workers: call start_workers() before serving queries")
-        return self.pool.run(Job(query, tuple(default_graphs), tuple(named_graphs), self.base + "sparql", accept))
+        return self.pool.run(Job(query, tuple(default_graphs), tuple(named_graphs), self.base + "sparql", accept),
+                             client)
 
     def close(self) -> None:
         """Stop the workers and remove the on-disk store."""
-        import shutil
 
         if self.pool is not None:
             self.pool.close()
@@ -177,6 +180,13 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
         writer.flush()
         del writer
         store = Store.read_only(str(store_dir))
+    try:
+        check_redirects(store, base, path)
+    except DataError:
+        if store_dir is not None:
+            del store
+            shutil.rmtree(store_dir.parent, ignore_errors=True)
+        raise
     app = App(store, base, release, timeout=timeout, max_results=max_results, store_dir=store_dir)
     if queries_dir is not None:
         from .query import query_files
@@ -206,6 +216,37 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
         app.examples = sorted({str(q.object)[1:-1] for q in void.quads_for_pattern(
             None, NamedNode(VOID.exampleResource), None) if isinstance(q.object, NamedNode)})
     return app
+
+
+#: The path of an IRI the release mints, after its base: segments of unreserved characters, none "." or ".."
+#: (nor empty: no "//", which a browser would read as another host).
+_MINTED_PATH = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*")
+
+
+def check_redirects(store: Store, base: str, dump: Path) -> None:
+    """Every successor a release names (``dcterms:isReplacedBy``: what a merged record's IRI answers 301 to) is a
+    resource of the release, minted under its base; :class:`DataError`, located in the dump, otherwise: a
+    redirect never leaves the release's own IRI space."""
+    for q in store.quads_for_pattern(None, NamedNode(DCTERMS.isReplacedBy), None):
+        target = q.object.value if isinstance(q.object, NamedNode) else str(q.object)
+        path = target[len(base):] if target.startswith(base) else None
+        if (path is not None and _MINTED_PATH.fullmatch(path)
+                and next(store.quads_for_pattern(NamedNode(target), None, None), None) is not None):
+            continue
+        subject = q.subject.value if isinstance(q.subject, NamedNode) else str(q.subject)
+        raise DataError(f"{subject} is replaced by {target[:200]!r}, which is not a resource of this release under "
+                        f"{base}: a merged record redirects only inside the release",
+                        _line_of(dump, (f"<{subject}>", f"<{DCTERMS.isReplacedBy}>")),
+                        hint="rebuild the release with 'odg build' (a merged record names its successor by id)")
+
+
+def _line_of(dump: Path, needles: tuple[str, ...]) -> Location:
+    """Where in the dump the first line holding every one of ``needles`` is (the file alone if none does)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError), dump.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if all(n in line for n in needles):
+                return Location.of(dump, number, line.index(needles[0]) + 1)
+    return Location.of(dump)
 
 
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
@@ -280,6 +321,13 @@ class Handler(BaseHTTPRequestHandler):
     def error(self, status: int, message: str) -> None:
         extra = {"Allow": "GET, POST, OPTIONS"} if status == 405 else None
         self.send(status, (message + "\n").encode("utf-8"), "text/plain", extra)
+
+    def refused(self, exc: QueryRefused) -> None:
+        """A query refused: its status and message, and when refused for load, when to come back."""
+        if isinstance(exc, Busy):
+            return self.send(exc.status, (exc.message + "\n").encode("utf-8"), "text/plain",
+                             {"Retry-After": str(exc.retry_after)})
+        return self.error(exc.status, exc.message)
 
     def read_body(self) -> bytes | None:
         """The request body, bounded by :data:`MAX_BODY` whatever the headers say; None once answered."""
@@ -407,11 +455,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(400, "give exactly one query")
         accept = params.get("format", [None])[0] or self.headers.get("Accept") or ""
         try:
-            _, media, body = self.app.run(queries[0], params.get("default-graph-uri", []),
-                                          params.get("named-graph-uri", []), accept)
+            (_, media, body), timing = self.app.run(queries[0], params.get("default-graph-uri", []),
+                                                    params.get("named-graph-uri", []), accept, self.client_address[0])
         except QueryRefused as exc:
-            return self.error(exc.status, exc.message)
-        self.send(200, body, media, {"Vary": "Accept"})
+            return self.refused(exc)
+        self.send(200, body, media, {"Vary": "Accept", "Server-Timing": timing.header()})
 
     def service_description(self) -> None:
         base = f"{self.app.base}sparql"  # the configured base, never the Host header a client sent
@@ -438,9 +486,11 @@ class Handler(BaseHTTPRequestHandler):
         if not text or params.get("edit"):
             return self.html(self.app.site.query_page(text or DEFAULT_QUERY, "", examples=examples))
         try:
-            _, kind, boolean, variables, rows, triples = self.app.run(text, accept=None)
+            (_, kind, boolean, variables, rows, triples), timing = self.app.run(text, accept=None,
+                                                                                client=self.client_address[0])
         except QueryRefused as exc:
-            return self.html(self.app.site.query_page(text, "", exc.message, examples), exc.status)
+            extra = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+            return self.html(self.app.site.query_page(text, "", exc.message, examples), exc.status, extra)
         from .terms import to_oxigraph
 
         def terms(row: Sequence[str | None]) -> list[object]:
@@ -457,7 +507,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             table = self.app.site.results_table(["subject", "predicate", "object"], [terms(t) for t in triples],
                                                 downloads)
-        return self.html(self.app.site.query_page(text, table, examples=examples))
+        return self.html(self.app.site.query_page(text, table, examples=examples),
+                         extra={"Server-Timing": timing.header()})
 
     # -- linked data ----------------------------------------------------------------------------------------
     def resource(self, path: str) -> None:
