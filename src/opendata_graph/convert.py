@@ -26,6 +26,7 @@ from .load import Dataset, Record, sources
 from .namespaces import (
     ADMS,
     ADMS_STATUS,
+    BOUND,
     CC,
     DCAT,
     DCTERMS,
@@ -52,8 +53,16 @@ from .terms import RDF_TYPE, Row, Term, external_iri, iri, literal, value_of
 
 #: Identifier keys published as schema:identifier PropertyValues, with their propertyID.
 IDENTIFIER_SCHEMES = {"ror": "ROR", "orcid": "ORCID"}
-LOWER_BOUND = {"more-than", "over", "from"}
-UPPER_BOUND = {"nearly", "almost"}
+#: What each figure qualifier makes the number: the local name of its bound (``odg:bound`` of the qualifier
+#: concept in the ontology, which the shapes hold the figures to), and the property that bound carries the number
+#: under (its ``odg:numberProperty``). A figure without a qualifier is exact.
+QUALIFIER_BOUND = {"exact": "exact", "about": "approximate", "approximately": "approximate",
+                   "more-than": "exclusive-minimum", "over": "exclusive-minimum", "from": "inclusive-minimum",
+                   "nearly": "exclusive-maximum", "almost": "exclusive-maximum", "within-top": "inclusive-maximum"}
+BOUND_PROPERTY: dict[str, tuple[str, ...]] = {
+                  "exact": (SCHEMA.value,), "approximate": (ODG.approximateValue, QUDT.value),
+                  "exclusive-minimum": (SCHEMA.minValue,), "inclusive-minimum": (SCHEMA.minValue,),
+                  "exclusive-maximum": (SCHEMA.maxValue,), "inclusive-maximum": (SCHEMA.maxValue,)}
 #: Kinds whose nodes are provenance machinery: their triples need no reified source of their own.
 EXEMPT_TYPES = frozenset({ODG.SourceDocument, ODG.Excerpt, OA.TextQuoteSelector, OA.TextPositionSelector,
                           ODG.ExternalEvidence,
@@ -408,14 +417,13 @@ class Converter:
         if qualifier is not None:
             g.add_all(f, (ODG.qualifier, SCHEMA.valueReference), iri(QUALIFIER[qualifier]), p,
                       r.loc(*key, "qualifier"))
-        if "value" in fig:
+        if "value" in fig:  # the number under the one property its bound gives: schema:value only when exact
             value = fig["value"]
             lit = literal(str(value), datatype=XSD.integer if isinstance(value, int) else XSD.decimal)
-            g.add(f, SCHEMA.value, lit, p, r.loc(*key, "value"))
-            if qualifier in LOWER_BOUND:
-                g.add(f, SCHEMA.minValue, lit, p, r.loc(*key, "qualifier"))
-            elif qualifier in UPPER_BOUND:
-                g.add(f, SCHEMA.maxValue, lit, p, r.loc(*key, "qualifier"))
+            bound = QUALIFIER_BOUND[qualifier] if qualifier is not None else "exact"
+            g.add_all(f, BOUND_PROPERTY[bound], lit, p, r.loc(*key, "value"))
+            g.add_all(f, (ODG.bound, SCHEMA.valueReference), iri(BOUND[bound]), p,
+                      r.loc(*key, "qualifier" if qualifier else "value"))
             if "currency" in fig:
                 self.price(r, f, fig, lit, p, key)
         if "date" in fig:
@@ -434,8 +442,8 @@ class Converter:
         g.add(f, SCHEMA.valueReference, spec, p, r.loc(*key, "currency"))
         g.add(spec, SCHEMA.priceCurrency, literal(fig["currency"]), p, r.loc(*key, "currency"))
         qualifier = fig.get("qualifier")
-        bound = SCHEMA.minPrice if qualifier in LOWER_BOUND else SCHEMA.maxPrice if qualifier in UPPER_BOUND \
-            else SCHEMA.price
+        kind = BOUND_PROPERTY[QUALIFIER_BOUND[qualifier] if qualifier is not None else "exact"][0]
+        bound = {SCHEMA.minValue: SCHEMA.minPrice, SCHEMA.maxValue: SCHEMA.maxPrice}.get(kind, SCHEMA.price)
         g.add(spec, bound, amount, p, r.loc(*key, "value"))
         if "per" in fig:
             g.add(spec, SCHEMA.unitCode, literal(fig["per"]), p, r.loc(*key, "per"))
@@ -572,13 +580,13 @@ def _is_text(spec: ListOf) -> bool:
 
 
 def vocabulary(ontology: bytes) -> list[Row]:
-    """The ontology's concept schemes (membership roles, figure qualifiers) that the data points at.
+    """The ontology's concept schemes (membership roles, figure qualifiers and bounds) that the data points at.
 
     They are copied into the release so that a consumer of the dump alone can read every role and qualifier.
     """
     from pyoxigraph import RdfFormat, parse
 
-    schemes = (str(ROLE), str(QUALIFIER))
+    schemes = (str(ROLE), str(QUALIFIER), str(BOUND))
     return [(str(t.subject), str(t.predicate), str(t.object)) for t in parse(ontology, format=RdfFormat.TURTLE)
             if isinstance(t.subject, NamedNode) and (t.subject.value + "/").startswith(schemes)]
 

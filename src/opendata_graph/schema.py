@@ -512,6 +512,9 @@ KINDS: dict[str, Kind] = {
         }, required=("id", "label", "local_copy"), provenance=False),
         Kind("organisations", "organisation", ORGANISATION, {
             "location": refs("place", to=(SCHEMA.location,)),
+            #: A unit of another organisation ("its secretariat"): where the unit is, the organisation is not said
+            #: to be.
+            "unit_of": refs("organisation", to=(ORG.unitOf, ORG.subOrganizationOf), inverse=ORG.hasUnit),
             "events": ListOf(fact(("id", "type", "label"), id=Slug(), type=Enum(("spin-out",)), label=Text(),
                                   original=Ref(("organisation",)), date=Date())),
             "activities": ListOf(fact(("id", "text"), id=Slug(), text=Text(), during=INTERVAL)),
@@ -541,10 +544,13 @@ KINDS: dict[str, Kind] = {
         }),
         Kind("products", "product", (ODG.Product, SCHEMA.CreativeWork), {
             "operated_by": refs("organisation", to=(ODG.operatedBy, SCHEMA.provider)),
-            "supported_by": refs("organisation", to=(ODG.supportedBy, SCHEMA.sponsor)),
+            #: "supports, but does not direct or control": no funding is said, so not schema:sponsor.
+            "supported_by": refs("organisation", to=(ODG.supportedBy, DCTERMS.relation)),
         }),
         Kind("datasets", "dataset", (DCAT.Dataset,), {
             "publisher": refs("organisation", to=PUBLISHER),
+            #: "hosts": the organisation keeps it available, the source does not make it the publisher.
+            "hosted_by": refs("organisation", to=(ODG.hostedBy, DCTERMS.relation)),
             "data_of": refs("product", to=(ODG.dataOf, DCTERMS.relation)),
             "licence": refs("licence", to=LICENCE),
             #: Alternatives: each part of the dataset is under one of them (not all of them, not the whole).
@@ -554,6 +560,10 @@ KINDS: dict[str, Kind] = {
             "licence_family": refs("licence-family", to=(ODG.licenceFamily, DCTERMS.relation)),
             "licence_statement": texts(ODG.licenceStatement, SKOS.note),
             "conforms_to": refs("standard", to=(DCTERMS.conformsTo,)),
+            #: A standard that only part of the dataset is said to conform to ("the basis for the majority of").
+            "conforms_in_part": refs("standard", to=(ODG.conformsInPart, DCTERMS.relation)),
+            #: A licence external evidence points at without establishing it (its caveat in the fact's note).
+            "candidate_licence": refs("licence", to=(ODG.candidateLicence, DCTERMS.relation)),
         }),
         Kind("licences", "licence", (DCTERMS.LicenseDocument,), external=("spdx", str(SPDX_LICENSE)), fields={
             "spdx": Spdx(),
@@ -564,6 +574,8 @@ KINDS: dict[str, Kind] = {
         Kind("licence-families", "licence-family", (ODG.LicenceFamily, SKOS.Concept)),
         Kind("standards", "standard", (DCTERMS.Standard,), {
             "steward": refs("organisation", to=PUBLISHER),
+            #: An organisation the evidence relates to the standard without saying how (not its steward).
+            "related_to": refs("organisation", to=(DCTERMS.relation,)),
             "licence": refs("licence", to=LICENCE),
         }),
         Kind("places", "place", (SCHEMA.Place, DCTERMS.Location)),
