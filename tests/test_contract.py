@@ -225,3 +225,10 @@ def test_no_blank_nodes_in_the_dump(dist: Path) -> None:
     assert blank_nodes(triples) == []
     bad = Triple(triples[0].subject, triples[0].predicate, BlankNode())
     assert blank_nodes([*triples, bad]) == [bad]
+
+
+def test_no_homepage_is_shared(turtle_store: Store) -> None:
+    """foaf:homepage is inverse-functional: two subjects sharing one would be merged by any OWL reasoner (GBIF and
+    its portal GBIF.org were)."""
+    assert select(turtle_store, """
+        SELECT ?h WHERE { ?a foaf:homepage ?h . ?b foaf:homepage ?h . FILTER (?a != ?b) }""") == set()
