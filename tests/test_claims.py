@@ -59,3 +59,24 @@ def test_the_strong_list_is_walked(turtle_store: Store) -> None:
                     ODG.runBy, ODG.supportedBy, ORG.unitOf, ODG.notFundedBy}
     for weaker in (ODG.conformsInPart, ODG.hostedBy, ODG.candidateLicence):
         assert select(turtle_store, f"SELECT ?s WHERE {{ ?s <{weaker}> ?o ; a <{DCAT.Dataset}> }}"), weaker
+
+
+def test_a_time_within_a_programme_cites_what_places_it_there(turtle_store: Store) -> None:
+    """A membership dated "within" a programme (time:intervalDuring its period) cites a quote that names the
+    programme: the second cohort's seven memberships cited only "chose seven organisations" and a heading."""
+    rows = select(turtle_store, """
+        SELECT ?i ?label ?quote WHERE {
+          ?st rdf:subject ?i ; rdf:predicate time:intervalDuring ; rdf:object ?period ;
+              prov:wasDerivedFrom/oa:hasSelector/oa:exact ?quote .
+          ?programme dcterms:temporal ?period ; rdfs:label ?label .
+        }""")
+    quotes: dict[tuple[str, str], list[str]] = {}
+    for interval, label, quote in rows:
+        quotes.setdefault((interval, label), []).append(quote.lower())
+    assert len(quotes) >= 9  # seven members and the two partners
+    unnamed = []
+    for (interval, label), texts in quotes.items():
+        words = {w for w in re.findall(r"[\w-]+", label.lower()) if len(w) >= 5}
+        if not any(sum(w in text for w in words) >= min(2, len(words)) for text in texts):
+            unnamed.append(f"{interval} within {label!r}: {texts}")
+    assert unnamed == [], "\n".join(unnamed)
