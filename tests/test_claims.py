@@ -6,6 +6,7 @@ forbid it ("the majority of" is not conformance of the whole); a weaker source u
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pyoxigraph import Store
 
@@ -80,3 +81,28 @@ def test_a_time_within_a_programme_cites_what_places_it_there(turtle_store: Stor
         if not any(sum(w in text for w in words) >= min(2, len(words)) for text in texts):
             unnamed.append(f"{interval} within {label!r}: {texts}")
     assert unnamed == [], "\n".join(unnamed)
+
+
+def test_a_quotation_s_text_is_one_of_its_quotes(tmp_path: Path) -> None:
+    """A statement whose text is not exactly one of its quotes (here: a sentence dropped) has no document, a
+    violation at the quotation; its post must be one the speaker holds."""
+    from click.testing import CliRunner
+
+    from opendata_graph import paths
+    from opendata_graph.cli import cli
+
+    from .checks import copy_of
+
+    data = copy_of(paths.data_dir(), tmp_path)
+    person = data / "people" / "jeni-tennison.yaml"
+    text = person.read_text(encoding="utf-8")
+    args = ["validate", "--data", str(data), "--no-quote-check", "--no-cache"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    cut = " This peer network should both help them to succeed"
+    assert text.count(cut) == 2
+    person.write_text(text.replace(cut, " This peer network should help them to succeed", 1), encoding="utf-8")
+    dropped = CliRunner().invoke(cli, args)
+    assert dropped.exit_code == 1 and "must be one of its quotes" in dropped.output, dropped.output
+    person.write_text(text.replace("    post: odi\n", "    post: microsoft\n"), encoding="utf-8")
+    wrong_post = CliRunner().invoke(cli, args)
+    assert wrong_post.exit_code == 1 and "names the post its speaker spoke in" in wrong_post.output, wrong_post.output

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, RdfFormat, Store, Triple, parse
 
+from opendata_graph.paths import seeds_dir
+
 from .checks import blank_nodes
 
 PREFIXES = """
@@ -232,3 +234,24 @@ def test_no_homepage_is_shared(turtle_store: Store) -> None:
     its portal GBIF.org were)."""
     assert select(turtle_store, """
         SELECT ?h WHERE { ?a foaf:homepage ?h . ?b foaf:homepage ?h . FILTER (?a != ?b) }""") == set()
+
+
+def test_nine_people_are_quoted_each_by_name_post_and_document(turtle_store: Store) -> None:
+    """Each quotation is data: its speaker, the post they spoke in, the document and its exact text (issue 27:
+    Tennison and Yokoyama had no statement, and five quotes had lost parts)."""
+    rows = select(turtle_store, """
+        SELECT ?speaker ?title ?document ?text WHERE {
+          ?q a schema:Quotation ; schema:spokenByCharacter ?p ; prov:wasAttributedTo ?p ; schema:text ?text ;
+             dcterms:relation ?post ; schema:isPartOf ?d .
+          ?p foaf:name ?speaker . ?post a org:Post ; org:heldBy ?p ; skos:prefLabel ?title .
+          ?d dcterms:identifier ?document .
+        }""")
+    assert len(rows) == 9 and len({r[0] for r in rows}) == 9
+    by_speaker = {r[0]: r for r in rows}
+    assert by_speaker["Jeni Tennison"][1:3] == ("Vice President and Chief Strategy Adviser",
+                                                "000_dab39517fcfec8ad.txt")
+    assert by_speaker["Jennifer Yokoyama"][3].endswith("looking to get more value from their data.")
+    assert by_speaker["Guillaume Rischard"][1] == "OpenStreetMap Foundation Board"
+    for _, _, document, text in rows:  # the whole paragraph, exactly as the document has it
+        copy = (seeds_dir() / document).read_text(encoding="utf-8")
+        assert f"\n{text}\n" in copy

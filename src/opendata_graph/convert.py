@@ -550,6 +550,24 @@ class Converter:
             if named_by == "title":
                 g.add(s, SCHEMA.jobTitle, title, p, r.loc(*key, "title"))
             g.add(s, SCHEMA.affiliation, o, p, r.loc(*key, "organisation"))
+        for i, said in enumerate(r.data.get("statements", [])):
+            self.quotation(r, s, said, ("statements", i))
+
+    def quotation(self, r: Record, s: Term, said: dict[str, Any], key: tuple[str | int, ...]) -> None:
+        """A statement the person is quoted as making: a schema:Quotation with its exact text (not normalised),
+        its speaker (schema:spokenByCharacter, prov:wasAttributedTo), the post they spoke in and the document."""
+        g = self.g
+        p, loc = self.prov(r, said, key), r.loc(*key)
+        documents = [doc for doc, quote in sources(said["source"]) if quote == said["text"]]
+        q = self.sub_node(f"{value_of(s)}/quotation/{said['id']}", (SCHEMA.Quotation, PROV.Entity),
+                          f"{r.label()} quoted ({said['id'].replace('-', ' ')})", p, loc)
+        g.add(q, SCHEMA.text, literal(said["text"], language=TEXT_LANGUAGE), p, r.loc(*key, "text"))
+        g.add(q, SCHEMA.spokenByCharacter, s, p, loc)
+        g.add(q, PROV.wasAttributedTo, s, p, loc)
+        g.add_all(q, (ODG.spokenInPost, DCTERMS.relation), iri(f"{value_of(s)}/post/{said['post']}"), p,
+                  r.loc(*key, "post"))
+        for doc in documents:  # none when the text is not one of its quotes: the shape says so
+            g.add(q, SCHEMA.isPartOf, self.node(doc), p, r.loc(*key, "text"))
 
     def kind_licence(self, r: Record, s: Term, prov: list[Term]) -> None:
         g, d = self.g, r.data

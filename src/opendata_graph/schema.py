@@ -541,6 +541,10 @@ KINDS: dict[str, Kind] = {
             #: person sits on ("OpenStreetMap Foundation Board"), by that body: then there is no job title.
             "posts": ListOf(Obj({**_POST.fields}, required=_POST.required, provenance=True,
                                 one_of=("title", "body"))),
+            #: What the person is quoted as saying: the exact text (one of its quotes, the others attributing it),
+            #: spoken in their post in ``post`` (the organisation of one of their posts).
+            "statements": ListOf(fact(("id", "text", "post"), id=Slug(), text=Text(),
+                                      post=Ref(("organisation",)))),
         }),
         Kind("products", "product", (ODG.Product, SCHEMA.CreativeWork), {
             "operated_by": refs("organisation", to=(ODG.operatedBy, SCHEMA.provider)),
