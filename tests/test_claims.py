@@ -27,6 +27,8 @@ STRONG: dict[str, tuple[str, str | None]] = {
     ORG.unitOf: (r"its secretariat|\bunit\b|department", None),
     SCHEMA.funder: (r"\bfund", r"\bnot\b"),
     ODG.notFundedBy: (r"\bnot\b.*\bfunding\b", None),
+    ODG.deniedFunder: (r"\bnot\b.*\bfunding\b", None),
+    SCHEMA.funding: (r"\bfund", r"\bnot\b|asked to"),
 }
 #: Subjects whose publisher is the author of a source document: who wrote a post is recorded from its byline or
 #: first person, with the doubt in an ambiguity (d000-author, d004-undated), not from words that say "publish".
@@ -57,7 +59,7 @@ def test_the_strong_list_is_walked(turtle_store: Store) -> None:
     query that finds nothing), and the weaker terms the issue asks for are used where the sources are weaker."""
     used = {p for p in STRONG if sources(turtle_store, p)}
     assert used >= {DCTERMS.publisher, DCTERMS.license, DCTERMS.conformsTo, SCHEMA.location, ODG.operatedBy,
-                    ODG.runBy, ODG.supportedBy, ORG.unitOf, ODG.notFundedBy}
+                    ODG.runBy, ODG.supportedBy, ORG.unitOf, ODG.deniedFunder, SCHEMA.funding}
     for weaker in (ODG.conformsInPart, ODG.hostedBy, ODG.candidateLicence):
         assert select(turtle_store, f"SELECT ?s WHERE {{ ?s <{weaker}> ?o ; a <{DCAT.Dataset}> }}"), weaker
 
@@ -106,3 +108,17 @@ def test_a_quotation_s_text_is_one_of_its_quotes(tmp_path: Path) -> None:
     person.write_text(text.replace("    post: odi\n", "    post: microsoft\n"), encoding="utf-8")
     wrong_post = CliRunner().invoke(cli, args)
     assert wrong_post.exit_code == 1 and "names the post its speaker spoke in" in wrong_post.output, wrong_post.output
+
+
+def test_a_scoped_funding_statement_has_no_unscoped_shortcut(turtle_store: Store) -> None:
+    """Wikimedia is not funded by Microsoft only "as part of their involvement in this project": no plain
+    odg:notFundedBy (or schema:funder) triple may drop that scope, in any dump."""
+    scoped = select(turtle_store, f"""
+        SELECT ?o ?funder WHERE {{
+          ?o <{ODG.fundingStatement}> ?n . ?n <{ODG.fundingScope}> ?scope .
+          {{ ?n <{ODG.deniedFunder}> ?funder }} UNION {{ ?n <{SCHEMA.funder}> ?funder }}
+        }}""")
+    assert scoped  # Wikimedia's
+    for o, funder in scoped:
+        assert select(turtle_store, f"""SELECT ?p WHERE {{ <{o}> ?p <{funder}> .
+            FILTER (?p IN (<{ODG.notFundedBy}>, <{SCHEMA.funder}>)) }}""") == set()

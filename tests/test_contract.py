@@ -207,18 +207,26 @@ def test_every_entity_has_a_wikidata_or_homepage_only_from_evidence(turtle_store
     assert rows == set()
 
 
-def test_wikimedia_is_stated_as_not_funded_by_microsoft_and_nobody_as_funded(turtle_store: Store) -> None:
-    funded = select(turtle_store, "SELECT ?s WHERE { ?s schema:funder ?o }")
-    assert funded == set()
-    scope = select(turtle_store, """
-        SELECT ?scope ?quote WHERE {
-          ?st rdf:subject ?w ; rdf:predicate ?p ; rdf:object ?ms ; skos:scopeNote ?scope ;
-              prov:wasDerivedFrom/oa:hasSelector/oa:exact ?quote .
-          ?w rdfs:label "Wikimedia Foundation"@en . ?ms rdfs:label "Microsoft"@en .
+def test_funding_as_stated_with_its_scope_on_the_fact(turtle_store: Store) -> None:
+    """Funding is data with its scope on the fact itself: GBIF by the world's governments and MetaBrainz by
+    donations and sponsors (schema:funding, a schema:Grant); Wikimedia not by Microsoft, only "as part of their
+    involvement in this project" (a node holding the funder and the scope, no unscoped triple)."""
+    assert select(turtle_store, "SELECT ?s WHERE { ?s schema:funder ?o . ?s a org:Organization }") == set()
+    funded = select(turtle_store, """
+        SELECT ?organisation ?funders WHERE {
+          ?o schema:funding ?g ; rdfs:label ?organisation . ?g a schema:Grant ; skos:note ?funders .
         }""")
-    assert scope == {("as part of their involvement in this project",
-                      "Wikimedia is not receiving any funding from Microsoft as part of their involvement in this "
-                      "project.")}
+    assert funded == {("Global Biodiversity Information Facility", "the world's governments"),
+                      ("MetaBrainz Foundation", "end user donations and sponsors who provide funds")}
+    denied = select(turtle_store, """
+        SELECT ?scope ?funder ?quote WHERE {
+          ?w rdfs:label "Wikimedia Foundation"@en ; dcterms:relation ?n .
+          ?n a prov:Entity ; skos:scopeNote ?scope ; ?p ?ms . ?ms rdfs:label ?funder ; a org:Organization .
+          ?st rdf:subject ?n ; rdf:predicate skos:scopeNote ; prov:wasDerivedFrom/oa:hasSelector/oa:exact ?quote .
+        }""")
+    assert denied == {("as part of their involvement in this project", "Microsoft",
+                       "Wikimedia is not receiving any funding from Microsoft as part of their involvement in this "
+                       "project.")}
 
 
 def test_no_blank_nodes_in_the_dump(dist: Path) -> None:

@@ -520,6 +520,8 @@ class Converter:
                 g.add(e, ORG.originalOrganization, self.node(ev["original"]), p, r.loc(*key, "original"))
             if "date" in ev:
                 g.add(e, DCTERMS.date, literal_date(ev["date"]), p, r.loc(*key, "date"))
+        for i, funding in enumerate(d.get("funding", [])):
+            self.funding(r, s, funding, ("funding", i))
         for i, act in enumerate(d.get("activities", [])):
             key = ("activities", i)
             p, loc = self.prov(r, act, key), r.loc(*key)
@@ -527,6 +529,36 @@ class Converter:
             g.add(a, PROV.wasAssociatedWith, s, p, loc)
             if "during" in act:
                 g.add(a, TIME.hasTime, self.interval(r, a, act["during"], p, (*key, "during")), p, loc)
+
+    def funding(self, r: Record, s: Term, f: dict[str, Any], key: tuple[str | int, ...]) -> None:
+        """Funding as the source states it, received (a schema:Grant the organisation has as schema:funding) or
+        denied (an odg:FundingDenial, its funder under odg:deniedFunder), each node carrying its funder and its
+        scope (odg:fundingScope), so the scope is part of the fact in every dump. The plain relation
+        (schema:funder, odg:notFundedBy) is written only for funding without a scope: it would drop it."""
+        g = self.g
+        p, loc = self.prov(r, f, key), r.loc(*key)
+        funder = self.node(f["funder"]) if "funder" in f else None
+        who = f.get("funders") or self.label(f["funder"])
+        scope = f" {f['scope']}" if "scope" in f else ""
+        received = f["received"]
+        label = f"{r.label()} {'funded' if received else 'not funded'} by {who}{scope}"
+        types = (ODG.Funding, SCHEMA.Grant) if received else (ODG.FundingDenial, PROV.Entity)
+        n = self.sub_node(f"{value_of(s)}/funding/{f['id']}", types, label, p, loc)
+        g.add_all(s, (ODG.fundingStatement, DCTERMS.relation), n, p, loc)
+        if received:
+            g.add(s, SCHEMA.funding, n, p, loc)
+            if funder is not None:
+                g.add(n, SCHEMA.funder, funder, p, r.loc(*key, "funder"))
+                if not scope:
+                    g.add(s, SCHEMA.funder, funder, p, r.loc(*key, "funder"))
+        elif funder is not None:
+            g.add(n, ODG.deniedFunder, funder, p, r.loc(*key, "funder"))
+            if not scope:
+                g.add(s, ODG.notFundedBy, funder, p, r.loc(*key, "funder"))
+        if "funders" in f:
+            g.add_all(n, (ODG.funderText, SKOS.note), en(f["funders"]), p, r.loc(*key, "funders"))
+        if "scope" in f:
+            g.add_all(n, (ODG.fundingScope, SKOS.scopeNote), en(f["scope"]), p, r.loc(*key, "scope"))
 
     def kind_programme(self, r: Record, s: Term, prov: list[Term]) -> None:
         if "period" in r.data:

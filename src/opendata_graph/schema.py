@@ -187,6 +187,14 @@ class Number(Type):
             yield path, f"expected a number, got {type_name(value)}", "write digits without quotes or commas"
 
 
+class Boolean(Type):
+    name = "true or false"
+
+    def check(self, value: Any, path: Path_) -> Iterator[Problem]:
+        if not isinstance(value, bool):
+            yield path, f"expected true or false, got {type_name(value)}", "write true or false, unquoted"
+
+
 @dataclass
 class Enum(Type):
     values: tuple[str, ...]
@@ -438,6 +446,8 @@ _FIGURE = fact(
     time_reference=Text(),
 )
 FIGURE = FigureObj(_FIGURE.fields, required=_FIGURE.required, provenance=True)
+_FUNDING = fact(("id", "received"), id=Slug(), received=Boolean(),
+                funder=Ref(("organisation",)), funders=Text(), scope=Text())
 _POST = fact(("organisation",), organisation=Ref(("organisation",)), title=Text(), body=Text())
 MEMBERSHIP = fact(("organisation", "role"), organisation=Ref(ORG_LIKE), role=Concept(ROLE_SCHEME, name="role"),
                   during=INTERVAL)
@@ -518,8 +528,10 @@ KINDS: dict[str, Kind] = {
             "events": ListOf(fact(("id", "type", "label"), id=Slug(), type=Enum(("spin-out",)), label=Text(),
                                   original=Ref(("organisation",)), date=Date())),
             "activities": ListOf(fact(("id", "text"), id=Slug(), text=Text(), during=INTERVAL)),
-            "not_funded_by": ListOf(fact(value=Ref(("organisation",)), scope=Text()),
-                                    to=(ODG.notFundedBy,)),  # a negative fact: no positive super-property
+            #: Funding the source states, received or denied, with its scope on the fact itself: a funder of the
+            #: graph (``funder``) or the funders in the source's words (``funders``: "the world's governments").
+            "funding": ListOf(Obj(_FUNDING.fields, required=_FUNDING.required, provenance=True,
+                                  one_of=("funder", "funders"))),
         }),
         Kind("programmes", "programme", (ODG.Programme, *COLLABORATION), {
             #: Whose programme, campaign or scheme it is ("Microsoft's Open Data Campaign"): not a unit of it.
