@@ -263,3 +263,12 @@ def test_nine_people_are_quoted_each_by_name_post_and_document(turtle_store: Sto
     for _, _, document, text in rows:  # the whole paragraph, exactly as the document has it
         copy = (seeds_dir() / document).read_text(encoding="utf-8")
         assert f"\n{text}\n" in copy
+
+
+def test_microsoft_joined_the_partnership_programme_as_part_of_its_campaign(turtle_store: Store) -> None:
+    rows = select(turtle_store, """
+        SELECT ?programme ?campaign WHERE {
+          ?m a org:Membership ; org:member/rdfs:label "Microsoft"@en ; org:organization/rdfs:label ?programme ;
+             dcterms:isPartOf/rdfs:label ?campaign .
+        }""")
+    assert rows == {("ODI Commercial Partnership Programme", "Open Data Campaign")}

@@ -464,6 +464,9 @@ class Converter:
         g.add(o, ORG.hasMember, m, p, loc, notes)
         if "during" in value:
             g.add(ms, ORG.memberDuring, self.interval(r, ms, value["during"], p, (*key, "during")), p, loc)
+        if "as_part_of" in value:
+            g.add_all(ms, (ODG.asPartOf, DCTERMS.isPartOf), self.node(value["as_part_of"]), p,
+                      r.loc(*key, "as_part_of"))
 
     def interval(self, r: Record, owner: Term, spec: dict[str, Any], default_prov: list[Term],
                  key: tuple[str | int, ...]) -> Term:

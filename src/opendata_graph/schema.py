@@ -449,8 +449,10 @@ FIGURE = FigureObj(_FIGURE.fields, required=_FIGURE.required, provenance=True)
 _FUNDING = fact(("id", "received"), id=Slug(), received=Boolean(),
                 funder=Ref(("organisation",)), funders=Text(), scope=Text())
 _POST = fact(("organisation",), organisation=Ref(("organisation",)), title=Text(), body=Text())
+#: ``as_part_of``: the programme the membership was taken up as part of ("joined our Commercial Partnership
+#: Programme as part of its Open Data Campaign").
 MEMBERSHIP = fact(("organisation", "role"), organisation=Ref(ORG_LIKE), role=Concept(ROLE_SCHEME, name="role"),
-                  during=INTERVAL)
+                  during=INTERVAL, as_part_of=Ref(("programme",)))
 IDENTIFIER = fact(value=Text())
 IDENTIFIERS = Obj(
     {
