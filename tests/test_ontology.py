@@ -95,3 +95,20 @@ def test_own_terms_are_accompanied_by_the_standard_terms_they_refine(triples: li
 def test_declared_terms_include_own_and_standard(ontology_bytes: bytes) -> None:
     declared = declared_terms(ontology_bytes)
     assert ODG.Figure in declared and "http://www.w3.org/ns/org#Membership" in declared
+
+
+def test_the_converter_bounds_each_qualifier_as_the_ontology_says(ontology_bytes: bytes) -> None:
+    """Each qualifier concept states its bound (odg:bound) and each bound its number's property
+    (odg:numberProperty); the converter's tables follow them exactly, for every qualifier."""
+    from pyoxigraph import RdfFormat, parse
+
+    from opendata_graph.convert import BOUND_PROPERTY, QUALIFIER_BOUND
+    from opendata_graph.namespaces import BOUND, QUALIFIER
+
+    triples = list(parse(ontology_bytes, format=RdfFormat.TURTLE))
+    bounds = {t.subject.value.removeprefix(str(QUALIFIER)): t.object.value.removeprefix(str(BOUND))
+              for t in triples if t.predicate.value == ODG.bound and t.subject.value.startswith(str(QUALIFIER))}
+    numbers = {t.subject.value.removeprefix(str(BOUND)): t.object.value
+               for t in triples if t.predicate.value == ODG.numberProperty}
+    assert bounds == QUALIFIER_BOUND
+    assert numbers == {k: v[0] for k, v in BOUND_PROPERTY.items()}

@@ -100,6 +100,9 @@ def test_quad_dumps_parse_strictly_and_hold_the_facts_in_their_sources_graphs(di
             sources.setdefault(str(s), set()).add(str(o))
     named = [q for q in quads if q.graph_name != DefaultGraph() and q not in descriptions]
     assert len(named) > 1_000
+    # The facts are only in their sources' graphs: the default graph is not the triple dumps (docs/graph.md).
+    default = {(q.subject, q.predicate, q.object) for q in quads if q.graph_name == DefaultGraph()}
+    assert default < triples and default.isdisjoint((q.subject, q.predicate, q.object) for q in named)
     for q in named:  # each fact sits in the graph of one of its statement's sources
         row = (str(q.subject), str(q.predicate), str(q.object))
         assert str(q.graph_name) in {source_graph(x) for x in sources[statement_iri(DEFAULT_BASE, row)]}

@@ -54,3 +54,29 @@ def test_every_shape_fails_on_its_mutated_fixture(data: rdflib.Graph, tmp_path: 
             found.add((owner, str(report.value(r, SH.focusNode))))
     missing = [shape for shape, focus in expected.items() if (shape, str(focus)) not in found]
     assert missing == []
+
+
+def test_bounds_are_bounds(data: rdflib.Graph) -> None:
+    """A bounded figure carries its number as schema:minValue/maxValue with the bound its qualifier makes, never as
+    schema:value: a figure given the value beside its bound, a bound its qualifier's words do not make, or a
+    number without a bound, is a violation at that figure (and the release, unchanged, has none)."""
+    from opendata_graph.namespaces import BOUND, ODG
+
+    schema = rdflib.Namespace("http://schema.org/")
+    stated = {str(o): s for s, o in data.subject_objects(rdflib.URIRef(ODG.statedAs))}
+    over, nearly, seven = (stated[w] for w in ("over 20 organisations", "nearly 2 billion records",
+                                                "seven established organisations"))
+    mutated = rdflib.Graph()
+    for t in data:
+        mutated.add(t)
+    mutated.add((over, schema.value, rdflib.Literal(20)))  # the bound read as the value
+    mutated.set((nearly, rdflib.URIRef(ODG.bound), rdflib.URIRef(BOUND["inclusive-maximum"])))  # not what "nearly" says
+    mutated.remove((seven, rdflib.URIRef(ODG.bound), None))  # a number with no bound
+    _, report, _ = validate(mutated, shacl_graph=SHAPES, inference="none", advanced=True, allow_warnings=True)
+    found = {(report.value(r, SH.focusNode), str(report.value(r, SH.resultMessage)).split(":")[0])
+             for r in report.subjects(rdflib.RDF.type, SH.ValidationResult)
+             if report.value(r, SH.resultSeverity) == SH.Violation}
+    assert (over, "A figure's number stands under the one property its bound names (odg") in found
+    assert (nearly, "The figure's bound is not the one its qualifier's words make (the qualifier's odg") in found
+    assert (seven, "A figure's number stands under the one property its bound names (odg") in found
+    assert {f for f, _ in found} == {over, nearly, seven}, found

@@ -26,6 +26,7 @@ from .load import Dataset, Record, sources
 from .namespaces import (
     ADMS,
     ADMS_STATUS,
+    BOUND,
     CC,
     DCAT,
     DCTERMS,
@@ -52,8 +53,16 @@ from .terms import RDF_TYPE, Row, Term, external_iri, iri, literal, value_of
 
 #: Identifier keys published as schema:identifier PropertyValues, with their propertyID.
 IDENTIFIER_SCHEMES = {"ror": "ROR", "orcid": "ORCID"}
-LOWER_BOUND = {"more-than", "over", "from"}
-UPPER_BOUND = {"nearly", "almost"}
+#: What each figure qualifier makes the number: the local name of its bound (``odg:bound`` of the qualifier
+#: concept in the ontology, which the shapes hold the figures to), and the property that bound carries the number
+#: under (its ``odg:numberProperty``). A figure without a qualifier is exact.
+QUALIFIER_BOUND = {"exact": "exact", "about": "approximate", "approximately": "approximate",
+                   "more-than": "exclusive-minimum", "over": "exclusive-minimum", "from": "inclusive-minimum",
+                   "nearly": "exclusive-maximum", "almost": "exclusive-maximum", "within-top": "inclusive-maximum"}
+BOUND_PROPERTY: dict[str, tuple[str, ...]] = {
+                  "exact": (SCHEMA.value,), "approximate": (ODG.approximateValue, QUDT.value),
+                  "exclusive-minimum": (SCHEMA.minValue,), "inclusive-minimum": (SCHEMA.minValue,),
+                  "exclusive-maximum": (SCHEMA.maxValue,), "inclusive-maximum": (SCHEMA.maxValue,)}
 #: Kinds whose nodes are provenance machinery: their triples need no reified source of their own.
 EXEMPT_TYPES = frozenset({ODG.SourceDocument, ODG.Excerpt, OA.TextQuoteSelector, OA.TextPositionSelector,
                           ODG.ExternalEvidence,
@@ -408,14 +417,13 @@ class Converter:
         if qualifier is not None:
             g.add_all(f, (ODG.qualifier, SCHEMA.valueReference), iri(QUALIFIER[qualifier]), p,
                       r.loc(*key, "qualifier"))
-        if "value" in fig:
+        if "value" in fig:  # the number under the one property its bound gives: schema:value only when exact
             value = fig["value"]
             lit = literal(str(value), datatype=XSD.integer if isinstance(value, int) else XSD.decimal)
-            g.add(f, SCHEMA.value, lit, p, r.loc(*key, "value"))
-            if qualifier in LOWER_BOUND:
-                g.add(f, SCHEMA.minValue, lit, p, r.loc(*key, "qualifier"))
-            elif qualifier in UPPER_BOUND:
-                g.add(f, SCHEMA.maxValue, lit, p, r.loc(*key, "qualifier"))
+            bound = QUALIFIER_BOUND[qualifier] if qualifier is not None else "exact"
+            g.add_all(f, BOUND_PROPERTY[bound], lit, p, r.loc(*key, "value"))
+            g.add_all(f, (ODG.bound, SCHEMA.valueReference), iri(BOUND[bound]), p,
+                      r.loc(*key, "qualifier" if qualifier else "value"))
             if "currency" in fig:
                 self.price(r, f, fig, lit, p, key)
         if "date" in fig:
@@ -434,8 +442,8 @@ class Converter:
         g.add(f, SCHEMA.valueReference, spec, p, r.loc(*key, "currency"))
         g.add(spec, SCHEMA.priceCurrency, literal(fig["currency"]), p, r.loc(*key, "currency"))
         qualifier = fig.get("qualifier")
-        bound = SCHEMA.minPrice if qualifier in LOWER_BOUND else SCHEMA.maxPrice if qualifier in UPPER_BOUND \
-            else SCHEMA.price
+        kind = BOUND_PROPERTY[QUALIFIER_BOUND[qualifier] if qualifier is not None else "exact"][0]
+        bound = {SCHEMA.minValue: SCHEMA.minPrice, SCHEMA.maxValue: SCHEMA.maxPrice}.get(kind, SCHEMA.price)
         g.add(spec, bound, amount, p, r.loc(*key, "value"))
         if "per" in fig:
             g.add(spec, SCHEMA.unitCode, literal(fig["per"]), p, r.loc(*key, "per"))
@@ -456,6 +464,9 @@ class Converter:
         g.add(o, ORG.hasMember, m, p, loc, notes)
         if "during" in value:
             g.add(ms, ORG.memberDuring, self.interval(r, ms, value["during"], p, (*key, "during")), p, loc)
+        if "as_part_of" in value:
+            g.add_all(ms, (ODG.asPartOf, DCTERMS.isPartOf), self.node(value["as_part_of"]), p,
+                      r.loc(*key, "as_part_of"))
 
     def interval(self, r: Record, owner: Term, spec: dict[str, Any], default_prov: list[Term],
                  key: tuple[str | int, ...]) -> Term:
@@ -512,6 +523,8 @@ class Converter:
                 g.add(e, ORG.originalOrganization, self.node(ev["original"]), p, r.loc(*key, "original"))
             if "date" in ev:
                 g.add(e, DCTERMS.date, literal_date(ev["date"]), p, r.loc(*key, "date"))
+        for i, funding in enumerate(d.get("funding", [])):
+            self.funding(r, s, funding, ("funding", i))
         for i, act in enumerate(d.get("activities", [])):
             key = ("activities", i)
             p, loc = self.prov(r, act, key), r.loc(*key)
@@ -519,6 +532,36 @@ class Converter:
             g.add(a, PROV.wasAssociatedWith, s, p, loc)
             if "during" in act:
                 g.add(a, TIME.hasTime, self.interval(r, a, act["during"], p, (*key, "during")), p, loc)
+
+    def funding(self, r: Record, s: Term, f: dict[str, Any], key: tuple[str | int, ...]) -> None:
+        """Funding as the source states it, received (a schema:Grant the organisation has as schema:funding) or
+        denied (an odg:FundingDenial, its funder under odg:deniedFunder), each node carrying its funder and its
+        scope (odg:fundingScope), so the scope is part of the fact in every dump. The plain relation
+        (schema:funder, odg:notFundedBy) is written only for funding without a scope: it would drop it."""
+        g = self.g
+        p, loc = self.prov(r, f, key), r.loc(*key)
+        funder = self.node(f["funder"]) if "funder" in f else None
+        who = f.get("funders") or self.label(f["funder"])
+        scope = f" {f['scope']}" if "scope" in f else ""
+        received = f["received"]
+        label = f"{r.label()} {'funded' if received else 'not funded'} by {who}{scope}"
+        types = (ODG.Funding, SCHEMA.Grant) if received else (ODG.FundingDenial, PROV.Entity)
+        n = self.sub_node(f"{value_of(s)}/funding/{f['id']}", types, label, p, loc)
+        g.add_all(s, (ODG.fundingStatement, DCTERMS.relation), n, p, loc)
+        if received:
+            g.add(s, SCHEMA.funding, n, p, loc)
+            if funder is not None:
+                g.add(n, SCHEMA.funder, funder, p, r.loc(*key, "funder"))
+                if not scope:
+                    g.add(s, SCHEMA.funder, funder, p, r.loc(*key, "funder"))
+        elif funder is not None:
+            g.add(n, ODG.deniedFunder, funder, p, r.loc(*key, "funder"))
+            if not scope:
+                g.add(s, ODG.notFundedBy, funder, p, r.loc(*key, "funder"))
+        if "funders" in f:
+            g.add_all(n, (ODG.funderText, SKOS.note), en(f["funders"]), p, r.loc(*key, "funders"))
+        if "scope" in f:
+            g.add_all(n, (ODG.fundingScope, SKOS.scopeNote), en(f["scope"]), p, r.loc(*key, "scope"))
 
     def kind_programme(self, r: Record, s: Term, prov: list[Term]) -> None:
         if "period" in r.data:
@@ -542,6 +585,24 @@ class Converter:
             if named_by == "title":
                 g.add(s, SCHEMA.jobTitle, title, p, r.loc(*key, "title"))
             g.add(s, SCHEMA.affiliation, o, p, r.loc(*key, "organisation"))
+        for i, said in enumerate(r.data.get("statements", [])):
+            self.quotation(r, s, said, ("statements", i))
+
+    def quotation(self, r: Record, s: Term, said: dict[str, Any], key: tuple[str | int, ...]) -> None:
+        """A statement the person is quoted as making: a schema:Quotation with its exact text (not normalised),
+        its speaker (schema:spokenByCharacter, prov:wasAttributedTo), the post they spoke in and the document."""
+        g = self.g
+        p, loc = self.prov(r, said, key), r.loc(*key)
+        documents = [doc for doc, quote in sources(said["source"]) if quote == said["text"]]
+        q = self.sub_node(f"{value_of(s)}/quotation/{said['id']}", (SCHEMA.Quotation, PROV.Entity),
+                          f"{r.label()} quoted ({said['id'].replace('-', ' ')})", p, loc)
+        g.add(q, SCHEMA.text, literal(said["text"], language=TEXT_LANGUAGE), p, r.loc(*key, "text"))
+        g.add(q, SCHEMA.spokenByCharacter, s, p, loc)
+        g.add(q, PROV.wasAttributedTo, s, p, loc)
+        g.add_all(q, (ODG.spokenInPost, DCTERMS.relation), iri(f"{value_of(s)}/post/{said['post']}"), p,
+                  r.loc(*key, "post"))
+        for doc in documents:  # none when the text is not one of its quotes: the shape says so
+            g.add(q, SCHEMA.isPartOf, self.node(doc), p, r.loc(*key, "text"))
 
     def kind_licence(self, r: Record, s: Term, prov: list[Term]) -> None:
         g, d = self.g, r.data
@@ -572,13 +633,13 @@ def _is_text(spec: ListOf) -> bool:
 
 
 def vocabulary(ontology: bytes) -> list[Row]:
-    """The ontology's concept schemes (membership roles, figure qualifiers) that the data points at.
+    """The ontology's concept schemes (membership roles, figure qualifiers and bounds) that the data points at.
 
     They are copied into the release so that a consumer of the dump alone can read every role and qualifier.
     """
     from pyoxigraph import RdfFormat, parse
 
-    schemes = (str(ROLE), str(QUALIFIER))
+    schemes = (str(ROLE), str(QUALIFIER), str(BOUND))
     return [(str(t.subject), str(t.predicate), str(t.object)) for t in parse(ontology, format=RdfFormat.TURTLE)
             if isinstance(t.subject, NamedNode) and (t.subject.value + "/").startswith(schemes)]
 

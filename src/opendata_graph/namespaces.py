@@ -81,6 +81,7 @@ ODG_ONTOLOGY: Final = DEFAULT_BASE + "ontology"
 ROLE: Final = Namespace(DEFAULT_BASE + "ontology/role/")
 SHAPES: Final = Namespace(DEFAULT_BASE + "shapes#")
 QUALIFIER: Final = Namespace(DEFAULT_BASE + "ontology/qualifier/")
+BOUND: Final = Namespace(DEFAULT_BASE + "ontology/bound/")
 
 #: The language of the release's text (its sources are in English): the tag of its literals, and the default
 #: language of its JSON-LD.
@@ -91,6 +92,7 @@ PREFIXES: Final[dict[str, str]] = {
     "odg": str(ODG),
     "role": str(ROLE),
     "qualifier": str(QUALIFIER),
+    "bound": str(BOUND),
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "owl": str(OWL),

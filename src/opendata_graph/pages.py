@@ -23,8 +23,12 @@ from pyoxigraph import Literal, NamedNode, Store
 from . import namespaces
 from .formats import RESOURCE
 from .locate import MEMBERSHIP_PATH, Locator
-from .namespaces import DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
+from .namespaces import BOUND, DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .releases import History
+
+#: How a figure's number reads by its bound (odg:bound): "> 20" for "over 20", "≈ 2000" for "approximately 2,000".
+BOUND_SIGNS = {BOUND["exact"]: "", BOUND["approximate"]: "≈ ", BOUND["exclusive-minimum"]: "> ",
+               BOUND["inclusive-minimum"]: "≥ ", BOUND["exclusive-maximum"]: "< ", BOUND["inclusive-maximum"]: "≤ "}
 
 CSS = """
 :root { --fg: #1b1f24; --muted: #4d5562; --link: #0645ad; --line: #d4d8de; --bg: #ffffff; --soft: #f4f6f8; }
@@ -847,7 +851,10 @@ class Site:
             stated = props.get(ODG.statedAs)
             quote = self.source_details(fs.get((ODG.statedAs, str(stated)), []))
             when = props.get(DCTERMS.date) or props.get(ODG.timeReference)
-            cells = [self.link(f), escape(self.label(props[SCHEMA.value])) if SCHEMA.value in props else "—",
+            number = next((props[q] for q in (SCHEMA.value, SCHEMA.minValue, SCHEMA.maxValue, ODG.approximateValue)
+                           if q in props), None)
+            sign = BOUND_SIGNS.get(str(getattr(props.get(ODG.bound), "value", "")), "")
+            cells = [self.link(f), escape(sign + self.label(number)) if number is not None else "—",
                      escape(self.label(props.get(ODG.qualifier))) if ODG.qualifier in props else "",
                      escape(self.label(props.get(SCHEMA.unitText))) if SCHEMA.unitText in props else "",
                      escape(self.label(when)) if when is not None else "", quote]

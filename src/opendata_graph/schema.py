@@ -195,6 +195,14 @@ class Number(Type):
             yield path, f"expected a number, got {type_name(value)}", "write digits without quotes or commas"
 
 
+class Boolean(Type):
+    name = "true or false"
+
+    def check(self, value: Any, path: Path_) -> Iterator[Problem]:
+        if not isinstance(value, bool):
+            yield path, f"expected true or false, got {type_name(value)}", "write true or false, unquoted"
+
+
 @dataclass
 class Enum(Type):
     values: tuple[str, ...]
@@ -446,9 +454,13 @@ _FIGURE = fact(
     time_reference=Text(),
 )
 FIGURE = FigureObj(_FIGURE.fields, required=_FIGURE.required, provenance=True)
+_FUNDING = fact(("id", "received"), id=Slug(), received=Boolean(),
+                funder=Ref(("organisation",)), funders=Text(), scope=Text())
 _POST = fact(("organisation",), organisation=Ref(("organisation",)), title=Text(), body=Text())
+#: ``as_part_of``: the programme the membership was taken up as part of ("joined our Commercial Partnership
+#: Programme as part of its Open Data Campaign").
 MEMBERSHIP = fact(("organisation", "role"), organisation=Ref(ORG_LIKE), role=Concept(ROLE_SCHEME, name="role"),
-                  during=INTERVAL)
+                  during=INTERVAL, as_part_of=Ref(("programme",)))
 IDENTIFIER = fact(value=Text())
 IDENTIFIERS = Obj(
     {
@@ -520,11 +532,16 @@ KINDS: dict[str, Kind] = {
         }, required=("id", "label", "local_copy"), provenance=False),
         Kind("organisations", "organisation", ORGANISATION, {
             "location": refs("place", to=(SCHEMA.location,)),
+            #: A unit of another organisation ("its secretariat"): where the unit is, the organisation is not said
+            #: to be.
+            "unit_of": refs("organisation", to=(ORG.unitOf, ORG.subOrganizationOf), inverse=ORG.hasUnit),
             "events": ListOf(fact(("id", "type", "label"), id=Slug(), type=Enum(("spin-out",)), label=Text(),
                                   original=Ref(("organisation",)), date=Date())),
             "activities": ListOf(fact(("id", "text"), id=Slug(), text=Text(), during=INTERVAL)),
-            "not_funded_by": ListOf(fact(value=Ref(("organisation",)), scope=Text()),
-                                    to=(ODG.notFundedBy,)),  # a negative fact: no positive super-property
+            #: Funding the source states, received or denied, with its scope on the fact itself: a funder of the
+            #: graph (``funder``) or the funders in the source's words (``funders``: "the world's governments").
+            "funding": ListOf(Obj(_FUNDING.fields, required=_FUNDING.required, provenance=True,
+                                  one_of=("funder", "funders"))),
         }),
         Kind("programmes", "programme", (ODG.Programme, *COLLABORATION), {
             #: Whose programme, campaign or scheme it is ("Microsoft's Open Data Campaign"): not a unit of it.
@@ -546,13 +563,20 @@ KINDS: dict[str, Kind] = {
             #: person sits on ("OpenStreetMap Foundation Board"), by that body: then there is no job title.
             "posts": ListOf(Obj({**_POST.fields}, required=_POST.required, provenance=True,
                                 one_of=("title", "body"))),
+            #: What the person is quoted as saying: the exact text (one of its quotes, the others attributing it),
+            #: spoken in their post in ``post`` (the organisation of one of their posts).
+            "statements": ListOf(fact(("id", "text", "post"), id=Slug(), text=Text(),
+                                      post=Ref(("organisation",)))),
         }),
         Kind("products", "product", (ODG.Product, SCHEMA.CreativeWork), {
             "operated_by": refs("organisation", to=(ODG.operatedBy, SCHEMA.provider)),
-            "supported_by": refs("organisation", to=(ODG.supportedBy, SCHEMA.sponsor)),
+            #: "supports, but does not direct or control": no funding is said, so not schema:sponsor.
+            "supported_by": refs("organisation", to=(ODG.supportedBy, DCTERMS.relation)),
         }),
         Kind("datasets", "dataset", (DCAT.Dataset,), {
             "publisher": refs("organisation", to=PUBLISHER),
+            #: "hosts": the organisation keeps it available, the source does not make it the publisher.
+            "hosted_by": refs("organisation", to=(ODG.hostedBy, DCTERMS.relation)),
             "data_of": refs("product", to=(ODG.dataOf, DCTERMS.relation)),
             "licence": refs("licence", to=LICENCE),
             #: Alternatives: each part of the dataset is under one of them (not all of them, not the whole).
@@ -562,6 +586,10 @@ KINDS: dict[str, Kind] = {
             "licence_family": refs("licence-family", to=(ODG.licenceFamily, DCTERMS.relation)),
             "licence_statement": texts(ODG.licenceStatement, SKOS.note),
             "conforms_to": refs("standard", to=(DCTERMS.conformsTo,)),
+            #: A standard that only part of the dataset is said to conform to ("the basis for the majority of").
+            "conforms_in_part": refs("standard", to=(ODG.conformsInPart, DCTERMS.relation)),
+            #: A licence external evidence points at without establishing it (its caveat in the fact's note).
+            "candidate_licence": refs("licence", to=(ODG.candidateLicence, DCTERMS.relation)),
         }),
         Kind("licences", "licence", (DCTERMS.LicenseDocument,), external=("spdx", str(SPDX_LICENSE)), fields={
             "spdx": Spdx(),
@@ -572,6 +600,8 @@ KINDS: dict[str, Kind] = {
         Kind("licence-families", "licence-family", (ODG.LicenceFamily, SKOS.Concept)),
         Kind("standards", "standard", (DCTERMS.Standard,), {
             "steward": refs("organisation", to=PUBLISHER),
+            #: An organisation the evidence relates to the standard without saying how (not its steward).
+            "related_to": refs("organisation", to=(DCTERMS.relation,)),
             "licence": refs("licence", to=LICENCE),
         }),
         Kind("places", "place", (SCHEMA.Place, DCTERMS.Location)),
