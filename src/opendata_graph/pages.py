@@ -764,12 +764,13 @@ class Site:
         return self.link(x)
 
     def ontology(self, ontology: Store, iri: str) -> str:
-        """The ontology's page: each own class and property with its label, definition and what it refines."""
+        """The ontology's page: each own class and property with its label, comment (its definition) and what it
+        refines."""
         rows = ontology.query(f"""
-            PREFIX rdfs: <{RDFS}> PREFIX skos: <{SKOS}> PREFIX owl: <{OWL}>
+            PREFIX rdfs: <{RDFS}> PREFIX owl: <{OWL}>
             SELECT ?term ?kind ?label ?definition (GROUP_CONCAT(STR(?parent); separator=" ") AS ?parents) WHERE {{
-              ?term rdfs:isDefinedBy <{iri}> ; rdfs:label ?label ; skos:definition ?definition ; a ?kind .
-              FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty))
+              ?term rdfs:isDefinedBy <{iri}> ; rdfs:label ?label ; rdfs:comment ?definition ; a ?kind .
+              FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty, owl:AnnotationProperty))
               OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?parent }}
             }} GROUP BY ?term ?kind ?label ?definition ORDER BY ?kind ?term""")
         body = []
