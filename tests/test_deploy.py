@@ -21,7 +21,7 @@ from pyoxigraph import RdfFormat, parse
 from opendata_graph import paths
 from opendata_graph import rename as r
 from opendata_graph.cli import cli
-from opendata_graph.formats import RESOURCE
+from opendata_graph.formats import EXPORTED
 from opendata_graph.namespaces import DCAT, DEFAULT_BASE
 from opendata_graph.schema import minted_record
 from opendata_graph.site import export, subjects
@@ -102,12 +102,12 @@ def test_every_entity_answers_in_every_media_type(host: Client, deployed: Path) 
     wrong = []
     for path in pages:
         asks = [(f"/{path}", "text/html,application/xhtml+xml,*/*;q=0.8", ".html"), (f"/{path}.html", None, ".html")]
-        asks += [(f"/{path}", f.media_type, f.extension) for f in RESOURCE]
-        asks += [(f"/{path}{f.extension}", None, f.extension) for f in RESOURCE]
+        asks += [(f"/{path}", f.media_type, f.extension) for f in EXPORTED]
+        asks += [(f"/{path}{f.extension}", None, f.extension) for f in EXPORTED]
         for url, accept, extension in asks:
             status, headers, body = host.get(url, accept)
             expected = (site / f"{path}{extension}").read_bytes()
-            kind = "text/html" if extension == ".html" else next(f.media_type for f in RESOURCE
+            kind = "text/html" if extension == ".html" else next(f.media_type for f in EXPORTED
                                                                   if f.extension == extension)
             if status != 200 or body != expected or media(headers) != kind:
                 wrong.append(f"{url} (Accept: {accept}): {status} {media(headers)}")
@@ -172,7 +172,7 @@ def test_the_home_page_the_query_pages_and_the_void_download_urls(host: Client, 
 
 
 def test_a_merged_record_redirects_to_its_successor_in_the_same_form(host: Client) -> None:
-    asks = [("", None), ("", "text/turtle"), (".html", None)] + [(f.extension, None) for f in RESOURCE]
+    asks = [("", None), ("", "text/turtle"), (".html", None)] + [(f.extension, None) for f in EXPORTED]
     for suffix, accept in asks:
         status, headers, _ = host.get(f"/{MERGED}{suffix}", accept)
         assert status == 301, (suffix, accept)
@@ -184,10 +184,10 @@ def test_a_merged_record_redirects_to_its_successor_in_the_same_form(host: Clien
 def test_a_withdrawn_record_is_gone_with_its_tombstone_in_every_media_type(host: Client, deployed: Path) -> None:
     site = deployed / "site"
     asks = [("", None, ".html"), (".html", None, ".html")]
-    asks += [("", f.media_type, f.extension) for f in RESOURCE] + [(f.extension, None, f.extension) for f in RESOURCE]
+    asks += [("", f.media_type, f.extension) for f in EXPORTED] + [(f.extension, None, f.extension) for f in EXPORTED]
     for suffix, accept, extension in asks:
         status, headers, body = host.get(f"/{WITHDRAWN}{suffix}", accept)
-        kind = "text/html" if extension == ".html" else next(f.media_type for f in RESOURCE if f.extension == extension)
+        kind = "text/html" if extension == ".html" else next(f.media_type for f in EXPORTED if f.extension == extension)
         assert (status, media(headers)) == (410, kind), (suffix, accept)
         assert body == (site / f"{WITHDRAWN}{extension}").read_bytes(), (suffix, accept, body[:200])
     html = (site / f"{WITHDRAWN}.html").read_text(encoding="utf-8")

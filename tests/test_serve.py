@@ -22,7 +22,7 @@ from opendata_graph.serve import negotiate
 from .servers import odg_server
 
 MEDIA = {"text/html": None, "text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfFormat.N_TRIPLES,
-         "application/ld+json": RdfFormat.JSON_LD}
+         "application/ld+json": RdfFormat.JSON_LD, "application/rdf+xml": RdfFormat.RDF_XML}
 SLOW = 'SELECT * WHERE { ?a a ?c . ?d ?e ?f . FILTER(STR(?c) = CONCAT(STR(?f), "x")) } LIMIT 1'
 
 
@@ -82,7 +82,7 @@ def test_every_minted_iri_answers_all_four_media_types(server: str, dist: Path) 
 def test_suffixes_and_errors(server: str) -> None:
     conn = connect(server)
     for suffix, media in ((".ttl", "text/turtle"), (".jsonld", "application/ld+json"), (".nt", "application/n-triples"),
-                          (".html", "text/html")):
+                          (".html", "text/html"), (".rdf", "application/rdf+xml")):
         status, headers, _ = get(conn, f"/organisation/gbif{suffix}")
         assert (status, headers["content-type"].split(";")[0]) == (200, media)
     status, headers, body = get(conn, "/ontology")
@@ -91,10 +91,25 @@ def test_suffixes_and_errors(server: str) -> None:
     assert status == 200 and body.startswith(b"@prefix odg:")
     assert get(conn, "/shapes.ttl")[0] == 200
     assert get(conn, "/organisation/no-such-thing")[0] == 404
-    assert get(conn, "/organisation/gbif", "image/png")[0] == 406
+    status, headers, _ = get(conn, "/organisation/gbif", "image/png")
+    assert (status, headers.get("vary")) == (406, "Accept")  # negotiated: a cache must not serve it to others
+    for path in ("/ontology", "/sparql"):
+        status, headers, _ = get(conn, path, "image/png")
+        assert (status, headers.get("vary")) == (406, "Accept"), path
     status, headers, body = get(conn, "/organisation/gbif")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
     assert b"Global Biodiversity Information Facility" in body
+
+
+def test_rdf_xml_is_the_same_graph_as_turtle(server: str) -> None:
+    """What a linked-data crawler asking for RDF/XML gets: the resource's description, the Turtle's triples."""
+    conn = connect(server)
+    graphs = {}
+    for media in ("text/turtle", "application/rdf+xml"):
+        status, headers, body = get(conn, "/organisation/gbif", media)
+        assert (status, headers["content-type"].split(";")[0], headers.get("vary")) == (200, media, "Accept")
+        graphs[media] = {str(t) for t in parse(body, format=MEDIA[media])}
+    assert len(graphs["text/turtle"]) > 20 and graphs["application/rdf+xml"] == graphs["text/turtle"]
 
 
 def test_html_page_shows_figures_quotes_and_incoming_links(server: str) -> None:

@@ -25,7 +25,7 @@ def test_every_minted_iri_resolves_to_its_page_or_its_place_on_one(site: Path, d
     """A page of its own (with its four representations and JSON) for every entity; every node it owns (figures,
     memberships, statements, excerpts, evidence) at its fragment on that page and in that page's data, by the
     rule on its path or the site's map: one page per entity, not one per node."""
-    from opendata_graph.formats import RESOURCE
+    from opendata_graph.formats import EXPORTED
     from opendata_graph.schema import KINDS
 
     triples = list(parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES))
@@ -51,7 +51,7 @@ def test_every_minted_iri_resolves_to_its_page_or_its_place_on_one(site: Path, d
     entities = [p for p in pages if p.split("/")[0] in KINDS]
     files = sum(1 for f in site.rglob("*") if f.is_file())
     assert files <= 10 * len(entities), (files, len(entities))
-    assert len(RESOURCE) + 2 <= 5  # a page, its three RDF forms and its JSON
+    assert len(EXPORTED) + 2 <= 5  # a page, its three RDF forms and its JSON
     # a licence known by its SPDX IRI is described on its page (the minted IRI is foaf:primaryTopic of it)
     topics = {t.subject.value: t.object.value for t in triples if t.predicate.value == FOAF.primaryTopic}
     assert len(topics) == 8 and set(topics.values()) == subjects - minted

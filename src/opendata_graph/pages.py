@@ -21,7 +21,7 @@ from urllib.parse import quote
 from pyoxigraph import Literal, NamedNode, Store
 
 from . import namespaces
-from .formats import RESOURCE
+from .formats import EXPORTED
 from .locate import MEMBERSHIP_PATH, Locator
 from .namespaces import DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .releases import History
@@ -508,7 +508,7 @@ class Site:
         body.append(self.excerpts(s) + self.evidence(s))
         body.append(self.incoming(s))
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(page, x))}">'
-                             for t, x in ((f.media_type, f.extension) for f in RESOURCE))
+                             for t, x in ((f.media_type, f.extension) for f in EXPORTED))
         return self.page(title, self._place_anchors("".join(body), page), alternates)
 
     def _anchor(self, node: object, page: str) -> str:
@@ -635,7 +635,7 @@ class Site:
             items.append("<dt>Member of</dt>" + "".join(memberships))
         if items:
             lines.append(f"<dl>{''.join(items)}</dl>")
-        forms = ", ".join([*(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE),
+        forms = ", ".join([*(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in EXPORTED),
                            f'<a href="{escape(self._alt(page, ".json"))}">JSON</a>'])
         lines.append(f'<p class="iri"><code>{escape(s.value)}</code> · this page as {forms}</p>')
         name_sources = sources.get((RDFS.label, str(next(iter(props.get(RDFS.label, [])), ""))), [])
@@ -793,7 +793,8 @@ class Site:
         name, the cohorts with their members and roles, the licences and standards in use, where to start
         (release.yaml's ``featured``), an index per kind, the downloads and releases, the resources per class."""
         links = "".join(f"<li>{self.link(NamedNode(e))}</li>" for e in examples if self.exists(e))
-        downloads = ", ".join(f'<a href="{self.root}dist/{f.dump}">{escape(f.name)}</a>' for f in RESOURCE)
+        downloads = ", ".join(f'<a href="{self.root}dist/{f.dump}">{escape(f.name)}</a>' for f in EXPORTED
+                              if f.dumped)
         rows = "".join(f'<tr><td>{escape(curie(c))}</td><td class="count">{n:,}</td></tr>' for c, n in counts)
         body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>" + self.search_box()
                 + (f"<h2>Start here</h2><ul>{links}</ul>" if links else "")

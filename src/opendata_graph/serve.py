@@ -6,7 +6,8 @@ queries in Rust without holding the GIL, so threads serve queries concurrently. 
 - ``/sparql``: SPARQL 1.1 Protocol (GET, POST form, POST ``application/sparql-query``); a service description on
   a plain GET; updates refused (403); ``SERVICE`` refused; per-query deadline and result cap.
 - ``/<kind>/<id>`` and every other minted IRI under the base: content negotiation between HTML, Turtle,
-  N-Triples and JSON-LD (``Vary: Accept``), or the suffixes ``.html``, ``.ttl``, ``.nt``, ``.jsonld``.
+  N-Triples, JSON-LD and RDF/XML (``Vary: Accept``, on a 406 too), or the suffixes ``.html``, ``.ttl``, ``.nt``,
+  ``.jsonld``, ``.rdf``.
 - ``/``, ``/index.html`` home; ``/queries.html`` the query files; ``/query`` the query page; ``/dist/<file>`` the
   release files.
 """
@@ -260,6 +261,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def error(self, status: int, message: str) -> None:
         extra = {"Allow": "GET, POST, OPTIONS"} if status == 405 else None
+        if status == 406:  # a negotiated answer: a cache keeps it for this Accept header only
+            extra = {"Vary": "Accept"}
         self.send(status, (message + "\n").encode("utf-8"), "text/plain", extra)
 
     def read_body(self) -> bytes | None:

@@ -24,7 +24,7 @@ from pyoxigraph import NamedNode, Store
 
 from . import jsonld, paths, pictures
 from .errors import ConfigError, Location
-from .formats import RESOURCE
+from .formats import EXPORTED
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, page_of
 from .progress import Bar, Quiet
 from .serve import App, describe, load_app, represent_all
@@ -61,7 +61,7 @@ class Nodes:
 
 #: Suffixes of a node's representations other than its page: a 303 to the page's file of the same suffix.
 def _data_suffixes() -> str:
-    return "(" + "|".join(re.escape(e) for e in (*(f.extension for f in RESOURCE), ".json")) + ")"
+    return "(" + "|".join(re.escape(e) for e in (*(f.extension for f in EXPORTED), ".json")) + ")"
 
 
 def _apache_nodes(nodes: Nodes) -> list[str]:
@@ -103,7 +103,7 @@ def node_map(nodes: Nodes) -> str:
 
 def _suffixes() -> str:
     """Every representation's suffix as one regular expression group: ``(\\.html|\\.ttl|...)``."""
-    return "(" + "|".join(re.escape(e) for e in (".html", *(f.extension for f in RESOURCE))) + ")"
+    return "(" + "|".join(re.escape(e) for e in (".html", *(f.extension for f in EXPORTED))) + ")"
 
 
 #: The media types of the site's other files (nginx's types { } replaces its whole table).
@@ -117,7 +117,7 @@ def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()
     (Apache 2.4: mod_rewrite, mod_headers, mod_mime, mod_dir; ``AllowOverride FileInfo Indexes Options``)."""
     lines = ["# Content negotiation for the opendata-graph static site (Apache 2.4: mod_rewrite, mod_headers,",
              "# mod_mime, mod_dir). The site's directory needs AllowOverride FileInfo Indexes Options (or All)."]
-    lines += [f"AddType {f.media_type} {f.extension}" for f in RESOURCE]
+    lines += [f"AddType {f.media_type} {f.extension}" for f in EXPORTED]
     lines += [f"AddType {m} .{e}" for m, e in OTHER_TYPES]
     lines += ["# the dumps' gzip copies are files to download, not a transfer encoding", "RemoveEncoding .gz",
               "AddDefaultCharset utf-8", "Options -MultiViews",
@@ -132,7 +132,7 @@ def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()
             lines += ["RewriteCond %{ENV:REDIRECT_STATUS} ^$", f"RewriteRule ^{path}{suffixes}?$ - [G,E=vary:1]"]
     lines += _apache_nodes(nodes)
     lines += ["# A resource path without a suffix: pick the representation the Accept header prefers."]
-    for f in RESOURCE:
+    for f in EXPORTED:
         lines += ["RewriteCond %{REQUEST_FILENAME} !-f", f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
                   f"RewriteCond %{{REQUEST_FILENAME}}{f.extension} -f",
                   f"RewriteRule ^(.*)$ $1{f.extension} [L,E=vary:1]"]
@@ -148,7 +148,7 @@ def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()
 def _apache_tombstone(path: str) -> list[str]:
     """Which representation of the tombstone a 410 carries: the suffix asked for, else the Accept header's."""
     lines = []
-    for i, f in enumerate(RESOURCE):
+    for i, f in enumerate(EXPORTED):
         test = (f"%{{REQUEST_URI}} == '{path}{f.extension}' || "
                 f"(%{{REQUEST_URI}} == '{path}' && %{{HTTP_ACCEPT}} =~ m#{_accept(f.media_type)}#)")
         lines += [f'<{"If" if i == 0 else "ElseIf"} "{test}">', f"    ErrorDocument 410 {path}{f.extension}",
@@ -160,14 +160,14 @@ def _apache_tombstone(path: str) -> list[str]:
 def nginx_http(root: str = "/", nodes: Nodes = Nodes()) -> str:
     """``nginx-http.conf``: what nginx allows only in its ``http { }`` block (the Accept header -> suffix map, and
     the map of nodes shown on another page)."""
-    width = max(len(f.media_type) for f in RESOURCE) + 6
+    width = max(len(f.media_type) for f in EXPORTED) + 6
     lines = ["# Content negotiation for the opendata-graph static site: include in nginx's http { } block,",
              "# and nginx.conf in the server { } block whose root is the site."]
     if nodes.mapped:  # before any map: nginx sizes its map tables at the first one
         size = 1 << max(11, (2 * len(nodes.mapped)).bit_length())
         lines += [f"map_hash_max_size {size};", "map_hash_bucket_size 128;"]
     lines += ["map $http_accept $odg_suffix {", f"    {'default':<{width}}.html;"]
-    lines += [f"    {'~*' + _accept(f.media_type):<{width}}{f.extension};" for f in RESOURCE]
+    lines += [f"    {'~*' + _accept(f.media_type):<{width}}{f.extension};" for f in EXPORTED]
     lines += ["}"]
     if nodes.mapped:
         lines += ["# Memberships, statements, evidence: the page each is shown on (303 there, at its fragment)",
@@ -183,8 +183,8 @@ def nginx(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes())
     """``nginx.conf``: the server { } part of the same rules (nginx-http.conf holds the http { } part)."""
     lines = ["# Content negotiation for the opendata-graph static site: include in the server { } block whose root",
              "# is the site (and nginx-http.conf in the http { } block).", "types {",
-             *(f"    {f.media_type} {f.key};" for f in RESOURCE), *(f"    {m} {e};" for m, e in OTHER_TYPES), "}",
-             "charset utf-8;", f"charset_types {' '.join(f.media_type for f in RESOURCE)} text/css text/javascript "
+             *(f"    {f.media_type} {f.key};" for f in EXPORTED), *(f"    {m} {e};" for m, e in OTHER_TYPES), "}",
+             "charset utf-8;", f"charset_types {' '.join(f.media_type for f in EXPORTED)} text/css text/javascript "
              "application/json text/markdown text/plain;", "index index.html;"]
     suffixes = _suffixes()
     for gone in retired:
@@ -221,7 +221,7 @@ def w3id(base: str, name: str, target: str) -> str:
              "Options +FollowSymLinks", "RewriteEngine on",
              f"RewriteRule ^((dist|queries)/.*|.*{_suffixes()}|.*\\.json|ontology\\.ttl|shapes\\.ttl)$ {target}$1 "
              "[R=302,L]"]
-    for f in RESOURCE:
+    for f in EXPORTED:
         lines += [f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
                   f"RewriteRule ^(.+)$ {target}$1{f.extension} [R=303,L]"]
     lines += [f"RewriteRule ^$ {target}index.html [R=303,L]", f"RewriteRule ^(.*)$ {target}$1.html [R=303,L]"]
@@ -495,8 +495,9 @@ def _resource(write: Callable[[str, bytes | str], None], site: Site, store: Stor
     relative = iri[len(base):]
     write(relative + ".html", site.resource(iri))
     write(relative + ".json", jsonld.dumps(jsonld.entity(store, iri, base, context)))
-    documents = represent_all(describe(store, iri, site.locate), base, terms=site.terms)
-    for fmt in RESOURCE:
+    documents = represent_all(describe(store, iri, site.locate), base, [f.media_type for f in EXPORTED],
+                              terms=site.terms)
+    for fmt in EXPORTED:
         write(relative + fmt.extension, documents[fmt.media_type])
 
 
