@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pyoxigraph import RdfFormat, parse
 
 from opendata_graph import paths
 from opendata_graph import query as q
-from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.namespaces import DCTERMS, DEFAULT_BASE, SCHEMA_WEB
 from opendata_graph.serve import negotiate
 
 from .servers import odg_server
@@ -315,3 +316,40 @@ def test_the_home_page_starts_from_the_featured_records(dist: Path) -> None:
     start = home.split("<h2>Start here</h2>", 1)[1].split("</ul>", 1)[0]
     assert [f'href="/{p}"' in start for p in ("programme/peer-learning-network", "cohort/cohort-1",
                                                "cohort/cohort-2")] == [True, True, True]
+
+
+def links(header: str | None) -> set[tuple[str, str, str | None]]:
+    """A Link header's links as (target, rel, type)."""
+    found = set()
+    for target, params in re.findall(r'<([^>]*)>((?:\s*;\s*[a-z]+="[^"]*")*)', header or ""):
+        attrs = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
+        found.add((target, attrs["rel"], attrs.get("type")))
+    return found
+
+
+def test_fair_signposting_on_the_landing_page_resources_and_dumps(server: str, dist: Path) -> None:
+    """FAIR Signposting level 1: the home page (the release's landing page) names the dataset to cite, its
+    description, every dump, the licence and its types; a resource's answers their IRI and descriptions; a dump
+    its landing page and licence - each the release description's (void.ttl) own values."""
+    from opendata_graph.formats import DUMPS
+
+    void = {(t.predicate.value, t.object.value) for t in parse(path=str(dist / "void.ttl"), format=RdfFormat.TURTLE)
+            if t.subject.value == DEFAULT_BASE + "dataset"}
+    licence = next(o for p, o in void if p == DCTERMS.license)
+    conn = connect(server)
+    status, headers, _ = get(conn, "/")
+    assert status == 200
+    assert links(headers.get("link")) == {
+        (DEFAULT_BASE + "dataset", "cite-as", None), (DEFAULT_BASE + "dist/void.ttl", "describedby", "text/turtle"),
+        *((DEFAULT_BASE + "dist/" + f.dump, "item", f.media_type) for f in DUMPS), (licence, "license", None),
+        (SCHEMA_WEB.AboutPage, "type", None), (SCHEMA_WEB.Dataset, "type", None)}
+    iri = DEFAULT_BASE + "organisation/gbif"
+    for media in MEDIA:
+        status, headers, _ = get(conn, "/organisation/gbif", media)
+        found = links(headers.get("link"))
+        assert {(iri, "cite-as", None), (licence, "license", None), (iri + ".ttl", "describedby", "text/turtle"),
+                (iri + ".rdf", "describedby", "application/rdf+xml")} <= found, (media, found)
+    for name in ("opendata-graph.ttl", "opendata-graph.nt.gz", "void.ttl"):
+        status, headers, _ = get(conn, "/dist/" + name)
+        assert status == 200 and links(headers.get("link")) == {
+            (DEFAULT_BASE, "collection", "text/html"), (licence, "license", None)}, name
