@@ -353,3 +353,14 @@ def test_fair_signposting_on_the_landing_page_resources_and_dumps(server: str, d
         status, headers, _ = get(conn, "/dist/" + name)
         assert status == 200 and links(headers.get("link")) == {
             (DEFAULT_BASE, "collection", "text/html"), (licence, "license", None)}, name
+
+
+def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(server: str) -> None:
+    """For search engines: the schema.org Dataset (tests/test_schemaorg.py checks it against schema.org)."""
+    conn = connect(server)
+    for path in ("/", "/dataset"):
+        status, _, body = get(conn, path, "text/html")
+        found = re.findall(rb'<script type="application/ld\+json">(.*?)</script>', body)
+        assert status == 200 and len(found) == 1, path
+        doc = json.loads(found[0])
+        assert (doc["@type"], doc["@id"]) == ("Dataset", DEFAULT_BASE + "dataset") and doc["distribution"], path

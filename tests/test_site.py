@@ -205,3 +205,16 @@ def test_a_pages_json_ld_has_the_dumps_terms_and_the_pages_triples(site: Path, d
     assert gbif["memberOf"] == ["og:cohort/cohort-2"] and gbif["altLabel"] == ["GBIF"]
     read = set(parse(path=str(site / "organisation" / "gbif.jsonld"), format=RdfFormat.JSON_LD))
     assert read == set(parse(path=str(site / "organisation" / "gbif.nt"), format=RdfFormat.N_TRIPLES)) and read
+
+
+def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(site: Path) -> None:
+    """For search engines, in the static site as in `odg serve` (tests/test_schemaorg.py checks it against
+    schema.org)."""
+    import json
+    import re
+
+    for name in ("index.html", "dataset.html"):
+        found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', (site / name).read_text("utf-8"))
+        assert len(found) == 1, name
+        doc = json.loads(found[0])
+        assert (doc["@type"], doc["@id"]) == ("Dataset", DEFAULT_BASE + "dataset") and doc["distribution"], name

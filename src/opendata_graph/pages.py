@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from . import namespaces
+from . import namespaces, schemaorg
 from .formats import EXPORTED
 from .locate import MEMBERSHIP_PATH, Locator
 from .namespaces import DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
@@ -250,6 +250,9 @@ class Site:
     labels: Mapping[str, str] = field(default_factory=dict)  #: property IRI -> its label in the ontology
     #: The JSON-LD terms of a resource's ``.jsonld`` (the dump's: :func:`opendata_graph.jsonld.dump_terms`)
     terms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The release's VoID/DCAT description (void.ttl): the home page and the page of each dataset it holds carry
+    #: that dataset's schema.org Dataset (:mod:`opendata_graph.schemaorg`)
+    description: Store | None = None
     _index: list[dict[str, object]] | None = field(default=None, init=False, repr=False)
     locate: Locator = field(init=False, repr=False)  #: where each node is shown (its page and fragment)
     _label_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
@@ -509,6 +512,7 @@ class Site:
         body.append(self.incoming(s))
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(page, x))}">'
                              for t, x in ((f.media_type, f.extension) for f in EXPORTED))
+        alternates += schemaorg.script(self.description, iri)
         return self.page(title, self._place_anchors("".join(body), page), alternates)
 
     def _anchor(self, node: object, page: str) -> str:
@@ -788,7 +792,7 @@ class Site:
                          f"<tbody>{''.join(body)}</tbody></table>")
 
     def home(self, description: str, counts: Sequence[tuple[str, int]], title: str,
-             examples: Sequence[str] = ()) -> str:
+             examples: Sequence[str] = (), dataset: str | None = None) -> str:
         """The home page: what the release covers (release.yaml's title and description), a search over every
         name, the cohorts with their members and roles, the licences and standards in use, where to start
         (release.yaml's ``featured``), an index per kind, the downloads and releases, the resources per class."""
@@ -804,7 +808,7 @@ class Site:
                 + f'<h2>Resources per class</h2>{SCROLL.format(label="Resources per class")}<table><thead><tr>'
                 '<th scope="col">Class</th>'
                 f'<th scope="col">Resources</th></tr></thead><tbody>{rows}</tbody></table></div>')
-        return self.page(title, body)
+        return self.page(title, body, schemaorg.script(self.description, dataset) if dataset else "")
 
     def picture(self, cohort: str | None = None) -> str:
         """The network diagram and the membership timeline (pictures.py), inline: their nodes are links; they

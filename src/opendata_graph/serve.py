@@ -178,7 +178,8 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     if release and (release / "void.ttl").is_file():
         void = Store()
         void.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)
-        app.void, app.void_site = void, Site(void, base)
+        app.void, app.void_site = void, Site(void, base, description=void)
+        app.site.description = void
         rows = void.query(f"""SELECT ?d ?title ?description ?licence WHERE {{ ?d a <{VOID.Dataset}> ;
             <{DCTERMS.title}> ?title . OPTIONAL {{ ?d <{DCTERMS.description}> ?description }}
             OPTIONAL {{ ?d <{DCTERMS.license}> ?licence }} }}""")
@@ -321,7 +322,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.sparql(params)
         if path in ("/", "/index.html"):
             return self.html(self.app.site.home(self.app.description, self.app.counts, self.app.title,
-                                                   self.app.examples), extra={"Link": landing_links(self.app)})
+                                                   self.app.examples, self.app.dataset),
+                             extra={"Link": landing_links(self.app)})
         if path in ("/queries", "/queries.html"):
             return self.html(self.app.site.query_list(self.app.queries))
         if path in ("/changes", "/changes.html"):

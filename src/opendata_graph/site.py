@@ -281,7 +281,7 @@ def _remove_stale(out: Path, written: Sequence[Path]) -> None:
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
             progress: Callable[[int, str], Bar], endpoint: str | None) -> list[Path]:
     site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels,
-                terms=app.site.terms)
+                terms=app.site.terms, description=app.void)
     files = Files(out)
     write, written = files.write, files.written
 
@@ -305,12 +305,12 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
     the release files and the host's rules."""
     write, copy = files.write, files.link
     if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
-        described = Site(app.void, base, root=root, suffix=".html", terms=site.terms)
+        described = Site(app.void, base, root=root, suffix=".html", terms=site.terms, description=app.void)
         known = set(minted)
         for iri in subjects(app.void, base):
             if iri not in known and ".." not in iri[len(base):].split("/"):
                 _resource(write, described, app.void, iri, base, context)
-    write("index.html", site.home(app.description, app.counts, app.title, app.examples))
+    write("index.html", site.home(app.description, app.counts, app.title, app.examples, app.dataset))
     write("queries.html", query_list(site, app.queries))
     write("changes.html", site.changes())
     write("network.svg", pictures.network(app.store, site.label, site.href))
