@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -214,3 +215,45 @@ def test_the_w3id_rules_send_each_iri_to_its_file_on_the_hosted_site(deployed: P
         ):
             status, headers, _ = client.get(path, accept)
             assert (status, headers.get("location")) == (code, TARGET + target), (path, accept)
+
+
+def links(header: str | None) -> set[tuple[str, str, str | None]]:
+    """A Link header's links as (target, rel, type)."""
+    found = set()
+    for target, params in re.findall(r'<([^>]*)>((?:\s*;\s*[a-z]+="[^"]*")*)', header or ""):
+        attrs = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
+        found.add((target, attrs["rel"], attrs.get("type")))
+    return found
+
+
+def test_fair_signposting_on_the_landing_page_entity_pages_and_release_files(host: Client, deployed: Path) -> None:
+    """The host's rules send the Link headers `odg serve` sends (FAIR Signposting level 1), with the release
+    description's (void.ttl) own values, on every representation of an entity page and on every release file."""
+    from opendata_graph.formats import DUMPS
+    from opendata_graph.namespaces import DCTERMS, SCHEMA_WEB
+
+    dist = deployed / "dist"
+    licence = next(t.object.value for t in parse(path=str(dist / "void.ttl"), format=RdfFormat.TURTLE)
+                   if t.subject.value == DEFAULT_BASE + "dataset" and t.predicate.value == DCTERMS.license)
+    landing = {(DEFAULT_BASE + "dataset", "cite-as", None), (DEFAULT_BASE + "dist/void.ttl", "describedby", "text/turtle"),
+               *((DEFAULT_BASE + "dist/" + f.dump, "item", f.media_type) for f in DUMPS), (licence, "license", None),
+               (SCHEMA_WEB.AboutPage, "type", None), (SCHEMA_WEB.Dataset, "type", None)}
+    for path in ("/", "/index.html"):
+        status, headers, _ = host.get(path)
+        assert status == 200 and links(headers.get("link")) == landing, (path, headers.get("link"))
+    for page in ("organisation/gbif", "person/guillaume-rischard", "dataset/1.0.0"):
+        iri = DEFAULT_BASE + page
+        if not (deployed / "site" / f"{page}.html").is_file():
+            continue
+        expected = {(iri, "cite-as", None), (licence, "license", None), (SCHEMA_WEB.AboutPage, "type", None),
+                    *((iri + f.extension, "describedby", f.media_type) for f in EXPORTED)}
+        for path, accept in ((f"/{page}", None), (f"/{page}", "text/turtle"), (f"/{page}.html", None),
+                             (f"/{page}.nt", None)):
+            status, headers, _ = host.get(path, accept)
+            assert status == 200 and links(headers.get("link")) == expected, (path, accept, headers.get("link"))
+    for name in ("opendata-graph.ttl", "opendata-graph.nt.gz", "void.ttl"):
+        status, headers, _ = host.get("/dist/" + name)
+        assert status == 200 and links(headers.get("link")) == {
+            (DEFAULT_BASE, "collection", "text/html"), (licence, "license", None)}, (name, headers.get("link"))
+    status, headers, _ = host.get("/queries.html")  # not a page about a resource: no links
+    assert status == 200 and "link" not in headers

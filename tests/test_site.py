@@ -218,3 +218,21 @@ def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(site: Pat
         assert len(found) == 1, name
         doc = json.loads(found[0])
         assert (doc["@type"], doc["@id"]) == ("Dataset", DEFAULT_BASE + "dataset") and doc["distribution"], name
+
+
+@pytest.mark.parametrize("licence", ['https://example.org/l"icence', "https://example.org/$host", "https://e.org/%{x}e",
+                                     "https://example.org/a b"])
+def test_a_link_iri_the_host_rules_cannot_carry_is_refused(licence: str) -> None:
+    """A Link header's IRI goes into the Apache and nginx rules quoted: one that would break out of the quotes or
+    be read as a variable (nginx ``$``, mod_headers ``%``) is a configuration error, never a broken rule."""
+    from opendata_graph.errors import ConfigError
+    from opendata_graph.site import Signposts, apache, nginx_http
+
+    signs = Signposts(f"<{licence}>; rel=\"license\"", lambda stem: f"<https://example.org/{stem}>; rel=\"cite-as\"",
+                      "", ("organisation",))
+    for write in (lambda: apache(signs=signs), lambda: nginx_http(signs=signs)):
+        with pytest.raises(ConfigError, match="cannot be written into the host's rules"):
+            write()
+    safe = Signposts('<https://example.org/l>; rel="license"', signs.page, "", ("organisation",))
+    assert 'Link "<https://example.org/l>; rel=\\"license\\"" env=odg_home' in apache(signs=safe)
+    assert "<https://example.org/$1>" in nginx_http(signs=safe)

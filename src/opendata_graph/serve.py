@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
 from . import jsonld, paths
-from .formats import DUMPS, HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
+from .formats import DUMPS, HTML, RESOURCE, STEM, Format, by_extension, by_media_type, media_type_of
 from .jsonld import CONTEXT_PATH
 from .locate import Locator
 from .namespaces import DCTERMS, SCHEMA_WEB, SD, VOID, W3C_FORMATS
@@ -572,11 +572,13 @@ def landing_links(app: App) -> str:
     return ", ".join(links)
 
 
-def resource_links(app: App, iri: str) -> str:
+def resource_links(app: App, iri: str, formats: Sequence[Format] = RESOURCE, canonical: bool = True) -> str:
     """Signposting on a resource's answers (each representation alike): its IRI (canonical, to cite), its
-    descriptions in each RDF format, the release's licence, an AboutPage."""
-    links = [_link(iri, "canonical"), _link(iri, "cite-as")]
-    links += [_link(iri + f.extension, "describedby", f.media_type) for f in RESOURCE]
+    descriptions in each of ``formats``, the release's licence, an AboutPage. (The static site's rules write
+    ``iri`` with the server's placeholder for the path.)"""
+    links = [_link(iri, "canonical")] if canonical else []
+    links += [_link(iri, "cite-as")]
+    links += [_link(iri + f.extension, "describedby", f.media_type) for f in formats]
     links += [_link(app.licence, "license")] if app.licence else []
     return ", ".join([*links, _link(SCHEMA_WEB.AboutPage, "type")])
 
@@ -666,4 +668,5 @@ def main_loop(server: ThreadingHTTPServer, app: App | None = None) -> None:
             app.close()
 
 
-__all__ = ["App", "Handler", "describe", "load_app", "negotiate", "serve"]
+__all__ = ["App", "Handler", "describe", "item_links", "landing_links", "load_app", "negotiate", "resource_links",
+           "serve"]

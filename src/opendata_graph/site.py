@@ -27,7 +27,7 @@ from .errors import ConfigError, Location
 from .formats import EXPORTED
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, page_of
 from .progress import Bar, Quiet
-from .serve import App, describe, load_app, represent_all
+from .serve import App, describe, item_links, landing_links, load_app, represent_all, resource_links
 from .sparql import Engine
 
 
@@ -62,6 +62,59 @@ class Nodes:
 #: Suffixes of a node's representations other than its page: a 303 to the page's file of the same suffix.
 def _data_suffixes() -> str:
     return "(" + "|".join(re.escape(e) for e in (*(f.extension for f in EXPORTED), ".json")) + ")"
+
+
+@dataclass(frozen=True)
+class Signposts:
+    """FAIR Signposting level 1 in the host's rules: the ``Link`` values ``odg serve`` sends (serve.py's), for the
+    home page (the landing page), each page of an entity (its path written as the server's placeholder) and each
+    release file under ``dist/``. ``segments``: the first path segments of the entity pages."""
+
+    landing: str
+    page: Callable[[str], str]
+    item: str
+    segments: tuple[str, ...]
+
+    def page_pattern(self, root: str) -> str:
+        """An entity page's path under ``root``, in any of its representations: group 1 is the path."""
+        return (f"^{re.escape(root)}((?:{'|'.join(re.escape(s) for s in self.segments)})/[^/]+?)"
+                f"(?:{'|'.join(re.escape(e) for e in ('.html', *(f.extension for f in EXPORTED), '.json'))})?$")
+
+
+#: What the host's configuration cannot carry in a quoted header value (nginx has no escape for ``$``;
+#: mod_headers reads ``%``); the values are IRIs, so none of these is ever needed.
+_UNSAFE = re.compile(r'[\s"\\$%{}]')
+
+
+def _quoted(value: str, placeholder: str = "") -> str:
+    """``value`` as a double-quoted configuration string (its own quotes escaped), refusing what cannot be."""
+    for target in re.findall(r"<([^>]*)>", value):  # the IRIs; the rest (rel, type) is ours
+        if _UNSAFE.search(target.replace(placeholder, "") if placeholder else target):
+            raise ConfigError(f"a Link header's IRI cannot be written into the host's rules: {target!r}", None,
+                              "use a base IRI and licence IRI without spaces, quotes, '$', '%', '{' or '}'")
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def _apache_signposts(signs: Signposts) -> list[str]:
+    """mod_rewrite marks the request (an env variable, on each pass of an internal redirect too), mod_headers
+    sends the links."""
+    stem = "%{odg_page}e"
+    return ["# FAIR Signposting level 1: the landing page, each entity page, each release file",
+            "RewriteRule ^(index\\.html)?$ - [E=odg_home:1]",
+            f"RewriteRule {signs.page_pattern('')} - [E=odg_page:$1]",  # .htaccess: paths without the root
+            "RewriteRule ^dist/ - [E=odg_item:1]",
+            f"Header always set Link {_quoted(signs.landing)} env=odg_home",
+            f"Header always set Link {_quoted(signs.page(stem), stem)} env=odg_page",
+            f"Header always set Link {_quoted(signs.item)} env=odg_item"]
+
+
+def _nginx_signposts(signs: Signposts, root: str) -> list[str]:
+    """A map from the path to its Link value (nginx-http.conf); nginx.conf's root location adds it."""
+    return ["# FAIR Signposting level 1: the Link value of the landing page, each entity page, each release file",
+            "map $uri $odg_link {",  # try_files serves the root as $uri/index.html: "//index.html"
+            f'    "~^{re.escape(root)}/?(index\\.html)?$" {_quoted(signs.landing)};',
+            f'    "~{signs.page_pattern(root)}" {_quoted(signs.page("$1"), "$1")};',
+            f'    "~^{re.escape(root)}dist/" {_quoted(signs.item)};', '    default "";', "}"]
 
 
 def _apache_nodes(nodes: Nodes) -> list[str]:
@@ -112,7 +165,8 @@ OTHER_TYPES = (("text/html", "html"), ("text/css", "css"), ("text/javascript", "
                ("text/markdown", "md"), ("text/plain", "txt"))
 
 
-def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()) -> str:
+def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes(),
+           signs: Signposts | None = None) -> str:
     """``.htaccess``: content negotiation, 301 for merged records, 410 Gone with the tombstone for withdrawn ones
     (Apache 2.4: mod_rewrite, mod_headers, mod_mime, mod_dir; ``AllowOverride FileInfo Indexes Options``)."""
     lines = ["# Content negotiation for the opendata-graph static site (Apache 2.4: mod_rewrite, mod_headers,",
@@ -123,6 +177,7 @@ def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()
               "AddDefaultCharset utf-8", "Options -MultiViews",
               "# organisation/gbif is a page and the directory of its parts: never redirect it to organisation/gbif/",
               "DirectorySlash Off", "DirectoryIndex index.html", "RewriteEngine On", f"RewriteBase {root}"]
+    lines += _apache_signposts(signs) if signs is not None else []
     suffixes = _suffixes()
     for gone in retired:
         path = re.escape(gone.path)
@@ -157,7 +212,7 @@ def _apache_tombstone(path: str) -> list[str]:
     return [*lines, f'<ElseIf "{test}">', f"    ErrorDocument 410 {path}.html", "</ElseIf>"]
 
 
-def nginx_http(root: str = "/", nodes: Nodes = Nodes()) -> str:
+def nginx_http(root: str = "/", nodes: Nodes = Nodes(), signs: Signposts | None = None) -> str:
     """``nginx-http.conf``: what nginx allows only in its ``http { }`` block (the Accept header -> suffix map, and
     the map of nodes shown on another page)."""
     width = max(len(f.media_type) for f in EXPORTED) + 6
@@ -169,6 +224,7 @@ def nginx_http(root: str = "/", nodes: Nodes = Nodes()) -> str:
     lines += ["map $http_accept $odg_suffix {", f"    {'default':<{width}}.html;"]
     lines += [f"    {'~*' + _accept(f.media_type):<{width}}{f.extension};" for f in EXPORTED]
     lines += ["}"]
+    lines += _nginx_signposts(signs, root) if signs is not None else []
     if nodes.mapped:
         lines += ["# Memberships, statements, evidence: the page each is shown on (303 there, at its fragment)",
                   f'map $uri $odg_node {{ "~^{re.escape(root)}(?<n>.+?){_suffixes()}?$" $n; default ""; }}',
@@ -179,7 +235,7 @@ def nginx_http(root: str = "/", nodes: Nodes = Nodes()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def nginx(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()) -> str:
+def nginx(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes(), signs: Signposts | None = None) -> str:
     """``nginx.conf``: the server { } part of the same rules (nginx-http.conf holds the http { } part)."""
     lines = ["# Content negotiation for the opendata-graph static site: include in the server { } block whose root",
              "# is the site (and nginx-http.conf in the http { } block).", "types {",
@@ -209,6 +265,7 @@ def nginx(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes())
         lines += [f'location ~ "^{re.escape(root)}{mapped}/" {{', '    if ($odg_node_page = "") { return 404; }',
                   "    return 303 $odg_node_page$odg_node_tail;", "}"]
     lines += [f"location {root} {{", "    add_header Vary Accept;",
+              *(["    add_header Link $odg_link;"] if signs else []),
               "    try_files $uri $uri$odg_suffix $uri.html $uri/index.html =404;", "}"]
     return "\n".join(lines) + "\n"
 
@@ -328,9 +385,12 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
         if f.is_file():
             copy(f, f"dist/{f.name}")
     retired = gone(site, pages)
-    write(".htaccess", apache(retired, root, nodes))
-    write("nginx-http.conf", nginx_http(root, nodes))
-    write("nginx.conf", nginx(retired, root, nodes))
+    segments = tuple(sorted({iri[len(base):].split("/", 1)[0] for iri in pages if "/" in iri[len(base):]}))
+    signs = Signposts(landing_links(app), lambda stem: resource_links(app, base + stem, EXPORTED, canonical=False),
+                      item_links(app), segments)
+    write(".htaccess", apache(retired, root, nodes, signs))
+    write("nginx-http.conf", nginx_http(root, nodes, signs))
+    write("nginx.conf", nginx(retired, root, nodes, signs))
     write(NODE_MAP, node_map(nodes))
     write("apache-map.conf", apache_map(files.out))
     name = base.rstrip("/").rsplit("/", 1)[-1]
