@@ -234,3 +234,37 @@ def test_the_concept_schemes_are_documents_of_their_own() -> None:
             if t.predicate.value == RDF.type and t.object.value in (OWL.Ontology, SKOS.ConceptScheme):
                 kinds.setdefault(f.name, set()).add(t.object.value)
     assert kinds == {"opendata-graph.ttl": {OWL.Ontology}, "schemes.ttl": {SKOS.ConceptScheme}}
+
+
+def test_the_ontology_page_documents_every_own_term_and_concept(ontology_bytes: bytes) -> None:
+    """The page `odg serve` answers at /ontology and `odg site` writes as ontology.html (the same Site method):
+    the ontology's title, comment and version IRI; a row per own term (its anchor, label and comment, in its
+    kind's section); every concept of the schemes with its label."""
+    from html import escape
+
+    from pyoxigraph import Store
+
+    from opendata_graph.namespaces import DEFAULT_BASE
+    from opendata_graph.pages import Site
+
+    store = Store()
+    store.load(ontology_bytes, format=RdfFormat.TURTLE)
+    page = Site(Store(), DEFAULT_BASE).ontology(store, ONTOLOGY_IRI)
+    head = {t.predicate.value: t.object.value for t in parse(ontology_bytes, format=RdfFormat.TURTLE)
+            if t.subject.value == ONTOLOGY_IRI}
+    for p in (DCTERMS.title, RDFS.comment, OWL.versionIRI):
+        assert escape(head[p]) in page, p
+    sections = {kind: page.index(f">{heading} <") for kind, heading in (
+        (OWL.Class, "Classes"), (OWL.ObjectProperty, "Object properties"), (OWL.DatatypeProperty, "Data properties"),
+        (OWL.AnnotationProperty, "Annotation properties"))}
+    for term, props in own_terms(ontology_bytes).items():
+        local = term.rsplit("#", 1)[-1]
+        row = page.index(f'<tr id="{local}">')
+        kind = next(o.value for o in props[RDF.type] if o.value in sections)
+        assert row > sections[kind] and all(row < v for v in sections.values() if v > sections[kind]), term
+        assert escape(props[RDFS.label][0].value) in page[row:] and escape(props[RDFS.comment][0].value) in page[row:]
+    triples = list(parse(ontology_bytes, format=RdfFormat.TURTLE))
+    in_scheme = {t.subject.value for t in triples if t.predicate.value == SKOS.inScheme}
+    concepts = [t.object.value for t in triples if t.predicate.value == SKOS.prefLabel and t.subject.value in in_scheme]
+    assert len(concepts) > 10
+    assert [c for c in concepts if f"<td>{escape(c)}</td>" not in page[page.index("Concept schemes"):]] == []
