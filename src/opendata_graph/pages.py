@@ -770,7 +770,7 @@ class Site:
     def ontology(self, ontology: Store, iri: str) -> str:
         """The ontology's documentation page: what the owl:Ontology says of itself (title, comment, version IRI,
         licence), then its classes, object, data and annotation properties, each with its label, comment (its
-        definition) and what it refines, and the concept schemes with their concepts."""
+        definition) and what it refines; then the concept schemes with their concepts (from the release)."""
         head = self._ontology_head(ontology, iri)
         sections = []
         for kind, heading in ((OWL.Class, "Classes"), (OWL.ObjectProperty, "Object properties"),
@@ -782,7 +782,7 @@ class Site:
                 sections.append(f'<h2 id="{escape(heading.lower().replace(" ", "-"))}">{heading} '
                                 f"<span class=count>({len(rows)})</span></h2>{SCROLL.format(label=heading)}"
                                 f"<table><thead><tr>{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
-        return self.page("Ontology", head + "".join(sections) + self._concept_schemes(ontology, iri))
+        return self.page("Ontology", head + "".join(sections) + self._concept_schemes())
 
     def _ontology_head(self, ontology: Store, iri: str) -> str:
         found: dict[str, str] = {}
@@ -820,15 +820,16 @@ class Site:
                        f"<td>{parents}</td></tr>")
         return out
 
-    def _concept_schemes(self, ontology: Store, iri: str) -> str:
-        """Each concept scheme the ontology's files hold (roles, qualifiers): its concepts, labels, definitions."""
-        schemes = ontology.query(f"""
+    def _concept_schemes(self) -> str:
+        """Each concept scheme (roles, qualifiers: not in the published ontology document, whose concepts the
+        release's own data carries): its concepts, labels, definitions."""
+        schemes = self.store.query(f"""
             PREFIX skos: <{SKOS}>
             SELECT ?scheme ?label ?definition WHERE {{ ?scheme a skos:ConceptScheme ; skos:prefLabel ?label .
               OPTIONAL {{ ?scheme skos:definition ?definition }} }} ORDER BY ?scheme""")
         parts = []
         for sch in schemes:  # type: ignore[union-attr]
-            concepts = ontology.query(f"""
+            concepts = self.store.query(f"""
                 PREFIX skos: <{SKOS}>
                 SELECT ?c ?label ?definition WHERE {{ ?c skos:inScheme <{sch["scheme"].value}> ;
                   skos:prefLabel ?label . OPTIONAL {{ ?c skos:definition ?definition }} }} ORDER BY ?c""")
