@@ -48,11 +48,14 @@ vendor-editor:
 # Debian packages the tests need: serdi (serd, C), an independent strict Turtle/N-Triples parser that judges
 # the dumps; chromium + chromium-driver for the browser tests (driven by selenium with explicit paths);
 # virtuoso-opensource, a second real triple store for the push tests (Graph Store Protocol with digest auth);
-# apache2-bin and nginx, the two web servers the static site's generated rules are tested behind (tests/test_deploy.py).
-TOOLS := serdi chromium chromedriver virtuoso-t apache2 nginx
-PACKAGES := serdi chromium chromium-driver virtuoso-opensource apache2-bin nginx
+# apache2-bin and nginx, the two web servers the static site's generated rules are tested behind (tests/test_deploy.py);
+# libowlapi-java (the OWL API 5) and a JDK, whose OWL 2 DL profile checker judges the ontology (tests/owl/OwlProfile.java,
+# compiled by tests/test_ontology.py).
+TOOLS := serdi chromium chromedriver virtuoso-t apache2 nginx javac java
+PACKAGES := serdi chromium chromium-driver virtuoso-opensource apache2-bin nginx default-jdk-headless libowlapi-java
 tools:
 	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null || missing=1; done; \
+	[ -f /usr/share/java/owlapi-distribution.jar ] || missing=1; \
 	if [ -n "$$missing" ]; then \
 	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(PACKAGES) >/dev/null 2>&1 || \
 	   (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(PACKAGES) >/dev/null)) || \

@@ -113,6 +113,7 @@ def test_run_a_query_from_the_query_list(browser: object, server: str) -> None:
 AXE = paths.ROOT / ".venv" / "axe-core" / "axe.min.js"
 #: The pages a person opens first, each screenshot at desktop and phone width and checked by axe-core.
 PAGES = {"home": "/", "cohort": "/cohort/cohort-2", "gbif": "/organisation/gbif", "licence": "/licence/odbl-1-0",
+         "ontology": "/ontology",
          "query": "/query?query=SELECT%20%3Fs%20WHERE%20%7B%20%3Fs%20a%20%3Chttp%3A%2F%2Fwww.w3.org%2Fns%2Forg%23"
                   "Organization%3E%20%7D%20LIMIT%205", "tombstone": "/dataset/wikirate-data"}
 WIDTHS = {"desktop": (1280, 1000), "phone": (390, 844)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from pyoxigraph import RdfFormat, parse
 from opendata_graph import paths
 from opendata_graph import rename as r
 from opendata_graph.cli import cli
-from opendata_graph.formats import RESOURCE
+from opendata_graph.formats import EXPORTED
 from opendata_graph.namespaces import DCAT, DEFAULT_BASE
 from opendata_graph.schema import minted_record
 from opendata_graph.site import export, subjects
@@ -102,12 +103,12 @@ def test_every_entity_answers_in_every_media_type(host: Client, deployed: Path) 
     wrong = []
     for path in pages:
         asks = [(f"/{path}", "text/html,application/xhtml+xml,*/*;q=0.8", ".html"), (f"/{path}.html", None, ".html")]
-        asks += [(f"/{path}", f.media_type, f.extension) for f in RESOURCE]
-        asks += [(f"/{path}{f.extension}", None, f.extension) for f in RESOURCE]
+        asks += [(f"/{path}", f.media_type, f.extension) for f in EXPORTED]
+        asks += [(f"/{path}{f.extension}", None, f.extension) for f in EXPORTED]
         for url, accept, extension in asks:
             status, headers, body = host.get(url, accept)
             expected = (site / f"{path}{extension}").read_bytes()
-            kind = "text/html" if extension == ".html" else next(f.media_type for f in RESOURCE
+            kind = "text/html" if extension == ".html" else next(f.media_type for f in EXPORTED
                                                                   if f.extension == extension)
             if status != 200 or body != expected or media(headers) != kind:
                 wrong.append(f"{url} (Accept: {accept}): {status} {media(headers)}")
@@ -172,7 +173,7 @@ def test_the_home_page_the_query_pages_and_the_void_download_urls(host: Client, 
 
 
 def test_a_merged_record_redirects_to_its_successor_in_the_same_form(host: Client) -> None:
-    asks = [("", None), ("", "text/turtle"), (".html", None)] + [(f.extension, None) for f in RESOURCE]
+    asks = [("", None), ("", "text/turtle"), (".html", None)] + [(f.extension, None) for f in EXPORTED]
     for suffix, accept in asks:
         status, headers, _ = host.get(f"/{MERGED}{suffix}", accept)
         assert status == 301, (suffix, accept)
@@ -184,10 +185,10 @@ def test_a_merged_record_redirects_to_its_successor_in_the_same_form(host: Clien
 def test_a_withdrawn_record_is_gone_with_its_tombstone_in_every_media_type(host: Client, deployed: Path) -> None:
     site = deployed / "site"
     asks = [("", None, ".html"), (".html", None, ".html")]
-    asks += [("", f.media_type, f.extension) for f in RESOURCE] + [(f.extension, None, f.extension) for f in RESOURCE]
+    asks += [("", f.media_type, f.extension) for f in EXPORTED] + [(f.extension, None, f.extension) for f in EXPORTED]
     for suffix, accept, extension in asks:
         status, headers, body = host.get(f"/{WITHDRAWN}{suffix}", accept)
-        kind = "text/html" if extension == ".html" else next(f.media_type for f in RESOURCE if f.extension == extension)
+        kind = "text/html" if extension == ".html" else next(f.media_type for f in EXPORTED if f.extension == extension)
         assert (status, media(headers)) == (410, kind), (suffix, accept)
         assert body == (site / f"{WITHDRAWN}{extension}").read_bytes(), (suffix, accept, body[:200])
     html = (site / f"{WITHDRAWN}.html").read_text(encoding="utf-8")
@@ -230,3 +231,45 @@ def test_a_kind_has_an_index_and_a_missing_page_is_a_real_404(host: Client, depl
     status, headers, body = host.get("/organisation/no-such-record", "text/html")
     assert status == 404 and media(headers) == "text/html", status
     assert b"<h1>Not found</h1>" in body and b'id="search"' in body
+
+
+def links(header: str | None) -> set[tuple[str, str, str | None]]:
+    """A Link header's links as (target, rel, type)."""
+    found = set()
+    for target, params in re.findall(r'<([^>]*)>((?:\s*;\s*[a-z]+="[^"]*")*)', header or ""):
+        attrs = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
+        found.add((target, attrs["rel"], attrs.get("type")))
+    return found
+
+
+def test_fair_signposting_on_the_landing_page_entity_pages_and_release_files(host: Client, deployed: Path) -> None:
+    """The host's rules send the Link headers `odg serve` sends (FAIR Signposting level 1), with the release
+    description's (void.ttl) own values, on every representation of an entity page and on every release file."""
+    from opendata_graph.formats import DUMPS
+    from opendata_graph.namespaces import DCTERMS, SCHEMA_WEB
+
+    dist = deployed / "dist"
+    licence = next(t.object.value for t in parse(path=str(dist / "void.ttl"), format=RdfFormat.TURTLE)
+                   if t.subject.value == DEFAULT_BASE + "dataset" and t.predicate.value == DCTERMS.license)
+    landing = {(DEFAULT_BASE + "dataset", "cite-as", None), (DEFAULT_BASE + "dist/void.ttl", "describedby", "text/turtle"),
+               *((DEFAULT_BASE + "dist/" + f.dump, "item", f.media_type) for f in DUMPS), (licence, "license", None),
+               (SCHEMA_WEB.AboutPage, "type", None), (SCHEMA_WEB.Dataset, "type", None)}
+    for path in ("/", "/index.html"):
+        status, headers, _ = host.get(path)
+        assert status == 200 and links(headers.get("link")) == landing, (path, headers.get("link"))
+    for page in ("organisation/gbif", "person/guillaume-rischard", "dataset/1.0.0"):
+        iri = DEFAULT_BASE + page
+        if not (deployed / "site" / f"{page}.html").is_file():
+            continue
+        expected = {(iri, "cite-as", None), (licence, "license", None), (SCHEMA_WEB.AboutPage, "type", None),
+                    *((iri + f.extension, "describedby", f.media_type) for f in EXPORTED)}
+        for path, accept in ((f"/{page}", None), (f"/{page}", "text/turtle"), (f"/{page}.html", None),
+                             (f"/{page}.nt", None)):
+            status, headers, _ = host.get(path, accept)
+            assert status == 200 and links(headers.get("link")) == expected, (path, accept, headers.get("link"))
+    for name in ("opendata-graph.ttl", "opendata-graph.nt.gz", "void.ttl"):
+        status, headers, _ = host.get("/dist/" + name)
+        assert status == 200 and links(headers.get("link")) == {
+            (DEFAULT_BASE, "collection", "text/html"), (licence, "license", None)}, (name, headers.get("link"))
+    status, headers, _ = host.get("/queries.html")  # not a page about a resource: no links
+    assert status == 200 and "link" not in headers

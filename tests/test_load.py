@@ -158,7 +158,7 @@ def test_a_new_role_is_one_concept_in_the_ontology(tmp_path: Path) -> None:
     args = ["validate", "--data", str(data), "--ontology", str(ontology), "--no-quote-check", "--no-cache"]
     refused = CliRunner().invoke(cli, args)
     assert refused.exit_code == 2 and "'founding-member' is not a role: one of" in refused.output, refused.output
-    with (ontology / "opendata-graph.ttl").open("a", encoding="utf-8") as f:
+    with (ontology / "schemes.ttl").open("a", encoding="utf-8") as f:
         f.write("\nrole:founding-member a org:Role , skos:Concept ; "
                 "skos:inScheme <https://w3id.org/opendata-graph/ontology/role> ;\n"
                 '    skos:prefLabel "founding member"@en ; rdfs:label "founding member"@en ;\n'

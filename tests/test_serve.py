@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -16,13 +17,13 @@ from pyoxigraph import RdfFormat, parse
 
 from opendata_graph import paths
 from opendata_graph import query as q
-from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.namespaces import DCTERMS, DEFAULT_BASE, SCHEMA_WEB
 from opendata_graph.serve import negotiate
 
 from .servers import odg_server
 
 MEDIA = {"text/html": None, "text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfFormat.N_TRIPLES,
-         "application/ld+json": RdfFormat.JSON_LD}
+         "application/ld+json": RdfFormat.JSON_LD, "application/rdf+xml": RdfFormat.RDF_XML}
 SLOW = 'SELECT * WHERE { ?a a ?c . ?d ?e ?f . FILTER(STR(?c) = CONCAT(STR(?f), "x")) } LIMIT 1'
 
 
@@ -82,7 +83,7 @@ def test_every_minted_iri_answers_all_four_media_types(server: str, dist: Path) 
 def test_suffixes_and_errors(server: str) -> None:
     conn = connect(server)
     for suffix, media in ((".ttl", "text/turtle"), (".jsonld", "application/ld+json"), (".nt", "application/n-triples"),
-                          (".html", "text/html")):
+                          (".html", "text/html"), (".rdf", "application/rdf+xml")):
         status, headers, _ = get(conn, f"/organisation/gbif{suffix}")
         assert (status, headers["content-type"].split(";")[0]) == (200, media)
     status, headers, body = get(conn, "/ontology")
@@ -91,10 +92,25 @@ def test_suffixes_and_errors(server: str) -> None:
     assert status == 200 and body.startswith(b"@prefix odg:")
     assert get(conn, "/shapes.ttl")[0] == 200
     assert get(conn, "/organisation/no-such-thing")[0] == 404
-    assert get(conn, "/organisation/gbif", "image/png")[0] == 406
+    status, headers, _ = get(conn, "/organisation/gbif", "image/png")
+    assert (status, headers.get("vary")) == (406, "Accept")  # negotiated: a cache must not serve it to others
+    for path in ("/ontology", "/sparql"):
+        status, headers, _ = get(conn, path, "image/png")
+        assert (status, headers.get("vary")) == (406, "Accept"), path
     status, headers, body = get(conn, "/organisation/gbif")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
     assert b"Global Biodiversity Information Facility" in body
+
+
+def test_rdf_xml_is_the_same_graph_as_turtle(server: str) -> None:
+    """What a linked-data crawler asking for RDF/XML gets: the resource's description, the Turtle's triples."""
+    conn = connect(server)
+    graphs = {}
+    for media in ("text/turtle", "application/rdf+xml"):
+        status, headers, body = get(conn, "/organisation/gbif", media)
+        assert (status, headers["content-type"].split(";")[0], headers.get("vary")) == (200, media, "Accept")
+        graphs[media] = {str(t) for t in parse(body, format=MEDIA[media])}
+    assert len(graphs["text/turtle"]) > 20 and graphs["application/rdf+xml"] == graphs["text/turtle"]
 
 
 def test_html_page_shows_figures_quotes_and_incoming_links(server: str) -> None:
@@ -344,3 +360,51 @@ def test_query_results_download_as_csv_and_json(server: str) -> None:
     with urllib.request.urlopen(server + links["JSON"]) as resp:
         data = json.loads(resp.read())
     assert data["head"]["vars"] == ["s"] and len(data["results"]["bindings"]) == 3
+
+
+def links(header: str | None) -> set[tuple[str, str, str | None]]:
+    """A Link header's links as (target, rel, type)."""
+    found = set()
+    for target, params in re.findall(r'<([^>]*)>((?:\s*;\s*[a-z]+="[^"]*")*)', header or ""):
+        attrs = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
+        found.add((target, attrs["rel"], attrs.get("type")))
+    return found
+
+
+def test_fair_signposting_on_the_landing_page_resources_and_dumps(server: str, dist: Path) -> None:
+    """FAIR Signposting level 1: the home page (the release's landing page) names the dataset to cite, its
+    description, every dump, the licence and its types; a resource's answers their IRI and descriptions; a dump
+    its landing page and licence - each the release description's (void.ttl) own values."""
+    from opendata_graph.formats import DUMPS
+
+    void = {(t.predicate.value, t.object.value) for t in parse(path=str(dist / "void.ttl"), format=RdfFormat.TURTLE)
+            if t.subject.value == DEFAULT_BASE + "dataset"}
+    licence = next(o for p, o in void if p == DCTERMS.license)
+    conn = connect(server)
+    status, headers, _ = get(conn, "/")
+    assert status == 200
+    assert links(headers.get("link")) == {
+        (DEFAULT_BASE + "dataset", "cite-as", None), (DEFAULT_BASE + "dist/void.ttl", "describedby", "text/turtle"),
+        *((DEFAULT_BASE + "dist/" + f.dump, "item", f.media_type) for f in DUMPS), (licence, "license", None),
+        (SCHEMA_WEB.AboutPage, "type", None), (SCHEMA_WEB.Dataset, "type", None)}
+    iri = DEFAULT_BASE + "organisation/gbif"
+    for media in MEDIA:
+        status, headers, _ = get(conn, "/organisation/gbif", media)
+        found = links(headers.get("link"))
+        assert {(iri, "cite-as", None), (licence, "license", None), (iri + ".ttl", "describedby", "text/turtle"),
+                (iri + ".rdf", "describedby", "application/rdf+xml")} <= found, (media, found)
+    for name in ("opendata-graph.ttl", "opendata-graph.nt.gz", "void.ttl"):
+        status, headers, _ = get(conn, "/dist/" + name)
+        assert status == 200 and links(headers.get("link")) == {
+            (DEFAULT_BASE, "collection", "text/html"), (licence, "license", None)}, name
+
+
+def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(server: str) -> None:
+    """For search engines: the schema.org Dataset (tests/test_schemaorg.py checks it against schema.org)."""
+    conn = connect(server)
+    for path in ("/", "/dataset"):
+        status, _, body = get(conn, path, "text/html")
+        found = re.findall(rb'<script type="application/ld\+json">(.*?)</script>', body)
+        assert status == 200 and len(found) == 1, path
+        doc = json.loads(found[0])
+        assert (doc["@type"], doc["@id"]) == ("Dataset", DEFAULT_BASE + "dataset") and doc["distribution"], path

@@ -25,7 +25,7 @@ def test_every_minted_iri_resolves_to_its_page_or_its_place_on_one(site: Path, d
     """A page of its own (with its four representations and JSON) for every entity; every node it owns (figures,
     memberships, statements, excerpts, evidence) at its fragment on that page and in that page's data, by the
     rule on its path or the site's map: one page per entity, not one per node."""
-    from opendata_graph.formats import RESOURCE
+    from opendata_graph.formats import EXPORTED
     from opendata_graph.schema import KINDS
 
     triples = list(parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES))
@@ -54,7 +54,7 @@ def test_every_minted_iri_resolves_to_its_page_or_its_place_on_one(site: Path, d
     files = sum(1 for f in site.rglob("*") if f.is_file() and f.relative_to(site).parts[0] in KINDS
                 and len(f.relative_to(site).parts) > 1)
     assert files <= 10 * len(entities), (files, len(entities))
-    assert len(RESOURCE) + 2 <= 5  # a page, its three RDF forms and its JSON
+    assert len(EXPORTED) + 2 <= 5  # a page, its three RDF forms and its JSON
     # a licence known by its SPDX IRI is described on its page (the minted IRI is foaf:primaryTopic of it)
     topics = {t.subject.value: t.object.value for t in triples if t.predicate.value == FOAF.primaryTopic}
     assert len(topics) == 8 and set(topics.values()) == subjects - minted
@@ -219,3 +219,34 @@ def test_each_query_file_s_results_are_files_to_download(site: Path) -> None:
     assert len(rows) == 10 and rows[0].startswith("person,")  # 9 rows and the header
     data = json.loads((site / "queries" / "people-and-roles.json").read_text(encoding="utf-8"))
     assert len(data["results"]["bindings"]) == 9
+
+
+def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(site: Path) -> None:
+    """For search engines, in the static site as in `odg serve` (tests/test_schemaorg.py checks it against
+    schema.org)."""
+    import json
+    import re
+
+    for name in ("index.html", "dataset.html"):
+        found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', (site / name).read_text("utf-8"))
+        assert len(found) == 1, name
+        doc = json.loads(found[0])
+        assert (doc["@type"], doc["@id"]) == ("Dataset", DEFAULT_BASE + "dataset") and doc["distribution"], name
+
+
+@pytest.mark.parametrize("licence", ['https://example.org/l"icence', "https://example.org/$host", "https://e.org/%{x}e",
+                                     "https://example.org/a b"])
+def test_a_link_iri_the_host_rules_cannot_carry_is_refused(licence: str) -> None:
+    """A Link header's IRI goes into the Apache and nginx rules quoted: one that would break out of the quotes or
+    be read as a variable (nginx ``$``, mod_headers ``%``) is a configuration error, never a broken rule."""
+    from opendata_graph.errors import ConfigError
+    from opendata_graph.site import Signposts, apache, nginx_http
+
+    signs = Signposts(f"<{licence}>; rel=\"license\"", lambda stem: f"<https://example.org/{stem}>; rel=\"cite-as\"",
+                      "", ("organisation",))
+    for write in (lambda: apache(signs=signs), lambda: nginx_http(signs=signs)):
+        with pytest.raises(ConfigError, match="cannot be written into the host's rules"):
+            write()
+    safe = Signposts('<https://example.org/l>; rel="license"', signs.page, "", ("organisation",))
+    assert 'Link "<https://example.org/l>; rel=\\"license\\"" env=odg_home' in apache(signs=safe)
+    assert "<https://example.org/$1>" in nginx_http(signs=safe)

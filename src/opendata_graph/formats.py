@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pyoxigraph import RdfFormat
+from pyoxigraph import RdfFormat, parse
+from pyoxigraph import serialize as write
 
 from . import serialize
+from .namespaces import PREFIXES
 from .serialize import NO_TERMS, Terms
 from .terms import Row
 
@@ -94,11 +96,29 @@ class JsonLdWriter(DumpWriter):
         return b"]}\n"
 
 
+class RdfXmlWriter(DumpWriter):
+    """RDF/XML by pyoxigraph's writer, for a whole document only (a resource's description): a block of it is not
+    a piece of a dump, whose namespace declarations would have to precede every block."""
+
+    def piece(self, rendered: serialize.Rendered, is_last: bool) -> bytes:
+        raise NotImplementedError("RDF/XML is written whole (framed), not in pieces")
+
+    def framed(self, rendered: serialize.Rendered, base: str, empty: bool,
+               terms: Terms = NO_TERMS) -> bytes:
+        """The block's triples (its sorted N-Triples) in that order, with the prefixes the Turtle uses."""
+        prefixes = {p: PREFIXES[p] for p in sorted(rendered.prefixes) if p in PREFIXES}
+        return write(parse(rendered.nt, format=RdfFormat.N_TRIPLES), format=RdfFormat.RDF_XML, prefixes=prefixes) \
+            or b""
+
+
 @dataclass(frozen=True)
 class Format:
     rdf: RdfFormat
-    writer: DumpWriter | None = None  #: the release has a dump in this format (and its gzip copy)
+    writer: DumpWriter | None = None  #: how the format is written: the release's dump, a resource's description
     resource: bool = False  #: each resource is served and exported in this format
+    dumped: bool = True  #: with a writer: the release has a dump in this format (and its gzip copy)
+    #: a resource format: the static site has a file of it per page (and its rules offer it), besides odg serve
+    exported: bool = True
 
     @property
     def key(self) -> str:
@@ -134,13 +154,18 @@ REGISTRY: tuple[Format, ...] = (
     Format(RdfFormat.JSON_LD, JsonLdWriter(), resource=True),
     Format(RdfFormat.N_QUADS, NQuadsWriter()),
     Format(RdfFormat.TRIG, TriGWriter()),
-    Format(RdfFormat.RDF_XML),
+    # what linked-data crawlers ask for: served by odg serve, not a sixth file per page of the static site (whose
+    # target is at most 10 files per entity, issue 16; the site answers it with the page, Vary: Accept)
+    Format(RdfFormat.RDF_XML, RdfXmlWriter(), resource=True, dumped=False, exported=False),
 )
 
 #: The dump formats, in the order their files are written (by key: the release's file list is sorted).
-DUMPS: tuple[Format, ...] = tuple(sorted((f for f in REGISTRY if f.writer is not None), key=lambda f: f.key))
-#: The formats of each resource's representations besides its HTML page.
+DUMPS: tuple[Format, ...] = tuple(sorted((f for f in REGISTRY if f.writer is not None and f.dumped),
+                                         key=lambda f: f.key))
+#: The formats of each resource's representations besides its HTML page (odg serve).
 RESOURCE: tuple[Format, ...] = tuple(f for f in REGISTRY if f.resource)
+#: Those the static site writes a file of for each page, and the pages link to.
+EXPORTED: tuple[Format, ...] = tuple(f for f in RESOURCE if f.exported)
 
 HTML = "text/html"
 GZIP = "application/gzip"
@@ -169,5 +194,5 @@ def dump_names() -> tuple[str, ...]:
     return tuple(name for f in DUMPS for name in (f.dump, f.dump + ".gz"))
 
 
-__all__ = ["DUMPS", "REGISTRY", "RESOURCE", "STEM", "TURTLE", "DumpWriter", "Format", "by_extension", "by_media_type",
-           "dump_names", "media_type_of"]
+__all__ = ["DUMPS", "EXPORTED", "REGISTRY", "RESOURCE", "STEM", "TURTLE", "DumpWriter", "Format", "RdfXmlWriter",
+           "by_extension", "by_media_type", "dump_names", "media_type_of"]

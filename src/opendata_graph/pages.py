@@ -20,8 +20,8 @@ from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from . import namespaces
-from .formats import RESOURCE
+from . import namespaces, schemaorg
+from .formats import EXPORTED
 from .locate import MEMBERSHIP_PATH, Locator
 from .namespaces import BOUND, DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .releases import History
@@ -315,6 +315,9 @@ class Site:
     labels: Mapping[str, str] = field(default_factory=dict)  #: property IRI -> its label in the ontology
     #: The JSON-LD terms of a resource's ``.jsonld`` (the dump's: :func:`opendata_graph.jsonld.dump_terms`)
     terms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The release's VoID/DCAT description (void.ttl): the home page and the page of each dataset it holds carry
+    #: that dataset's schema.org Dataset (:mod:`opendata_graph.schemaorg`)
+    description: Store | None = None
     _index: list[dict[str, object]] | None = field(default=None, init=False, repr=False)
     _vocabulary: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
     #: The release a record is cited in (:func:`citation_of` its description): title, version, issued, publisher
@@ -580,7 +583,8 @@ class Site:
         body.append(self.incoming(s))
         body.append(self.cite(page, title))
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(page, x))}">'
-                             for t, x in ((f.media_type, f.extension) for f in RESOURCE))
+                             for t, x in ((f.media_type, f.extension) for f in EXPORTED))
+        alternates += schemaorg.script(self.description, iri)
         return self.page(title, self._place_anchors("".join(body), page), alternates)
 
     def _anchor(self, node: object, page: str) -> str:
@@ -708,7 +712,7 @@ class Site:
         items += self.key_facts(s)
         if items:
             lines.append(f"<dl>{''.join(items)}</dl>")
-        forms = ", ".join([*(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in RESOURCE),
+        forms = ", ".join([*(f'<a href="{escape(self._alt(page, f.extension))}">{escape(f.name)}</a>' for f in EXPORTED),
                            f'<a href="{escape(self._alt(page, ".json"))}">JSON</a>'])
         lines.append(f'<p class="iri"><code>{escape(s.value)}</code> · this page as {forms}</p>')
         name_sources = sources.get((RDFS.label, str(next(iter(props.get(RDFS.label, [])), ""))), [])
@@ -905,35 +909,91 @@ class Site:
         return self.link(x)
 
     def ontology(self, ontology: Store, iri: str) -> str:
-        """The ontology's page: each own class and property with its label, definition and what it refines."""
+        """The ontology's documentation page: what the owl:Ontology says of itself (title, comment, version IRI,
+        licence), then its classes, object, data and annotation properties, each with its label, comment (its
+        definition) and what it refines; then the concept schemes with their concepts (from the release)."""
+        head = self._ontology_head(ontology, iri)
+        sections = []
+        for kind, heading in ((OWL.Class, "Classes"), (OWL.ObjectProperty, "Object properties"),
+                              (OWL.DatatypeProperty, "Data properties"),
+                              (OWL.AnnotationProperty, "Annotation properties")):
+            rows = self._ontology_terms(ontology, iri, kind)
+            if rows:
+                cols = "".join(f'<th scope="col">{h}</th>' for h in ("Term", "Label", "Comment", "Refines"))
+                sections.append(f'<h2 id="{escape(heading.lower().replace(" ", "-"))}">{heading} '
+                                f"<span class=count>({len(rows)})</span></h2>{SCROLL.format(label=heading)}"
+                                f"<table><thead><tr>{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+        return self.page("Ontology", head + "".join(sections) + self._concept_schemes())
+
+    def _ontology_head(self, ontology: Store, iri: str) -> str:
+        found: dict[str, str] = {}
+        for q in ontology.quads_for_pattern(NamedNode(iri), None, None):
+            if isinstance(q.object, NamedNode | Literal):
+                found.setdefault(q.predicate.value, q.object.value)
+        title = found.get(DCTERMS.title, "opendata-graph ontology")
+        facts = [("IRI", f"<code>{escape(iri)}</code>")]
+        if OWL.versionIRI in found:
+            facts.append(("Version IRI", f"<code>{escape(found[OWL.versionIRI])}</code>"))
+        if OWL.versionInfo in found:
+            facts.append(("Version", escape(found[OWL.versionInfo])))
+        if DCTERMS.license in found:
+            facts.append(("Licence", self.link(NamedNode(found[DCTERMS.license]))))
+        facts.append(("As Turtle", f'<a href="{self.root}ontology.ttl">ontology.ttl</a>'))
+        listed = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
+        comment = f"<p>{escape(found[RDFS.comment])}</p>" if RDFS.comment in found else ""
+        return f"<h1>{escape(title)}</h1>{comment}<dl class=iri>{listed}</dl>"
+
+    def _ontology_terms(self, ontology: Store, iri: str, kind: str) -> list[str]:
+        """One table row per own term of ``kind``: its name (the row's id), label, comment, what it refines."""
         rows = ontology.query(f"""
-            PREFIX rdfs: <{RDFS}> PREFIX skos: <{SKOS}> PREFIX owl: <{OWL}>
-            SELECT ?term ?kind ?label ?definition (GROUP_CONCAT(STR(?parent); separator=" ") AS ?parents) WHERE {{
-              ?term rdfs:isDefinedBy <{iri}> ; rdfs:label ?label ; skos:definition ?definition ; a ?kind .
-              FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty))
-              OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?parent }}
-            }} GROUP BY ?term ?kind ?label ?definition ORDER BY ?kind ?term""")
-        body = []
+            PREFIX rdfs: <{RDFS}>
+            SELECT ?term ?label ?comment (GROUP_CONCAT(STR(?parent); separator=" ") AS ?parents) WHERE {{
+              ?term rdfs:isDefinedBy <{iri}> ; a <{kind}> ; rdfs:label ?label ; rdfs:comment ?comment .
+              OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?parent . FILTER(isIRI(?parent)) }}
+            }} GROUP BY ?term ?label ?comment ORDER BY ?term""")
+        out = []
         for r in rows:  # type: ignore[union-attr]
-            term = r["term"].value
-            local = term.rsplit("#", 1)[-1]
+            local = r["term"].value.rsplit("#", 1)[-1]
             parents = ", ".join(f'<a href="{escape(self.href(p))}">{escape(curie(p))}</a>'
                                 for p in sorted(r["parents"].value.split() if r["parents"] else ()))
-            body.append(f'<tr id="{escape(local)}"><td><code>odg:{escape(local)}</code></td>'
-                        f'<td>{escape(curie(r["kind"].value))}</td><td>{escape(r["label"].value)}</td>'
-                        f'<td>{escape(r["definition"].value)}</td><td>{parents}</td></tr>')
-        head = "".join(f'<th scope="col">{h}</th>' for h in ("Term", "Kind", "Label", "Definition", "Refines"))
-        return self.page("Ontology", f"<h1>opendata-graph ontology</h1><p class=iri><code>{escape(iri)}</code> · "
-                         f'<a href="{self.root}ontology.ttl">Turtle</a></p><table><thead><tr>{head}</tr></thead>'
-                         f"<tbody>{''.join(body)}</tbody></table>")
+            out.append(f'<tr id="{escape(local)}"><td><code>odg:{escape(local)}</code></td>'
+                       f'<td>{escape(r["label"].value)}</td><td>{escape(r["comment"].value)}</td>'
+                       f"<td>{parents}</td></tr>")
+        return out
+
+    def _concept_schemes(self) -> str:
+        """Each concept scheme (roles, qualifiers: not in the published ontology document, whose concepts the
+        release's own data carries): its concepts, labels, definitions."""
+        schemes = self.store.query(f"""
+            PREFIX skos: <{SKOS}>
+            SELECT ?scheme ?label ?definition WHERE {{ ?scheme a skos:ConceptScheme ; skos:prefLabel ?label .
+              OPTIONAL {{ ?scheme skos:definition ?definition }} }} ORDER BY ?scheme""")
+        parts = []
+        for sch in schemes:  # type: ignore[union-attr]
+            concepts = self.store.query(f"""
+                PREFIX skos: <{SKOS}>
+                SELECT ?c ?label ?definition WHERE {{ ?c skos:inScheme <{sch["scheme"].value}> ;
+                  skos:prefLabel ?label . OPTIONAL {{ ?c skos:definition ?definition }} }} ORDER BY ?c""")
+            rows = "".join(f'<tr><td><a href="{escape(self.href(c["c"].value))}"><code>'
+                           f'{escape(curie(c["c"].value))}</code></a></td><td>{escape(c["label"].value)}</td>'
+                           f'<td>{escape(c["definition"].value) if c["definition"] else ""}</td></tr>'
+                           for c in concepts)  # type: ignore[union-attr]
+            definition = f"<p>{escape(sch['definition'].value)}</p>" if sch["definition"] else ""
+            label = escape(sch["label"].value)
+            parts.append(f"<h3>{label}</h3><p class=iri><code>{escape(sch['scheme'].value)}</code></p>{definition}"
+                         f"{SCROLL.format(label=label)}<table><thead><tr><th scope=\"col\">Concept</th>"
+                         f'<th scope="col">Label</th><th scope="col">Definition</th></tr></thead>'
+                         f"<tbody>{rows}</tbody></table></div>")
+        return '<h2 id="concept-schemes">Concept schemes</h2>' + "".join(parts) if parts else ""
 
     def home(self, description: str, counts: Sequence[tuple[str, int]], title: str,
-             examples: Sequence[str] = ()) -> str:
+             examples: Sequence[str] = (), dataset: str | None = None) -> str:
         """The home page: what the release covers (release.yaml's title and description), a search over every
         name, the cohorts with their members and roles, the licences and standards in use, where to start
         (release.yaml's ``featured``), an index per kind, the downloads and releases, the resources per class."""
         links = "".join(f"<li>{self.link(NamedNode(e))}</li>" for e in examples if self.exists(e))
-        downloads = ", ".join(f'<a href="{self.root}dist/{f.dump}">{escape(f.name)}</a>' for f in RESOURCE)
+        downloads = ", ".join(f'<a href="{self.root}dist/{f.dump}">{escape(f.name)}</a>' for f in EXPORTED
+                              if f.dumped)
         rows = "".join(f'<tr><td><span title="{escape(curie(c))}">{escape(self.term(c).capitalize())}</span></td>'
                        f'<td class="count">{n:,}</td></tr>' for c, n in counts)
         body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>" + self.search_box()
@@ -944,7 +1004,7 @@ class Site:
                 + f'<h2>Resources per class</h2>{SCROLL.format(label="Resources per class")}<table><thead><tr>'
                 '<th scope="col">Class</th>'
                 f'<th scope="col">Resources</th></tr></thead><tbody>{rows}</tbody></table></div>')
-        return self.page(title, body)
+        return self.page(title, body, schemaorg.script(self.description, dataset) if dataset else "")
 
     def picture(self, cohort: str | None = None) -> str:
         """The network diagram and the membership timeline (pictures.py), inline: their nodes are links; they

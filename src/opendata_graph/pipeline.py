@@ -34,7 +34,7 @@ from .options import Options
 from .publish import Release, Rerender, Spool, Written, publish, render_blocks
 from .schema import KIND_BY_DIRECTORY, use_ontology
 from .terms import Row, value_of
-from .validate import Report, Result, load_turtle_dir, validate_parts
+from .validate import Report, Result, load_ontology_document, load_turtle_dir, validate_parts
 
 Progress = Callable[[str], None]
 #: The stages of a build and of a validation, in order (each reported as it ends: :class:`Laps`).
@@ -128,7 +128,7 @@ def claim_dist(opts: Options) -> None:
 
 def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outcome:
     lap = Laps(progress)
-    dataset, conversion, ontology, triples, parts = _check(opts, cache, lap)
+    dataset, conversion, _, triples, parts = _check(opts, cache, lap)
     report = Report.of(parts)
     if not report.conforms(opts.strict):
         if cache is not None:
@@ -137,7 +137,7 @@ def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outco
     if cache is not None:
         _keep(cache, progress, functools.partial(cache.sources, dataset, conversion))
         lap("cache")
-    release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()}, ontology,
+    release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()},
                        pictures.release_files(pictures.store_of(triples), opts.base))
     del dataset, conversion  # the records and the source map are not needed to write the release
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool, Spool(opts.dist) as spool:
@@ -174,8 +174,7 @@ def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
     store = delta.store or cache.store()
     pending = cache.pending()
     kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, *_) in f["ids"].items()}
-    release = _release(opts, delta.manifest.get("release") or {}, kinds, ontology,
-                       pictures.release_files(store, opts.base))
+    release = _release(opts, delta.manifest.get("release") or {}, kinds, pictures.release_files(store, opts.base))
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
         new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data),
                                  release.terms).apply(blocks, pending)
@@ -288,10 +287,9 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     return Checked(dataset, conversion, ontology, triples, parts)
 
 
-def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], ontology: bytes,
-             drawn: Mapping[str, bytes]) -> Release:
-    """The release's description besides its blocks; ``kinds``: each record id's kind (IRI segment); ``drawn``:
-    its pictures."""
+def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], drawn: Mapping[str, bytes]) -> Release:
+    """The release's description besides its blocks (its ontology.ttl: :func:`load_ontology_document`);
+    ``kinds``: each record id's kind (IRI segment); ``drawn``: its pictures."""
     if opts.publisher is not None:  # the project file's; release.yaml may say the same, never another
         named = meta.get("publisher")
         if named is not None and named != opts.publisher:
@@ -301,8 +299,8 @@ def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], ontolog
     minted = Graph(opts.base)
     documents = sorted(value_of(minted.iri(kind, i)) for i, kind in kinds.items() if kind == "document")
     examples = [value_of(minted.iri(kinds[i], i)) for i in meta.get("featured", []) if i in kinds]
-    return Release(opts.base, meta, documents, ontology, load_turtle_dir(opts.shapes, "shapes"), examples, drawn,
-                   quotes_checked=opts.seeds is not None)
+    return Release(opts.base, meta, documents, load_ontology_document(opts.ontology),
+                   load_turtle_dir(opts.shapes, "shapes"), examples, drawn, quotes_checked=opts.seeds is not None)
 
 
 def _keep(cache: Cache, progress: Progress, step: Callable[[], object]) -> None:

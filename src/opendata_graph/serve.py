@@ -6,7 +6,8 @@ queries in Rust without holding the GIL, so threads serve queries concurrently. 
 - ``/sparql``: SPARQL 1.1 Protocol (GET, POST form, POST ``application/sparql-query``); a service description on
   a plain GET; updates refused (403); ``SERVICE`` refused; per-query deadline and result cap.
 - ``/<kind>/<id>`` and every other minted IRI under the base: content negotiation between HTML, Turtle,
-  N-Triples and JSON-LD (``Vary: Accept``), or the suffixes ``.html``, ``.ttl``, ``.nt``, ``.jsonld``.
+  N-Triples, JSON-LD and RDF/XML (``Vary: Accept``, on a 406 too), or the suffixes ``.html``, ``.ttl``, ``.nt``,
+  ``.jsonld``, ``.rdf``.
 - ``/``, ``/index.html`` home; ``/queries.html`` the query files; ``/query`` the query page; ``/dist/<file>`` the
   release files.
 """
@@ -31,10 +32,10 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, seri
 
 from . import jsonld, paths
 from .errors import ConfigError, DataError, Location
-from .formats import HTML, RESOURCE, STEM, by_extension, by_media_type, media_type_of
+from .formats import DUMPS, HTML, RESOURCE, STEM, Format, by_extension, by_media_type, media_type_of
 from .jsonld import CONTEXT_PATH
 from .locate import Locator
-from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
+from .namespaces import DCTERMS, SCHEMA_WEB, SD, VOID, W3C_FORMATS
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, citation_of, primary_topic
 from .querycheck import QueryRefused, Verdicts, check_graphs
 from .serialize import NO_TERMS, Terms
@@ -73,6 +74,8 @@ class App:
     #: versions dereference to it.
     void: Store | None = None
     void_site: Site | None = None
+    dataset: str | None = None  #: the release's dataset IRI (its void:Dataset), what the home page is about
+    licence: str | None = None  #: the release's licence (the dataset's dcterms:license)
 
     def __post_init__(self) -> None:
         self.site = Site(self.store, self.base)
@@ -203,13 +206,16 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     if release and (release / "void.ttl").is_file():
         void = Store()
         void.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)
-        app.void, app.void_site = void, Site(void, base)
+        app.void, app.void_site = void, Site(void, base, description=void)
+        app.site.description = void
         app.site.citation = citation_of(void)
-        rows = void.query(f"""SELECT ?title ?description WHERE {{ ?d a <{VOID.Dataset}> ;
-            <{DCTERMS.title}> ?title . OPTIONAL {{ ?d <{DCTERMS.description}> ?description }} }}""")
+        rows = void.query(f"""SELECT ?d ?title ?description ?licence WHERE {{ ?d a <{VOID.Dataset}> ;
+            <{DCTERMS.title}> ?title . OPTIONAL {{ ?d <{DCTERMS.description}> ?description }}
+            OPTIONAL {{ ?d <{DCTERMS.license}> ?licence }} }}""")
         for row in rows:  # type: ignore[union-attr]
-            app.title = row["title"].value
+            app.title, app.dataset = row["title"].value, row["d"].value
             app.description = row["description"].value if row["description"] else ""
+            app.licence = row["licence"].value if row["licence"] else None
         counts = void.query(f"SELECT ?c ?n WHERE {{ ?d <{VOID.classPartition}> ?p . ?p <{VOID['class']}> ?c ; "
                             f"<{VOID.entities}> ?n }} ORDER BY DESC(?n) ?c")
         app.counts = [(r["c"].value, int(r["n"].value)) for r in counts]  # type: ignore[union-attr]
@@ -320,6 +326,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def error(self, status: int, message: str) -> None:
         extra = {"Allow": "GET, POST, OPTIONS"} if status == 405 else None
+        if status == 406:  # a negotiated answer: a cache keeps it for this Accept header only
+            extra = {"Vary": "Accept"}
         self.send(status, (message + "\n").encode("utf-8"), "text/plain", extra)
 
     def refused(self, exc: QueryRefused) -> None:
@@ -381,7 +389,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.sparql(params)
         if path in ("/", "/index.html"):
             return self.html(self.app.site.home(self.app.description, self.app.counts, self.app.title,
-                                                   self.app.examples))
+                                                   self.app.examples, self.app.dataset),
+                             extra={"Link": landing_links(self.app)})
         if path in ("/queries", "/queries.html"):
             return self.html(self.app.site.query_list(self.app.queries))
         if path in ("/changes", "/changes.html"):
@@ -528,7 +537,7 @@ class Handler(BaseHTTPRequestHandler):
         media = SUFFIXES[suffix] if suffix else negotiate(self.headers.get("Accept"), RESOURCE_TYPES)
         if media is None:
             return self.error(406, f"{iri} is available as {', '.join(RESOURCE_TYPES)}")
-        extra = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'}
+        extra = {"Vary": "Accept", "Link": resource_links(self.app, iri)}
         retired = site.retired(iri)
         status = 200
         if retired is not None and retired.successor is not None:  # merged: its data is at its successor's IRI
@@ -587,15 +596,15 @@ class Handler(BaseHTTPRequestHandler):
         if release is None or "/" in name or name.startswith(".") or not (release / name).is_file():
             return self.error(404, f"no file {name!r} in this release")
         media = media_type_of(name)
-        self.stream_file(release / name, media)
+        self.stream_file(release / name, media, {"Link": item_links(self.app)})
 
-    def stream_file(self, path: Path, media: str) -> None:
+    def stream_file(self, path: Path, media: str, links: dict[str, str] | None = None) -> None:
         """A file streamed from disk in chunks (memory stays flat whatever its size), with single-range support
         (``Range: bytes=a-b``, 206; 416 for a range outside it)."""
         size = path.stat().st_size
         start, end, status = 0, size - 1, 200
         wanted = self.headers.get("Range")
-        extra = {"Accept-Ranges": "bytes"}
+        extra = {"Accept-Ranges": "bytes", **(links or {})}
         if wanted:
             found = re.fullmatch(r"bytes=(\d*)-(\d*)", wanted.strip())
             if not found or (not found.group(1) and not found.group(2)):
@@ -633,6 +642,40 @@ class Handler(BaseHTTPRequestHandler):
 
     def html(self, page: str, status: int = 200, extra: dict[str, str] | None = None) -> None:
         self.send(status, page.encode("utf-8"), "text/html", extra)
+
+
+def _link(target: str, rel: str, media: str | None = None) -> str:
+    return f'<{target}>; rel="{rel}"' + (f'; type="{media}"' if media else "")
+
+
+def landing_links(app: App) -> str:
+    """FAIR Signposting level 1 on the home page, the release's landing page: the dataset IRI to cite, its
+    VoID/DCAT description, each dump, its licence, and what the page is (schema.org's AboutPage of a Dataset)."""
+    links = [_link(app.dataset, "cite-as")] if app.dataset else []
+    if app.release is not None and (app.release / "void.ttl").is_file():
+        links.append(_link(f"{app.base}dist/void.ttl", "describedby", "text/turtle"))
+    links += [_link(f"{app.base}dist/{f.dump}", "item", f.media_type) for f in DUMPS
+              if app.release is not None and (app.release / f.dump).is_file()]
+    links += [_link(app.licence, "license")] if app.licence else []
+    links += [_link(SCHEMA_WEB.AboutPage, "type"), _link(SCHEMA_WEB.Dataset, "type")]
+    return ", ".join(links)
+
+
+def resource_links(app: App, iri: str, formats: Sequence[Format] = RESOURCE, canonical: bool = True) -> str:
+    """Signposting on a resource's answers (each representation alike): its IRI (canonical, to cite), its
+    descriptions in each of ``formats``, the release's licence, an AboutPage. (The static site's rules write
+    ``iri`` with the server's placeholder for the path.)"""
+    links = [_link(iri, "canonical")] if canonical else []
+    links += [_link(iri, "cite-as")]
+    links += [_link(iri + f.extension, "describedby", f.media_type) for f in formats]
+    links += [_link(app.licence, "license")] if app.licence else []
+    return ", ".join([*links, _link(SCHEMA_WEB.AboutPage, "type")])
+
+
+def item_links(app: App) -> str:
+    """Signposting on a release file (a dump, the description): the landing page it belongs to, the licence."""
+    links = [_link(app.base, "collection", "text/html")]
+    return ", ".join(links + ([_link(app.licence, "license")] if app.licence else []))
 
 
 def _route(path: str) -> str:
@@ -714,4 +757,5 @@ def main_loop(server: ThreadingHTTPServer, app: App | None = None) -> None:
             app.close()
 
 
-__all__ = ["App", "Handler", "describe", "load_app", "negotiate", "serve"]
+__all__ = ["App", "Handler", "describe", "item_links", "landing_links", "load_app", "negotiate", "resource_links",
+           "serve"]

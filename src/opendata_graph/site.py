@@ -24,10 +24,10 @@ from pyoxigraph import NamedNode, Store
 
 from . import jsonld, outputs, paths, pictures
 from .errors import ConfigError, Location
-from .formats import RESOURCE
+from .formats import EXPORTED
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, page_of
 from .progress import Bar, Quiet
-from .serve import App, describe, load_app, represent_all
+from .serve import App, describe, item_links, landing_links, load_app, represent_all, resource_links
 from .sparql import Engine
 
 
@@ -61,7 +61,60 @@ class Nodes:
 
 #: Suffixes of a node's representations other than its page: a 303 to the page's file of the same suffix.
 def _data_suffixes() -> str:
-    return "(" + "|".join(re.escape(e) for e in (*(f.extension for f in RESOURCE), ".json")) + ")"
+    return "(" + "|".join(re.escape(e) for e in (*(f.extension for f in EXPORTED), ".json")) + ")"
+
+
+@dataclass(frozen=True)
+class Signposts:
+    """FAIR Signposting level 1 in the host's rules: the ``Link`` values ``odg serve`` sends (serve.py's), for the
+    home page (the landing page), each page of an entity (its path written as the server's placeholder) and each
+    release file under ``dist/``. ``segments``: the first path segments of the entity pages."""
+
+    landing: str
+    page: Callable[[str], str]
+    item: str
+    segments: tuple[str, ...]
+
+    def page_pattern(self, root: str) -> str:
+        """An entity page's path under ``root``, in any of its representations: group 1 is the path."""
+        return (f"^{re.escape(root)}((?:{'|'.join(re.escape(s) for s in self.segments)})/[^/]+?)"
+                f"(?:{'|'.join(re.escape(e) for e in ('.html', *(f.extension for f in EXPORTED), '.json'))})?$")
+
+
+#: What the host's configuration cannot carry in a quoted header value (nginx has no escape for ``$``;
+#: mod_headers reads ``%``); the values are IRIs, so none of these is ever needed.
+_UNSAFE = re.compile(r'[\s"\\$%{}]')
+
+
+def _quoted(value: str, placeholder: str = "") -> str:
+    """``value`` as a double-quoted configuration string (its own quotes escaped), refusing what cannot be."""
+    for target in re.findall(r"<([^>]*)>", value):  # the IRIs; the rest (rel, type) is ours
+        if _UNSAFE.search(target.replace(placeholder, "") if placeholder else target):
+            raise ConfigError(f"a Link header's IRI cannot be written into the host's rules: {target!r}", None,
+                              "use a base IRI and licence IRI without spaces, quotes, '$', '%', '{' or '}'")
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def _apache_signposts(signs: Signposts) -> list[str]:
+    """mod_rewrite marks the request (an env variable, on each pass of an internal redirect too), mod_headers
+    sends the links."""
+    stem = "%{odg_page}e"
+    return ["# FAIR Signposting level 1: the landing page, each entity page, each release file",
+            "RewriteRule ^(index\\.html)?$ - [E=odg_home:1]",
+            f"RewriteRule {signs.page_pattern('')} - [E=odg_page:$1]",  # .htaccess: paths without the root
+            "RewriteRule ^dist/ - [E=odg_item:1]",
+            f"Header always set Link {_quoted(signs.landing)} env=odg_home",
+            f"Header always set Link {_quoted(signs.page(stem), stem)} env=odg_page",
+            f"Header always set Link {_quoted(signs.item)} env=odg_item"]
+
+
+def _nginx_signposts(signs: Signposts, root: str) -> list[str]:
+    """A map from the path to its Link value (nginx-http.conf); nginx.conf's root location adds it."""
+    return ["# FAIR Signposting level 1: the Link value of the landing page, each entity page, each release file",
+            "map $uri $odg_link {",  # try_files serves the root as $uri/index.html: "//index.html"
+            f'    "~^{re.escape(root)}/?(index\\.html)?$" {_quoted(signs.landing)};',
+            f'    "~{signs.page_pattern(root)}" {_quoted(signs.page("$1"), "$1")};',
+            f'    "~^{re.escape(root)}dist/" {_quoted(signs.item)};', '    default "";', "}"]
 
 
 def _apache_nodes(nodes: Nodes) -> list[str]:
@@ -103,7 +156,7 @@ def node_map(nodes: Nodes) -> str:
 
 def _suffixes() -> str:
     """Every representation's suffix as one regular expression group: ``(\\.html|\\.ttl|...)``."""
-    return "(" + "|".join(re.escape(e) for e in (".html", *(f.extension for f in RESOURCE))) + ")"
+    return "(" + "|".join(re.escape(e) for e in (".html", *(f.extension for f in EXPORTED))) + ")"
 
 
 #: The media types of the site's other files (nginx's types { } replaces its whole table).
@@ -116,18 +169,20 @@ OTHER_TYPES = (("text/html", "html"), ("text/css", "css"), ("text/javascript", "
 APACHE_ALLOW_OVERRIDE = "FileInfo Indexes Options=MultiViews"
 
 
-def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()) -> str:
+def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes(),
+           signs: Signposts | None = None) -> str:
     """``.htaccess``: content negotiation, 301 for merged records, 410 Gone with the tombstone for withdrawn ones
     (Apache 2.4: mod_rewrite, mod_headers, mod_mime, mod_dir; ``AllowOverride`` :data:`APACHE_ALLOW_OVERRIDE`)."""
     lines = ["# Content negotiation for the opendata-graph static site (Apache 2.4: mod_rewrite, mod_headers,",
              f"# mod_mime, mod_dir). The site's directory needs AllowOverride {APACHE_ALLOW_OVERRIDE} (or All)."]
-    lines += [f"AddType {f.media_type} {f.extension}" for f in RESOURCE]
+    lines += [f"AddType {f.media_type} {f.extension}" for f in EXPORTED]
     lines += [f"AddType {m} .{e}" for m, e in OTHER_TYPES]
     lines += ["# the dumps' gzip copies are files to download, not a transfer encoding", "RemoveEncoding .gz",
               "AddDefaultCharset utf-8", "Options -MultiViews",
               "# organisation/gbif is a page and the directory of its parts: never redirect it to organisation/gbif/",
               "DirectorySlash Off", "DirectoryIndex index.html", f"ErrorDocument 404 {root}404.html",
               "RewriteEngine On", f"RewriteBase {root}"]
+    lines += _apache_signposts(signs) if signs is not None else []
     suffixes = _suffixes()
     for gone in retired:
         path = re.escape(gone.path)
@@ -137,7 +192,7 @@ def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()
             lines += ["RewriteCond %{ENV:REDIRECT_STATUS} ^$", f"RewriteRule ^{path}{suffixes}?$ - [G,E=vary:1]"]
     lines += _apache_nodes(nodes)
     lines += ["# A resource path without a suffix: pick the representation the Accept header prefers."]
-    for f in RESOURCE:
+    for f in EXPORTED:
         lines += ["RewriteCond %{REQUEST_FILENAME} !-f", f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
                   f"RewriteCond %{{REQUEST_FILENAME}}{f.extension} -f",
                   f"RewriteRule ^(.*)$ $1{f.extension} [L,E=vary:1]"]
@@ -153,7 +208,7 @@ def apache(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()
 def _apache_tombstone(path: str) -> list[str]:
     """Which representation of the tombstone a 410 carries: the suffix asked for, else the Accept header's."""
     lines = []
-    for i, f in enumerate(RESOURCE):
+    for i, f in enumerate(EXPORTED):
         test = (f"%{{REQUEST_URI}} == '{path}{f.extension}' || "
                 f"(%{{REQUEST_URI}} == '{path}' && %{{HTTP_ACCEPT}} =~ m#{_accept(f.media_type)}#)")
         lines += [f'<{"If" if i == 0 else "ElseIf"} "{test}">', f"    ErrorDocument 410 {path}{f.extension}",
@@ -162,18 +217,19 @@ def _apache_tombstone(path: str) -> list[str]:
     return [*lines, f'<ElseIf "{test}">', f"    ErrorDocument 410 {path}.html", "</ElseIf>"]
 
 
-def nginx_http(root: str = "/", nodes: Nodes = Nodes()) -> str:
+def nginx_http(root: str = "/", nodes: Nodes = Nodes(), signs: Signposts | None = None) -> str:
     """``nginx-http.conf``: what nginx allows only in its ``http { }`` block (the Accept header -> suffix map, and
     the map of nodes shown on another page)."""
-    width = max(len(f.media_type) for f in RESOURCE) + 6
+    width = max(len(f.media_type) for f in EXPORTED) + 6
     lines = ["# Content negotiation for the opendata-graph static site: include in nginx's http { } block,",
              "# and nginx.conf in the server { } block whose root is the site."]
     if nodes.mapped:  # before any map: nginx sizes its map tables at the first one
         size = 1 << max(11, (2 * len(nodes.mapped)).bit_length())
         lines += [f"map_hash_max_size {size};", "map_hash_bucket_size 128;"]
     lines += ["map $http_accept $odg_suffix {", f"    {'default':<{width}}.html;"]
-    lines += [f"    {'~*' + _accept(f.media_type):<{width}}{f.extension};" for f in RESOURCE]
+    lines += [f"    {'~*' + _accept(f.media_type):<{width}}{f.extension};" for f in EXPORTED]
     lines += ["}"]
+    lines += _nginx_signposts(signs, root) if signs is not None else []
     if nodes.mapped:
         lines += ["# Memberships, statements, evidence: the page each is shown on (303 there, at its fragment)",
                   f'map $uri $odg_node {{ "~^{re.escape(root)}(?<n>.+?){_suffixes()}?$" $n; default ""; }}',
@@ -184,12 +240,12 @@ def nginx_http(root: str = "/", nodes: Nodes = Nodes()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def nginx(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes()) -> str:
+def nginx(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes(), signs: Signposts | None = None) -> str:
     """``nginx.conf``: the server { } part of the same rules (nginx-http.conf holds the http { } part)."""
     lines = ["# Content negotiation for the opendata-graph static site: include in the server { } block whose root",
              "# is the site (and nginx-http.conf in the http { } block).", "types {",
-             *(f"    {f.media_type} {f.key};" for f in RESOURCE), *(f"    {m} {e};" for m, e in OTHER_TYPES), "}",
-             "charset utf-8;", f"charset_types {' '.join(f.media_type for f in RESOURCE)} text/css text/javascript "
+             *(f"    {f.media_type} {f.key};" for f in EXPORTED), *(f"    {m} {e};" for m, e in OTHER_TYPES), "}",
+             "charset utf-8;", f"charset_types {' '.join(f.media_type for f in EXPORTED)} text/css text/javascript "
              "application/json text/markdown text/plain;", "index index.html;", f"error_page 404 {root}404.html;"]
     suffixes = _suffixes()
     for gone in retired:
@@ -214,6 +270,7 @@ def nginx(retired: Sequence[Gone] = (), root: str = "/", nodes: Nodes = Nodes())
         lines += [f'location ~ "^{re.escape(root)}{mapped}/" {{', '    if ($odg_node_page = "") { return 404; }',
                   "    return 303 $odg_node_page$odg_node_tail;", "}"]
     lines += [f"location {root} {{", "    add_header Vary Accept;",
+              *(["    add_header Link $odg_link;"] if signs else []),
               "    try_files $uri $uri$odg_suffix $uri.html $uri/index.html =404;", "}"]
     return "\n".join(lines) + "\n"
 
@@ -226,7 +283,7 @@ def w3id(base: str, name: str, target: str) -> str:
              "Options +FollowSymLinks", "RewriteEngine on",
              f"RewriteRule ^((dist|queries)/.*|.*{_suffixes()}|.*\\.json|ontology\\.ttl|shapes\\.ttl)$ {target}$1 "
              "[R=302,L]"]
-    for f in RESOURCE:
+    for f in EXPORTED:
         lines += [f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
                   f"RewriteRule ^(.+)$ {target}$1{f.extension} [R=303,L]"]
     lines += [f"RewriteRule ^$ {target}index.html [R=303,L]", f"RewriteRule ^(.*)$ {target}$1.html [R=303,L]"]
@@ -304,7 +361,7 @@ def owned(out: Path) -> set[str]:
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
             progress: Callable[[int, str], Bar], endpoint: str | None) -> list[Path]:
     site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels,
-                terms=app.site.terms, citation=app.site.citation)
+                terms=app.site.terms, description=app.void, citation=app.site.citation)
     files = Files(out)
     write, written = files.write, files.written
 
@@ -333,12 +390,12 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
     the release files and the host's rules."""
     write, copy = files.write, files.link
     if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
-        described = Site(app.void, base, root=root, suffix=".html", terms=site.terms)
+        described = Site(app.void, base, root=root, suffix=".html", terms=site.terms, description=app.void)
         known = set(minted)
         for iri in subjects(app.void, base):
             if iri not in known and ".." not in iri[len(base):].split("/"):
                 _resource(write, described, app.void, iri, base, context)
-    write("index.html", site.home(app.description, app.counts, app.title, app.examples))
+    write("index.html", site.home(app.description, app.counts, app.title, app.examples, app.dataset))
     write("queries.html", query_list(site, app.queries))
     write("changes.html", site.changes())
     for kind in site.kinds():  # /organisation: the index of a kind
@@ -359,9 +416,12 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
         if f.is_file() and f.name != outputs.MARKER:
             copy(f, f"dist/{f.name}")
     retired = gone(site, pages)
-    write(".htaccess", apache(retired, root, nodes))
-    write("nginx-http.conf", nginx_http(root, nodes))
-    write("nginx.conf", nginx(retired, root, nodes))
+    segments = tuple(sorted({iri[len(base):].split("/", 1)[0] for iri in pages if "/" in iri[len(base):]}))
+    signs = Signposts(landing_links(app), lambda stem: resource_links(app, base + stem, EXPORTED, canonical=False),
+                      item_links(app), segments)
+    write(".htaccess", apache(retired, root, nodes, signs))
+    write("nginx-http.conf", nginx_http(root, nodes, signs))
+    write("nginx.conf", nginx(retired, root, nodes, signs))
     write(NODE_MAP, node_map(nodes))
     write("apache-map.conf", apache_map(files.out))
     name = base.rstrip("/").rsplit("/", 1)[-1]
@@ -576,8 +636,9 @@ def _resource(write: Callable[[str, bytes | str], None], site: Site, store: Stor
     relative = iri[len(base):]
     write(relative + ".html", site.resource(iri))
     write(relative + ".json", jsonld.dumps(jsonld.entity(store, iri, base, context)))
-    documents = represent_all(describe(store, iri, site.locate), base, terms=site.terms)
-    for fmt in RESOURCE:
+    documents = represent_all(describe(store, iri, site.locate), base, [f.media_type for f in EXPORTED],
+                              terms=site.terms)
+    for fmt in EXPORTED:
         write(relative + fmt.extension, documents[fmt.media_type])
 
 

@@ -91,6 +91,20 @@ def load_turtle_dir(directory: Path, what: str = "ontology") -> bytes:
     return b"\n".join(f.read_bytes() for f in turtle_files(directory, what))
 
 
+def load_ontology_document(directory: Path) -> bytes:
+    """The ontology as a release publishes it (``ontology.ttl``): the files of ``directory`` that declare an
+    ``owl:Ontology``, concatenated in name order; the others (the concept schemes, whose concepts the dumps
+    carry) left out, so that a tool reading the document finds one ontology, not a scheme's IRI and title.
+    A directory where no file declares one: every file. A file that does not parse: a located ConfigError."""
+    from .namespaces import OWL, RDF
+    from .shapes import parse_turtle, turtle_files
+
+    files = turtle_files(directory, "ontology")
+    declaring = [f for f in files if any(p == f"<{RDF.type}>" and o == f"<{OWL.Ontology}>"
+                                         for _, p, o in parse_turtle(f))]
+    return b"\n".join(f.read_bytes() for f in declaring or files)
+
+
 def shacl(graph: Located, triples: Sequence[Row], shapes_dir: Path, engine: str = DEFAULT_ENGINE,
           nt: bytes | None = None) -> list[Result]:
     """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
