@@ -56,3 +56,10 @@ def test_outside_iris_read_as_names_with_the_code_on_hover(site: Path) -> None:
         "GBIF's Wikidata item is not named as one"
     home = (site / "index.html").read_text(encoding="utf-8")
     assert '<span title="rdf:Statement">Statement</span>' in home
+
+
+def test_the_release_description_names_its_class_partitions_and_licence(site: Path) -> None:
+    page = visible((site / "dataset.html").read_text(encoding="utf-8"))
+    assert "dataset/class/" not in page  # a partition reads as its class and count, not as its hash IRI
+    assert re.search(r"Organization \(\d+\)", page), page[:500]
+    assert "SPDX CC-BY-4.0" in page

@@ -124,6 +124,7 @@ REGISTRIES: Final[dict[str, str]] = {
     "https://ror.org/": "ROR",
     "https://orcid.org/": "ORCID",
     str(SPDX): "SPDX",
+    str(SPDX_LICENSE): "SPDX",
 }
 
 #: Vocabularies whose terms consumers may rely on without our ontology.

@@ -367,6 +367,10 @@ class Site:
         from .pictures import NAMES, label_of
 
         iri = node.value
+        partition = self._value(node, namespaces.VOID["class"])  # the release description's class partitions
+        if isinstance(partition, NamedNode):
+            count = self._value(node, namespaces.VOID.entities)
+            return f"{self.term(partition.value).capitalize()}" + (f" ({self.label(count)})" if count else "")
         if iri.startswith(self.base) or any(True for p in NAMES for _ in self.store.quads_for_pattern(node, p, None)):
             return label_of(self.store, node, self.base)
         return outside_name(iri, self.labels)
@@ -1120,19 +1124,28 @@ class Site:
             more = f"<p>… and {len(entries) - limit:,} more: use the search.</p>" if len(entries) > limit else ""
             parts.append(f"<details><summary>{escape(kind_name(kind))} "
                          f"<span class=count>({len(entries):,})</span></summary><ul class=\"columns\">{items}</ul>"
-                         f'{more}<p><a href="{self.root}{escape(kind)}{self.suffix}">All of them on one page</a></p>'
-                         f"</details>")
+                         f"{more}{self._all_link(kind)}</details>")
         return "<h2>Everything, by kind</h2>" + "".join(parts) if parts else ""
 
+    def _all_link(self, kind: str) -> str:
+        if kind not in self.kinds():
+            return ""
+        return f'<p><a href="{self.root}{escape(kind)}{self.suffix}">All of them on one page</a></p>'
+
     def kinds(self) -> list[str]:
-        """The IRI segments of the kinds the release has live records of (each has an index page)."""
-        return sorted({str(e["kind"]) for e in self.search_index()})
+        """The IRI segments of the kinds the release has live records of that have an index page: each, unless
+        its address is a resource itself (``dataset`` is the release description's dataset)."""
+        def taken(kind: str) -> bool:
+            node = NamedNode(self.base + kind)
+            return any(True for store in (self.store, self.description) if store is not None
+                       for _ in store.quads_for_pattern(node, None, None))
+        return sorted(k for k in {str(e["kind"]) for e in self.search_index()} if not taken(k))
 
     def kind_page(self, kind: str) -> str | None:
         """The index of one kind (``/organisation``): every live record of it by name, with its other names;
         None when the release has no record of that kind."""
         entries = sorted((e for e in self.search_index() if e["kind"] == kind), key=lambda e: str(e["label"]).lower())
-        if not entries:
+        if not entries or kind not in self.kinds():
             return None
         items = "".join(
             f'<li><a href="{escape(str(e["href"]))}">{escape(str(e["label"]))}</a>'
