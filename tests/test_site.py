@@ -208,3 +208,17 @@ def test_a_pages_json_ld_has_the_dumps_terms_and_the_pages_triples(site: Path, d
     assert gbif["memberOf"] == ["og:cohort/cohort-2"] and gbif["altLabel"] == ["GBIF"]
     read = set(parse(path=str(site / "organisation" / "gbif.jsonld"), format=RdfFormat.JSON_LD))
     assert read == set(parse(path=str(site / "organisation" / "gbif.nt"), format=RdfFormat.N_TRIPLES)) and read
+
+
+def test_a_figure_s_number_reads_as_its_bound(site: Path) -> None:
+    """A page shows a bound as a bound (issue 27): "nearly 2 billion" is < 2000000000, "more than 1,700" > 1700,
+    "one of the ten" ≤ 10, "approximately 2,000" ≈ 2000, and an exact number bare."""
+    import re
+
+    def numbers(page: str) -> set[str]:
+        return set(re.findall(r"<td>([^<]*\d)</td>", (site / f"{page}.html").read_text(encoding="utf-8")))
+
+    assert {"&lt; 2000000000", "&gt; 1700"} <= numbers("product/gbif-org")
+    assert "≤ 10" in numbers("product/wikipedia") and "6000" in numbers("product/wikipedia")
+    assert "≈ 2000" in numbers("organisation/openstreetmap-foundation")
+    assert "2000000000" not in numbers("product/gbif-org")
