@@ -242,6 +242,9 @@ def test_no_homepage_is_shared(turtle_store: Store) -> None:
     its portal GBIF.org were)."""
     assert select(turtle_store, """
         SELECT ?h WHERE { ?a foaf:homepage ?h . ?b foaf:homepage ?h . FILTER (?a != ?b) }""") == set()
+    # owl:sameAs is symmetric and transitive: two subjects the same as one IRI are one thing to a reasoner.
+    assert select(turtle_store, """
+        SELECT ?x WHERE { ?a owl:sameAs ?x . ?b owl:sameAs ?x . FILTER (?a != ?b) }""") == set()
 
 
 def test_nine_people_are_quoted_each_by_name_post_and_document(turtle_store: Store) -> None:

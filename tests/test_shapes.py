@@ -80,3 +80,12 @@ def test_bounds_are_bounds(data: rdflib.Graph) -> None:
     assert (nearly, "The figure's bound is not the one its qualifier's words make (the qualifier's odg") in found
     assert (seven, "A figure's number stands under the one property its bound names (odg") in found
     assert {f for f, _ in found} == {over, nearly, seven}, found
+
+
+def test_the_shapes_stay_within_one_link_so_validation_stays_incremental() -> None:
+    """A SPARQL constraint that looks backwards (``$this ?p ?value`` reads as ``?x ?p ?value``) makes every
+    incremental validation fall back to a full one, silently (issue 27's first figure shape did)."""
+    from opendata_graph import paths
+    from opendata_graph.shapes import reach, read
+
+    assert reach(read(paths.shapes_dir(), checked=True)) == 1

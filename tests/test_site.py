@@ -250,3 +250,17 @@ def test_a_link_iri_the_host_rules_cannot_carry_is_refused(licence: str) -> None
     safe = Signposts('<https://example.org/l>; rel="license"', signs.page, "", ("organisation",))
     assert 'Link "<https://example.org/l>; rel=\\"license\\"" env=odg_home' in apache(signs=safe)
     assert "<https://example.org/$1>" in nginx_http(signs=safe)
+
+
+def test_a_figure_s_number_reads_as_its_bound(site: Path) -> None:
+    """A page shows a bound as a bound (issue 27): "nearly 2 billion" is < 2000000000, "more than 1,700" > 1700,
+    "one of the ten" ≤ 10, "approximately 2,000" ≈ 2000, and an exact number bare."""
+    import re
+
+    def numbers(page: str) -> set[str]:
+        return set(re.findall(r"<td>([^<]*\d)</td>", (site / f"{page}.html").read_text(encoding="utf-8")))
+
+    assert {"&lt; 2000000000", "&gt; 1700"} <= numbers("product/gbif-org")
+    assert "≤ 10" in numbers("product/wikipedia") and "6000" in numbers("product/wikipedia")
+    assert "≈ 2000" in numbers("organisation/openstreetmap-foundation")
+    assert "2000000000" not in numbers("product/gbif-org")
