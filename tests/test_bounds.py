@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from opendata_graph import load as loader
 from opendata_graph.cli import cli
 from opendata_graph.errors import DataError, ErrorList
+from opendata_graph.iri import BIDI_CONTROLS, iri_problem
 from opendata_graph.load import (
     MAX_BULK_YAML_BYTES,
     MAX_FILE_BYTES,
@@ -23,7 +24,6 @@ from opendata_graph.load import (
     load,
 )
 from opendata_graph.schema import KIND_BY_DIRECTORY
-from opendata_graph.terms import BIDI_CONTROLS, iri_problem
 
 ORGANISATIONS = KIND_BY_DIRECTORY["organisations"]
 FUNCTION_SCOPED = [HealthCheck.function_scoped_fixture]

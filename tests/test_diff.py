@@ -153,3 +153,5 @@ def test_odg_diff_builds_git_revisions_of_the_data(tmp_path: Path) -> None:
     assert ["Robert Kaye"] in [c["removed"] for c in person["changes"]]
     unknown = CliRunner().invoke(cli, ["diff", "no-such-revision", "HEAD", *dirs])
     assert unknown.exit_code == 2 and "neither a release directory, a dump file nor a git revision" in unknown.output
+    missing = CliRunner().invoke(cli, ["diff", first, "HEAD", *dirs, f"--seeds={tmp_path / 'none'}"])
+    assert missing.exit_code == 2 and "sources folder" in missing.output, missing.output  # no side without quotes

@@ -458,8 +458,8 @@ def _side(spec: str, tmp: Path, data: Path, ontology: Path, shapes: Path, querie
 
     old_data, old_ontology, old_shapes, old_queries = d.export_revision(commit, repo, (data, ontology, shapes,
                                                                                        queries), tmp)
-    opts = Options(old_data, old_ontology, old_shapes, old_queries, tmp / "dist", seeds if seeds.is_dir() else None,
-                   base, cache=False)
+    opts = Options(old_data, old_ontology, old_shapes, old_queries, tmp / "dist", _seeds(seeds, False), base,
+                   cache=False)  # the documents required, as for a build: never a side built without its quotes
     run_build(opts, _note)
     return d.read_lines(tmp / "dist")
 

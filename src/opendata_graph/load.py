@@ -772,7 +772,7 @@ def check_release(path: Path) -> tuple[dict[str, Any], list[OdgError]]:
 
             errors += [DataError(msg, Location.of(path, line, col), hint) for _, msg, hint in Spdx().check(item, ())]
         elif key in ("homepage", "contact"):
-            from .terms import iri_problem
+            from .iri import iri_problem
 
             problem = iri_problem(item)
             if problem is not None:

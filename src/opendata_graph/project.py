@@ -103,7 +103,7 @@ def base_problem(value: str) -> str | None:
     """Why ``value`` cannot be a base IRI, or None: an absolute http(s) IRI (RFC 3987) ending in / or #."""
     from pyoxigraph import NamedNode
 
-    from .terms import iri_problem
+    from .iri import iri_problem
 
     if not value.startswith(("http://", "https://")) or not value.endswith(("/", "#")):
         return "give an http(s) IRI ending in / or #, e.g. https://example.org/graph/"

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .iri import iri_problem
 from .namespaces import (
     CC,
     DCAT,
@@ -44,7 +45,6 @@ from .namespaces import (
     SPDX_LICENSE,
     UNIT,
 )
-from .terms import iri_problem
 
 Problem = tuple[tuple[str | int, ...], str, str | None]
 #: Path suffix that means "the key itself, not its value" (an unknown or duplicate key).
