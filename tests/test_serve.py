@@ -13,6 +13,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyoxigraph import RdfFormat, parse
 
 from opendata_graph import paths
@@ -364,3 +366,23 @@ def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(server: s
         assert status == 200 and len(found) == 1, path
         doc = json.loads(found[0])
         assert (doc["@type"], doc["@id"]) == ("Dataset", DEFAULT_BASE + "dataset") and doc["distribution"], path
+
+
+ACCEPTABLE = ["text/html", "text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
+              "image/png", "application/json", "text/*", "application/*", "*/*", "text/plain"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(ACCEPTABLE), st.sampled_from(["", ";q=0", ";q=0.1", ";q=0.5", ";q=1"])),
+                max_size=4))
+def test_every_negotiated_answer_varies_on_accept(server: str, accept: list[tuple[str, str]]) -> None:
+    """Whatever the Accept header, a resource's answer (200 or 406) says Vary: Accept, and a 200 is the media type
+    the negotiation picks among the five the server offers."""
+    from opendata_graph.serve import RESOURCE_TYPES
+
+    header = ", ".join(m + q for m, q in accept) or None
+    status, headers, _ = get(connect(server), "/organisation/gbif", header)
+    assert headers.get("vary") == "Accept", (header, status)
+    picked = negotiate(header, list(RESOURCE_TYPES))
+    assert (status, headers["content-type"].split(";")[0] if status == 200 else None) == (
+        (200, picked) if picked else (406, None)), header
