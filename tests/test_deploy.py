@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from opendata_graph.namespaces import DCAT, DEFAULT_BASE
 from opendata_graph.schema import minted_record
 from opendata_graph.site import export, subjects
 
+from .checks import links
 from .servers import apache_server, nginx_server
 
 MERGED, SUCCESSOR = "product/wikirate-org", "product/wikirate-website"
@@ -215,15 +215,6 @@ def test_the_w3id_rules_send_each_iri_to_its_file_on_the_hosted_site(deployed: P
         ):
             status, headers, _ = client.get(path, accept)
             assert (status, headers.get("location")) == (code, TARGET + target), (path, accept)
-
-
-def links(header: str | None) -> set[tuple[str, str, str | None]]:
-    """A Link header's links as (target, rel, type)."""
-    found = set()
-    for target, params in re.findall(r'<([^>]*)>((?:\s*;\s*[a-z]+="[^"]*")*)', header or ""):
-        attrs = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
-        found.add((target, attrs["rel"], attrs.get("type")))
-    return found
 
 
 def test_fair_signposting_on_the_landing_page_entity_pages_and_release_files(host: Client, deployed: Path) -> None:

@@ -22,6 +22,8 @@ from opendata_graph.formats import DUMPS
 from opendata_graph.namespaces import DCAT, DCTERMS, DEFAULT_BASE, RDF, RDFS, SCHEMA_WEB
 from opendata_graph.serve import load_app
 
+from .checks import embedded
+
 VOCABULARY = Path(__file__).parent / "vocabularies" / "schemaorg-current-https-12.0.ttl.gz"
 VOCABULARY_SHA256 = "a60285056a3b7f144e6562f4ee09023a108a8338e13876c98465bc4803a35e73"
 #: schema.org's data types a JSON string can be, by what the string looks like
@@ -183,10 +185,6 @@ def test_only_a_dataset_of_the_description_has_one(void: Store) -> None:
     assert schemaorg.dataset(void, DEFAULT_BASE + "organisation/gbif") is None
     assert schemaorg.dataset(void, DEFAULT_BASE + "dataset/distribution/opendata-graph.nt") is None
     assert schemaorg.script(None, DATASET) == ""
-
-
-def embedded(page: str) -> list[Any]:
-    return [json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)]
 
 
 def test_the_home_page_and_the_dataset_page_carry_it(dist: Path, void: Store) -> None:

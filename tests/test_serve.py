@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import socket
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from opendata_graph import query as q
 from opendata_graph.namespaces import DCTERMS, DEFAULT_BASE, SCHEMA_WEB
 from opendata_graph.serve import negotiate
 
+from .checks import embedded, links
 from .servers import odg_server
 
 MEDIA = {"text/html": None, "text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfFormat.N_TRIPLES,
@@ -320,15 +320,6 @@ def test_the_home_page_starts_from_the_featured_records(dist: Path) -> None:
                                                "cohort/cohort-2")] == [True, True, True]
 
 
-def links(header: str | None) -> set[tuple[str, str, str | None]]:
-    """A Link header's links as (target, rel, type)."""
-    found = set()
-    for target, params in re.findall(r'<([^>]*)>((?:\s*;\s*[a-z]+="[^"]*")*)', header or ""):
-        attrs = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
-        found.add((target, attrs["rel"], attrs.get("type")))
-    return found
-
-
 def test_fair_signposting_on_the_landing_page_resources_and_dumps(server: str, dist: Path) -> None:
     """FAIR Signposting level 1: the home page (the release's landing page) names the dataset to cite, its
     description, every dump, the licence and its types; a resource's answers their IRI and descriptions; a dump
@@ -362,9 +353,9 @@ def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(server: s
     conn = connect(server)
     for path in ("/", "/dataset"):
         status, _, body = get(conn, path, "text/html")
-        found = re.findall(rb'<script type="application/ld\+json">(.*?)</script>', body)
+        found = embedded(body)
         assert status == 200 and len(found) == 1, path
-        doc = json.loads(found[0])
+        doc = found[0]
         assert (doc["@type"], doc["@id"]) == ("Dataset", DEFAULT_BASE + "dataset") and doc["distribution"], path
 
 
