@@ -4,8 +4,11 @@ them, and the synthetic registries of :mod:`tests.registry` (``generate``).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import rdflib
 from click.testing import CliRunner
@@ -19,10 +22,26 @@ from opendata_graph.validate import load_turtle_dir
 
 from . import registry as generate
 
-__all__ = ["BASE", "NODE_SHAPES", "SH", "SHAPES", "blank_nodes", "copy_of", "declared_terms", "edit", "generate",
-           "make_data", "mutate", "odg_validate", "options", "to_rdflib", "undeclared_terms", "unsourced_facts"]
+__all__ = ["BASE", "NODE_SHAPES", "SH", "SHAPES", "blank_nodes", "copy_of", "declared_terms", "edit", "embedded",
+           "generate", "links", "make_data", "mutate", "odg_validate", "options", "to_rdflib", "undeclared_terms",
+           "unsourced_facts"]
 
 DOC = "id: d004\nlabel: ODI post\nlocal_copy: 004_5784272d4999a78f.txt\n"
+
+
+def links(header: str | None) -> set[tuple[str, str, str | None]]:
+    """A Link header's links as (target, rel, type)."""
+    found = set()
+    for target, params in re.findall(r'<([^>]*)>((?:\s*;\s*[a-z]+="[^"]*")*)', header or ""):
+        attrs = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
+        found.add((target, attrs["rel"], attrs.get("type")))
+    return found
+
+
+def embedded(page: str | bytes) -> list[Any]:
+    """The JSON-LD of a page's ``<script type="application/ld+json">`` elements."""
+    text = page.decode("utf-8") if isinstance(page, bytes) else page
+    return [json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)]
 
 
 def copy_of(source: Path, tmp_path: Path) -> Path:

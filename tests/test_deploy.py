@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from opendata_graph.namespaces import DCAT, DEFAULT_BASE
 from opendata_graph.schema import minted_record
 from opendata_graph.site import export, subjects
 
+from .checks import links
 from .servers import apache_server, nginx_server
 
 MERGED, SUCCESSOR = "product/wikirate-org", "product/wikirate-website"
@@ -231,15 +231,6 @@ def test_a_kind_has_an_index_and_a_missing_page_is_a_real_404(host: Client, depl
     status, headers, body = host.get("/organisation/no-such-record", "text/html")
     assert status == 404 and media(headers) == "text/html", status
     assert b"<h1>Not found</h1>" in body and b'id="search"' in body
-
-
-def links(header: str | None) -> set[tuple[str, str, str | None]]:
-    """A Link header's links as (target, rel, type)."""
-    found = set()
-    for target, params in re.findall(r'<([^>]*)>((?:\s*;\s*[a-z]+="[^"]*")*)', header or ""):
-        attrs = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
-        found.add((target, attrs["rel"], attrs.get("type")))
-    return found
 
 
 def test_fair_signposting_on_the_landing_page_entity_pages_and_release_files(host: Client, deployed: Path) -> None:

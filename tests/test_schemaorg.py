@@ -22,6 +22,8 @@ from opendata_graph.formats import DUMPS
 from opendata_graph.namespaces import DCAT, DCTERMS, DEFAULT_BASE, RDF, RDFS, SCHEMA_WEB
 from opendata_graph.serve import load_app
 
+from .checks import embedded
+
 VOCABULARY = Path(__file__).parent / "vocabularies" / "schemaorg-current-https-12.0.ttl.gz"
 VOCABULARY_SHA256 = "a60285056a3b7f144e6562f4ee09023a108a8338e13876c98465bc4803a35e73"
 #: schema.org's data types a JSON string can be, by what the string looks like
@@ -185,10 +187,6 @@ def test_only_a_dataset_of_the_description_has_one(void: Store) -> None:
     assert schemaorg.script(None, DATASET) == ""
 
 
-def embedded(page: str) -> list[Any]:
-    return [json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)]
-
-
 def test_the_home_page_and_the_dataset_page_carry_it(dist: Path, void: Store) -> None:
     """The pages `odg serve` and `odg site` both render (the same Site objects load_app makes)."""
     app = load_app(dist, DEFAULT_BASE, None, timeout=10, max_results=10, in_memory=True)
@@ -216,3 +214,34 @@ def test_no_value_can_close_the_script_element(title: str, description: str) -> 
     element = schemaorg.script(store, DATASET)
     inner = element.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
     assert "<" not in inner and json.loads(inner) == schemaorg.dataset(store, DATASET)
+
+
+def test_a_release_version_is_a_dataset_named_after_its_series(dist: Path, tmp_path: Path,
+                                                               vocabulary: Vocabulary) -> None:
+    """`odg release 1.0.0`: the version's page carries a Dataset with its own version and date, named after the
+    series it is a version of, with the series' licence and publisher; the series' has its dates."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from opendata_graph.cli import cli
+
+    target = tmp_path / "dist"
+    shutil.copytree(dist, target)
+    made = CliRunner().invoke(cli, ["release", "1.0.0", "--dist", str(target), "--date", "2026-12-01"])
+    assert made.exit_code == 0, made.output
+    release = target / "releases" / "1.0.0"
+    store = Store()
+    store.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)
+    series, version = schemaorg.dataset(store, DATASET), schemaorg.dataset(store, DATASET + "/1.0.0")
+    assert series is not None and version is not None
+    assert problems(series, vocabulary) == [] and problems(version, vocabulary) == []
+    assert (series["datePublished"], series["dateModified"]) == ("2026-12-01", "2026-12-01")
+    assert (version["name"], version["version"], version["datePublished"]) == (
+        series["name"] + " 1.0.0", "1.0.0", "2026-12-01")
+    assert (version["license"], version["creator"]) == (series["license"], series["creator"])
+    app = load_app(release, DEFAULT_BASE, None, timeout=10, max_results=10, in_memory=True)
+    try:
+        assert app.void_site is not None and embedded(app.void_site.resource(DATASET + "/1.0.0")) == [version]
+    finally:
+        app.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import socket
 import time
 from collections.abc import Iterator
@@ -13,6 +12,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyoxigraph import RdfFormat, parse
 
 from opendata_graph import paths
@@ -20,6 +21,7 @@ from opendata_graph import query as q
 from opendata_graph.namespaces import DCTERMS, DEFAULT_BASE, SCHEMA_WEB
 from opendata_graph.serve import negotiate
 
+from .checks import embedded, links
 from .servers import odg_server
 
 MEDIA = {"text/html": None, "text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfFormat.N_TRIPLES,
@@ -362,15 +364,6 @@ def test_query_results_download_as_csv_and_json(server: str) -> None:
     assert data["head"]["vars"] == ["s"] and len(data["results"]["bindings"]) == 3
 
 
-def links(header: str | None) -> set[tuple[str, str, str | None]]:
-    """A Link header's links as (target, rel, type)."""
-    found = set()
-    for target, params in re.findall(r'<([^>]*)>((?:\s*;\s*[a-z]+="[^"]*")*)', header or ""):
-        attrs = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
-        found.add((target, attrs["rel"], attrs.get("type")))
-    return found
-
-
 def test_fair_signposting_on_the_landing_page_resources_and_dumps(server: str, dist: Path) -> None:
     """FAIR Signposting level 1: the home page (the release's landing page) names the dataset to cite, its
     description, every dump, the licence and its types; a resource's answers their IRI and descriptions; a dump
@@ -404,7 +397,27 @@ def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(server: s
     conn = connect(server)
     for path in ("/", "/dataset"):
         status, _, body = get(conn, path, "text/html")
-        found = re.findall(rb'<script type="application/ld\+json">(.*?)</script>', body)
+        found = embedded(body)
         assert status == 200 and len(found) == 1, path
-        doc = json.loads(found[0])
+        doc = found[0]
         assert (doc["@type"], doc["@id"]) == ("Dataset", DEFAULT_BASE + "dataset") and doc["distribution"], path
+
+
+ACCEPTABLE = ["text/html", "text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
+              "image/png", "application/json", "text/*", "application/*", "*/*", "text/plain"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(ACCEPTABLE), st.sampled_from(["", ";q=0", ";q=0.1", ";q=0.5", ";q=1"])),
+                max_size=4))
+def test_every_negotiated_answer_varies_on_accept(server: str, accept: list[tuple[str, str]]) -> None:
+    """Whatever the Accept header, a resource's answer (200 or 406) says Vary: Accept, and a 200 is the media type
+    the negotiation picks among the five the server offers."""
+    from opendata_graph.serve import RESOURCE_TYPES
+
+    header = ", ".join(m + q for m, q in accept) or None
+    status, headers, _ = get(connect(server), "/organisation/gbif", header)
+    assert headers.get("vary") == "Accept", (header, status)
+    picked = negotiate(header, list(RESOURCE_TYPES))
+    assert (status, headers["content-type"].split(";")[0] if status == 200 else None) == (
+        (200, picked) if picked else (406, None)), header

@@ -224,13 +224,12 @@ def test_each_query_file_s_results_are_files_to_download(site: Path) -> None:
 def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(site: Path) -> None:
     """For search engines, in the static site as in `odg serve` (tests/test_schemaorg.py checks it against
     schema.org)."""
-    import json
-    import re
+    from .checks import embedded
 
     for name in ("index.html", "dataset.html"):
-        found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', (site / name).read_text("utf-8"))
+        found = embedded((site / name).read_text("utf-8"))
         assert len(found) == 1, name
-        doc = json.loads(found[0])
+        doc = found[0]
         assert (doc["@type"], doc["@id"]) == ("Dataset", DEFAULT_BASE + "dataset") and doc["distribution"], name
 
 

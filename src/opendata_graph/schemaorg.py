@@ -71,26 +71,36 @@ def _download(store: Store, node: NamedNode) -> dict[str, Any] | None:
 
 def dataset(store: Store, iri: str) -> dict[str, Any] | None:
     """The schema.org ``Dataset`` of ``iri`` as the release description ``store`` states it; None when ``iri`` is
-    not a dataset there (a void:Dataset or dcat:Dataset) or has no title."""
+    not a dataset there (a void:Dataset or dcat:Dataset) or has no name.
+
+    A version (``dcterms:isVersionOf`` the series) without a title, description, licence or publisher of its own
+    is named after the series and its version ("opendata-graph release 1.0.0") and takes the series' others:
+    what a version of that series is, said in the description's own words."""
     s = NamedNode(iri)
     types = _objects(store, s, RDF.type)
+    series = _iri(store, s, DCTERMS.isVersionOf)
+    whole = [s, *([NamedNode(series)] if series else [])]  # where a value is looked up, in order
+    version = _text(store, s, DCAT.version, OWL.versionInfo)
     name = _text(store, s, DCTERMS.title)
+    if name is None and series is not None and version is not None:
+        title = _text(store, NamedNode(series), DCTERMS.title)
+        name = f"{title} {version}" if title else None
     if not {NamedNode(VOID.Dataset), NamedNode(DCAT.Dataset)} & set(types) or name is None:
         return None
     doc: dict[str, Any] = {"@context": str(SCHEMA_WEB), "@type": "Dataset", "@id": iri, "name": name}
-    description = _text(store, s, DCTERMS.description)
+    description = next((d for node in whole if (d := _text(store, node, DCTERMS.description))), None)
     if description:
         doc["description"] = description
     landing = _iri(store, s, DCAT.landingPage)
     doc["url"] = landing or iri
-    licence = _iri(store, s, DCTERMS.license)
+    licence = next((x for node in whole if (x := _iri(store, node, DCTERMS.license))), None)
     if licence:
         doc["license"] = licence
-    creators = [a for node in _objects(store, s, DCTERMS.publisher) if isinstance(node, NamedNode)
-                for a in [_agent(store, node)] if a]
+    publishers = next((found for node in whole if (found := [p for p in _objects(store, node, DCTERMS.publisher)
+                                                             if isinstance(p, NamedNode)])), [])
+    creators = [a for node in publishers for a in [_agent(store, node)] if a]
     if creators:
         doc["creator"] = creators[0] if len(creators) == 1 else creators
-    version = _text(store, s, DCAT.version, OWL.versionInfo)
     if version:
         doc["version"] = version
     for key, predicate in (("datePublished", DCTERMS.issued), ("dateModified", DCTERMS.modified)):
