@@ -454,11 +454,16 @@ def version_description(build: Sequence[Row], base: str, release: Mapping[str, A
 
 
 def described_base(release: Path) -> str | None:
-    """The base IRI a release was built with (its ``void.ttl``'s ``void:uriSpace``), or None without one."""
-    void = release / "void.ttl" if release.is_dir() else None
-    if void is None or not void.is_file():
+    """The base IRI a release was built with (its ``void.ttl``'s ``void:uriSpace``, read through its checksums),
+    or None without one."""
+    if not release.is_dir() or not (release / "void.ttl").is_file():
         return None
-    spaces = sorted({literal_parts(o)[0] for _, p, o in void_rows(void) if p == f"<{VOID.uriSpace}>"})
+    from pyoxigraph import RdfFormat, parse
+
+    from .releasedir import ReleaseDir
+
+    described = quad_rows(parse(ReleaseDir(release).read_bytes("void.ttl"), format=RdfFormat.TURTLE))
+    spaces = sorted({literal_parts(o)[0] for _, p, o in described if p == f"<{VOID.uriSpace}>"})
     return spaces[0] if len(spaces) == 1 else None
 
 
