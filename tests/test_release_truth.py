@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -148,6 +149,32 @@ def test_the_reader_refuses_unlisted_links_and_missing_files(tmp_path: Path) -> 
     (folder / "SHA256SUMS").write_text("nonsense\n")
     with pytest.raises(ReleaseDamaged, match="not a line of SHA256SUMS"):
         ReleaseDir(folder).verify("a.nt")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9.-]{0,12}", fullmatch=True), st.binary(min_size=1, max_size=64),
+                       min_size=1, max_size=5), st.data())
+def test_any_changed_byte_of_any_file_is_caught_and_named(files: dict[str, bytes], data: st.DataObject) -> None:
+    """Property: the reader passes every file of an untouched release and refuses exactly the changed one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, content in files.items():
+            (folder / name).write_bytes(content)
+        (folder / "SHA256SUMS").write_text("".join(f"{hashlib.sha256(c).hexdigest()}  {n}\n"
+                                                   for n, c in sorted(files.items())))
+        ReleaseDir(folder).verify_all()
+        victim = data.draw(st.sampled_from(sorted(files)))
+        at = data.draw(st.integers(0, len(files[victim]) - 1))
+        changed = bytearray(files[victim])
+        changed[at] ^= data.draw(st.integers(1, 255))
+        (folder / victim).write_bytes(bytes(changed))
+        reader = ReleaseDir(folder)
+        for name in sorted(files):
+            if name == victim:
+                with pytest.raises(ReleaseDamaged, match=f"{re.escape(name)} does not match its SHA-256"):
+                    reader.verify(name)
+            else:
+                reader.verify(name)
 
 
 # -- kills and races ------------------------------------------------------------------------------------------------
