@@ -317,7 +317,7 @@ def release(version: str, data: Path, ontology: Path, shapes: Path, queries: Pat
         with held(releases_lock(dist), lambda msg: click.echo(f"  {msg}", err=True)):
             for line in releases.repair(dist):  # what a killed run left: half-written releases, latest behind
                 click.echo(f"  repaired: {line}", err=True)
-                if releases.existing(dist)[-1] == version and line.startswith(releases.LATEST):
+                if line.startswith(releases.LATEST) and releases.existing(dist)[-1] == version:
                     click.echo(f"release {version} was made by a run killed before it moved {releases.LATEST}; "
                                "nothing else to do", err=True)
                     return

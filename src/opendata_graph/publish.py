@@ -461,11 +461,16 @@ def version_description(build: Sequence[Row], base: str, release: Mapping[str, A
 
 
 def described_base(release: Path) -> str | None:
-    """The base IRI a release was built with (its ``void.ttl``'s ``void:uriSpace``), or None without one."""
-    void = release / "void.ttl" if release.is_dir() else None
-    if void is None or not void.is_file():
+    """The base IRI a release was built with (its ``void.ttl``'s ``void:uriSpace``, read through its checksums),
+    or None without one."""
+    if not release.is_dir() or not (release / "void.ttl").is_file():
         return None
-    spaces = sorted({literal_parts(o)[0] for _, p, o in void_rows(void) if p == f"<{VOID.uriSpace}>"})
+    from pyoxigraph import RdfFormat, parse
+
+    from .releasedir import ReleaseDir
+
+    described = quad_rows(parse(ReleaseDir(release).read_bytes("void.ttl"), format=RdfFormat.TURTLE))
+    spaces = sorted({literal_parts(o)[0] for _, p, o in described if p == f"<{VOID.uriSpace}>"})
     return spaces[0] if len(spaces) == 1 else None
 
 
@@ -578,7 +583,9 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
         written["void.ttl"] = stage.write("void.ttl", [void])
         mark = outputs.marker_text(outputs.RELEASE, [*written, outputs.MARKER, "SHA256SUMS"])  # odg's directory
         written[outputs.MARKER] = stage.write(outputs.MARKER, [mark.encode("utf-8")])
-        sums = "".join(f"{w.sha256}  {name}\n" for name, w in sorted(written.items())).encode("ascii")
+        # the marker is odg's bookkeeping of dist/, not a file of the release: not in its checksums
+        sums = "".join(f"{w.sha256}  {name}\n" for name, w in sorted(written.items())
+                       if name != outputs.MARKER).encode("ascii")
         written["SHA256SUMS"] = stage.write("SHA256SUMS", [sums])
     return dict(sorted(written.items()))
 

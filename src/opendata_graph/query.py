@@ -92,12 +92,15 @@ def query_files(directory: Path, violations: bool = False, required: bool = True
 
 def open_store(dist: Path) -> Store:
     """An in-memory store holding a release -- its N-Triples dump as the default graph and its N-Quads dump's
-    provenance graphs, so GRAPH selects facts by their source -- or any single RDF file given directly."""
-    if dist.is_dir():
-        store = _load(dist / f"{STEM}.nt")
-        quads = dist / f"{STEM}.nq"
-        if quads.is_file():  # its default-graph part is a subset of the N-Triples: a set, so no duplicates
-            store.load(path=str(quads), format=RdfFormat.N_QUADS)
+    provenance graphs, so GRAPH selects facts by their source, both verified (:mod:`releasedir`) -- or any single
+    RDF file given directly."""
+    if dist.is_dir():  # a release directory: its files read once verified against its SHA256SUMS
+        from .releasedir import ReleaseDir
+
+        checked = ReleaseDir(dist)
+        store = _load(checked.verify(f"{STEM}.nt"))
+        if checked.has(f"{STEM}.nq"):  # its default-graph part is a subset of the N-Triples: a set, no duplicates
+            store.load(path=str(checked.verify(f"{STEM}.nq")), format=RdfFormat.N_QUADS)
         return store
     return _load(dist)
 

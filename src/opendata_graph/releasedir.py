@@ -52,7 +52,8 @@ class ReleaseDir:
                     raise ReleaseDamaged("SHA256SUMS is not a regular file", Location.of(where))
                 text = where.read_bytes().decode("ascii")
             except FileNotFoundError:
-                raise ReleaseDamaged("no SHA256SUMS: not a release directory odg wrote", Location.of(self.path),
+                raise ReleaseDamaged("no release here: no SHA256SUMS (not a release directory odg wrote)",
+                                     Location.of(self.path),
                                      "give dist/, dist/latest or dist/releases/VERSION (run 'odg build')") from None
             except (OSError, UnicodeDecodeError) as exc:
                 raise ReleaseDamaged(f"cannot read SHA256SUMS: {exc}", Location.of(where)) from None

@@ -31,13 +31,15 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
 from . import jsonld, paths
-from .errors import ConfigError, DataError, Location
+from .errors import ConfigError, DataError, Location, OdgError
 from .formats import DUMPS, HTML, RESOURCE, STEM, Format, by_extension, by_media_type, media_type_of
 from .jsonld import CONTEXT_PATH
 from .locate import Locator
 from .namespaces import DCTERMS, SCHEMA_WEB, SD, VOID, W3C_FORMATS
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, citation_of, primary_topic
 from .querycheck import QueryRefused, Verdicts, check_graphs
+from .releasedir import SUMS, ReleaseDir
+from .releases import RELEASES
 from .serialize import NO_TERMS, Terms
 from .sparql import negotiate
 from .workers import Busy, Job, Pool, Timing
@@ -78,12 +80,25 @@ class App:
     licence: str | None = None  #: the release's licence (the dataset's dcterms:license)
 
     def __post_init__(self) -> None:
+        self._releases: dict[str, ReleaseDir] | None = None
+        self.release_files = ReleaseDir(self.release) if self.release is not None else None
         self.site = Site(self.store, self.base)
         self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._ontology: Store | None = None
         self._context: dict[str, Any] | None = None
         self._verdicts = Verdicts()
+
+    def releases(self) -> dict[str, ReleaseDir]:
+        """The releases whose files ``/releases/VERSION/<file>`` serves: those of the history (the release
+        directory's, up to the one served), each read through its checksums."""
+        if self._releases is None:
+            root = self.release.resolve() if self.release is not None else None
+            folder = (root / RELEASES if root is not None and (root / RELEASES).is_dir()
+                      else root.parent if root is not None and root.parent.name == RELEASES else None)
+            self._releases = {v.version: ReleaseDir(folder / v.version) for v in self.site.history.versions} \
+                if folder is not None else {}
+        return self._releases
 
     def cached(self, key: tuple[str, str], make: Callable[[], bytes], size: int = 4096) -> bytes:
         """A rendered representation, made once: the store is read-only while it is served (LRU of ``size``)."""
@@ -163,7 +178,9 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
     import tempfile
 
     release = dump if dump.is_dir() else None
-    path = dump / f"{STEM}.nt" if release else dump
+    checked = ReleaseDir(release) if release is not None else None  # every file read from it verified
+    path = checked.verify(f"{STEM}.nt") if checked is not None and checked.has(f"{STEM}.nt") else \
+        dump / f"{STEM}.nt" if release else dump
     fmt = by_extension(path.suffix)
     if not path.is_file() or fmt is None:
         raise ConfigError("no release here (a release directory, or an .nt/.ttl/.nq/.trig file)", Location.of(path),
@@ -200,12 +217,12 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
         from .releases import History
 
         app.site.history = History.read(release, base)
-        if (release / "ontology.ttl").is_file():
-            ontology = (release / "ontology.ttl").read_bytes()
+        if checked is not None and checked.has("ontology.ttl"):
+            ontology = checked.read_bytes("ontology.ttl")
             app.site.labels, app.site.terms = predicate_labels(ontology), jsonld.dump_terms(ontology)
-    if release and (release / "void.ttl").is_file():
+    if checked is not None and checked.has("void.ttl"):
         void = Store()
-        void.bulk_load(path=str(release / "void.ttl"), format=RdfFormat.TURTLE)
+        void.bulk_load(checked.read_bytes("void.ttl"), format=RdfFormat.TURTLE)
         app.void, app.void_site = void, Site(void, base, description=void)
         app.site.description = void
         app.site.citation = citation_of(void)
@@ -422,8 +439,8 @@ class Handler(BaseHTTPRequestHandler):
             data = self.app.cached(("static", name), lambda: (paths.static_dir() / name).read_bytes())
             return self.send(200, data, "text/css" if name.endswith(".css") else "text/javascript",
                              {"Cache-Control": "max-age=86400"})
-        if path.startswith("/dist/"):
-            return self.release_file(path[len("/dist/"):])
+        if path.startswith(("/dist/", f"/{RELEASES}/")):
+            return self.release_file(path)
         return self.resource(path)
 
     def do_POST(self) -> None:
@@ -591,12 +608,27 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, (release / f"{name}.ttl").read_bytes(), media, {"Vary": "Accept"})
         return self.html(self.app.site.ontology(self.app.ontology(), self.app.base + name), extra={"Vary": "Accept"})
 
-    def release_file(self, name: str) -> None:
-        release = self.app.release
-        if release is None or "/" in name or name.startswith(".") or not (release / name).is_file():
-            return self.error(404, f"no file {name!r} in this release")
-        media = media_type_of(name)
-        self.stream_file(release / name, media, {"Link": item_links(self.app)})
+    def release_file(self, path: str) -> None:
+        """``/dist/<file>``: the served release's files; ``/releases/VERSION/<file>``: a version's own files, what
+        its description's download URLs name."""
+        if path.startswith("/dist/"):
+            checked, name, what = self.app.release_files, path[len("/dist/"):], "this release"
+        else:
+            version, _, name = path[len(f"/{RELEASES}/"):].partition("/")
+            checked, what = self.app.releases().get(version), f"release {version!r}"
+        if checked is None or "/" in name or name.startswith(".") or not (checked.has(name) or name == SUMS):
+            return self.error(404, f"no file {name!r} in {what}")
+        self.checked_file(checked, name, {"Link": item_links(self.app)})
+
+    def checked_file(self, checked: ReleaseDir, name: str, extra: dict[str, str] | None = None) -> None:
+        """A release file, streamed once its bytes match its SHA256SUMS; a file changed since the release was
+        made is never served (500, naming it, and the same line in the log)."""
+        try:
+            path = checked.verify(name)
+        except OdgError as exc:
+            sys.stderr.write(f"{exc}\n")
+            return self.error(500, f"{name}: this file of the release does not match its SHA256SUMS; not served")
+        self.stream_file(path, media_type_of(name), extra)
 
     def stream_file(self, path: Path, media: str, links: dict[str, str] | None = None) -> None:
         """A file streamed from disk in chunks (memory stays flat whatever its size), with single-range support

@@ -27,6 +27,8 @@ from .errors import ConfigError, Location
 from .formats import EXPORTED
 from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, page_of
 from .progress import Bar, Quiet
+from .releasedir import SUMS
+from .releases import RELEASES
 from .serve import App, describe, item_links, landing_links, load_app, represent_all, resource_links
 from .sparql import Engine
 
@@ -279,10 +281,11 @@ def w3id(base: str, name: str, target: str) -> str:
     """The w3id.org redirect rules for ``base``: every IRI to the hosted site, in the representation asked for."""
     lines = [f"# w3id.org redirect for {base}: place in the w3id.org repository as {name}/.htaccess.",
              "# Every IRI under the base is redirected (303, with Vary: Accept) to the hosted site, to the "
-             "representation asked for; a file (the dumps under dist/, a page with its suffix) as it is.",
+             "representation asked for; a file (the dumps under dist/ and releases/, a page with its suffix) as it "
+             "is.",
              "Options +FollowSymLinks", "RewriteEngine on",
-             f"RewriteRule ^((dist|queries)/.*|.*{_suffixes()}|.*\\.json|ontology\\.ttl|shapes\\.ttl)$ {target}$1 "
-             "[R=302,L]"]
+             f"RewriteRule ^((dist|releases|queries)/.*|.*{_suffixes()}|.*\\.json|ontology\\.ttl|shapes\\.ttl)$ "
+             f"{target}$1 [R=302,L]"]
     for f in EXPORTED:
         lines += [f"RewriteCond %{{HTTP_ACCEPT}} {_accept(f.media_type)}",
                   f"RewriteRule ^(.+)$ {target}$1{f.extension} [R=303,L]"]
@@ -299,6 +302,8 @@ def export(release: Path, out: Path, base: str, queries_dir: Path | None, root: 
     outputs.claim(out, outputs.SITE, {"release": release, "queries": queries_dir})
     app = load_app(release, base, queries_dir, timeout=60, max_results=1_000_000, in_memory=True)
     try:
+        for checked in filter(None, (app.release_files, *app.releases().values())):
+            checked.verify_all()  # every release file the site copies, before its first byte is written
         written = _export(app, release, out, base, root, target, progress or (lambda total, label: Quiet()),
                           endpoint)
     finally:
@@ -393,7 +398,9 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
         described = Site(app.void, base, root=root, suffix=".html", terms=site.terms, description=app.void)
         known = set(minted)
         for iri in subjects(app.void, base):
-            if iri not in known and ".." not in iri[len(base):].split("/"):
+            # the base itself is the home page (index.html), <base>shapes the shapes file (shapes.ttl): the
+            # description types them (DCAT-AP) but they are not pages of it
+            if iri not in known and iri[len(base):] not in ("", "shapes") and ".." not in iri[len(base):].split("/"):
                 _resource(write, described, app.void, iri, base, context)
     write("index.html", site.home(app.description, app.counts, app.title, app.examples, app.dataset))
     write("queries.html", query_list(site, app.queries))
@@ -409,12 +416,18 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
     _query_pages(write, site, app, root, endpoint)
     write("ontology.html", site.ontology(app.ontology(), base + "ontology"))
     # a release directory brings its ontology, shapes and files; one dump file (as odg serve takes) only itself
+    checked = app.release_files  # a release directory: each file copied once verified against its SHA256SUMS
     for name in ("ontology.ttl", "shapes.ttl"):
-        if release.is_dir() and (release / name).is_file():
-            write(name, (release / name).read_bytes())
-    for f in sorted(release.iterdir()) if release.is_dir() else [release]:
-        if f.is_file() and f.name != outputs.MARKER:
-            copy(f, f"dist/{f.name}")
+        if checked is not None and checked.has(name):
+            write(name, checked.read_bytes(name))
+    if checked is None:
+        copy(release, f"dist/{release.name}")
+    else:
+        for name in [*checked.names(), SUMS]:
+            copy(checked.verify(name), f"dist/{name}")
+    for version, folder in sorted(app.releases().items()):  # each version's own files, as its download URLs say
+        for name in [*folder.names(), SUMS]:
+            copy(folder.verify(name), f"{RELEASES}/{version}/{name}")
     retired = gone(site, pages)
     segments = tuple(sorted({iri[len(base):].split("/", 1)[0] for iri in pages if "/" in iri[len(base):]}))
     signs = Signposts(landing_links(app), lambda stem: resource_links(app, base + stem, EXPORTED, canonical=False),
