@@ -33,6 +33,8 @@ from hypothesis import strategies as st
 from opendata_graph import cli as cli_module
 from opendata_graph import outputs, paths
 
+from .registry import retrieve
+
 ROOT = paths.ROOT
 SEED = "004_5784272d4999a78f.txt"
 RECORDS = {
@@ -102,7 +104,7 @@ def inputs(root: Path) -> dict[str, Path]:
     for name in ("ontology", "shapes", "queries"):
         shutil.copytree(ROOT / name, base / name)
     (base / "seeds").mkdir()
-    shutil.copyfile(paths.seeds_dir() / SEED, base / "seeds" / SEED)
+    retrieve(base / "seeds" / SEED, (paths.seeds_dir() / SEED).read_text(encoding="utf-8"))  # with its SHA256SUMS
     return {name: base / name for name in ("data", "ontology", "shapes", "queries", "seeds")}
 
 
@@ -685,7 +687,7 @@ def test_live_results_link_only_http_iris(tmp_path: Path, tiny: dict[str, Path])
     program = (
         "var document = {createElement: function (tag) { return {tag: tag, kids: [], href: null, textContent: '',"
         " append: function (c) { this.kids.push(c); }}; }};\n"
-        "var base = 'https://w3id.org/opendata-graph/';\n" + script + "\n"
+        "var base = 'https://w3id.org/opendata-graph/', root = '/';\n" + script + "\n"
         "var out = ['javascript:alert(1)', 'JavaScript:alert(1)', 'data:text/html,x', 'https://example.org/x',"
         " 'https://w3id.org/opendata-graph/organisation/gbif'].map(function (v) {"
         " var td = cell({type: 'uri', value: v}); return td.kids.length ? td.kids[0].href : null; });\n"
