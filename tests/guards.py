@@ -77,6 +77,8 @@ SAFETY: dict[str, tuple[str, str, str]] = {
         "                pass"),
     "a foreign file in the site's way is refused": (
         "site.py", "        if os.path.lexists(path):\n            raise", "        if False:\n            raise"),
+    "the pages' files checked before the first byte": (
+        "site.py", "    files.check_free(name for iri in pages for name in page_files(iri[len(base):]))", ""),
     "site pages written whole": (
         "site.py", "        outputs.write_whole(self._path(relative), data, durable=False)",
         "        self._path(relative).write_bytes(data.encode() if isinstance(data, str) else data)"),

@@ -392,6 +392,13 @@ def test_site_never_replaces_a_foreign_file(tmp_path: Path, tiny: dict[str, Path
     refused_cleanly(code, err)
     assert "queries.html" in err and (site / "queries.html").read_text(encoding="utf-8") == "mine"
     (site / "queries.html").unlink()
+    (site / ".odg-site-files").write_text(listed.replace("organisation/gbif.html\n", ""), encoding="utf-8")
+    (site / "organisation" / "gbif.html").write_text("my page", encoding="utf-8")  # where a page goes
+    before = snapshot(site)
+    code, err = odg("site", site, "--dist", tiny["release"], "--queries", tiny["queries"])
+    refused_cleanly(code, err, at_once=True)  # the pages' files are checked before anything is written
+    assert "gbif.html" in err and snapshot(site) == before
+    (site / "organisation" / "gbif.html").unlink()
     code, err = odg("site", site, "--dist", tiny["release"], "--queries", tiny["queries"])
     assert code == 0, err
     assert (site / "CNAME").read_text(encoding="utf-8") == "example.org"
@@ -462,7 +469,7 @@ def test_a_site_re_export_killed_at_random_moments_leaves_every_page_whole(
         assert _site_bytes(work).keys() - {".odg-site-files"} == new.keys() - {".odg-site-files"}
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fail_at=st.integers(min_value=1, max_value=340))
 def test_a_failure_at_any_rename_of_a_re_export_leaves_every_page_whole(
         tiny: dict[str, Path], two_sites: tuple[Path, dict[str, bytes], dict[str, bytes]], fail_at: int) -> None:
