@@ -72,6 +72,11 @@ SAFETY: dict[str, tuple[str, str, str]] = {
     "a file as the output directory is refused": (
         "outputs.py", "    if os.path.lexists(output) and not output.is_dir():", "    if False:"),
     "a file among the output's parents is refused": ("outputs.py", "        if not ancestor.is_dir():", "        if False:"),
+    "a released dist's releases are odg's": (
+        "outputs.py", "    owned = listed | {MARKER, LEGACY[RELEASE], *RELEASE_KEPT}",
+        "    owned = listed | {MARKER, LEGACY[RELEASE]}"),
+    "dist's marker not copied into a version": (
+        "releases.py", '("void.ttl", "SHA256SUMS", MARKER)', '("void.ttl", "SHA256SUMS")'),
     "dist checked again before the swap": (
         "publish.py", "                if owned is not None:\n                    _still_ours(dist, owned)",
         "                pass"),

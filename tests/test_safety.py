@@ -341,6 +341,23 @@ def test_a_release_directory_of_an_older_odg_is_rebuilt_and_one_with_foreign_fil
     assert "my-notes.md is in the way" in err and (old / "my-notes.md").read_text(encoding="utf-8") == "mine"
 
 
+def test_a_released_dist_stays_odg_s_and_its_releases_are_kept(tmp_path: Path, tiny: dict[str, Path]) -> None:
+    """``odg release`` writes dist/releases/VERSION and dist/latest: the next build accepts them as odg's and
+    carries them; a version's directory holds the release's files, not dist/'s marker."""
+    dist = tmp_path / "dist"
+    args = build_args(tiny, dist)[1:]
+    code, err = odg("release", "0.1.0", "--date", "2026-12-01", *[a for a in args if a != "--no-cache"])
+    assert code == 0, err
+    version = dist / "releases" / "0.1.0"
+    assert not (version / outputs.MARKER).exists() and (dist / "latest").is_symlink()
+    listed = {line.split("  ", 1)[1] for line in (version / "SHA256SUMS").read_text(encoding="ascii").splitlines()}
+    assert listed == {p.name for p in version.iterdir()} - {"SHA256SUMS"}
+    before = {p.name: p.read_bytes() for p in version.iterdir()}
+    code, err = odg(*build_args(tiny, dist, "--base", "https://example.org/next/"))
+    assert code == 0, err
+    assert {p.name: p.read_bytes() for p in version.iterdir()} == before and (dist / "latest").is_symlink()
+
+
 def test_a_file_that_appears_in_dist_during_the_build_is_not_swapped_away(tmp_path: Path,
                                                                           tiny: dict[str, Path],
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
