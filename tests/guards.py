@@ -72,11 +72,18 @@ SAFETY: dict[str, tuple[str, str, str]] = {
     "a file as the output directory is refused": (
         "outputs.py", "    if os.path.lexists(output) and not output.is_dir():", "    if False:"),
     "a file among the output's parents is refused": ("outputs.py", "        if not ancestor.is_dir():", "        if False:"),
+    "a released dist's releases are odg's": (
+        "outputs.py", "    owned = listed | {MARKER, LEGACY[RELEASE], *RELEASE_KEPT}",
+        "    owned = listed | {MARKER, LEGACY[RELEASE]}"),
+    "dist's marker not copied into a version": (
+        "releases.py", '("void.ttl", "SHA256SUMS", MARKER)', '("void.ttl", "SHA256SUMS")'),
     "dist checked again before the swap": (
         "publish.py", "                if owned is not None:\n                    _still_ours(dist, owned)",
         "                pass"),
     "a foreign file in the site's way is refused": (
         "site.py", "        if os.path.lexists(path):\n            raise", "        if False:\n            raise"),
+    "the pages' files checked before the first byte": (
+        "site.py", "    files.check_free(name for iri in pages for name in page_files(iri[len(base):]))", ""),
     "site pages written whole": (
         "site.py", "        outputs.write_whole(self._path(relative), data, durable=False)",
         "        self._path(relative).write_bytes(data.encode() if isinstance(data, str) else data)"),

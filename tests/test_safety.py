@@ -343,6 +343,23 @@ def test_a_release_directory_of_an_older_odg_is_rebuilt_and_one_with_foreign_fil
     assert "my-notes.md is in the way" in err and (old / "my-notes.md").read_text(encoding="utf-8") == "mine"
 
 
+def test_a_released_dist_stays_odg_s_and_its_releases_are_kept(tmp_path: Path, tiny: dict[str, Path]) -> None:
+    """``odg release`` writes dist/releases/VERSION and dist/latest: the next build accepts them as odg's and
+    carries them; a version's directory holds the release's files, not dist/'s marker."""
+    dist = tmp_path / "dist"
+    args = build_args(tiny, dist)[1:]
+    code, err = odg("release", "0.1.0", "--date", "2026-12-01", *[a for a in args if a != "--no-cache"])
+    assert code == 0, err
+    version = dist / "releases" / "0.1.0"
+    assert not (version / outputs.MARKER).exists() and (dist / "latest").is_symlink()
+    listed = {line.split("  ", 1)[1] for line in (version / "SHA256SUMS").read_text(encoding="ascii").splitlines()}
+    assert listed == {p.name for p in version.iterdir()} - {"SHA256SUMS"}
+    before = {p.name: p.read_bytes() for p in version.iterdir()}
+    code, err = odg(*build_args(tiny, dist, "--base", "https://example.org/next/"))
+    assert code == 0, err
+    assert {p.name: p.read_bytes() for p in version.iterdir()} == before and (dist / "latest").is_symlink()
+
+
 def test_a_file_that_appears_in_dist_during_the_build_is_not_swapped_away(tmp_path: Path,
                                                                           tiny: dict[str, Path],
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
@@ -394,6 +411,13 @@ def test_site_never_replaces_a_foreign_file(tmp_path: Path, tiny: dict[str, Path
     refused_cleanly(code, err)
     assert "queries.html" in err and (site / "queries.html").read_text(encoding="utf-8") == "mine"
     (site / "queries.html").unlink()
+    (site / ".odg-site-files").write_text(listed.replace("organisation/gbif.html\n", ""), encoding="utf-8")
+    (site / "organisation" / "gbif.html").write_text("my page", encoding="utf-8")  # where a page goes
+    before = snapshot(site)
+    code, err = odg("site", site, "--dist", tiny["release"], "--queries", tiny["queries"])
+    refused_cleanly(code, err, at_once=True)  # the pages' files are checked before anything is written
+    assert "gbif.html" in err and snapshot(site) == before
+    (site / "organisation" / "gbif.html").unlink()
     code, err = odg("site", site, "--dist", tiny["release"], "--queries", tiny["queries"])
     assert code == 0, err
     assert (site / "CNAME").read_text(encoding="utf-8") == "example.org"
@@ -464,7 +488,7 @@ def test_a_site_re_export_killed_at_random_moments_leaves_every_page_whole(
         assert _site_bytes(work).keys() - {".odg-site-files"} == new.keys() - {".odg-site-files"}
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fail_at=st.integers(min_value=1, max_value=340))
 def test_a_failure_at_any_rename_of_a_re_export_leaves_every_page_whole(
         tiny: dict[str, Path], two_sites: tuple[Path, dict[str, bytes], dict[str, bytes]], fail_at: int) -> None:

@@ -194,14 +194,16 @@ class Spool:
         if f is None:
             f = self._files[key] = open(self.directory / key, "wb")  # noqa: SIM115 (closed in close())
         offset = self._sizes.get(key, 0)
-        f.write(data)
+        with outputs.naming(self.directory / key):  # a full disk names the spool file
+            f.write(data)
         self._sizes[key] = offset + len(data)
         return Range(str(self.directory / key), offset, len(data))
 
     def flush(self) -> None:
         """Make every parked piece readable by path (before the release is written)."""
-        for f in self._files.values():
-            f.flush()
+        for key, f in self._files.items():
+            with outputs.naming(self.directory / key):
+                f.flush()
 
     def __enter__(self) -> Spool:
         return self

@@ -13,7 +13,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
@@ -377,6 +377,7 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
                               "no IRI of the release may contain '..' segments")
     pages, nodes = _pages(site, minted)
     context = jsonld.context(app.store)
+    files.check_free(name for iri in pages for name in page_files(iri[len(base):]))  # before the first byte
     write(outputs.MARKER, outputs.marker_text(outputs.SITE, ()))  # first: a killed export leaves odg's directory
     write(jsonld.CONTEXT_PATH, jsonld.dumps(context))
     try:
@@ -524,6 +525,15 @@ class Files:
         self._mine: set[str] = set()  # what this one wrote (or a sibling page process: never the same file)
         self._pending = -1
 
+    def check_free(self, names: Iterable[str]) -> None:
+        """Refuse, before anything is written, a file odg did not write where the export writes one of ``names``
+        (the pages' files; the export's other files are checked as they are written, :meth:`_claim`)."""
+        for name in names:
+            if name not in self.owned and os.path.lexists(self.root / name):
+                raise ConfigError("a file odg did not write is in the way; it is left as it is",
+                                  Location.of(self.root / name),
+                                  f"move it away, or export the site to another directory (the site writes {name})")
+
     def _claim(self, path: Path, relative: str) -> None:
         """Refuse a file in the way that odg did not write; list a new file as odg's before it is made."""
         name = str(path.relative_to(self.root))
@@ -646,13 +656,18 @@ def _pages(site: Site, minted: Sequence[str]) -> tuple[list[str], Nodes]:
 def _resource(write: Callable[[str, bytes | str], None], site: Site, store: Store, iri: str, base: str,
               context: dict[str, object]) -> None:
     """One resource's files: its page, its framed JSON and each RDF representation."""
-    relative = iri[len(base):]
-    write(relative + ".html", site.resource(iri))
-    write(relative + ".json", jsonld.dumps(jsonld.entity(store, iri, base, context)))
+    page, framed, *representations = page_files(iri[len(base):])
+    write(page, site.resource(iri))
+    write(framed, jsonld.dumps(jsonld.entity(store, iri, base, context)))
     documents = represent_all(describe(store, iri, site.locate), base, [f.media_type for f in EXPORTED],
                               terms=site.terms)
-    for fmt in EXPORTED:
-        write(relative + fmt.extension, documents[fmt.media_type])
+    for fmt, name in zip(EXPORTED, representations, strict=True):
+        write(name, documents[fmt.media_type])
+
+
+def page_files(relative: str) -> list[str]:
+    """The files of the resource at ``relative``: its page, its framed JSON, each RDF representation exported."""
+    return [relative + ".html", relative + ".json", *(relative + fmt.extension for fmt in EXPORTED)]
 
 
 def gone(site: Site, pages: Sequence[str]) -> list[Gone]:
