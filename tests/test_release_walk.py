@@ -75,12 +75,12 @@ def walk() -> Iterator[Path]:
         odg(top, "release", "0.3.0", "--date", "2026-05-01")
 
         say(top, "0.4.0")
-        edit(data / "organisations" / "wikirate-project.yaml", "    during: {within: odi-microsoft-partnership}\n",
-             "    during: {within: odi-microsoft-partnership, end: 2026-06}\n")
-        edit(data / "organisations" / "wikirate-project.yaml",
-             '      - d004: "the Microsoft and ODI teams chose seven organisations"\n',
-             '      - d004: "the Microsoft and ODI teams chose seven organisations"\n'
-             '      - d004: "WikiRate left the peer-learning network in June 2026."\n')
+        edit(data / "organisations" / "wikirate-project.yaml", "      within: odi-microsoft-partnership\n"
+             '      source: {d004: "This work is part of our three-year partnership with Microsoft, running until April '
+             '2023."}\n',
+             "      within: odi-microsoft-partnership\n      end: 2026-06\n      source:\n"
+             '        - d004: "This work is part of our three-year partnership with Microsoft, running until April '
+             '2023."\n        - d004: "WikiRate left the peer-learning network in June 2026."\n')
         odg(top, "release", "0.4.0", "--date", "2026-07-01")
         yield top
     finally:
@@ -104,7 +104,7 @@ def test_each_changelog_says_exactly_what_the_curator_did(walk: Path) -> None:
     assert changes(walk, "0.2.0") == {
         ("added", ORG + "open-knowledge-test"): {},
         ("changed", ORG + "openstreetmap-foundation"): {
-            "figure/members value": ["2000", "2100"],
+            "figure/members approximateValue": ["2000", "2100"],  # "approximately": not an exact value
             "figure/members statedAs": ["approximately 2,000 members", "approximately 2,100 members"],
             "figure/members label": ["Members of OpenStreetMap Foundation: approximately 2,000 members",
                                      "Members of OpenStreetMap Foundation: approximately 2,100 members"]},
@@ -168,7 +168,7 @@ def test_old_iris_answer_and_pages_tell_their_history_in_serve(walk: Path) -> No
         status, _, page = get(url, "/organisation/openstreetmap-foundation")
         assert status == 200
         assert "In the registry since <a href=\"/changes#release-0.1.0\">0.1.0</a> (2026-01-15)." in page
-        assert "Changed in <a href=\"/changes#release-0.2.0\">0.2.0</a> (2026-03-01): figure members (stated as, value, label)." in page
+        assert "Changed in <a href=\"/changes#release-0.2.0\">0.2.0</a> (2026-03-01): figure members (approximate value, stated as, label)." in page
         _, _, newcomer = get(url, "/organisation/open-knowledge-test")
         assert "In the registry since <a href=\"/changes#release-0.2.0\">0.2.0</a> (2026-03-01)." in newcomer
         status, _, log = get(url, "/changes")
