@@ -49,7 +49,7 @@ from .querycheck import QueryRefused
 #: Address space per worker (bytes): a query that needs more is stopped, not the machine.
 DEFAULT_MEMORY = 4 << 30
 #: A query is stopped at this many times ``timeout`` of wall-clock execution even if its CPU time is under it.
-WALL_FACTOR = 3.0
+WALL_FACTOR = 6.0
 #: How often a running query's CPU time is read (seconds); the answer itself arrives without waiting for it.
 TICK = 0.05
 _CONTEXT: Any = None
@@ -164,11 +164,16 @@ def cpu_seconds(pid: int) -> float | None:
 class Worker:
     process: Any
     conn: Connection
+    _killed: threading.Lock = field(default_factory=threading.Lock)
 
     def alive(self) -> bool:
         return not self.conn.closed and bool(self.process.is_alive())
 
     def kill(self) -> None:
+        """Kill and reap the process and close its pipe, once, whichever threads call it (the pool closing while
+        a request thread finds its worker dead): a second close of the descriptor could close another's."""
+        if not self._killed.acquire(blocking=False):
+            return
         try:
             self.process.kill()
             self.process.join(timeout=5)
