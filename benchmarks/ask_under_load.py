@@ -1,7 +1,7 @@
 """`make bench-serve` (first part): an ASK's latency while 16 clients keep sending heavy queries to `odg serve`.
 
 Heavy: cartesian products that run past the time limit (each is stopped: killed in its worker at its CPU time
-limit, or at 0.5 s of CPU when twice --workers long queries already run). One more client sends
+limit, or at six times that in wall time). One more client sends
 `ASK { ?s ?p ?o }` every 50 ms. Printed: the ASK's p50/p99/max latency, how the heavy ones were answered, and
 how long after the load stops an ASK answers again.
 Target (issue 12): p99 < 100 ms, recovery within a second.

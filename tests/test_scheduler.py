@@ -4,6 +4,7 @@ replaced -- after SIGKILLs, and after file-descriptor pressure that made startin
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import resource
@@ -76,8 +77,9 @@ class AdmissionMachine(RuleBasedStateMachine):
             self.held[ticket.slot] = ticket
         else:
             assert not idle, "waiting while a slot was idle"
+            if not any(t.client == client for t in self.waiting):  # it starts waiting now
+                self.passed[client] = Counter()
             self.waiting.append(ticket)
-            self.passed.setdefault(client, Counter())
 
     @precondition(lambda self: self.held)
     @rule(data=st.data())
@@ -104,6 +106,8 @@ class AdmissionMachine(RuleBasedStateMachine):
             self.admission.wait(ticket, time.monotonic() - 1, retry_after=3)
         assert refused.value.retry_after == 3
         self.waiting.remove(ticket)
+        if not any(t.client == ticket.client for t in self.waiting):  # it no longer waits
+            self.passed.pop(ticket.client, None)
 
     @invariant()
     def promises(self) -> None:
@@ -130,7 +134,9 @@ def healed(pool: Pool, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         normal, outside, idle = pool.counts()
-        if (normal, outside, idle, len(pool._spare)) == (pool.workers, 0, pool.workers, pool.spares):
+        with pool._cond:
+            alive = all(w.alive() for w in pool._admission.idle + pool._spare)
+        if (normal, outside, idle, len(pool._spare), alive) == (pool.workers, 0, pool.workers, pool.spares, True):
             return
         time.sleep(0.05)
     raise AssertionError(f"not healed: {pool.counts()}, {len(pool._spare)} spares")
@@ -169,9 +175,14 @@ class PoolMachine(RuleBasedStateMachine):
         with self.pool._cond:
             victims = [*self.pool._admission.idle, *self.pool._busy, *self.pool._spare][:kill]
         for w in victims:
-            os.kill(w.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # the supervisor reaped it already (found dead when idle)
+                os.kill(w.process.pid, signal.SIGKILL)
         for t in threads:
             t.join(30)
+        for w in victims:  # SIGKILL is delivered asynchronously: dead before the pool is asked to have healed
+            until = time.monotonic() + 5
+            while w.process.is_alive() and time.monotonic() < until:
+                time.sleep(0.01)
         assert len(outcomes) == n
         for outcome in outcomes:
             assert outcome in (("ok", b'{"head": {}, "boolean": true}'), ("busy", True), ("stopped", True)), outcome
@@ -249,25 +260,35 @@ def test_fd_pressure_and_worker_kills_leave_a_pool_that_heals(dist: Path) -> Non
     sockets: list[socket.socket] = []
     try:
         deadline = time.monotonic() + 60
-        while True:
+        while True:  # until it answers a query: it listens before its workers have started
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("GET", "/sparql?query=" + quote("ASK { ?s ?p ?o }"))
+                if conn.getresponse().status == 200:
+                    conn.close()
                     break
+                conn.close()
             except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()  # type: ignore[union-attr]
-                time.sleep(0.2)
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()  # type: ignore[union-attr]
+            time.sleep(0.2)
         for _ in range(260):
             try:
                 sockets.append(socket.create_connection(("127.0.0.1", port), timeout=2))
             except OSError:
                 break
         killed = 0
-        for _ in range(6):
+        for _ in range(6):  # one every 0.3 s, each as soon as there is a worker to kill (at most 10 s)
             time.sleep(0.3)
-            workers = [c for f in children(proc.pid) for c in children(f)]  # the forkserver's children
-            if workers:
-                os.kill(workers[0], signal.SIGKILL)
-                killed += 1
+            wait = time.monotonic() + 10
+            while time.monotonic() < wait:
+                workers = [c for f in children(proc.pid) for c in children(f)]  # the forkserver's children
+                if workers:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(workers[0], signal.SIGKILL)
+                        killed += 1
+                    break
+                time.sleep(0.05)
         assert killed == 6
         for s in sockets:
             s.close()

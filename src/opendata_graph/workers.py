@@ -15,12 +15,11 @@ cancellation by its own time; see docs/serving.md):
   query's text did earlier plays no part.
 * **Heaviness is the query's own CPU time** (its worker's, read from ``/proc``), not wall time under contention: a
   query past ``patience`` wall seconds (or ``budget`` CPU seconds) leaves the pool's count -- a spare worker takes
-  its place at once -- and, past ``budget`` CPU seconds, is heavy: it runs on at low priority (``nice`` 10, and its
-  worker is retired after). While :attr:`Pool.outside` queries are outside the count already, one that passes
-  ``budget`` CPU seconds in it is stopped instead (503, ``Retry-After``), so ordinary queries always keep
-  ``workers`` workers. A query is stopped (its worker killed) at ``timeout`` CPU seconds of its own execution, or
-  at :data:`WALL_FACTOR` times that in wall time whatever the machine is doing. The time a request waited for a
-  worker is reported apart from its execution and CPU time (:class:`Timing`, the ``Server-Timing`` header).
+  its place at once -- while fewer than :attr:`Pool.outside` have; past ``budget`` CPU seconds it is heavy and runs
+  on at low priority (``nice`` 10; its worker is retired after). A query is stopped (its worker killed) at
+  ``timeout`` CPU seconds of its own execution, or at :data:`WALL_FACTOR` times that in wall time whatever the
+  machine is doing; a request waits for a worker up to ``wait`` seconds (``WALL_FACTOR * timeout``). The time a
+  request waited is reported apart from its execution and CPU time (:class:`Timing`, ``Server-Timing``).
 * **A pool that heals**: a supervisor thread keeps ``workers`` workers and :attr:`Pool.spares` spares started,
   whatever ended one (a time limit, the memory limit, SIGKILL from outside, no file descriptor left to start one):
   every lost worker is replaced, several at once, with back-off from 50 ms to 2 s between failed starts, for as
@@ -50,7 +49,7 @@ from .querycheck import QueryRefused
 #: Address space per worker (bytes): a query that needs more is stopped, not the machine.
 DEFAULT_MEMORY = 4 << 30
 #: A query is stopped at this many times ``timeout`` of wall-clock execution even if its CPU time is under it.
-WALL_FACTOR = 3.0
+WALL_FACTOR = 6.0
 #: How often a running query's CPU time is read (seconds); the answer itself arrives without waiting for it.
 TICK = 0.05
 _CONTEXT: Any = None
@@ -165,11 +164,16 @@ def cpu_seconds(pid: int) -> float | None:
 class Worker:
     process: Any
     conn: Connection
+    _killed: threading.Lock = field(default_factory=threading.Lock)
 
     def alive(self) -> bool:
         return not self.conn.closed and bool(self.process.is_alive())
 
     def kill(self) -> None:
+        """Kill and reap the process and close its pipe, once, whichever threads call it (the pool closing while
+        a request thread finds its worker dead): a second close of the descriptor could close another's."""
+        if not self._killed.acquire(blocking=False):
+            return
         try:
             self.process.kill()
             self.process.join(timeout=5)
@@ -268,7 +272,7 @@ class Pool:
     max_results: int = 100_000
     workers: int = field(default_factory=default_workers)
     queue: int = 256  #: requests that may wait for a worker
-    wait: float | None = None  #: how long a request may wait for a worker (seconds; default ``timeout``)
+    wait: float | None = None  #: how long a request may wait for a worker (default: ``WALL_FACTOR * timeout``)
     budget: float = 0.5  #: CPU seconds after which a query is heavy
     patience: float = 0.25  #: wall seconds after which a running query's worker is replaced in the pool's count
     heavy: int | None = None  #: heavy queries that may run at once (default ``2 * workers``)
@@ -462,7 +466,7 @@ class Pool:
         """The worker's answer to ``job`` (``("ok", media, body)`` or ``("rows", ...)``) and its timing, or
         :class:`QueryRefused` (:class:`Busy` for load). ``client`` names who asks, for fairness."""
         arrived = time.monotonic()
-        deadline = arrived + (self.timeout if self.wait is None else self.wait)
+        deadline = arrived + (self.timeout * WALL_FACTOR if self.wait is None else self.wait)
         while True:
             with self._cond:
                 if self._closed:
@@ -509,12 +513,8 @@ class Pool:
                 raise QueryRefused(limit, 503)
             if not outside and (wall >= self.patience or cpu >= self.budget):
                 outside = self._leave()
-            if not heavy and cpu >= self.budget:
+            if not heavy and cpu >= self.budget:  # heavy: on at low priority, in the count if no room outside
                 heavy = True
-                if not outside:  # the room outside is taken: stopped, so ordinary queries keep their workers
-                    self._lost(worker, outside)
-                    raise Busy(f"the server is busy with long queries (this one ran {self.budget:g} s of CPU); "
-                               "retry later, or add a LIMIT", max(1, math.ceil(self.timeout)))
                 with contextlib.suppress(OSError):  # not permitted here: it runs on at normal priority
                     os.setpriority(os.PRIO_PROCESS, pid, 10)
         self._return(worker, outside, heavy)
