@@ -161,3 +161,26 @@ def mutate(data: rdflib.Graph, shapes: Iterable[str] = ()) -> tuple[rdflib.Graph
                     mutated.remove((focus, p, o))
         expected[shape_iri] = focus
     return mutated, expected
+
+
+#: The standard prefixes a consumer of the dumps writes (no project term): the contract tests' queries.
+PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <http://schema.org/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX cc: <http://creativecommons.org/ns#>
+"""
+
+
+def select(store: Store, query: str) -> set[tuple[str, ...]]:
+    """The rows of a query (its standard prefixes declared) as tuples of term values, "" for an unbound one."""
+    return {tuple(term.value if term is not None else "" for term in row) for row in store.query(PREFIXES + query)}

@@ -12,7 +12,7 @@ from pyoxigraph import Store
 
 from opendata_graph.namespaces import DCAT, DCTERMS, ODG, ORG, SCHEMA
 
-from .test_contract import select
+from .checks import select
 
 #: property -> (words one of which the quote or evidence must hold, words none of which it may hold).
 STRONG: dict[str, tuple[str, str | None]] = {

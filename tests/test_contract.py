@@ -12,23 +12,7 @@ from pyoxigraph import BlankNode, RdfFormat, Store, Triple, parse
 
 from opendata_graph.paths import seeds_dir
 
-from .checks import blank_nodes
-
-PREFIXES = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX schema: <http://schema.org/>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX time: <http://www.w3.org/2006/time#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX cc: <http://creativecommons.org/ns#>
-"""
+from .checks import blank_nodes, select
 
 SECOND_COHORT = {"Global Biodiversity Information Facility", "MetaBrainz Foundation", "Open Apparel Registry",
                  "Open Contracting Partnership", "OpenStreetMap Foundation", "Wikimedia Foundation",
@@ -38,10 +22,6 @@ FIRST_COHORT_COLLABORATIONS = {"Data Cargo", "Caring for Equality in Buenos Aire
                                "Shanghai FinTech Innovation Data Collaboration"}
 FIRST_COHORT_ORGANISATIONS = {"TDP", "Open Data Charter", "ITS Norway", "iKure", "Reath", "Zero Waste Scotland",
                               "Open Data China"}
-
-
-def select(store: Store, query: str) -> set[tuple[str, ...]]:
-    return {tuple(term.value if term is not None else "" for term in row) for row in store.query(PREFIXES + query)}
 
 
 def members(store: Store, cohort_alt_label: str, project: bool) -> set[str]:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from pyoxigraph import RdfFormat, Store
 
-from opendata_graph import paths, releases
+from opendata_graph import outputs, paths, releases
 from opendata_graph.cli import cli
 from opendata_graph.errors import ConfigError, OdgError
 from opendata_graph.releasedir import ReleaseDamaged, ReleaseDir
@@ -199,7 +199,7 @@ def test_a_kill_before_latest_moves_is_repaired_by_the_rerun(root: Path, monkeyp
                                  f"--dist={root / 'dist'}"], catch_exceptions=False)
     monkeypatch.undo()
     assert os.readlink(root / "dist" / "latest") == "releases/0.1.0"  # behind: what the kill left
-    (root / "dist" / "releases" / ".0.3.0.x.partial").mkdir()  # and a half-written one
+    (root / "dist" / "releases" / f".0.3.0.x{outputs.PARTIAL}").mkdir()  # and a half-written one
     rerun = odg(root, "release", "0.2.0", "--date", "2026-12-02")
     assert rerun.exit_code == 0, rerun.output
     assert "latest now points at release 0.2.0" in rerun.output

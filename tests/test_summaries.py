@@ -42,8 +42,11 @@ def test_an_organisation_shows_what_it_publishes_under_which_licences(site: Site
 
 
 def test_a_dataset_shows_its_licence_and_publisher(site: Site) -> None:
-    wikipedia = summary(site, "dataset/wikipedia-content")
-    assert wikipedia["Published by"] == ["Wikimedia Foundation"]
+    osm = summary(site, "dataset/openstreetmap-data")
+    assert osm["Published by"] == ["OpenStreetMap Foundation"], osm
+    assert "ODbL 1.0" in osm["Licences"] or any("Open Database" in x for x in osm["Licences"]), osm
+    wikipedia = summary(site, "dataset/wikipedia-content")  # "hosts Wikipedia": the host, not a publisher
+    assert wikipedia["Hosted by"] == ["Wikimedia Foundation"] and "Published by" not in wikipedia
     assert "CC BY-SA 4.0" in wikipedia["Licences"]
 
 

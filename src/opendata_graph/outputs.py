@@ -40,7 +40,7 @@ OUTPUT_KINDS = (RELEASE, SITE)
 RELEASE_KEPT = ("releases", "latest", ".latest.new")
 #: How an older odg recognised its outputs: a release's checksum list, a site's list of files.
 LEGACY = {RELEASE: "SHA256SUMS", SITE: ".odg-site-files"}
-#: The suffix of a file being written (renamed over its place when whole); a leftover is a killed run's.
+#: The suffix of a file or release being written (renamed over its place when whole); a leftover is a killed run's.
 PARTIAL = ".odg-partial"
 
 

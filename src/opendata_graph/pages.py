@@ -744,6 +744,7 @@ class Site:
         standards = rows(f"""SELECT ?std WHERE {{ {{ {s} <{DCTERMS.conformsTo}> ?std }} UNION
             {{ ?d a <{DCAT.Dataset}> ; <{DCTERMS.publisher}> {s} ; <{DCTERMS.conformsTo}> ?std }} }}""")
         publishers = rows(f"SELECT ?p WHERE {{ {s} a <{DCAT.Dataset}> ; <{DCTERMS.publisher}> ?p }}")
+        hosts = rows(f"SELECT ?p WHERE {{ {s} a <{DCAT.Dataset}> ; <{ODG.hostedBy}> ?p }}")
         members = rows(f"""SELECT ?member ?role WHERE {{ ?m <{ORG.organization}> {s} ; <{ORG.member}> ?member .
             OPTIONAL {{ ?m <{ORG.role}> ?role }} }}""")
         roles: dict[str, set[str]] = defaultdict(set)
@@ -756,6 +757,7 @@ class Site:
                               for m, r in roles.items())),
             *pair("Publishes", (self.link(d) for (d,) in publishes)),
             *pair("Published by", (self.link(p) for (p,) in publishers)),
+            *pair("Hosted by", (self.link(p) for (p,) in hosts)),  # where the source says only that
             *pair("Licences", (self.link(lic) + (" <span class=count>(one of the options)</span>"
                                                  if how == NamedNode(ODG.licenceOption) else "")
                                for how, lic in licences)),

@@ -25,7 +25,7 @@ from typing import Any
 
 from .errors import ConfigError, DataError, Location, OdgError
 from .formats import TURTLE
-from .outputs import MARKER
+from .outputs import MARKER, PARTIAL
 from .terms import Row
 
 #: Where releases live inside the release directory, and the link to the newest; carried across builds.
@@ -181,10 +181,6 @@ def write(dist: Path, version: str, describe: Describe, changes: str, base: str,
         raise
     point_latest(dist)
     return target
-
-
-#: The suffix of a release being written (a dot name under ``releases/``: never a version).
-PARTIAL = ".partial"
 
 
 def _sha256(path: Path) -> str:
