@@ -13,7 +13,7 @@ from pyoxigraph import RdfFormat, parse
 
 from opendata_graph import diff, paths
 from opendata_graph.cli import cli
-from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.namespaces import DEFAULT_BASE, ODG
 from opendata_graph.pipeline import build
 from opendata_graph.terms import rows
 
@@ -71,8 +71,10 @@ def test_changes_are_reported_per_entity_with_their_quotes(releases: tuple[Path,
     assert [e.label for e in d.changed] == ["OpenStreetMap Foundation"]
     (osmf,) = d.changed
     changed = {(c.node, c.predicates[0]): (c.removed, c.added) for c in osmf.changes}
-    assert changed[("figure/members", "http://schema.org/value")] == (["2000"], ["2100"])
-    value = next(c for c in osmf.changes if c.predicates[0] == "http://schema.org/value")
+    # "approximately 2,000": odg:approximateValue (with the standard qudt:value it refines), never schema:value
+    approximate = next(c for c in osmf.changes if ODG.approximateValue in c.predicates)
+    assert (approximate.node, approximate.removed, approximate.added) == ("figure/members", ["2000"], ["2100"])
+    value = approximate
     assert list(value.sources) == ["2100"] and value.sources["2100"][0].startswith(f"“{NEW_SENTENCE}” — ")
     text = diff.markdown(d)
     assert "## Organisations" in text and "- **Open Knowledge Test** (`organisation/open-knowledge-test`)" in text

@@ -177,14 +177,14 @@ def test_the_tombstone_shape_and_query_on_a_release_with_tombstones(merged: tupl
 def test_a_new_reference_to_a_retired_record_is_caught_by_an_incremental_run(root: Path) -> None:
     """The cache knows each record's status (its stub): a file edited to refer to a retired record that was not
     read again is told where the data went, as a full run would."""
-    edit(root / "data" / ORGS / "gbif.yaml", "  - value: copenhagen\n", "  - value: shanghai\n")
+    edit(root / "data" / ORGS / "gbif-secretariat.yaml", "  - value: copenhagen\n", "  - value: shanghai\n")
     (root / "data" / "places" / "copenhagen.yaml").write_text(
         "id: copenhagen\nname: Copenhagen\nstatus: merged\nreplaced_by: shanghai\n", encoding="utf-8")
     first = validate(root)
     assert first.exit_code == 0, first.output  # the full run that writes the cache
-    edit(root / "data" / ORGS / "gbif.yaml", "  - value: shanghai\n", "  - value: copenhagen\n")
+    edit(root / "data" / ORGS / "gbif-secretariat.yaml", "  - value: shanghai\n", "  - value: copenhagen\n")
     for result in (validate(root), CliRunner().invoke(cli, ["validate", "--no-cache", f"--data={root / 'data'}",
                                                             f"--dist={root / 'dist'}"])):
         assert result.exit_code == 2
-        assert "gbif.yaml:10:12: error: 'copenhagen' is merged (merged into 'shanghai') (hint: refer to 'shanghai')" \
+        assert "gbif-secretariat.yaml:5:12: error: 'copenhagen' is merged (merged into 'shanghai') (hint: refer to 'shanghai')" \
             in result.output, result.output
