@@ -205,6 +205,13 @@ def crafted(dist: Path, tmp_path: Path, target: str) -> Path:
     with (copy / "opendata-graph.nt").open("a", encoding="utf-8") as f:
         f.write(f'{gbif} <{OWL.deprecated}> "true"^^<{XSD.boolean}> .\n')
         f.write(f"{gbif} <{DCTERMS.isReplacedBy}> <{target}> .\n")
+    # and its checksum with it (whoever crafts a release can write its SHA256SUMS: the redirect check must hold)
+    import hashlib
+
+    sums = copy / "SHA256SUMS"
+    digest = hashlib.sha256((copy / "opendata-graph.nt").read_bytes()).hexdigest()
+    sums.write_text("".join(f"{digest}  opendata-graph.nt\n" if line.endswith("  opendata-graph.nt") else line + "\n"
+                            for line in sums.read_text(encoding="utf-8").splitlines()), encoding="utf-8")
     return copy
 
 
