@@ -70,7 +70,6 @@ def test_changes_are_reported_per_entity_with_their_quotes(releases: tuple[Path,
     # GBIF's quote was cut shorter: its statements and excerpts changed, none of its facts
     assert [e.label for e in d.changed] == ["OpenStreetMap Foundation"]
     (osmf,) = d.changed
-    changed = {(c.node, c.predicates[0]): (c.removed, c.added) for c in osmf.changes}
     # "approximately 2,000": odg:approximateValue (with the standard qudt:value it refines), never schema:value
     approximate = next(c for c in osmf.changes if ODG.approximateValue in c.predicates)
     assert (approximate.node, approximate.removed, approximate.added) == ("figure/members", ["2000"], ["2100"])
