@@ -78,7 +78,7 @@ def _kinds(quote: str, passage: str) -> tuple[str, ...]:
              != [c for c in passage if _FOLD.get(c, ("", ""))[1] == kind]}
     spaces = [re.findall(r"[^\S\u00a0\u2007\u202f]+", t) for t in (quote.strip(), passage)]
     if spaces[0] != spaces[1]:
-        breaks = ["\n" in run for run in spaces[0]] != ["\n" in run for run in spaces[1]]
+        breaks = [run.count("\n") for run in spaces[0]] != [run.count("\n") for run in spaces[1]]
         kinds.add("line breaks" if breaks else "white space")
     return tuple(sorted(kinds))
 
