@@ -4,6 +4,7 @@ them, and the synthetic registries of :mod:`tests.registry` (``generate``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -184,3 +185,10 @@ PREFIX cc: <http://creativecommons.org/ns#>
 def select(store: Store, query: str) -> set[tuple[str, ...]]:
     """The rows of a query (its standard prefixes declared) as tuples of term values, "" for an unbound one."""
     return {tuple(term.value if term is not None else "" for term in row) for row in store.query(PREFIXES + query)}
+
+
+def sums_hold(directory: Path) -> bool:
+    """Whether every line of a directory's SHA256SUMS holds for its file (and there is one)."""
+    lines = (directory / "SHA256SUMS").read_text().splitlines()
+    return bool(lines) and all(hashlib.sha256((directory / n).read_bytes()).hexdigest() == h
+                               for h, n in (line.split("  ") for line in lines))

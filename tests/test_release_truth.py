@@ -28,7 +28,7 @@ from opendata_graph.cli import cli
 from opendata_graph.errors import ConfigError, OdgError
 from opendata_graph.releasedir import ReleaseDamaged, ReleaseDir
 
-from .checks import edit
+from .checks import edit, sums_hold
 
 BASE = "https://w3id.org/opendata-graph/"
 
@@ -41,12 +41,6 @@ def odg(root: Path, *args: str) -> Result:
 def root(tmp_path: Path) -> Path:
     shutil.copytree(paths.data_dir(), tmp_path / "data")
     return tmp_path
-
-
-def sums_hold(directory: Path) -> bool:
-    lines = (directory / "SHA256SUMS").read_text().splitlines()
-    return bool(lines) and all(hashlib.sha256((directory / n).read_bytes()).hexdigest() == h
-                               for h, n in (line.split("  ") for line in lines))
 
 
 # -- dates ---------------------------------------------------------------------------------------------------------

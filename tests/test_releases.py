@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -14,7 +13,7 @@ from pyoxigraph import RdfFormat, Store
 from opendata_graph import paths, publish, releases
 from opendata_graph.cli import cli
 
-from .checks import edit
+from .checks import edit, sums_hold
 
 BASE = "https://w3id.org/opendata-graph/"
 
@@ -28,12 +27,6 @@ def odg(root: Path, *args: str) -> Result:
 def root(tmp_path: Path) -> Path:
     shutil.copytree(paths.data_dir(), tmp_path / "data")
     return tmp_path
-
-
-def sums_hold(directory: Path) -> bool:
-    lines = (directory / "SHA256SUMS").read_text().splitlines()
-    return bool(lines) and all(hashlib.sha256((directory / n).read_bytes()).hexdigest() == h
-                               for h, n in (line.split("  ") for line in lines))
 
 
 def test_a_release_needs_a_date_that_is_not_the_clock(root: Path) -> None:
