@@ -722,3 +722,23 @@ def test_live_results_link_only_http_iris(tmp_path: Path, tiny: dict[str, Path])
 
     assert json.loads(result.stdout) == [None, None, None, "https://example.org/x", "/organisation/gbif.html"]
 
+
+
+def test_a_full_disk_under_the_build_cache_is_a_note_not_a_crash(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache's database meets a full disk as ``sqlite3.OperationalError: database or disk is full`` (issue 24:
+    exit 3 with a traceback): the cache is optional, so the build publishes and says the cache was not written."""
+    import sqlite3
+
+    from opendata_graph.cache import Cache
+
+    def full(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Cache, "commit", full)
+    ins = inputs(tmp_path)
+    code, err = odg("build", "--data", ins["data"], "--ontology", ins["ontology"], "--shapes", ins["shapes"],
+                    "--queries", ins["queries"], "--seeds", ins["seeds"], "--dist", tmp_path / "dist")
+    assert code == 0, err
+    assert "note: the build cache was not written (database or disk is full)" in err
+    assert (tmp_path / "dist" / "SHA256SUMS").is_file()

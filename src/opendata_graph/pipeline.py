@@ -305,9 +305,11 @@ def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], drawn: 
 
 def _keep(cache: Cache, progress: Progress, step: Callable[[], object]) -> None:
     """Run a step that writes the cache; a failure to write it is a note (the next run is simply a full one)."""
+    import sqlite3
+
     try:
         step()
-    except OSError as exc:
+    except (OSError, sqlite3.OperationalError) as exc:  # a full disk reaches the cache's database as the latter
         cache.cancel()
         progress(f"note: the build cache was not written ({exc})")
 
