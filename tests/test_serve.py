@@ -421,3 +421,35 @@ def test_every_negotiated_answer_varies_on_accept(server: str, accept: list[tupl
     picked = negotiate(header, list(RESOURCE_TYPES))
     assert (status, headers["content-type"].split(";")[0] if status == 200 else None) == (
         (200, picked) if picked else (406, None)), header
+
+
+def test_a_server_whose_release_was_rebuilt_says_so_on_every_page(tmp_path: Path) -> None:
+    """`odg serve` keeps the release it loaded; once its release directory holds another (a rebuild, a new
+    release), every page says plainly that it serves the older one (and a Warning header), until restarted."""
+    import shutil
+    import urllib.request
+
+    from click.testing import CliRunner
+
+    from opendata_graph.cli import cli
+    from opendata_graph.serve import STALE_NOTE
+
+    data, dist = tmp_path / "data", tmp_path / "dist"
+    shutil.copytree(paths.data_dir(), data)
+    assert CliRunner().invoke(cli, ["build", f"--data={data}", f"--dist={dist}", "--no-cache"]).exit_code == 0
+
+    def page() -> tuple[str, str | None]:
+        with urllib.request.urlopen(url + "/organisation/gbif") as resp:
+            return resp.read().decode("utf-8"), resp.headers.get("Warning")
+
+    with odg_server(dist) as url:
+        body, warning = page()
+        assert STALE_NOTE not in body and warning is None
+        gbif = data / "organisations" / "gbif.yaml"
+        gbif.write_text(gbif.read_text(encoding="utf-8").replace("short_names: [GBIF]", "short_names: [GBIF, G]"),
+                        encoding="utf-8")
+        rebuilt = CliRunner().invoke(cli, ["build", f"--data={data}", f"--dist={dist}", "--no-cache"])
+        assert rebuilt.exit_code == 0, rebuilt.output
+        time.sleep(1.2)  # the server looks at its release directory once a second at most
+        body, warning = page()
+        assert STALE_NOTE in body and warning == '110 - "Response is Stale"'

@@ -20,6 +20,7 @@ import re
 import shutil
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -88,6 +89,25 @@ class App:
         self._ontology: Store | None = None
         self._context: dict[str, Any] | None = None
         self._verdicts = Verdicts()
+        self._loaded = self._sums()  # the release this server loaded, as its checksums say
+        self._checked_at, self._stale = time.monotonic(), False
+
+    def _sums(self) -> bytes | None:
+        try:
+            return (self.release / SUMS).read_bytes() if self.release is not None else None
+        except OSError:
+            return None
+
+    def stale(self) -> bool:
+        """Whether the release directory holds another release than the one this server loaded (a rebuild or a
+        new release since it started): looked at once a second at most; once stale, stale until restarted."""
+        if self._stale or self.release is None or time.monotonic() - self._checked_at < 1.0:
+            return self._stale
+        self._checked_at = time.monotonic()
+        if self._sums() != self._loaded:
+            self._stale = True
+            sys.stderr.write(f"{self.release}: {STALE_NOTE}\n")
+        return self._stale
 
     def releases(self) -> dict[str, ReleaseDir]:
         """The releases whose files ``/releases/VERSION/<file>`` serves: those of the history (the release
@@ -328,6 +348,10 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def send(self, status: int, body: bytes, media: str, extra: dict[str, str] | None = None) -> None:
+        if media == "text/html" and self.app.stale():  # say so on every page, never serve it silently
+            body = body.replace(b"<main>", b'<main><p class="stale" role="alert"><strong>' + STALE_NOTE.encode()
+                                + b"</strong></p>", 1)
+            extra = {**(extra or {}), "Warning": '110 - "Response is Stale"'}
         try:
             self.send_response(status)
             self.send_header("Content-Type", f"{media}; charset=utf-8" if media.startswith(TEXTUAL) else media)
@@ -708,6 +732,11 @@ def item_links(app: App) -> str:
     """Signposting on a release file (a dump, the description): the landing page it belongs to, the licence."""
     links = [_link(app.base, "collection", "text/html")]
     return ", ".join(links + ([_link(app.licence, "license")] if app.licence else []))
+
+
+#: What a server whose release directory was rebuilt says (on every page, and once in its log).
+STALE_NOTE = ("This server still serves the release it loaded when it started: its release directory has been "
+              "rebuilt since. Restart odg serve to serve the new one.")
 
 
 def _route(path: str) -> str:
