@@ -5,7 +5,6 @@ whatever a job raises instead of dying, and a release whose merged record points
 
 from __future__ import annotations
 
-import http.client
 import re
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
@@ -36,7 +35,7 @@ from opendata_graph.serve import check_redirects, load_app
 from opendata_graph.workers import Job, Pool
 
 from .checks import BASE
-from .servers import odg_server
+from .servers import odg_server, request
 
 #: The scanner's token grammar before it was made linear: one regex tried at every position (its prefixed-name
 #: alternative scanned to the end of every run of name characters and back). The oracle the linear scan must equal.
@@ -129,18 +128,6 @@ def test_graph_iris_are_checked_and_bounded() -> None:
 def server(dist: Path) -> Iterator[str]:
     with odg_server(dist, "--timeout", "2", "--workers", "2") as url:
         yield url
-
-
-def request(url: str, method: str, path: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 def ask(url: str) -> tuple[int, dict[str, str], bytes]:

@@ -23,7 +23,7 @@ import pytest
 
 from opendata_graph.workers import WALL_FACTOR
 
-from .servers import free_port, odg_server
+from .servers import free_port, odg_server, request
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +32,6 @@ def server(dist: Path) -> Iterator[str]:
         yield url
 
 
-def request(url: str, method: str, path: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None, timeout: float = 20) -> tuple[int, dict[str, str], bytes]:
-    host, port = url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 def ask_ok(url: str) -> float:
