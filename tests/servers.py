@@ -41,7 +41,8 @@ def _wait(proc: subprocess.Popen[bytes], port: int, what: str, path: str = "/spa
             time.sleep(0.1)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a server the test started: SIGTERM, then SIGKILL after 10 s."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -98,7 +99,7 @@ IncludeOptional {site}/apache-map.conf
         _wait(proc, port, "apache2", "/", scratch / "apache2-error.log")
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 @contextlib.contextmanager
@@ -134,7 +135,7 @@ http {{
         _wait(proc, port, "nginx", "/", scratch / "nginx-error.log")
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 @contextlib.contextmanager
@@ -147,7 +148,7 @@ def odg_server(dump: Path, *args: str) -> Iterator[str]:
         _wait(proc, port, "odg serve")
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def request(url: str, method: str, path: str, body: bytes | None = None,

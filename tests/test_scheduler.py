@@ -29,7 +29,7 @@ from opendata_graph.serve import App, load_app
 from opendata_graph.workers import Admission, Busy, Job, Pool, Ticket
 
 from .checks import BASE
-from .servers import free_port
+from .servers import free_port, stop
 
 CLIENTS = st.sampled_from(["10.0.0.1", "10.0.0.2", "10.0.0.3"])
 
@@ -304,9 +304,4 @@ def test_fd_pressure_and_worker_kills_leave_a_pool_that_heals(dist: Path) -> Non
     finally:
         for s in sockets:
             s.close()
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
