@@ -25,156 +25,16 @@ from .formats import EXPORTED
 from .locate import MEMBERSHIP_PATH, Locator
 from .namespaces import BOUND, DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .releases import History
+from .render import Markup, render
 
 #: How a figure's number reads by its bound (odg:bound): "> 20" for "over 20", "≈ 2000" for "approximately 2,000".
 BOUND_SIGNS = {BOUND["exact"]: "", BOUND["approximate"]: "≈ ", BOUND["exclusive-minimum"]: "> ",
                BOUND["inclusive-minimum"]: "≥ ", BOUND["exclusive-maximum"]: "< ", BOUND["inclusive-maximum"]: "≤ "}
 
-CSS = """
-:root { --fg: #1b1f24; --muted: #4d5562; --link: #0645ad; --line: #d4d8de; --bg: #ffffff; --soft: #f4f6f8; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
-header { background: #12355b; color: #fff; padding: .6rem 1.2rem; display: flex; gap: 1.5rem; align-items: baseline; }
-header a { color: #fff; text-decoration: none; font-weight: 600; }
-header nav a { font-weight: 400; margin-right: 1rem; text-decoration: underline; }
-main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
-a { color: var(--link); }
-h1 { margin: .6rem 0 .2rem; font-size: 1.8rem; }
-h2 { margin-top: 2rem; font-size: 1.25rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; }
-.types, .iri { color: var(--muted); margin: .2rem 0; }
-.iri code { font-size: .9rem; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
-th[scope=row] { width: 14rem; font-weight: 600; color: var(--muted); }
-thead th { background: var(--soft); }
-ul.values { margin: 0; padding-left: 1.1rem; }
-details { font-size: .9rem; color: var(--muted); }
-details summary { cursor: pointer; }
-blockquote { margin: .3rem 0 .3rem .4rem; padding-left: .6rem; border-left: 3px solid var(--line); color: var(--fg); }
-textarea { width: 100%; min-height: 14rem; font: .9rem/1.4 ui-monospace, monospace; }
-button { font: inherit; padding: .35rem .9rem; }
-.count { color: var(--muted); }
-ul.columns { columns: 2 18rem; }
-form.search { margin: 1rem 0; }
-form.search input { font: inherit; padding: .3rem .5rem; width: min(28rem, 100%); }
-.summary { background: var(--soft); border: 1px solid var(--line); border-radius: .4rem; padding: .6rem 1rem; margin: .8rem 0; }
-.summary .kind { text-transform: uppercase; letter-spacing: .05em; font-size: .8rem; color: var(--muted); margin: 0; }
-.summary dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .6rem 0; }
-.summary dt { font-weight: 600; color: var(--muted); grid-column: 1; }
-.summary dd { margin: 0; grid-column: 2; }
-.history { color: var(--muted); font-size: .95rem; }
-.scroll { overflow-x: auto; }
-td, dd { overflow-wrap: break-word; }
-code, td a, dd a { overflow-wrap: anywhere; }
-th span[title] { text-decoration: underline dotted; cursor: help; }
-.narrow { display: none; }
-ul.tree ul { padding-left: 1.1rem; }
-@media (max-width: 40rem) {
-  .wide { display: none; }
-  .narrow { display: block; }
-  table.facts th[scope=row], table.facts td { display: block; width: auto; border: 0; padding: .1rem .2rem; }
-  table.facts tr { display: block; border-bottom: 1px solid var(--line); padding: .3rem 0; }
-  .summary dl { grid-template-columns: 1fr; }
-  .summary dt, .summary dd { grid-column: 1; }
-  header { flex-wrap: wrap; gap: .5rem; }
-}
-"""
-
-NAV = ('<nav><a href="{root}index.html">Home</a><a href="{root}queries.html">Queries</a>'
-       '<a href="{root}query{suffix}">SPARQL query</a><a href="{root}changes{suffix}">Changes</a></nav>')
-
-#: The home page's search: filters the static index of names as one types (text only: no markup from the index).
-SEARCH_JS = """(function () {
-  var box = document.getElementById("search"), hits = document.getElementById("hits"), index = null;
-  fetch(%s).then(function (r) { return r.json(); }).then(function (data) { index = data; });
-  box.addEventListener("input", function () {
-    var fold = function (s) { return s.toLowerCase().replace(/[\\s_.\\-]+/g, " ").trim(); };  // CC BY = cc-by
-    var t = fold(box.value);
-    hits.replaceChildren();
-    if (!index || !t) { return; }
-    var rank = function (e) {  // a name that starts with the text first, then a word that does, then the rest
-      var best = 3;
-      e.names.forEach(function (n) {
-        var l = fold(n), i = l.indexOf(t);
-        best = Math.min(best, i < 0 ? 3 : i === 0 ? 0 : /\\W/.test(l.charAt(i - 1)) ? 1 : 2);
-      });
-      return best;
-    };
-    index.map(function (e) { return [rank(e), e]; }).filter(function (x) { return x[0] < 3; })
-      .sort(function (a, b) { return a[0] - b[0]; }).slice(0, 20).map(function (x) { return x[1]; })
-      .forEach(function (e) {
-        var li = document.createElement("li"), a = document.createElement("a");
-        a.href = e.href; a.textContent = e.label; li.append(a, " (" + e.kind + ")"); hits.append(li);
-      });
-  });
-})();"""
-
 #: The SPARQL editor vendored into the package (``static/``, see ``static/VENDORED.json``): YASQE, the editor of
 #: YASGUI, from npm. Offline: its prefix list is bundled, and the autocompleters that ask outside services
 #: (classes, properties: LOV) are left out.
 EDITOR_FILES = ("yasqe.min.js", "yasqe.min.css")
-EDITOR_JS = """(function () {
-  var area = document.getElementById("q"), form = document.getElementById("query-form");
-  if (!area || typeof Yasqe === "undefined") { return; }
-  var root = %(root)s, own = %(terms)s;
-  // Completion from the release's own classes and properties, never from an outside service: YASQE's own class
-  // and property completers ask LOV, and its defaults merge into a page's list by position, so they are replaced.
-  ["class", "property"].forEach(function (kind) {
-    Yasqe.forkAutocompleter(kind, {name: "odg-" + kind, bulk: true, persistenceId: null, get: own[kind]}, false);
-  });
-  Yasqe.defaults.autocompleters = ["prefixes", "variables", "odg-class", "odg-property"];
-  var box = document.createElement("div");
-  area.parentNode.insertBefore(box, area);
-  area.hidden = true;
-  var yasqe = new Yasqe(box, {value: area.value, persistenceId: null, showQueryButton: false, resizeable: false,
-    editorHeight: "18rem", extraKeys: {"Ctrl-Enter": function () { form.requestSubmit(); }},
-    // "Share" makes a link to this page with the query in it; it never runs the query
-    createShareableLink: function (y) {
-      return location.origin + location.pathname.replace(/\\/sparql$/, "/query") + "?query=" +
-        encodeURIComponent(y.getValue()) + "&edit=1"; },
-    consumeShareLink: null});
-  box.querySelectorAll("button").forEach(function (b) { b.type = "button"; });  // inside the form: not submits
-  yasqe.getInputField().setAttribute("aria-label", "SPARQL query");
-  yasqe.on("change", function () { area.value = yasqe.getValue(); });
-  window.odgEditor = yasqe;
-  var endpoint = form.dataset.endpoint;
-  if (!endpoint) { return; }
-  var given = new URLSearchParams(window.location.search).get("query");  // an example, on a static page
-  if (given) { yasqe.setValue(given); }
-  var out = document.getElementById("live-results"), base = form.dataset.base;
-  var cell = function (t) {  // a term as text, our IRIs as links into this site, only http(s) IRIs as links
-    var td = document.createElement("td");
-    if (t && t.type === "uri" && /^https?:/i.test(t.value)) {
-      var a = document.createElement("a");
-      a.href = t.value.indexOf(base) === 0 ? root + t.value.slice(base.length) + ".html" : t.value;
-      a.textContent = t.value; td.append(a);
-    } else if (t) { td.textContent = t.value; }
-    return td;
-  };
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    area.value = yasqe.getValue();
-    out.textContent = "Running…";
-    fetch(endpoint + "?query=" + encodeURIComponent(area.value),
-          {headers: {Accept: "application/sparql-results+json"}})
-      .then(function (r) { return r.ok ? r.json() : r.text().then(function (t) { throw new Error(t); }); })
-      .then(function (data) {
-        var table = document.createElement("table"), head = document.createElement("tr");
-        var vars = data.head.vars || ["result"], rows = data.results ? data.results.bindings : [{result:
-          {type: "literal", value: String(data.boolean)}}];
-        vars.forEach(function (v) { var th = document.createElement("th"); th.scope = "col"; th.textContent = v;
-          head.append(th); });
-        table.append(head);
-        rows.forEach(function (b) { var tr = document.createElement("tr");
-          vars.forEach(function (v) { tr.append(cell(b[v])); }); table.append(tr); });
-        var h = document.createElement("h2"); h.textContent = "Results (" + rows.length + " rows)";
-        out.replaceChildren(h, table);
-      })
-      .catch(function (e) { var p = document.createElement("p"); p.setAttribute("role", "alert");
-        p.textContent = "Error: " + String(e.message).split("\\n")[0]; out.replaceChildren(p); });
-  });
-})();"""
-
 #: What the query page starts with: the release's prefixes declared, and a query that answers something.
 DEFAULT_QUERY = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in namespaces.PREFIXES.items()) + (
     "\nSELECT ?organisation ?name WHERE {\n  ?organisation a org:Organization ; rdfs:label ?name .\n}\n"
@@ -326,6 +186,8 @@ class Site:
     _label_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _source_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _position_memo: dict[str, tuple[str, int] | None] = field(default_factory=dict, init=False, repr=False)
+    #: What every page says first, when the server has something to say (it serves an older release)
+    notice: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         self.locate = Locator(self.store, self.base)
@@ -478,11 +340,10 @@ class Site:
         return next(iter(self.store.quads_for_pattern(NamedNode(iri), None, None)), None) is not None
 
     def page(self, title: str, body: str, alternates: str = "") -> str:
-        return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{escape(title)} — opendata-graph</title>{alternates}<style>{CSS}</style></head>"
-                f'<body><header><a href="{self.root}index.html">opendata-graph</a>'
-                f"{NAV.format(root=self.root, suffix=self.suffix)}</header><main>{body}</main></body></html>\n")
+        """A whole page: ``body`` and ``alternates`` (the head's links) are HTML built escaped; the layout is
+        ``templates/page.html``, with the server's :attr:`notice` (if any) above the body."""
+        return render("page.html", title=title, body=Markup(body), alternates=Markup(alternates), root=self.root,
+                      suffix=self.suffix, notice=self.notice) + "\n"
 
     # -- provenance -----------------------------------------------------------------------------------------
     def sources(self, subject: NamedNode) -> dict[tuple[str, str], list[Cited]]:
@@ -1036,12 +897,9 @@ class Site:
         return "".join(out)
 
     def search_box(self) -> str:
-        """A search over every record's names, in the browser, from the static index ``search.json``."""
-        return (f'<form class="search" role="search" action="{self.root}search.json" onsubmit="return false">'
-                '<label for="search">Search every name</label> '
-                '<input id="search" type="search" autocomplete="off" placeholder="e.g. GBIF, Wikimedia, CC BY">'
-                '<ul id="hits" aria-live="polite"></ul></form>'
-                f"<script>{SEARCH_JS % json.dumps(self.root + 'search.json')}</script>")
+        """A search over every record's names, in the browser, from the static index ``search.json`` (the form's
+        action: ``static/search.js`` reads it there)."""
+        return render("search.html", root=self.root)
 
     def search_index(self) -> list[dict[str, object]]:
         """Every live record: its label, other names, kind and page (``search.json``; made once: the home page's
@@ -1206,10 +1064,10 @@ class Site:
                          + listed + self.editor())
 
     def editor(self) -> str:
-        """The SPARQL editor's files and the script that puts it over the form's text area."""
-        return (f'<link rel="stylesheet" href="{self.root}static/yasqe.min.css">'
-                f'<script src="{self.root}static/yasqe.min.js"></script>'
-                f"<script>{EDITOR_JS % {'root': json.dumps(self.root), 'terms': script_json(self.vocabulary())}}</script>")
+        """The SPARQL editor's files and the script that puts it over the form's text area (``static/editor.js``,
+        reading the site's root and the release's own vocabulary from the JSON beside it)."""
+        data = script_json({"root": self.root, "terms": self.vocabulary()})
+        return render("editor.html", root=self.root, data=Markup(data))
 
     def vocabulary(self) -> dict[str, list[str]]:
         """The release's own classes and properties (every IRI it uses as one), for the editor's completion."""

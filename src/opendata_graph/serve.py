@@ -106,6 +106,11 @@ class App:
         self._checked_at = time.monotonic()
         if self._sums() != self._loaded:
             self._stale = True
+            for site in (self.site, self.void_site):
+                if site is not None:
+                    site.notice = STALE_NOTE  # every page rendered from now on says so first
+            with self._lock:
+                self._cache.clear()
             sys.stderr.write(f"{self.release}: {STALE_NOTE}\n")
         return self._stale
 
@@ -348,9 +353,7 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def send(self, status: int, body: bytes, media: str, extra: dict[str, str] | None = None) -> None:
-        if media == "text/html" and self.app.stale():  # say so on every page, never serve it silently
-            body = body.replace(b"<main>", b'<main><p class="stale" role="alert"><strong>' + STALE_NOTE.encode()
-                                + b"</strong></p>", 1)
+        if media == "text/html" and self.app.stale():  # the page says so (Site.notice); the header too
             extra = {**(extra or {}), "Warning": '110 - "Response is Stale"'}
         try:
             self.send_response(status)
@@ -416,6 +419,7 @@ class Handler(BaseHTTPRequestHandler):
     do_DELETE = do_PATCH = do_PUT
 
     def do_GET(self) -> None:
+        self.app.stale()  # looked at before a page is made: from then on, every page says so
         url = urlsplit(self.path)
         path = _route(url.path)
         params = parse_qs(url.query, keep_blank_values=True)
