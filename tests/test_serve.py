@@ -22,7 +22,7 @@ from opendata_graph.namespaces import DCTERMS, DEFAULT_BASE, SCHEMA_WEB
 from opendata_graph.serve import negotiate
 
 from .checks import embedded, links
-from .servers import odg_server
+from .servers import odg_server, request
 
 MEDIA = {"text/html": None, "text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfFormat.N_TRIPLES,
          "application/ld+json": RdfFormat.JSON_LD, "application/rdf+xml": RdfFormat.RDF_XML}
@@ -506,3 +506,39 @@ def test_a_live_server_follows_its_release_under_load_and_never_swaps_in_a_broke
         assert "not served" in said and "opendata-graph.nt" in said, said
     finally:
         stop(proc)
+
+
+def test_a_crawl_of_the_served_site_finds_no_broken_link(server: str) -> None:
+    """Every page `odg serve` links to, followed from the home page (links, stylesheets, scripts, forms'
+    actions), answers 200, and every fragment a link names is an id on its page (the exported site's crawl is
+    tests/test_site.py's; the same bytes, tests/test_site.py too)."""
+    import html
+    import re
+    from collections import deque
+
+    seen, queue, broken, pages = {"/"}, deque(["/"]), [], {}
+    wanted: list[tuple[str, str, str]] = []  # (from, page, fragment)
+    while queue:
+        path = queue.popleft()
+        status, headers, body = request(server, "GET", path, headers={"Accept": "text/html"})
+        if status != 200:
+            broken.append(f"{path}: {status}")
+            continue
+        if not headers.get("content-type", "").startswith("text/html"):
+            continue
+        text = body.decode("utf-8")
+        pages[path] = set(re.findall(r' id="([^"]+)"', text))
+        for target in re.findall(r'(?:href|src|action)="(/[^"]*)"', text):
+            target = html.unescape(target)
+            if target.startswith("/sparql") or "?" in target:  # the endpoint's answers: its own tests
+                continue
+            page, _, fragment = target.partition("#")
+            if fragment:
+                wanted.append((path, page, fragment))
+            if page not in seen:
+                seen.add(page)
+                queue.append(page)
+    broken += [f"{source} -> {page}#{fragment}" for source, page, fragment in wanted
+               if page in pages and fragment not in pages[page]]
+    assert broken == []
+    assert len(seen) > 500 and len(wanted) > 100, (len(seen), len(wanted))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -71,6 +72,20 @@ HIDDEN_INCOMING = {RDF.subject, RDF.object, OA.hasSource, PROV.wasDerivedFrom, O
                    ORG.resultingOrganization, PROV.wasAssociatedWith, ORG.hasSubOrganization, SCHEMA.provider,
                    SCHEMA.sponsor, SCHEMA.publisher, DCTERMS.relation, SCHEMA.license, SCHEMA.affiliation,
                    DCTERMS.hasVersion, DCTERMS.isVersionOf}
+
+
+@dataclass
+class _Anchors:
+    """The ids a resource page being made has given (in order), and the anchors to put inside the element of
+    each (id -> ``<span id>`` elements; ``""``: inside the summary)."""
+
+    given: list[str] = field(default_factory=list)
+    inside: Mapping[str, str] = field(default_factory=dict)
+
+
+#: The anchors of the resource page this thread (or task) is making: set by Site._with_anchors while it makes one
+#: (a Site is shared by the server's threads: the page's state is the context's, not the Site's).
+_ANCHORS: ContextVar[_Anchors | None] = ContextVar("odg_page_anchors", default=None)
 
 
 @dataclass(frozen=True)
@@ -411,7 +426,7 @@ class Site:
         if not sources:
             return ""
         label = "source" if len(sources) == 1 else f"{len(sources)} sources"
-        anchors = "".join(f'<span id="{escape(self.locate(st).fragment)}"></span>'
+        anchors = "".join(f"<span{self._id(escape(self.locate(st).fragment))}</span>"
                           for st in dict.fromkeys(c.statement for c in cited) if self.locate(st).fragment)
         return f"<details><summary>{label}</summary>{anchors}{''.join(sources)}</details>"
 
@@ -431,62 +446,76 @@ class Site:
         by_predicate: dict[str, list[object]] = defaultdict(list)
         for q in quads:
             by_predicate[q.predicate.value].append(q.object)
-        body = [f"<h1>{escape(title)}</h1>", self.tombstone(iri), self.past(page),
-                self.summary(s, page, by_predicate, sources)]
-        rows = self.fact_rows({p: v for p, v in by_predicate.items() if p not in HIDDEN and p not in SUMMARY},
-                              sources, page)
-        if NamedNode(ODG.Cohort) in by_predicate.get(RDF.type, []):
-            body.append(self.picture(iri))
-        figures = by_predicate.get(SCHEMA.additionalProperty, [])
-        if figures:
-            body.append(self.figures(figures, page))
-        if rows:
-            body.append(f'<h2>Facts</h2>{SCROLL.format(label="Facts")}<table class="facts">' + "".join(rows)
-                        + "</table></div>")
-        body.append(self.data_licences(s))
-        body.append(self.excerpts(s) + self.evidence(s))
-        body.append(self.incoming(s))
-        body.append(self.cite(page, title))
+
+        def body() -> str:
+            parts = [f"<h1>{escape(title)}</h1>", self.tombstone(iri), self.past(page),
+                     self.summary(s, page, by_predicate, sources)]
+            if NamedNode(ODG.Cohort) in by_predicate.get(RDF.type, []):
+                parts.append(self.picture(iri))
+            figures = by_predicate.get(SCHEMA.additionalProperty, [])
+            if figures:
+                parts.append(self.figures(figures, page))
+            rows = self.fact_rows({p: v for p, v in by_predicate.items() if p not in HIDDEN and p not in SUMMARY},
+                                  sources, page)  # (made in the order shown: an id is given where it is first)
+            if rows:
+                parts.append(f'<h2>Facts</h2>{SCROLL.format(label="Facts")}<table class="facts">' + "".join(rows)
+                             + "</table></div>")
+            parts += [self.data_licences(s), self.excerpts(s) + self.evidence(s), self.incoming(s),
+                      self.cite(page, title)]
+            return "".join(parts)
+
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(page, x))}">'
                              for t, x in ((f.media_type, f.extension) for f in EXPORTED))
         alternates += schemaorg.script(self.description, iri)
-        return self.page(title, self._place_anchors("".join(body), page), alternates)
+        return self.page(title, self._with_anchors(page, body), alternates)
 
-    def _anchor(self, node: object, page: str) -> str:
-        """The ``id`` attribute of a node shown on ``page`` that it owns (the fragment of the node's IRI's place)."""
+    def _opening(self, node: object, page: str) -> str:
+        """The end of the opening tag of the element showing ``node``: its ``id`` when ``page`` shows a node it
+        owns (the fragment of the node's IRI's place), and what goes just inside it (:meth:`_with_anchors`)."""
         if isinstance(node, NamedNode) and node.value.startswith(self.base):
             place = self.locate(node.value)
             if place.fragment and place.page == page:
-                return f' id="{escape(place.fragment)}"'
-        return ""
+                return self._id(escape(place.fragment))
+        return ">"
 
-    def _place_anchors(self, body: str, page: str) -> str:
-        """Every node shown on ``page`` gets its fragment: where it is displayed, else beside the nearest node
-        it belongs to (a period inside its membership, a statement at the node it is about), else in the summary.
-        An id given twice keeps its first place."""
-        seen = set(re.findall(r' id="([^"]+)"', body))
-        missing: dict[str, list[str]] = defaultdict(list)  # where -> ids to put there
-        for node in self.locate.shown_on(page)[1:]:
-            fragment = escape(self.locate(node).fragment)
-            if fragment in seen:
-                continue
-            near = self.locate.about(node)  # a statement: at the node it is about
-            parts = (escape(self.locate(near).fragment) if near else fragment).split("/")
-            while parts and "/".join(parts) not in seen:
-                parts.pop()
-            missing["/".join(parts)].append(fragment)
-        spans = {where: "".join(f'<span id="{x}"></span>' for x in ids) for where, ids in missing.items()}
-        used: set[str] = set()
+    @staticmethod
+    def _id(fragment: str) -> str:
+        """`` id="fragment">`` and the anchors that go inside it -- only the first time the page being made gives
+        that id (an id is given once); ``>`` after."""
+        anchors = _ANCHORS.get()
+        if anchors is None:
+            return f' id="{fragment}">'
+        if fragment in anchors.given:
+            return ">"
+        anchors.given.append(fragment)
+        return f' id="{fragment}">' + anchors.inside.get(fragment, "")
 
-        def place(m: re.Match[str]) -> str:  # one pass: the first of each id keeps it, with what goes there
-            if m.group(2) in used:
-                return m.group(3)
-            used.add(m.group(2))
-            return m.group(1) + m.group(3) + spans.get(m.group(2), "")
-
-        body = re.sub(r'( id="([^"]+)")([^>]*>)', place, body)
-        summary = '<section class="summary" aria-label="Summary">'
-        return body.replace(summary, summary + spans.get("", ""), 1) if "" in spans else body
+    def _with_anchors(self, page: str, body: Callable[[], str]) -> str:
+        """The page's body, where every node shown on ``page`` has its fragment: where it is displayed, else
+        beside the nearest node it belongs to (a period inside its membership, a statement at the node it is
+        about), else in the summary. Made once to learn which ids it gives, and again, when some node is not
+        displayed, with those nodes' anchors inside their places (no pass over the finished HTML)."""
+        token = _ANCHORS.set(_Anchors())
+        try:
+            made = body()
+            given = set(_ANCHORS.get().given)  # type: ignore[union-attr]
+            missing: dict[str, list[str]] = defaultdict(list)  # where -> ids to put there
+            for node in self.locate.shown_on(page)[1:]:
+                fragment = escape(self.locate(node).fragment)
+                if fragment in given:
+                    continue
+                near = self.locate.about(node)  # a statement: at the node it is about
+                parts = (escape(self.locate(near).fragment) if near else fragment).split("/")
+                while parts and "/".join(parts) not in given:
+                    parts.pop()
+                missing["/".join(parts)].append(fragment)
+            if not missing:
+                return made
+            _ANCHORS.set(_Anchors(inside={where: "".join(f'<span id="{x}"></span>' for x in ids)
+                                          for where, ids in missing.items()}))
+            return body()
+        finally:
+            _ANCHORS.reset(token)
 
     def excerpts(self, s: NamedNode) -> str:
         """A source document's excerpts: each quote at its own fragment, with what the registry derives from it."""
@@ -498,7 +527,7 @@ class Site:
         if not found:
             return ""
         cited = self._cited_for(f"?x <{OA.hasSource}> {s}")
-        items = "".join(f"<li{self._anchor(x, s.value)}><blockquote>{escape(text)}</blockquote>"
+        items = "".join(f"<li{self._opening(x, s.value)}<blockquote>{escape(text)}</blockquote>"
                         f"{cited.get(x.value, '')}</li>" for text, x in found)
         return f'<h2>Excerpts <span class=count>({len(found)})</span></h2><ul class="excerpts">{items}</ul>'
 
@@ -510,7 +539,7 @@ class Site:
         if not found:
             return ""
         cited = self._cited_for(f"?x <{PROV.wasDerivedFrom}> {s}")
-        items = "".join(f"<li{self._anchor(x, s.value)}><p>{escape(text)} ({escape(confidence)} confidence)</p>"
+        items = "".join(f"<li{self._opening(x, s.value)}<p>{escape(text)} ({escape(confidence)} confidence)</p>"
                         f"{cited.get(x.value, '')}</li>" for text, confidence, x in found)
         return f'<h2>Evidence <span class=count>({len(found)})</span></h2><ul class="excerpts">{items}</ul>'
 
@@ -567,11 +596,11 @@ class Site:
         items = []
         for p, what in ((FOAF.homepage, "Homepage"), (SKOS.altLabel, "Also called"), (OWL.sameAs, "Same as"),
                         (SCHEMA.identifier, "Identifiers")):
-            shown = [f"<dd{self._anchor(o, page)}>{self.identifier(o) if p == SCHEMA.identifier else self.link(o)}"
+            shown = [f"<dd{self._opening(o, page)}{self.identifier(o) if p == SCHEMA.identifier else self.link(o)}"
                      f"{cited(p, o)}</dd>" for o in values(p)]
             if shown:
                 items.append(f"<dt>{escape(what)}</dt>" + "".join(shown))
-        memberships = [f"<dd{self._anchor(m, page)}>{self.membership(m)}</dd>" for m in values(ORG.hasMembership)]
+        memberships = [f"<dd{self._opening(m, page)}{self.membership(m)}</dd>" for m in values(ORG.hasMembership)]
         if memberships:
             items.append("<dt>Member of</dt>" + "".join(memberships))
         items += self.key_facts(s)
@@ -583,7 +612,9 @@ class Site:
         name_sources = sources.get((RDFS.label, str(next(iter(props.get(RDFS.label, [])), ""))), [])
         if name_sources:
             lines.append(self.source_details(name_sources))
-        return f'<section class="summary" aria-label="Summary">{"".join(lines)}</section>'
+        anchors = _ANCHORS.get()
+        inside = anchors.inside.get("", "") if anchors is not None else ""  # the anchors with no better place
+        return f'<section class="summary" aria-label="Summary">{inside}{"".join(lines)}</section>'
 
     def key_facts(self, s: NamedNode) -> list[str]:
         """What answers "who or what is this" at a glance, as ``<dt>``/``<dd>`` pairs: a person's posts and their
@@ -690,7 +721,7 @@ class Site:
         rows = []
         for predicates in sorted(grouped.values(), key=first):
             values = sorted(props[predicates[0]], key=lambda o: order(o, predicates))
-            items = "".join(f"<li{self._anchor(o, page)}>{self.link(o)}"
+            items = "".join(f"<li{self._opening(o, page)}{self.link(o)}"
                             f"{self.source_details(self._cited(predicates, o, sources))}</li>"
                             for o in values)
             names = " ".join(curie(p) for p in predicates)
@@ -729,7 +760,7 @@ class Site:
                      escape(self.label(props.get(ODG.qualifier))) if ODG.qualifier in props else "",
                      escape(self.label(props.get(SCHEMA.unitText))) if SCHEMA.unitText in props else "",
                      escape(self.label(when)) if when is not None else "", quote]
-            rows.append(f"<tr{self._anchor(f, page)}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            rows.append(f"<tr{self._opening(f, page)}" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         head = "".join(f'<th scope="col">{h}</th>' for h in ("Stated as", "Number", "Qualifier", "Unit", "Holds for",
                                                               "Source"))
         return (f'<h2>Figures</h2>{SCROLL.format(label="Figures")}<table><thead><tr>{head}</tr></thead>'
