@@ -111,12 +111,15 @@ def test_run_a_query_from_the_query_list(browser: object, server: str) -> None:
 
 
 AXE = paths.ROOT / ".venv" / "axe-core" / "axe.min.js"
-#: The pages a person opens first, each screenshot at desktop and phone width and checked by axe-core.
+#: Every kind of page a person opens, each screenshot at desktop and phone width and checked by axe-core
+#: ("search": the home page's search box with the hits for its own example typed in).
 PAGES = {"home": "/", "cohort": "/cohort/cohort-2", "gbif": "/organisation/gbif", "licence": "/licence/odbl-1-0",
+         "person": "/person/jeni-tennison", "dataset": "/dataset/gbif-occurrence-index",
+         "class-index": "/organisation", "search": "/", "changes": "/changes", "not-found": "/no/such/page",
          "ontology": "/ontology",
          "query": "/query?query=SELECT%20%3Fs%20WHERE%20%7B%20%3Fs%20a%20%3Chttp%3A%2F%2Fwww.w3.org%2Fns%2Forg%23"
                   "Organization%3E%20%7D%20LIMIT%205", "tombstone": "/dataset/wikirate-data"}
-WIDTHS = {"desktop": (1280, 1000), "phone": (390, 844)}
+WIDTHS = {"desktop": (1366, 1000), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +145,8 @@ def with_tombstone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_pages_pass_an_accessibility_check_at_desktop_and_phone_width(browser: object, with_tombstone: str) -> None:
     """axe-core 4.14 (fetched by `make test`) in headless Chromium: no serious or critical violation on the pages
     people open first; the screenshots go to test-artifacts/."""
+    from selenium.webdriver.common.by import By
+
     assert AXE.is_file(), "axe-core is missing: `make test` fetches it (make .venv/axe-core/axe.min.js)"
     driver = browser
     found = []
@@ -150,6 +155,11 @@ def test_pages_pass_an_accessibility_check_at_desktop_and_phone_width(browser: o
             driver.set_window_size(width, height)  # type: ignore[attr-defined]
             driver.get(with_tombstone + path)  # type: ignore[attr-defined]
             wait_for(driver, "h1")
+            if name == "search":
+                driver.find_element(By.ID, "search").send_keys("CC BY")  # type: ignore[attr-defined]
+                wait_for(driver, "#hits li a")
+            if name == "query":
+                wait_for(driver, "#results tbody td")
             driver.save_screenshot(str(ARTIFACTS / f"page-{name}-{width_name}.png"))  # type: ignore[attr-defined]
             driver.execute_script(AXE.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
             violations = driver.execute_async_script(  # type: ignore[attr-defined]

@@ -99,6 +99,17 @@ def test_installed_odg_builds_the_whole_release(installed: Path, tmp_path: Path)
     assert (dist / "shapes.ttl").read_bytes() == b"\n".join(
         p.read_bytes() for p in sorted(paths.shapes_dir().glob("*.ttl")))
     assert len(list(parse(path=str(dist / "ontology.ttl"), format=RdfFormat.TURTLE))) > 100
+    # the pages come from the wheel's templates and carry its stylesheet and scripts (package data, not code)
+    site = tmp_path / "site"
+    result = run([str(installed / "odg"), "site", str(site), "--dist", str(dist), "--endpoint",
+                  "https://example.org/sparql"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    static = paths.ROOT / "src" / "opendata_graph" / "static"
+    home, query = ((site / name).read_text(encoding="utf-8") for name in ("index.html", "query.html"))
+    assert (static / "odg.css").read_text(encoding="utf-8") in home
+    assert (static / "search.js").read_text(encoding="utf-8") in home
+    assert (static / "editor.js").read_text(encoding="utf-8") in query
+    assert (site / "static" / "yasqe.min.js").read_bytes() == (static / "yasqe.min.js").read_bytes()
 
 
 def test_the_pre_commit_entry_works_from_the_wheel(installed: Path, their_repository: Path) -> None:

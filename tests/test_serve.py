@@ -22,7 +22,7 @@ from opendata_graph.namespaces import DCTERMS, DEFAULT_BASE, SCHEMA_WEB
 from opendata_graph.serve import negotiate
 
 from .checks import embedded, links
-from .servers import odg_server
+from .servers import odg_server, request
 
 MEDIA = {"text/html": None, "text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfFormat.N_TRIPLES,
          "application/ld+json": RdfFormat.JSON_LD, "application/rdf+xml": RdfFormat.RDF_XML}
@@ -423,10 +423,16 @@ def test_every_negotiated_answer_varies_on_accept(server: str, accept: list[tupl
         (200, picked) if picked else (406, None)), header
 
 
-def test_a_server_whose_release_was_rebuilt_says_so_on_every_page(tmp_path: Path) -> None:
-    """`odg serve` keeps the release it loaded; once its release directory holds another (a rebuild, a new
-    release), every page says plainly that it serves the older one (and a Warning header), until restarted."""
+def test_a_live_server_follows_its_release_under_load_and_never_swaps_in_a_broken_one(tmp_path: Path) -> None:
+    """`odg serve` follows its release directory: a rebuild is served from the first request after it is whole
+    and verified, while clients keep asking pages and queries without one failed request (those under way finish
+    on the old release); a damaged release is never swapped in -- the last good one keeps being served, every
+    page says plainly that it is older (and a Warning header), and the log says why."""
     import shutil
+    import subprocess
+    import sys
+    import threading
+    import urllib.error
     import urllib.request
 
     from click.testing import CliRunner
@@ -434,22 +440,105 @@ def test_a_server_whose_release_was_rebuilt_says_so_on_every_page(tmp_path: Path
     from opendata_graph.cli import cli
     from opendata_graph.serve import STALE_NOTE
 
+    from .servers import _wait, free_port, stop
+
     data, dist = tmp_path / "data", tmp_path / "dist"
     shutil.copytree(paths.data_dir(), data)
     assert CliRunner().invoke(cli, ["build", f"--data={data}", f"--dist={dist}", "--no-cache"]).exit_code == 0
+    port, log = free_port(), tmp_path / "serve.log"
+    url = f"http://127.0.0.1:{port}"
 
     def page() -> tuple[str, str | None]:
-        with urllib.request.urlopen(url + "/organisation/gbif") as resp:
+        with urllib.request.urlopen(url + "/organisation/gbif", timeout=30) as resp:
             return resp.read().decode("utf-8"), resp.headers.get("Warning")
 
-    with odg_server(dist) as url:
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "opendata_graph.cli", "serve", str(dist), "--port", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        _wait(proc, port, "odg serve")
+        body, warning = page()
+        assert STALE_NOTE not in body and warning is None and "Global Biodiversity Facility" not in body
+        done, answered, failures = threading.Event(), [0], []
+        # a query of a few tenths of a second, so that some are under way on the old release when it is replaced
+        ask = "/sparql?query=" + quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?x . ?x ?r ?y }")
+
+        def client(path: str) -> None:
+            while not done.is_set():
+                try:
+                    with urllib.request.urlopen(url + path, timeout=30) as resp:
+                        resp.read()
+                        answered[0] += 1
+                except (OSError, urllib.error.HTTPError) as exc:
+                    failures.append(f"{path}: {exc!r}")
+
+        clients = [threading.Thread(target=client, args=(p,)) for p in ("/organisation/gbif", ask, "/", ask)]
+        for c in clients:
+            c.start()
+        try:
+            gbif = data / "organisations" / "gbif.yaml"
+            gbif.write_text(gbif.read_text(encoding="utf-8").replace(
+                "short_names: [GBIF]", "short_names: [GBIF, Global Biodiversity Facility]"), encoding="utf-8")
+            rebuilt = CliRunner().invoke(cli, ["build", f"--data={data}", f"--dist={dist}", "--no-cache"])
+            assert rebuilt.exit_code == 0, rebuilt.output
+            deadline = time.monotonic() + 60
+            while "Global Biodiversity Facility" not in page()[0]:  # the new release, once loaded
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            time.sleep(1.0)  # and the clients a while on the new one
+        finally:
+            done.set()
+            for c in clients:
+                c.join()
+        assert failures == [] and answered[0] > 20, (failures[:5], answered)
         body, warning = page()
         assert STALE_NOTE not in body and warning is None
-        gbif = data / "organisations" / "gbif.yaml"
-        gbif.write_text(gbif.read_text(encoding="utf-8").replace("short_names: [GBIF]", "short_names: [GBIF, G]"),
-                        encoding="utf-8")
-        rebuilt = CliRunner().invoke(cli, ["build", f"--data={data}", f"--dist={dist}", "--no-cache"])
-        assert rebuilt.exit_code == 0, rebuilt.output
-        time.sleep(1.2)  # the server looks at its release directory once a second at most
+        assert "now serving the new release" in log.read_text()
+
+        logged = len(log.read_text())
+        with (dist / "opendata-graph.nt").open("a", encoding="utf-8") as f:  # damaged: its checksum no longer holds
+            f.write('<https://example.org/x> <https://example.org/p> "half-written" .\n')
+        time.sleep(2.5)  # the server looks at its directory once a second
         body, warning = page()
+        assert "Global Biodiversity Facility" in body, "the last good release is still served"
         assert STALE_NOTE in body and warning == '110 - "Response is Stale"'
+        said = log.read_text()[logged:]
+        assert "not served" in said and "opendata-graph.nt" in said, said
+    finally:
+        stop(proc)
+
+
+def test_a_crawl_of_the_served_site_finds_no_broken_link(server: str) -> None:
+    """Every page `odg serve` links to, followed from the home page (links, stylesheets, scripts, forms'
+    actions), answers 200, and every fragment a link names is an id on its page (the exported site's crawl is
+    tests/test_site.py's; the same bytes, tests/test_site.py too)."""
+    import html
+    import re
+    from collections import deque
+
+    seen, queue, broken, pages = {"/"}, deque(["/"]), [], {}
+    wanted: list[tuple[str, str, str]] = []  # (from, page, fragment)
+    while queue:
+        path = queue.popleft()
+        status, headers, body = request(server, "GET", path, headers={"Accept": "text/html"})
+        if status != 200:
+            broken.append(f"{path}: {status}")
+            continue
+        if not headers.get("content-type", "").startswith("text/html"):
+            continue
+        text = body.decode("utf-8")
+        pages[path] = set(re.findall(r' id="([^"]+)"', text))
+        for target in re.findall(r'(?:href|src|action)="(/[^"]*)"', text):
+            target = html.unescape(target)
+            if target.startswith("/sparql") or "?" in target:  # the endpoint's answers: its own tests
+                continue
+            page, _, fragment = target.partition("#")
+            if fragment:
+                wanted.append((path, page, fragment))
+            if page not in seen:
+                seen.add(page)
+                queue.append(page)
+    broken += [f"{source} -> {page}#{fragment}" for source, page, fragment in wanted
+               if page in pages and fragment not in pages[page]]
+    assert broken == []
+    assert len(seen) > 500 and len(wanted) > 100, (len(seen), len(wanted))

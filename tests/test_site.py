@@ -321,3 +321,43 @@ def test_the_release_description_names_its_class_partitions_and_licence(site: Pa
     assert "dataset/class/" not in page  # a partition reads as its class and count, not as its hash IRI
     assert re.search(r"Organization \(\d+\)", page), page[:500]
     assert "SPDX CC-BY-4.0" in page
+
+
+def test_the_server_answers_every_exported_page_with_the_same_bytes(site: Path, dist: Path) -> None:
+    """One web layer (routes.py): a server given the static site's pages (same release, same base, same root)
+    answers each file the export wrote from the route table -- pages, kind indexes, the 404 page, query results,
+    pictures, search index, each resource's page, framed JSON and RDF -- with the same bytes; the release files
+    and the host's rules aside (copied, not rendered)."""
+    import threading
+    import urllib.error
+    import urllib.request
+    from urllib.parse import quote
+
+    from opendata_graph.routes import Web
+    from opendata_graph.serve import load_app, serve
+
+    app = load_app(dist, DEFAULT_BASE, paths.queries_dir(), timeout=60, max_results=1_000_000, in_memory=True)
+    server = serve(app, "127.0.0.1", 0, make_web=lambda loaded: Web(loaded, static=True, root="/"))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    rendered = sorted(
+        p for p in site.rglob("*") if p.is_file() and not p.name.startswith(".")
+        and p.relative_to(site).parts[0] not in ("dist", "releases")
+        and p.suffix not in (".conf", ".map", ".htaccess") and p.name not in ("ontology.ttl", "shapes.ttl"))
+    assert len(rendered) > 500 and site / "404.html" in rendered and site / "organisation.html" in rendered
+    different = []
+    try:
+        for path in rendered:
+            name = path.relative_to(site).as_posix()
+            try:
+                with urllib.request.urlopen(f"{url}/{quote(name)}") as resp:
+                    body = resp.read()
+            except urllib.error.HTTPError as exc:  # the 404 page, a withdrawn record's tombstone (410)
+                body = exc.read()
+            if body != path.read_bytes():
+                different.append(name)
+    finally:
+        server.shutdown()
+        server.server_close()
+        app.close()
+    assert different == []

@@ -125,8 +125,8 @@ class Locator:
         if last is not None and last[0] == page:
             return last[1]
         topic = self._value(page, FOAF.primaryTopic)  # our page about an outside IRI: the facts are about that
-        seen = {page, topic} if topic else {page}
-        out, todo = [page], list(seen)
+        todo = [page, topic] if topic else [page]  # a list, never a set's order: the same page from every run
+        seen, out = set(todo), [page]
         while todo:
             node = NamedNode(todo.pop())
             near = [q.object for q in self.store.quads_for_pattern(node, None, None)]

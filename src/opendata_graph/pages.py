@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -25,156 +26,16 @@ from .formats import EXPORTED
 from .locate import MEMBERSHIP_PATH, Locator
 from .namespaces import BOUND, DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .releases import History
+from .render import Markup, render
 
 #: How a figure's number reads by its bound (odg:bound): "> 20" for "over 20", "≈ 2000" for "approximately 2,000".
 BOUND_SIGNS = {BOUND["exact"]: "", BOUND["approximate"]: "≈ ", BOUND["exclusive-minimum"]: "> ",
                BOUND["inclusive-minimum"]: "≥ ", BOUND["exclusive-maximum"]: "< ", BOUND["inclusive-maximum"]: "≤ "}
 
-CSS = """
-:root { --fg: #1b1f24; --muted: #4d5562; --link: #0645ad; --line: #d4d8de; --bg: #ffffff; --soft: #f4f6f8; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
-header { background: #12355b; color: #fff; padding: .6rem 1.2rem; display: flex; gap: 1.5rem; align-items: baseline; }
-header a { color: #fff; text-decoration: none; font-weight: 600; }
-header nav a { font-weight: 400; margin-right: 1rem; text-decoration: underline; }
-main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
-a { color: var(--link); }
-h1 { margin: .6rem 0 .2rem; font-size: 1.8rem; }
-h2 { margin-top: 2rem; font-size: 1.25rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; }
-.types, .iri { color: var(--muted); margin: .2rem 0; }
-.iri code { font-size: .9rem; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
-th[scope=row] { width: 14rem; font-weight: 600; color: var(--muted); }
-thead th { background: var(--soft); }
-ul.values { margin: 0; padding-left: 1.1rem; }
-details { font-size: .9rem; color: var(--muted); }
-details summary { cursor: pointer; }
-blockquote { margin: .3rem 0 .3rem .4rem; padding-left: .6rem; border-left: 3px solid var(--line); color: var(--fg); }
-textarea { width: 100%; min-height: 14rem; font: .9rem/1.4 ui-monospace, monospace; }
-button { font: inherit; padding: .35rem .9rem; }
-.count { color: var(--muted); }
-ul.columns { columns: 2 18rem; }
-form.search { margin: 1rem 0; }
-form.search input { font: inherit; padding: .3rem .5rem; width: min(28rem, 100%); }
-.summary { background: var(--soft); border: 1px solid var(--line); border-radius: .4rem; padding: .6rem 1rem; margin: .8rem 0; }
-.summary .kind { text-transform: uppercase; letter-spacing: .05em; font-size: .8rem; color: var(--muted); margin: 0; }
-.summary dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .6rem 0; }
-.summary dt { font-weight: 600; color: var(--muted); grid-column: 1; }
-.summary dd { margin: 0; grid-column: 2; }
-.history { color: var(--muted); font-size: .95rem; }
-.scroll { overflow-x: auto; }
-td, dd { overflow-wrap: break-word; }
-code, td a, dd a { overflow-wrap: anywhere; }
-th span[title] { text-decoration: underline dotted; cursor: help; }
-.narrow { display: none; }
-ul.tree ul { padding-left: 1.1rem; }
-@media (max-width: 40rem) {
-  .wide { display: none; }
-  .narrow { display: block; }
-  table.facts th[scope=row], table.facts td { display: block; width: auto; border: 0; padding: .1rem .2rem; }
-  table.facts tr { display: block; border-bottom: 1px solid var(--line); padding: .3rem 0; }
-  .summary dl { grid-template-columns: 1fr; }
-  .summary dt, .summary dd { grid-column: 1; }
-  header { flex-wrap: wrap; gap: .5rem; }
-}
-"""
-
-NAV = ('<nav><a href="{root}index.html">Home</a><a href="{root}queries.html">Queries</a>'
-       '<a href="{root}query{suffix}">SPARQL query</a><a href="{root}changes{suffix}">Changes</a></nav>')
-
-#: The home page's search: filters the static index of names as one types (text only: no markup from the index).
-SEARCH_JS = """(function () {
-  var box = document.getElementById("search"), hits = document.getElementById("hits"), index = null;
-  fetch(%s).then(function (r) { return r.json(); }).then(function (data) { index = data; });
-  box.addEventListener("input", function () {
-    var fold = function (s) { return s.toLowerCase().replace(/[\\s_.\\-]+/g, " ").trim(); };  // CC BY = cc-by
-    var t = fold(box.value);
-    hits.replaceChildren();
-    if (!index || !t) { return; }
-    var rank = function (e) {  // a name that starts with the text first, then a word that does, then the rest
-      var best = 3;
-      e.names.forEach(function (n) {
-        var l = fold(n), i = l.indexOf(t);
-        best = Math.min(best, i < 0 ? 3 : i === 0 ? 0 : /\\W/.test(l.charAt(i - 1)) ? 1 : 2);
-      });
-      return best;
-    };
-    index.map(function (e) { return [rank(e), e]; }).filter(function (x) { return x[0] < 3; })
-      .sort(function (a, b) { return a[0] - b[0]; }).slice(0, 20).map(function (x) { return x[1]; })
-      .forEach(function (e) {
-        var li = document.createElement("li"), a = document.createElement("a");
-        a.href = e.href; a.textContent = e.label; li.append(a, " (" + e.kind + ")"); hits.append(li);
-      });
-  });
-})();"""
-
 #: The SPARQL editor vendored into the package (``static/``, see ``static/VENDORED.json``): YASQE, the editor of
 #: YASGUI, from npm. Offline: its prefix list is bundled, and the autocompleters that ask outside services
 #: (classes, properties: LOV) are left out.
 EDITOR_FILES = ("yasqe.min.js", "yasqe.min.css")
-EDITOR_JS = """(function () {
-  var area = document.getElementById("q"), form = document.getElementById("query-form");
-  if (!area || typeof Yasqe === "undefined") { return; }
-  var root = %(root)s, own = %(terms)s;
-  // Completion from the release's own classes and properties, never from an outside service: YASQE's own class
-  // and property completers ask LOV, and its defaults merge into a page's list by position, so they are replaced.
-  ["class", "property"].forEach(function (kind) {
-    Yasqe.forkAutocompleter(kind, {name: "odg-" + kind, bulk: true, persistenceId: null, get: own[kind]}, false);
-  });
-  Yasqe.defaults.autocompleters = ["prefixes", "variables", "odg-class", "odg-property"];
-  var box = document.createElement("div");
-  area.parentNode.insertBefore(box, area);
-  area.hidden = true;
-  var yasqe = new Yasqe(box, {value: area.value, persistenceId: null, showQueryButton: false, resizeable: false,
-    editorHeight: "18rem", extraKeys: {"Ctrl-Enter": function () { form.requestSubmit(); }},
-    // "Share" makes a link to this page with the query in it; it never runs the query
-    createShareableLink: function (y) {
-      return location.origin + location.pathname.replace(/\\/sparql$/, "/query") + "?query=" +
-        encodeURIComponent(y.getValue()) + "&edit=1"; },
-    consumeShareLink: null});
-  box.querySelectorAll("button").forEach(function (b) { b.type = "button"; });  // inside the form: not submits
-  yasqe.getInputField().setAttribute("aria-label", "SPARQL query");
-  yasqe.on("change", function () { area.value = yasqe.getValue(); });
-  window.odgEditor = yasqe;
-  var endpoint = form.dataset.endpoint;
-  if (!endpoint) { return; }
-  var given = new URLSearchParams(window.location.search).get("query");  // an example, on a static page
-  if (given) { yasqe.setValue(given); }
-  var out = document.getElementById("live-results"), base = form.dataset.base;
-  var cell = function (t) {  // a term as text, our IRIs as links into this site, only http(s) IRIs as links
-    var td = document.createElement("td");
-    if (t && t.type === "uri" && /^https?:/i.test(t.value)) {
-      var a = document.createElement("a");
-      a.href = t.value.indexOf(base) === 0 ? root + t.value.slice(base.length) + ".html" : t.value;
-      a.textContent = t.value; td.append(a);
-    } else if (t) { td.textContent = t.value; }
-    return td;
-  };
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    area.value = yasqe.getValue();
-    out.textContent = "Running…";
-    fetch(endpoint + "?query=" + encodeURIComponent(area.value),
-          {headers: {Accept: "application/sparql-results+json"}})
-      .then(function (r) { return r.ok ? r.json() : r.text().then(function (t) { throw new Error(t); }); })
-      .then(function (data) {
-        var table = document.createElement("table"), head = document.createElement("tr");
-        var vars = data.head.vars || ["result"], rows = data.results ? data.results.bindings : [{result:
-          {type: "literal", value: String(data.boolean)}}];
-        vars.forEach(function (v) { var th = document.createElement("th"); th.scope = "col"; th.textContent = v;
-          head.append(th); });
-        table.append(head);
-        rows.forEach(function (b) { var tr = document.createElement("tr");
-          vars.forEach(function (v) { tr.append(cell(b[v])); }); table.append(tr); });
-        var h = document.createElement("h2"); h.textContent = "Results (" + rows.length + " rows)";
-        out.replaceChildren(h, table);
-      })
-      .catch(function (e) { var p = document.createElement("p"); p.setAttribute("role", "alert");
-        p.textContent = "Error: " + String(e.message).split("\\n")[0]; out.replaceChildren(p); });
-  });
-})();"""
-
 #: What the query page starts with: the release's prefixes declared, and a query that answers something.
 DEFAULT_QUERY = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in namespaces.PREFIXES.items()) + (
     "\nSELECT ?organisation ?name WHERE {\n  ?organisation a org:Organization ; rdfs:label ?name .\n}\n"
@@ -211,6 +72,20 @@ HIDDEN_INCOMING = {RDF.subject, RDF.object, OA.hasSource, PROV.wasDerivedFrom, O
                    ORG.resultingOrganization, PROV.wasAssociatedWith, ORG.hasSubOrganization, SCHEMA.provider,
                    SCHEMA.sponsor, SCHEMA.publisher, DCTERMS.relation, SCHEMA.license, SCHEMA.affiliation,
                    DCTERMS.hasVersion, DCTERMS.isVersionOf}
+
+
+@dataclass
+class _Anchors:
+    """The ids a resource page being made has given (in order), and the anchors to put inside the element of
+    each (id -> ``<span id>`` elements; ``""``: inside the summary)."""
+
+    given: list[str] = field(default_factory=list)
+    inside: Mapping[str, str] = field(default_factory=dict)
+
+
+#: The anchors of the resource page this thread (or task) is making: set by Site._with_anchors while it makes one
+#: (a Site is shared by the server's threads: the page's state is the context's, not the Site's).
+_ANCHORS: ContextVar[_Anchors | None] = ContextVar("odg_page_anchors", default=None)
 
 
 @dataclass(frozen=True)
@@ -326,6 +201,8 @@ class Site:
     _label_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _source_memo: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _position_memo: dict[str, tuple[str, int] | None] = field(default_factory=dict, init=False, repr=False)
+    #: What every page says first, when the server has something to say (it serves an older release)
+    notice: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         self.locate = Locator(self.store, self.base)
@@ -478,11 +355,10 @@ class Site:
         return next(iter(self.store.quads_for_pattern(NamedNode(iri), None, None)), None) is not None
 
     def page(self, title: str, body: str, alternates: str = "") -> str:
-        return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{escape(title)} — opendata-graph</title>{alternates}<style>{CSS}</style></head>"
-                f'<body><header><a href="{self.root}index.html">opendata-graph</a>'
-                f"{NAV.format(root=self.root, suffix=self.suffix)}</header><main>{body}</main></body></html>\n")
+        """A whole page: ``body`` and ``alternates`` (the head's links) are HTML built escaped; the layout is
+        ``templates/page.html``, with the server's :attr:`notice` (if any) above the body."""
+        return render("page.html", title=title, body=Markup(body), alternates=Markup(alternates), root=self.root,
+                      suffix=self.suffix, notice=self.notice) + "\n"
 
     # -- provenance -----------------------------------------------------------------------------------------
     def sources(self, subject: NamedNode) -> dict[tuple[str, str], list[Cited]]:
@@ -550,7 +426,7 @@ class Site:
         if not sources:
             return ""
         label = "source" if len(sources) == 1 else f"{len(sources)} sources"
-        anchors = "".join(f'<span id="{escape(self.locate(st).fragment)}"></span>'
+        anchors = "".join(f"<span{self._id(escape(self.locate(st).fragment))}</span>"
                           for st in dict.fromkeys(c.statement for c in cited) if self.locate(st).fragment)
         return f"<details><summary>{label}</summary>{anchors}{''.join(sources)}</details>"
 
@@ -570,62 +446,76 @@ class Site:
         by_predicate: dict[str, list[object]] = defaultdict(list)
         for q in quads:
             by_predicate[q.predicate.value].append(q.object)
-        body = [f"<h1>{escape(title)}</h1>", self.tombstone(iri), self.past(page),
-                self.summary(s, page, by_predicate, sources)]
-        rows = self.fact_rows({p: v for p, v in by_predicate.items() if p not in HIDDEN and p not in SUMMARY},
-                              sources, page)
-        if NamedNode(ODG.Cohort) in by_predicate.get(RDF.type, []):
-            body.append(self.picture(iri))
-        figures = by_predicate.get(SCHEMA.additionalProperty, [])
-        if figures:
-            body.append(self.figures(figures, page))
-        if rows:
-            body.append(f'<h2>Facts</h2>{SCROLL.format(label="Facts")}<table class="facts">' + "".join(rows)
-                        + "</table></div>")
-        body.append(self.data_licences(s))
-        body.append(self.excerpts(s) + self.evidence(s))
-        body.append(self.incoming(s))
-        body.append(self.cite(page, title))
+
+        def body() -> str:
+            parts = [f"<h1>{escape(title)}</h1>", self.tombstone(iri), self.past(page),
+                     self.summary(s, page, by_predicate, sources)]
+            if NamedNode(ODG.Cohort) in by_predicate.get(RDF.type, []):
+                parts.append(self.picture(iri))
+            figures = by_predicate.get(SCHEMA.additionalProperty, [])
+            if figures:
+                parts.append(self.figures(figures, page))
+            rows = self.fact_rows({p: v for p, v in by_predicate.items() if p not in HIDDEN and p not in SUMMARY},
+                                  sources, page)  # (made in the order shown: an id is given where it is first)
+            if rows:
+                parts.append(f'<h2>Facts</h2>{SCROLL.format(label="Facts")}<table class="facts">' + "".join(rows)
+                             + "</table></div>")
+            parts += [self.data_licences(s), self.excerpts(s) + self.evidence(s), self.incoming(s),
+                      self.cite(page, title)]
+            return "".join(parts)
+
         alternates = "".join(f'<link rel="alternate" type="{t}" href="{escape(self._alt(page, x))}">'
                              for t, x in ((f.media_type, f.extension) for f in EXPORTED))
         alternates += schemaorg.script(self.description, iri)
-        return self.page(title, self._place_anchors("".join(body), page), alternates)
+        return self.page(title, self._with_anchors(page, body), alternates)
 
-    def _anchor(self, node: object, page: str) -> str:
-        """The ``id`` attribute of a node shown on ``page`` that it owns (the fragment of the node's IRI's place)."""
+    def _opening(self, node: object, page: str) -> str:
+        """The end of the opening tag of the element showing ``node``: its ``id`` when ``page`` shows a node it
+        owns (the fragment of the node's IRI's place), and what goes just inside it (:meth:`_with_anchors`)."""
         if isinstance(node, NamedNode) and node.value.startswith(self.base):
             place = self.locate(node.value)
             if place.fragment and place.page == page:
-                return f' id="{escape(place.fragment)}"'
-        return ""
+                return self._id(escape(place.fragment))
+        return ">"
 
-    def _place_anchors(self, body: str, page: str) -> str:
-        """Every node shown on ``page`` gets its fragment: where it is displayed, else beside the nearest node
-        it belongs to (a period inside its membership, a statement at the node it is about), else in the summary.
-        An id given twice keeps its first place."""
-        seen = set(re.findall(r' id="([^"]+)"', body))
-        missing: dict[str, list[str]] = defaultdict(list)  # where -> ids to put there
-        for node in self.locate.shown_on(page)[1:]:
-            fragment = escape(self.locate(node).fragment)
-            if fragment in seen:
-                continue
-            near = self.locate.about(node)  # a statement: at the node it is about
-            parts = (escape(self.locate(near).fragment) if near else fragment).split("/")
-            while parts and "/".join(parts) not in seen:
-                parts.pop()
-            missing["/".join(parts)].append(fragment)
-        spans = {where: "".join(f'<span id="{x}"></span>' for x in ids) for where, ids in missing.items()}
-        used: set[str] = set()
+    @staticmethod
+    def _id(fragment: str) -> str:
+        """`` id="fragment">`` and the anchors that go inside it -- only the first time the page being made gives
+        that id (an id is given once); ``>`` after."""
+        anchors = _ANCHORS.get()
+        if anchors is None:
+            return f' id="{fragment}">'
+        if fragment in anchors.given:
+            return ">"
+        anchors.given.append(fragment)
+        return f' id="{fragment}">' + anchors.inside.get(fragment, "")
 
-        def place(m: re.Match[str]) -> str:  # one pass: the first of each id keeps it, with what goes there
-            if m.group(2) in used:
-                return m.group(3)
-            used.add(m.group(2))
-            return m.group(1) + m.group(3) + spans.get(m.group(2), "")
-
-        body = re.sub(r'( id="([^"]+)")([^>]*>)', place, body)
-        summary = '<section class="summary" aria-label="Summary">'
-        return body.replace(summary, summary + spans.get("", ""), 1) if "" in spans else body
+    def _with_anchors(self, page: str, body: Callable[[], str]) -> str:
+        """The page's body, where every node shown on ``page`` has its fragment: where it is displayed, else
+        beside the nearest node it belongs to (a period inside its membership, a statement at the node it is
+        about), else in the summary. Made once to learn which ids it gives, and again, when some node is not
+        displayed, with those nodes' anchors inside their places (no pass over the finished HTML)."""
+        token = _ANCHORS.set(_Anchors())
+        try:
+            made = body()
+            given = set(_ANCHORS.get().given)  # type: ignore[union-attr]
+            missing: dict[str, list[str]] = defaultdict(list)  # where -> ids to put there
+            for node in self.locate.shown_on(page)[1:]:
+                fragment = escape(self.locate(node).fragment)
+                if fragment in given:
+                    continue
+                near = self.locate.about(node)  # a statement: at the node it is about
+                parts = (escape(self.locate(near).fragment) if near else fragment).split("/")
+                while parts and "/".join(parts) not in given:
+                    parts.pop()
+                missing["/".join(parts)].append(fragment)
+            if not missing:
+                return made
+            _ANCHORS.set(_Anchors(inside={where: "".join(f'<span id="{x}"></span>' for x in ids)
+                                          for where, ids in missing.items()}))
+            return body()
+        finally:
+            _ANCHORS.reset(token)
 
     def excerpts(self, s: NamedNode) -> str:
         """A source document's excerpts: each quote at its own fragment, with what the registry derives from it."""
@@ -637,7 +527,7 @@ class Site:
         if not found:
             return ""
         cited = self._cited_for(f"?x <{OA.hasSource}> {s}")
-        items = "".join(f"<li{self._anchor(x, s.value)}><blockquote>{escape(text)}</blockquote>"
+        items = "".join(f"<li{self._opening(x, s.value)}<blockquote>{escape(text)}</blockquote>"
                         f"{cited.get(x.value, '')}</li>" for text, x in found)
         return f'<h2>Excerpts <span class=count>({len(found)})</span></h2><ul class="excerpts">{items}</ul>'
 
@@ -649,7 +539,7 @@ class Site:
         if not found:
             return ""
         cited = self._cited_for(f"?x <{PROV.wasDerivedFrom}> {s}")
-        items = "".join(f"<li{self._anchor(x, s.value)}><p>{escape(text)} ({escape(confidence)} confidence)</p>"
+        items = "".join(f"<li{self._opening(x, s.value)}<p>{escape(text)} ({escape(confidence)} confidence)</p>"
                         f"{cited.get(x.value, '')}</li>" for text, confidence, x in found)
         return f'<h2>Evidence <span class=count>({len(found)})</span></h2><ul class="excerpts">{items}</ul>'
 
@@ -706,11 +596,11 @@ class Site:
         items = []
         for p, what in ((FOAF.homepage, "Homepage"), (SKOS.altLabel, "Also called"), (OWL.sameAs, "Same as"),
                         (SCHEMA.identifier, "Identifiers")):
-            shown = [f"<dd{self._anchor(o, page)}>{self.identifier(o) if p == SCHEMA.identifier else self.link(o)}"
+            shown = [f"<dd{self._opening(o, page)}{self.identifier(o) if p == SCHEMA.identifier else self.link(o)}"
                      f"{cited(p, o)}</dd>" for o in values(p)]
             if shown:
                 items.append(f"<dt>{escape(what)}</dt>" + "".join(shown))
-        memberships = [f"<dd{self._anchor(m, page)}>{self.membership(m)}</dd>" for m in values(ORG.hasMembership)]
+        memberships = [f"<dd{self._opening(m, page)}{self.membership(m)}</dd>" for m in values(ORG.hasMembership)]
         if memberships:
             items.append("<dt>Member of</dt>" + "".join(memberships))
         items += self.key_facts(s)
@@ -722,7 +612,9 @@ class Site:
         name_sources = sources.get((RDFS.label, str(next(iter(props.get(RDFS.label, [])), ""))), [])
         if name_sources:
             lines.append(self.source_details(name_sources))
-        return f'<section class="summary" aria-label="Summary">{"".join(lines)}</section>'
+        anchors = _ANCHORS.get()
+        inside = anchors.inside.get("", "") if anchors is not None else ""  # the anchors with no better place
+        return f'<section class="summary" aria-label="Summary">{inside}{"".join(lines)}</section>'
 
     def key_facts(self, s: NamedNode) -> list[str]:
         """What answers "who or what is this" at a glance, as ``<dt>``/``<dd>`` pairs: a person's posts and their
@@ -829,7 +721,7 @@ class Site:
         rows = []
         for predicates in sorted(grouped.values(), key=first):
             values = sorted(props[predicates[0]], key=lambda o: order(o, predicates))
-            items = "".join(f"<li{self._anchor(o, page)}>{self.link(o)}"
+            items = "".join(f"<li{self._opening(o, page)}{self.link(o)}"
                             f"{self.source_details(self._cited(predicates, o, sources))}</li>"
                             for o in values)
             names = " ".join(curie(p) for p in predicates)
@@ -868,7 +760,7 @@ class Site:
                      escape(self.label(props.get(ODG.qualifier))) if ODG.qualifier in props else "",
                      escape(self.label(props.get(SCHEMA.unitText))) if SCHEMA.unitText in props else "",
                      escape(self.label(when)) if when is not None else "", quote]
-            rows.append(f"<tr{self._anchor(f, page)}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            rows.append(f"<tr{self._opening(f, page)}" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         head = "".join(f'<th scope="col">{h}</th>' for h in ("Stated as", "Number", "Qualifier", "Unit", "Holds for",
                                                               "Source"))
         return (f'<h2>Figures</h2>{SCROLL.format(label="Figures")}<table><thead><tr>{head}</tr></thead>'
@@ -1036,12 +928,9 @@ class Site:
         return "".join(out)
 
     def search_box(self) -> str:
-        """A search over every record's names, in the browser, from the static index ``search.json``."""
-        return (f'<form class="search" role="search" action="{self.root}search.json" onsubmit="return false">'
-                '<label for="search">Search every name</label> '
-                '<input id="search" type="search" autocomplete="off" placeholder="e.g. GBIF, Wikimedia, CC BY">'
-                '<ul id="hits" aria-live="polite"></ul></form>'
-                f"<script>{SEARCH_JS % json.dumps(self.root + 'search.json')}</script>")
+        """A search over every record's names, in the browser, from the static index ``search.json`` (the form's
+        action: ``static/search.js`` reads it there)."""
+        return render("search.html", root=self.root)
 
     def search_index(self) -> list[dict[str, object]]:
         """Every live record: its label, other names, kind and page (``search.json``; made once: the home page's
@@ -1206,10 +1095,10 @@ class Site:
                          + listed + self.editor())
 
     def editor(self) -> str:
-        """The SPARQL editor's files and the script that puts it over the form's text area."""
-        return (f'<link rel="stylesheet" href="{self.root}static/yasqe.min.css">'
-                f'<script src="{self.root}static/yasqe.min.js"></script>'
-                f"<script>{EDITOR_JS % {'root': json.dumps(self.root), 'terms': script_json(self.vocabulary())}}</script>")
+        """The SPARQL editor's files and the script that puts it over the form's text area (``static/editor.js``,
+        reading the site's root and the release's own vocabulary from the JSON beside it)."""
+        data = script_json({"root": self.root, "terms": self.vocabulary()})
+        return render("editor.html", root=self.root, data=Markup(data))
 
     def vocabulary(self) -> dict[str, list[str]]:
         """The release's own classes and properties (every IRI it uses as one), for the editor's completion."""

@@ -15,12 +15,11 @@ queries in Rust without holding the GIL, so threads serve queries concurrently. 
 from __future__ import annotations
 
 import contextlib
-import json
+import os
 import re
 import shutil
 import sys
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,19 +28,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse, serialize
 
-from . import jsonld, paths
+from . import jsonld
 from .errors import ConfigError, DataError, Location, OdgError
-from .formats import DUMPS, HTML, RESOURCE, STEM, Format, by_extension, by_media_type, media_type_of
-from .jsonld import CONTEXT_PATH
-from .locate import Locator
-from .namespaces import DCTERMS, SCHEMA_WEB, SD, VOID, W3C_FORMATS
-from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, citation_of, primary_topic
+from .formats import STEM, by_extension, by_media_type, media_type_of
+from .namespaces import DCTERMS, SD, VOID, W3C_FORMATS
+from .pages import DEFAULT_QUERY, Site, citation_of
 from .querycheck import QueryRefused, Verdicts, check_graphs
 from .releasedir import SUMS, ReleaseDir
 from .releases import RELEASES
-from .serialize import NO_TERMS, Terms
+from .routes import RESOURCE_TYPES, Web, describe, item_links, landing_links, represent, resource_links
 from .sparql import negotiate
 from .workers import Busy, Job, Pool, Timing
 
@@ -49,11 +46,6 @@ MAX_BODY = 1_000_000
 #: Media types sent with "; charset=utf-8".
 TEXTUAL = ("text/", "application/sparql-results", "application/json", "application/ld+json", "application/n-triples",
            "image/svg+xml")
-#: A resource's representations: its page, and its description in each resource format.
-SUFFIXES = {".html": HTML, **{f.extension: f.media_type for f in RESOURCE}}
-RESOURCE_TYPES = (HTML, *(f.media_type for f in RESOURCE))
-RESOURCE_MEDIA = tuple(f.media_type for f in RESOURCE)
-_SUFFIX = re.compile("(" + "|".join(re.escape(s) for s in SUFFIXES) + ")$")
 
 
 @dataclass
@@ -79,6 +71,9 @@ class App:
     void_site: Site | None = None
     dataset: str | None = None  #: the release's dataset IRI (its void:Dataset), what the home page is about
     licence: str | None = None  #: the release's licence (the dataset's dcterms:license)
+    queries_dir: Path | None = None  #: where the query files were read (a new release is loaded with the same)
+    #: The query workers' options (:meth:`start_workers`), None before they start: a new release's are the same
+    worker_options: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self._releases: dict[str, ReleaseDir] | None = None
@@ -89,25 +84,11 @@ class App:
         self._ontology: Store | None = None
         self._context: dict[str, Any] | None = None
         self._verdicts = Verdicts()
-        self._loaded = self._sums()  # the release this server loaded, as its checksums say
-        self._checked_at, self._stale = time.monotonic(), False
 
-    def _sums(self) -> bytes | None:
-        try:
-            return (self.release / SUMS).read_bytes() if self.release is not None else None
-        except OSError:
-            return None
-
-    def stale(self) -> bool:
-        """Whether the release directory holds another release than the one this server loaded (a rebuild or a
-        new release since it started): looked at once a second at most; once stale, stale until restarted."""
-        if self._stale or self.release is None or time.monotonic() - self._checked_at < 1.0:
-            return self._stale
-        self._checked_at = time.monotonic()
-        if self._sums() != self._loaded:
-            self._stale = True
-            sys.stderr.write(f"{self.release}: {STALE_NOTE}\n")
-        return self._stale
+    def clear_cache(self) -> None:
+        """Forget every page and representation made (what they say has changed: the server's notice)."""
+        with self._lock:
+            self._cache.clear()
 
     def releases(self) -> dict[str, ReleaseDir]:
         """The releases whose files ``/releases/VERSION/<file>`` serves: those of the history (the release
@@ -138,6 +119,7 @@ class App:
         if self.store_dir is None:
             raise RuntimeError("no on-disk store to give the workers")
         self.pool = Pool(self.store_dir, self.timeout, self.max_results, **options)
+        self.worker_options = options
 
     def run(self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
             accept: str | None = "", client: str = "") -> tuple[tuple[Any, ...], Timing]:
@@ -227,7 +209,8 @@ def load_app(dump: Path, base: str, queries_dir: Path | None, timeout: float, ma
             del store
             shutil.rmtree(store_dir.parent, ignore_errors=True)
         raise
-    app = App(store, base, release, timeout=timeout, max_results=max_results, store_dir=store_dir)
+    app = App(store, base, release, timeout=timeout, max_results=max_results, store_dir=store_dir,
+              queries_dir=queries_dir)
     if queries_dir is not None:
         from .query import query_files
 
@@ -304,14 +287,17 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     #: Seconds a connection may stay idle (between requests, or inside one) before it is closed.
     timeout = 15
-    app: App
+    app: App  #: the release this request is answered from (:class:`Live`: the one served when it began)
+    web: Web  #: its pages and files (routes.py)
+    live: Live
+    _held: App | None = None
 
     def version_string(self) -> str:
         return self.server_version
 
     def handle_one_request(self) -> None:
         """One request; any fault inside becomes an answer (400 for what the client sent, 500 for a bug), never a
-        dropped connection."""
+        dropped connection. Answered from the release served when its request line arrived, to the end."""
         try:
             super().handle_one_request()
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
@@ -322,12 +308,19 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug: answer, and keep serving
             self.close_connection = True
             self._fault(500, f"internal error: {type(exc).__name__}")
+        finally:
+            if self._held is not None:  # its last byte sent: the release may be closed if it was replaced
+                self.live.release(self._held)
+                self._held = None
 
     def _fault(self, status: int, message: str) -> None:
         with contextlib.suppress(Exception):  # the connection may be gone
             self.error(status, message)
 
     def parse_request(self) -> bool:
+        if self._held is None:
+            self.app, self.web = self.live.acquire()
+            self._held = self.app
         if not super().parse_request():
             return False
         host = self.headers.get("Host")
@@ -348,9 +341,7 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def send(self, status: int, body: bytes, media: str, extra: dict[str, str] | None = None) -> None:
-        if media == "text/html" and self.app.stale():  # say so on every page, never serve it silently
-            body = body.replace(b"<main>", b'<main><p class="stale" role="alert"><strong>' + STALE_NOTE.encode()
-                                + b"</strong></p>", 1)
+        if media == "text/html" and self.app.site.notice:  # the page says so first (Site.notice); the header too
             extra = {**(extra or {}), "Warning": '110 - "Response is Stale"'}
         try:
             self.send_response(status)
@@ -428,44 +419,13 @@ class Handler(BaseHTTPRequestHandler):
                     return self.html(self.app.site.query_page(DEFAULT_QUERY, "", examples=self.app.queries))
                 return self.service_description()
             return self.sparql(params)
-        if path in ("/", "/index.html"):
-            return self.html(self.app.site.home(self.app.description, self.app.counts, self.app.title,
-                                                   self.app.examples, self.app.dataset),
-                             extra={"Link": landing_links(self.app)})
-        if path in ("/queries", "/queries.html"):
-            return self.html(self.app.site.query_list(self.app.queries))
-        if path in ("/changes", "/changes.html"):
-            return self.html(self.app.site.changes())
-        if path == "/" + CONTEXT_PATH:  # the release's JSON-LD term context
-            return self.send(200, self.app.cached(("context", "json"), lambda: jsonld.dumps(self.app.context())),
-                             "application/ld+json", {})
-        found = self.find(path[: -len(".json")]) if path.endswith(".json") else None
-        if found is not None:  # the entity as framed JSON-LD
-            iri, store = self.app.base + path[1: -len(".json")], found[1]
-            data = self.app.cached((iri, "json"), lambda: jsonld.dumps(
-                jsonld.entity(store, iri, self.app.base, self.app.context())))
-            return self.send(200, data, "application/ld+json", {"Link": f'<{iri}>; rel="canonical"'})
-        if path in ("/network.svg", "/timeline.svg"):  # the network diagram, the membership timeline
-            from . import pictures
-
-            draw = pictures.network if path == "/network.svg" else pictures.timeline
-            data = self.app.cached((path, "svg"), lambda: draw(
-                self.app.store, self.app.site.label, self.app.site.href).encode("utf-8"))
-            return self.send(200, data, "image/svg+xml", {}) if data else self.error(404, "nothing is dated")
-        if path == "/search.json":  # every live record's names, for the home page's search
-            data = self.app.cached(("search", "json"), lambda: json.dumps(
-                self.app.site.search_index(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-            return self.send(200, data, "application/json", {})
         if path == "/query":
             return self.query_page(params)
-        if path.startswith("/static/") and path[len("/static/"):] in EDITOR_FILES:  # the vendored SPARQL editor
-            name = path[len("/static/"):]
-            data = self.app.cached(("static", name), lambda: (paths.static_dir() / name).read_bytes())
-            return self.send(200, data, "text/css" if name.endswith(".css") else "text/javascript",
-                             {"Cache-Control": "max-age=86400"})
         if path.startswith(("/dist/", f"/{RELEASES}/")):
             return self.release_file(path)
-        return self.resource(path)
+        answer = self.web.answer(path, self.headers.get("Accept"))  # every page and file: the route table
+        assert answer is not None, path  # (the routes the web layer leaves to the server are above)
+        return self.send(answer.status, answer.body, answer.media, dict(answer.headers))
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
@@ -560,78 +520,6 @@ class Handler(BaseHTTPRequestHandler):
         return self.html(self.app.site.query_page(text, table, examples=examples),
                          extra={"Server-Timing": timing.header()})
 
-    # -- linked data ----------------------------------------------------------------------------------------
-    def resource(self, path: str) -> None:
-        stem, suffix = path, ""
-        match = _SUFFIX.search(path)
-        if match:
-            stem, suffix = path[: match.start()], match.group(0)
-        if stem in ("/ontology", "/shapes"):
-            return self.vocabulary(stem.lstrip("/"), suffix)
-        found = self.find(stem)
-        if found is None and suffix and self.find(path) is not None:  # an IRI ending in ".nt": a distribution
-            stem, suffix, found = path, "", self.find(path)
-        iri = self.app.base + stem.lstrip("/")
-        if found is None:
-            return self.missing(stem, suffix, iri)
-        site, store = found
-        media = SUFFIXES[suffix] if suffix else negotiate(self.headers.get("Accept"), RESOURCE_TYPES)
-        if media is None:
-            return self.error(406, f"{iri} is available as {', '.join(RESOURCE_TYPES)}")
-        extra = {"Vary": "Accept", "Link": resource_links(self.app, iri)}
-        retired = site.retired(iri)
-        status = 200
-        if retired is not None and retired.successor is not None:  # merged: its data is at its successor's IRI
-            target = self.app.site.href(retired.successor) + suffix
-            body = f"{iri} was merged into {retired.successor}\n".encode()
-            return self.send(301, body, "text/plain", {**extra, "Location": target})
-        if retired is not None:  # withdrawn: gone, with a tombstone saying what it was, since when and why
-            status = 410
-        if media == "text/html":
-            data = self.app.cached((iri, media), lambda: site.resource(iri).encode("utf-8"))
-        else:
-            data = self.app.cached((iri, media), lambda: represent(describe(store, iri, site.locate), media, self.app.base,
-                                                                 site.terms))
-        self.send(status, data, media, extra)
-
-    def missing(self, stem: str, suffix: str, iri: str) -> None:
-        """Nothing at ``stem``: a kind's index (``/organisation``) when it names one, else 404 -- for a browser the
-        page with the search, for a program one line."""
-        wants_html = suffix == ".html" or (not suffix and negotiate(
-            self.headers.get("Accept"), ["text/plain", "text/html"]) == "text/html")
-        kind = stem.strip("/")
-        page = self.app.site.kind_page(kind) if "/" not in kind and suffix in ("", ".html") else None
-        if page is not None:
-            return self.html(page)
-        if wants_html:
-            return self.html(self.app.site.not_found(iri), 404)
-        return self.error(404, f"no resource {iri} in this release")
-
-    def find(self, stem: str) -> tuple[Site, Store] | None:
-        """Where the resource at ``stem`` is described: the release, or its VoID/DCAT description (the dataset
-        IRI, its distributions and versions: not in the SPARQL dataset); None when nowhere."""
-        iri = self.app.base + stem.lstrip("/")
-        if not stem.strip("/"):
-            return None
-        if self.app.site.exists(iri):
-            return self.app.site, self.app.store
-        if self.app.void_site is not None and self.app.void is not None and self.app.void_site.exists(iri):
-            return self.app.void_site, self.app.void
-        return None
-
-    def vocabulary(self, name: str, suffix: str) -> None:
-        """``/ontology`` and ``/shapes``: the release's own files (Turtle), or the ontology's term list (HTML)."""
-        release = self.app.release
-        if release is None or not (release / f"{name}.ttl").is_file():
-            return self.error(404, f"no {name} in this release")
-        offered = ["text/html", "text/turtle"] if name == "ontology" else ["text/turtle"]
-        media = SUFFIXES.get(suffix) if suffix else negotiate(self.headers.get("Accept"), offered)
-        if media not in offered:
-            return self.error(406, f"the {name} is available as {', '.join(offered)}")
-        if media == "text/turtle":
-            return self.send(200, (release / f"{name}.ttl").read_bytes(), media, {"Vary": "Accept"})
-        return self.html(self.app.site.ontology(self.app.ontology(), self.app.base + name), extra={"Vary": "Accept"})
-
     def release_file(self, path: str) -> None:
         """``/dist/<file>``: the served release's files; ``/releases/VERSION/<file>``: a version's own files, what
         its description's download URLs name."""
@@ -700,43 +588,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, page.encode("utf-8"), "text/html", extra)
 
 
-def _link(target: str, rel: str, media: str | None = None) -> str:
-    return f'<{target}>; rel="{rel}"' + (f'; type="{media}"' if media else "")
-
-
-def landing_links(app: App) -> str:
-    """FAIR Signposting level 1 on the home page, the release's landing page: the dataset IRI to cite, its
-    VoID/DCAT description, each dump, its licence, and what the page is (schema.org's AboutPage of a Dataset)."""
-    links = [_link(app.dataset, "cite-as")] if app.dataset else []
-    if app.release is not None and (app.release / "void.ttl").is_file():
-        links.append(_link(f"{app.base}dist/void.ttl", "describedby", "text/turtle"))
-    links += [_link(f"{app.base}dist/{f.dump}", "item", f.media_type) for f in DUMPS
-              if app.release is not None and (app.release / f.dump).is_file()]
-    links += [_link(app.licence, "license")] if app.licence else []
-    links += [_link(SCHEMA_WEB.AboutPage, "type"), _link(SCHEMA_WEB.Dataset, "type")]
-    return ", ".join(links)
-
-
-def resource_links(app: App, iri: str, formats: Sequence[Format] = RESOURCE, canonical: bool = True) -> str:
-    """Signposting on a resource's answers (each representation alike): its IRI (canonical, to cite), its
-    descriptions in each of ``formats``, the release's licence, an AboutPage. (The static site's rules write
-    ``iri`` with the server's placeholder for the path.)"""
-    links = [_link(iri, "canonical")] if canonical else []
-    links += [_link(iri, "cite-as")]
-    links += [_link(iri + f.extension, "describedby", f.media_type) for f in formats]
-    links += [_link(app.licence, "license")] if app.licence else []
-    return ", ".join([*links, _link(SCHEMA_WEB.AboutPage, "type")])
-
-
-def item_links(app: App) -> str:
-    """Signposting on a release file (a dump, the description): the landing page it belongs to, the licence."""
-    links = [_link(app.base, "collection", "text/html")]
-    return ", ".join(links + ([_link(app.licence, "license")] if app.licence else []))
-
-
-#: What a server whose release directory was rebuilt says (on every page, and once in its log).
-STALE_NOTE = ("This server still serves the release it loaded when it started: its release directory has been "
-              "rebuilt since. Restart odg serve to serve the new one.")
+#: What a server says on every page when its release directory holds a release it could not serve (damaged,
+#: half-written: the log says why); the new release is served as soon as it is whole.
+STALE_NOTE = ("This server still serves an older release: its release directory holds a newer one that could not be "
+              "verified or loaded (its log says why). That one is served as soon as it is whole.")
 
 
 def _route(path: str) -> str:
@@ -749,74 +604,174 @@ def _bool(value: bool) -> Literal:
     return Literal("true" if value else "false")
 
 
-def describe(store: Store, iri: str, locate: Locator) -> list[Triple]:
-    """The triples describing a resource. For a page: its own, and those of every node shown on it (what it
-    owns, its memberships, the statements about them, a document's excerpts: :meth:`Locator.shown_on`); for a
-    node shown on another page, its own and those of the nodes below it; for our page about an outside IRI (a
-    licence's SPDX IRI), also that IRI's."""
-    topic = primary_topic(store, iri)
-    if locate(iri).fragment:
-        nodes, todo = [iri], [iri]
-        while todo:
-            for q in store.quads_for_pattern(NamedNode(todo.pop()), None, None):
-                o = q.object
-                if isinstance(o, NamedNode) and o.value.startswith(iri + "/") and o.value not in nodes:
-                    nodes.append(o.value)
-                    todo.append(o.value)
-    else:
-        nodes = locate.shown_on(iri)
-    return [Triple(q.subject, q.predicate, q.object)  # in no particular order: each writer sorts
-            for node in [*nodes, *([topic] if topic and topic not in nodes else [])]
-            for q in store.quads_for_pattern(NamedNode(node), None, None)]
-
-
-def represent(triples: Sequence[Triple], media: str, base: str, terms: Terms = NO_TERMS) -> bytes:
-    """A resource description in the release's own writers: prefixed Turtle, sorted N-Triples, compact JSON-LD
-    (under the dump's ``terms``)."""
-    return represent_all(triples, base, [media], terms)[media]
-
-
-def represent_all(triples: Sequence[Triple], base: str, media: Sequence[str] = RESOURCE_MEDIA,
-                  terms: Terms = NO_TERMS) -> dict[str, bytes]:
-    """The description in each of ``media``, rendered once (the renderer writes every format in one pass)."""
-    from .serialize import Renderer
-    from .terms import rows
-
-    unique = sorted(set(rows(triples)))
-    rendered = Renderer(base, terms=terms).render(unique, quads=False)
-    out = {}
-    for m in media:
-        fmt = by_media_type(m)
-        assert fmt is not None and fmt.writer is not None and fmt.resource, m  # rendered without quads
-        out[m] = fmt.writer.framed(rendered, base, not unique, terms)
-    return out
-
-
 class Server(ThreadingHTTPServer):
     """The stdlib threading server with a listen backlog for many clients connecting at once (default: 5)."""
 
     request_queue_size = 128
+    live: Live
 
 
-def serve(app: App, host: str, port: int, verbose: bool = False, idle_timeout: float = 15.0) -> ThreadingHTTPServer:
-    """A started-but-not-running server bound to ``host:port`` (port 0: a free one)."""
-    handler = type("BoundHandler", (Handler,), {"app": app, "timeout": idle_timeout})
+class Live:
+    """The release a server serves, followed: when its release directory holds a new release, verified whole
+    (every file against its SHA256SUMS, loaded, the directory unchanged meanwhile), new requests are answered
+    from it and the requests under way finish on the old one, whose store and query workers are closed once the
+    last of them is done. A release that cannot be verified or loaded is never swapped in: the old one keeps
+    being served, every page says so (:data:`STALE_NOTE`) and the log says why, once per state of the
+    directory."""
+
+    def __init__(self, app: App, make_web: Callable[[App], Web], interval: float = 1.0) -> None:
+        self.make_web, self.interval = make_web, interval
+        self._lock = threading.Lock()
+        self._current = (app, make_web(app))
+        self._users: dict[int, int] = {id(app): 0}  #: id(app) -> requests under way on it
+        self._retired: list[App] = []
+        self._seen = self._signature()  # the directory as the served release left it
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def app(self) -> App:
+        return self._current[0]
+
+    def acquire(self) -> tuple[App, Web]:
+        """The release to answer one request from (give it back with :meth:`release`)."""
+        with self._lock:
+            app, web = self._current
+            self._users[id(app)] = self._users.get(id(app), 0) + 1
+            return app, web
+
+    def release(self, app: App) -> None:
+        with self._lock:
+            self._users[id(app)] -= 1
+            done = [a for a in self._retired if not self._users.get(id(a))]
+            self._retired = [a for a in self._retired if a not in done]
+        for old in done:  # its last request is answered
+            self._users.pop(id(old), None)
+            old.close()
+
+    def _signature(self) -> tuple[tuple[str, int, int, int], ...]:
+        """The release directory's files as the file system sees them (name, inode, size, time): what a rebuild
+        changes, looked at without reading a byte."""
+        release = self.app.release
+        if release is None:
+            return ()
+        try:
+            with os.scandir(release) as entries:
+                found = [(e.name, *_stat(e)) for e in entries if e.is_file(follow_symlinks=False)]
+        except OSError:
+            return ()
+        return tuple(sorted(found))
+
+    def start(self) -> None:
+        """Look at the release directory every ``interval`` seconds, in a thread of its own."""
+        if self.app.release is not None and self._thread is None:
+            self._thread = threading.Thread(target=self._watch, name="odg-follow", daemon=True)
+            self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.check()
+
+    def check(self) -> bool:
+        """Swap in the release directory's new release if there is one, verified; whether one was swapped in."""
+        now = self._signature()
+        if now == self._seen:
+            return False
+        self._seen = now
+        old = self.app
+        assert old.release is not None
+        try:
+            new = self._load(old)
+        except Exception as exc:  # whatever fails, the old release stays served, and the log says why
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            sys.stderr.write(f"{old.release}: a new release is there but is not served ({reason}); still serving "
+                             "the one loaded before\n")
+            self._notice(old, STALE_NOTE)
+            return False
+        if self._signature() != now:  # changed while it was loaded: half-written, look again next time
+            new.close()
+            self._seen = ()
+            return False
+        with self._lock:
+            self._current = (new, self.make_web(new))
+            self._users[id(new)] = 0
+            self._retired.append(old)
+            idle = not self._users.get(id(old))
+            if idle:
+                self._retired.remove(old)
+                self._users.pop(id(old), None)
+        if idle:
+            old.close()
+        sys.stderr.write(f"{new.release}: now serving the new release in it\n")
+        return True
+
+    def _load(self, old: App) -> App:
+        """The directory's release, loaded as ``old`` was, every file checked against its SHA256SUMS first."""
+        assert old.release is not None
+        ReleaseDir(old.release).verify_all()
+        new = load_app(old.release, old.base, old.queries_dir, old.timeout, old.max_results,
+                       in_memory=old.store_dir is None)
+        try:
+            if old.worker_options is not None:
+                new.start_workers(**old.worker_options)
+        except Exception:
+            new.close()
+            raise
+        return new
+
+    def _notice(self, app: App, notice: str) -> None:
+        """What every page of ``app`` says from now on (pages made before are dropped)."""
+        for site in (app.site, app.void_site, self._current[1].site, self._current[1].void_site):
+            if site is not None:
+                site.notice = notice
+        app.clear_cache()
+
+    def close(self) -> None:
+        """Stop following; close every release still open."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            apps = [self._current[0], *self._retired]
+            self._retired = []
+        for app in apps:
+            app.close()
+
+
+def _stat(entry: os.DirEntry[str]) -> tuple[int, int, int]:
+    s = entry.stat(follow_symlinks=False)
+    return s.st_ino, s.st_size, s.st_mtime_ns
+
+
+def serve(app: App, host: str, port: int, verbose: bool = False, idle_timeout: float = 15.0,
+          make_web: Callable[[App], Web] = Web) -> Server:
+    """A started-but-not-running server bound to ``host:port`` (port 0: a free one); ``make_web``: its pages
+    (default: the server's own; a static :class:`Web` serves the static site's bytes). ``server.live`` follows
+    the release once started (:func:`main_loop` does)."""
+    live = Live(app, make_web)
+    handler = type("BoundHandler", (Handler,), {"app": app, "web": live.acquire()[1], "live": live,
+                                                "timeout": idle_timeout})
+    live.release(app)
     server = Server((host, port), handler)
     server.daemon_threads = True
     server.verbose = verbose  # type: ignore[attr-defined]
+    server.live = live
     return server
 
 
-def main_loop(server: ThreadingHTTPServer, app: App | None = None) -> None:
+def main_loop(server: Server, app: App | None = None) -> None:
+    """Serve until interrupted, following the release directory (:class:`Live`); then close whichever release
+    is served (``app``, the first, is the server's :class:`Live`'s to close)."""
     host, port = str(server.server_address[0]), server.server_address[1]
     print(f"serving on http://{host}:{port}/ (SPARQL at /sparql); Ctrl-C to stop", file=sys.stderr, flush=True)
+    server.live.start()
     try:
         server.serve_forever()
     finally:
         server.server_close()
-        if app is not None:
-            app.close()
+        server.live.close()
 
 
-__all__ = ["App", "Handler", "describe", "item_links", "landing_links", "load_app", "negotiate", "resource_links",
-           "serve"]
+#: (describe, represent, the signposts and RESOURCE_TYPES live in routes.py, the web layer; named here as before)
+__all__ = ["RESOURCE_TYPES", "App", "Handler", "describe", "item_links", "landing_links", "load_app", "negotiate",
+           "represent", "resource_links", "serve"]

@@ -10,27 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from html import escape
 from multiprocessing import get_context
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
 
-from . import jsonld, outputs, paths, pictures
+from . import outputs
 from .errors import ConfigError, Location
 from .formats import EXPORTED
-from .pages import DEFAULT_QUERY, EDITOR_FILES, Site, page_of
+from .pages import Site, page_of
 from .progress import Bar, Quiet
 from .releasedir import SUMS
 from .releases import RELEASES
-from .serve import App, describe, item_links, landing_links, load_app, represent_all, resource_links
-from .sparql import Engine
+from .routes import Web, item_links, landing_links, resource_links
+from .serve import App, load_app
 
 
 def _accept(media: str) -> str:
@@ -365,8 +363,8 @@ def owned(out: Path) -> set[str]:
 
 def _export(app: App, release: Path, out: Path, base: str, root: str, target: str,
             progress: Callable[[int, str], Bar], endpoint: str | None) -> list[Path]:
-    site = Site(app.store, base, root=root, suffix=".html", history=app.site.history, labels=app.site.labels,
-                terms=app.site.terms, description=app.void, citation=app.site.citation)
+    web = Web(app, static=True, root=root, endpoint=endpoint)  # the pages as the server answers them (routes.py)
+    site = web.site
     files = Files(out)
     write, written = files.write, files.written
 
@@ -376,46 +374,32 @@ def _export(app: App, release: Path, out: Path, base: str, root: str, target: st
             raise ConfigError(f"the release names a resource outside the site: {iri!r}", Location.of(out),
                               "no IRI of the release may contain '..' segments")
     pages, nodes = _pages(site, minted)
-    context = jsonld.context(app.store)
     files.check_free(name for iri in pages for name in page_files(iri[len(base):]))  # before the first byte
     write(outputs.MARKER, outputs.marker_text(outputs.SITE, ()))  # first: a killed export leaves odg's directory
-    write(jsonld.CONTEXT_PATH, jsonld.dumps(context))
     try:
-        with progress(len(pages), "pages") as bar, \
-                _rendering_pages(app, site, files, pages, context, bar) as rendered:
-            _other_files(app, release, files, site, base, root, target, endpoint, minted, pages, nodes, context)
+        with progress(len(pages), "pages") as bar, _rendering_pages(app, web, files, pages, bar) as rendered:
+            _other_files(app, web, release, files, base, root, target, minted, pages, nodes)
     finally:
         files.close()
     return written + rendered
 
 
-def _other_files(app: App, release: Path, files: Files, site: Site, base: str, root: str, target: str,
-                 endpoint: str | None, minted: Sequence[str], pages: Sequence[str], nodes: Nodes,
-                 context: dict[str, object]) -> None:
-    """Everything but the entity pages: the release's own description, home, queries, pictures, search index,
-    the release files and the host's rules."""
+def _other_files(app: App, web: Web, release: Path, files: Files, base: str, root: str, target: str,
+                 minted: Sequence[str], pages: Sequence[str], nodes: Nodes) -> None:
+    """Everything but the entity pages: the release's own description, the route table's other pages and files
+    (home, queries with their results, changes, kinds, 404, pictures, search index, context, ontology), the
+    release files and the host's rules."""
     write, copy = files.write, files.link
     if app.void is not None:  # the dataset IRI, its distributions and versions: the VoID/DCAT description
-        described = Site(app.void, base, root=root, suffix=".html", terms=site.terms, description=app.void)
         known = set(minted)
         for iri in subjects(app.void, base):
             # the base itself is the home page (index.html), <base>shapes the shapes file (shapes.ttl): the
             # description types them (DCAT-AP) but they are not pages of it
             if iri not in known and iri[len(base):] not in ("", "shapes") and ".." not in iri[len(base):].split("/"):
-                _resource(write, described, app.void, iri, base, context)
-    write("index.html", site.home(app.description, app.counts, app.title, app.examples, app.dataset))
-    write("queries.html", query_list(site, app.queries))
-    write("changes.html", site.changes())
-    for kind in site.kinds():  # /organisation: the index of a kind
-        write(f"{kind}.html", site.kind_page(kind) or "")
-    write("404.html", site.not_found())  # the servers' error document (see the rules)
-    write("network.svg", pictures.network(app.store, site.label, site.href))
-    times = pictures.timeline(app.store, site.label, site.href)
-    if times:
-        write("timeline.svg", times)
-    write("search.json", json.dumps(site.search_index(), ensure_ascii=False, separators=(",", ":")))
-    _query_pages(write, site, app, root, endpoint)
-    write("ontology.html", site.ontology(app.ontology(), base + "ontology"))
+                for name, data in web.resource_files(iri).items():
+                    write(name, data)
+    for name, data in web.exported():  # the same bytes as a server answers (tests/test_site.py)
+        write(name, data)
     # a release directory brings its ontology, shapes and files; one dump file (as odg serve takes) only itself
     checked = app.release_files  # a release directory: each file copied once verified against its SHA256SUMS
     for name in ("ontology.ttl", "shapes.ttl"):
@@ -429,6 +413,7 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
     for version, folder in sorted(app.releases().items()):  # each version's own files, as its download URLs say
         for name in [*folder.names(), SUMS]:
             copy(folder.verify(name), f"{RELEASES}/{version}/{name}")
+    site = web.site
     retired = gone(site, pages)
     segments = tuple(sorted({iri[len(base):].split("/", 1)[0] for iri in pages if "/" in iri[len(base):]}))
     signs = Signposts(landing_links(app), lambda stem: resource_links(app, base + stem, EXPORTED, canonical=False),
@@ -442,33 +427,6 @@ def _other_files(app: App, release: Path, files: Files, site: Site, base: str, r
     write("w3id.htaccess", w3id(base, name, target))
 
 
-def _query_pages(write: Callable[[str, bytes | str], None], site: Site, app: App, root: str,
-                 endpoint: str | None) -> None:
-    """The query page (the live form with an endpoint, else what to do instead) and each query file's results."""
-    if endpoint:  # the live form: the editor, the query sent to the endpoint, the answer as a table
-        write("query.html", site.query_page(DEFAULT_QUERY, "", examples=app.queries, endpoint=endpoint))
-        for f in EDITOR_FILES:
-            write(f"static/{f}", (paths.static_dir() / f).read_bytes())
-    else:
-        write("query.html", site.page("SPARQL query", "<h1>SPARQL query</h1><p>This is a static copy of the "
-                                      "release: to run your own queries, load a dump into any SPARQL store, run "
-                                      "<code>odg serve</code>, or export the site with <code>--endpoint</code>. "
-                                      "The query files and their results are listed under "
-                                      f'<a href="{root}queries.html">Queries</a>.</p>'))
-    from .query import serialize_results
-
-    engine = Engine(app.store, max_results=1_000_000)
-    for name, title, answers, text in app.queries:
-        answer = engine.run(text)
-        downloads = []
-        for label, form in (("CSV", "csv"), ("JSON", "json")):  # the same results as files, beside the page
-            write(f"queries/{name}.{form}", serialize_results(app.store.query(text), form))
-            downloads.append((label, f"{root}queries/{name}.{form}", f"{name}.{form}"))
-        table = site.results_table(answer.variables, answer.rows, downloads)
-        write(f"queries/{name}.html", site.page(title, f"<h1>{escape(title)}</h1><p>{escape(answers)}</p>"
-                                                f"<pre><code>{escape(text)}</code></pre>{table}"))
-
-
 #: Below this many pages they are rendered in this process; above, in one process per core (at most this many).
 PARALLEL_FROM, MAX_PROCESSES = 400, 4
 
@@ -478,14 +436,14 @@ def _advance(bar: Bar, n: int, _: object) -> None:
 
 
 @contextlib.contextmanager
-def _rendering_pages(app: App, site: Site, files: Files, pages: Sequence[str], context: dict[str, object],
-                     bar: Bar) -> Iterator[list[Path]]:
+def _rendering_pages(app: App, web: Web, files: Files, pages: Sequence[str], bar: Bar) -> Iterator[list[Path]]:
     """Each page's files; the list yielded holds them once the ``with`` block is left. When there are many, they
     are rendered in processes of their own (forked: each inherits the store and the places found; the files are
     the same whichever process wrote them) while the block writes the export's other files in this process,
     which would otherwise only wait."""
     processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))
-    _PageWorker.setup(app.store, site, files.out, context, files.owned)
+    app.context()  # the JSON-LD context, read from the whole store once: before the processes fork
+    _PageWorker.setup(web, files.out, files.owned)
     done: list[Path] = []
     if len(pages) < PARALLEL_FROM or processes < 2:
         for iri in pages:
@@ -608,24 +566,23 @@ class Files:
 
 
 class _PageWorker:
-    """What a page-rendering process holds: the store, the site, where to write."""
+    """What a page-rendering process holds: the site's pages, where to write."""
 
-    site: Site
-    store: Store
+    web: Web
     out: Path
-    context: dict[str, object]
     owned: set[str]
 
     @classmethod
-    def setup(cls, store: Store, site: Site, out: Path, context: dict[str, object], owned: set[str]) -> None:
-        cls.store, cls.site, cls.out, cls.context, cls.owned = store, site, out, context, owned
+    def setup(cls, web: Web, out: Path, owned: set[str]) -> None:
+        cls.web, cls.out, cls.owned = web, out, owned
 
     @classmethod
     def render(cls, iris: Sequence[str]) -> list[Path]:
         files = Files(cls.out, cls.owned)
         try:
             for iri in iris:
-                _resource(files.write, cls.site, cls.store, iri, cls.site.base, cls.context)
+                for name, data in cls.web.resource_files(iri).items():
+                    files.write(name, data)
         finally:
             files.close()
         return files.written
@@ -653,18 +610,6 @@ def _pages(site: Site, minted: Sequence[str]) -> tuple[list[str], Nodes]:
     return pages, Nodes(sorted(below), mapped)
 
 
-def _resource(write: Callable[[str, bytes | str], None], site: Site, store: Store, iri: str, base: str,
-              context: dict[str, object]) -> None:
-    """One resource's files: its page, its framed JSON and each RDF representation."""
-    page, framed, *representations = page_files(iri[len(base):])
-    write(page, site.resource(iri))
-    write(framed, jsonld.dumps(jsonld.entity(store, iri, base, context)))
-    documents = represent_all(describe(store, iri, site.locate), base, [f.media_type for f in EXPORTED],
-                              terms=site.terms)
-    for fmt, name in zip(EXPORTED, representations, strict=True):
-        write(name, documents[fmt.media_type])
-
-
 def page_files(relative: str) -> list[str]:
     """The files of the resource at ``relative``: its page, its framed JSON, each RDF representation exported."""
     return [relative + ".html", relative + ".json", *(relative + fmt.extension for fmt in EXPORTED)]
@@ -689,14 +634,3 @@ def subjects(store: Store, base: str) -> list[str]:
     rows = store.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "
                        f"{Literal(base)})) }}")
     return sorted(r["s"].value for r in rows)  # type: ignore[union-attr]
-
-
-def query_list(site: Site, queries: Sequence[tuple[str, str, str, str]]) -> str:
-    """The query list of a static site: the same page, each "Run" a link to the pre-rendered results."""
-    from html import escape
-
-    items = "".join(f'<li><h2 id="{escape(n)}">{escape(t)}</h2><p>{escape(a)}</p>'
-                    f'<p><a href="{site.root}queries/{escape(n)}.html">Run: see the results</a></p></li>'
-                    for n, t, a, _ in queries)
-    return site.page("Query files", f'<h1>Query files</h1><ul class="queries">{items}</ul>')
-
