@@ -602,6 +602,7 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     import time
     from urllib.parse import urlsplit
 
+    from . import mint
     from .push import Pusher, PushError, Target, credentials, dump_of, public, release_version
 
     for name, url in (("--endpoint", endpoint), ("--query-endpoint", query_endpoint),
@@ -626,7 +627,7 @@ def push(endpoint: str, graph: str | None, protocol: str, query_endpoint: str | 
     from .progress import Bar
 
     bar = Bar(size, "pushing", unit=" bytes")
-    target = Target(store=endpoint if protocol == "gsp" else "", graph=graph or (recorded or DEFAULT_BASE) + "dataset",
+    target = Target(store=endpoint if protocol == "gsp" else "", graph=graph or mint.dataset(recorded or DEFAULT_BASE),
                     query=query_endpoint, update=update_endpoint if protocol == "gsp" else endpoint,
                     connect_timeout=connect_timeout, read_timeout=read_timeout, retries=retries,
                     auth=credentials(auth), gzip=gzip, chunk_triples=chunk_triples,

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
+from . import mint
 from .errors import EXIT_AUTH, EXIT_NETWORK, EXIT_SERVER, EXIT_VIOLATIONS, OdgError
 from .namespaces import DCAT, VOID
 
@@ -574,12 +575,11 @@ def release_version(void: Path) -> tuple[str | None, bytes | None, str | None]:
                             f"BIND(?s AS ?d) }} UNION {{ ?d a <{VOID.Dataset}> . OPTIONAL {{ ?d <{DCAT.version}> ?v }} "
                             f"FILTER NOT EXISTS {{ ?d <{DCAT.hasCurrentVersion}> ?any }} }} }}"))  # type: ignore[arg-type]
     version = next((r["v"].value for r in rows if r["v"] is not None), None)
-    dataset = next((r["d"].value for r in rows if isinstance(r["d"], NamedNode) and r["d"].value.endswith(
-        "/dataset")), None)
+    bases = (mint.base_of_dataset(r["d"].value) for r in rows if isinstance(r["d"], NamedNode))
+    of_dataset = next((b for b in bases if b is not None), None)
     spaces = {q.object.value for q in store.quads_for_pattern(None, NamedNode(VOID.uriSpace), None)
               if isinstance(q.object, Literal)}
-    base = next(iter(spaces)) if len(spaces) == 1 else \
-        dataset[: -len("dataset")] if dataset and dataset.endswith("/dataset") else None
+    base = next(iter(spaces)) if len(spaces) == 1 else of_dataset
     triples = serialize([q.triple for q in store], format=RdfFormat.N_TRIPLES)
     return version, triples, base
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import mint
 from .errors import ConfigError, DataError, Location, OdgError
 from .formats import TURTLE
 from .outputs import MARKER, PARTIAL
@@ -341,7 +342,7 @@ class History:
                 changes = json.loads(release.read_text(CHANGES_JSON)) if release.has(CHANGES_JSON) else {}
             except ValueError as exc:
                 raise ConfigError(f"cannot read release {version}: {exc}", Location.of(folder)) from None
-            records = frozenset(f"{base}{segment}/{i}" for i, segment in listing.get("records", {}).items())
+            records = frozenset(mint.record(base, segment, i) for i, segment in listing.get("records", {}).items())
             out.versions.append(Version(version, listing.get("date"), records, changes))
             if dist.parent.name == RELEASES and version == dist.name:
                 break  # a release's history ends with itself
