@@ -12,13 +12,13 @@ from typing import Any
 import click
 
 from . import arguments, paths
-from .entry import Commands, Terminated
+from .entry import Terminated, exits
 from .entry import run as run_command
 from .errors import EXIT_OK, EXIT_VIOLATIONS, OdgError
 from .namespaces import DEFAULT_BASE
 
 
-@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="opendata-graph")
 def cli() -> None:
     """opendata-graph: curated YAML -> validated, deterministic linked-data release."""
@@ -132,6 +132,7 @@ def query(file: Path | None, expression: str | None, fmt: str, dist: Path, run_a
 @click.option("--date", default=None, help="The release date, YYYY-MM-DD [default: releases: in release.yaml].")
 @arguments.minting_base
 @arguments.no_quote_check
+@exits
 def release(version: str, inputs: Any, dist: Path, date: str | None, base: str | None, no_quote_check: bool) -> None:
     """Build and publish release VERSION (semantic versioning) as DIST/releases/VERSION, with its changelog.
 
@@ -165,6 +166,7 @@ def release(version: str, inputs: Any, dist: Path, date: str | None, base: str |
 @arguments.inputs
 @click.option("--base", default=None, callback=arguments.base,
               help=f"Base IRI of the releases [default: {DEFAULT_BASE}].")
+@exits
 def diff_command(old: str, new: str, fmt: str, output: Path | None, inputs: Any, base: str | None) -> None:
     """What changed from OLD to NEW, per entity: each is a release directory, a dump file, or a git revision of the
     data (built in a temporary directory).
@@ -201,6 +203,7 @@ def _write(output: Path | None, text: str) -> None:
               help="Source descriptions (data/<kind>/<id>.yaml).")
 @click.option("--reason", default=None, help="Why, for the tombstone [default: Renamed to NEW.].")
 @click.option("--date", default=None, help="Since when, YYYY-MM-DD, for the tombstone [default: none].")
+@exits
 def rename(old: str, new: str, data: Path, reason: str | None, date: str | None) -> None:
     """Rename record OLD to NEW: OLD's file becomes a tombstone merged into NEW.yaml, every reference is rewritten.
 
@@ -345,9 +348,16 @@ def init(directory: Path, base: str, publisher: str | None) -> None:
                "to sources/ (and its SHA256SUMS line), its record to data/documents/, then odg validate", err=True)
 
 
+def _leave(code: int) -> None:
+    """Exit with ``code`` (:func:`.entry._leave`: without tearing down the interpreter); tests replace it."""
+    from .entry import _leave as leave
+
+    leave(code)
+
+
 def main() -> None:
     """Entry point: run the CLI (exit codes: the table in :mod:`opendata_graph.errors`)."""
-    run_command(cli)
+    run_command(cli, lambda code: _leave(code))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ error writes its traceback to a file and prints one line naming it (exit 3).
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -19,15 +21,17 @@ class Terminated(BaseException):
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
-class Commands(click.Group):
-    """The command group whose commands all fail one way: an error the user can act on (OdgError, and the
-    machine's situation as an OSError with its path) prints as located lines and exits with its code."""
-
-    def invoke(self, ctx: click.Context) -> Any:
+def exits(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A command that ends in its exit code even when invoked in-process (click's test runner, an API caller of
+    the group), printing its errors through :func:`failed` -- the one way errors print -- instead of raising them
+    to :func:`run`."""
+    @functools.wraps(command)
+    def checked(*args: Any, **kwargs: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            return command(*args, **kwargs)
         except (OdgError, OSError) as exc:
             sys.exit(failed(exc))
+    return checked
 
 
 def failed(exc: OdgError | OSError) -> int:
@@ -48,20 +52,21 @@ def failed(exc: OdgError | OSError) -> int:
     return exc.exit_code
 
 
-def run(cli: click.Group) -> None:
+def run(cli: click.Group, leave: Callable[[int], None] | None = None) -> None:
     """Run ``cli``, printing project errors as located one-liners without a traceback.
 
     Exit codes: the table in :mod:`opendata_graph.errors`.
     """
     import signal
 
+    leave = leave or _leave
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli.main(standalone_mode=False)
     except SystemExit as exc:
-        _leave(exc.code if isinstance(exc.code, int) else 1)
+        leave(exc.code if isinstance(exc.code, int) else 1)
     except click.exceptions.Exit as exc:
-        _leave(exc.exit_code)
+        leave(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -75,7 +80,7 @@ def run(cli: click.Group) -> None:
         sys.exit(failed(exc))
     except Exception:  # a bug: one line for the user, the traceback in a file for the report
         sys.exit(_internal_error())
-    _leave(0)
+    leave(0)
 
 
 def _internal_error() -> int:
