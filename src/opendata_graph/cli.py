@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from . import arguments, paths
-from .entry import Terminated, exits
+from .entry import Terminated, _on_sigterm, exits  # noqa: F401  (_on_sigterm: the handler main installs, for tests)
 from .entry import run as run_command
 from .errors import EXIT_OK, EXIT_VIOLATIONS, OdgError
 from .namespaces import DEFAULT_BASE
