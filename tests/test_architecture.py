@@ -126,3 +126,33 @@ def test_no_constant_is_defined_in_two_modules() -> None:
                 if isinstance(t, ast.Name) and t.id.isupper() and t.id != "__all__":
                     where.setdefault(t.id, []).append(path.name)
     assert {name: modules for name, modules in where.items() if len(modules) > 1} == {}
+
+
+def spelled_segments(path: Path, segments: tuple[str, ...]) -> list[str]:
+    """Minted-IRI path segments (``figure/``, ``/period``) written in the code of ``path``, docstrings aside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)
+                  and isinstance(node.value, ast.Constant)}
+    names = "|".join(segments)  # at a string's start or after a space or brace: not a file path's folder
+    pattern = re.compile(rf"(?<![\w./-])(?:{names})/|(?<![\w./-])/(?:{names})(?![\w-])")
+    return [f"{path.name}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+            and pattern.search(node.value)]
+
+
+def test_segment_finder_finds_one(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text('"""Docs may say organisation/gbif/figure/x."""\nX = f"{s}/figure/{i}"\nY = "figures"\n'
+                      'Z = base + "membership/"\nW = owner + "/period"\nV = "shared/reference/x.yaml"\n', encoding="utf-8")
+    assert [hit.split(":")[1] for hit in spelled_segments(module, ("figure", "membership", "period"))] == \
+        ["2", "4", "5"]
+
+
+def test_the_minted_iri_grammar_is_spelled_only_in_mint_py() -> None:
+    """Every minted IRI (``organisation/<id>/figure/<id>``, ``membership/...``, ``dataset/<version>``) is made and
+    read through opendata_graph.mint: no other module writes its path segments."""
+    from opendata_graph import mint
+
+    found = [hit for path in sorted(SRC.glob("*.py")) if path.name != "mint.py"
+             for hit in spelled_segments(path, mint.SEGMENTS)]
+    assert found == []

@@ -21,6 +21,7 @@ from typing import Any
 
 from pyoxigraph import NamedNode
 
+from . import mint
 from .errors import Location
 from .load import Dataset, Record, sources
 from .namespaces import (
@@ -105,7 +106,7 @@ class Graph:
     key_origins: dict[tuple[str, str], Location] = field(default_factory=dict)
 
     def iri(self, *parts: str) -> Term:
-        return f"<{self.base}{'/'.join(parts)}>"
+        return iri(mint.path(self.base, *parts))
 
     def add(self, s: Term, p: str, o: Term, prov: Sequence[Term], loc: Location | None = None,
             notes: Iterable[tuple[str, str]] = ()) -> None:
@@ -139,7 +140,7 @@ class Graph:
             s, p, o = triple
             if not prov and s in exempt:
                 continue
-            st = self.iri("statement", digest(f"{s} {p} {o}", 20))
+            st = iri(mint.statement(self.base, digest(f"{s} {p} {o}", 20)))
             out.update(((st, RDF_TYPE, statement), (st, subject, s), (st, predicate, p), (st, object_, o)))
             out.update((st, derived, x) for x in prov)
             out.update((st, iri(note), en(text)) for note, text in self.annotations.get(triple, ()))
@@ -218,7 +219,7 @@ class Converter:
         """The entity's IRI: its own outside IRI where it has one (a licence's SPDX IRI), else the minted one."""
         record = self.ds.records[id_]
         external = record.external()
-        return iri(external) if external is not None else self.g.iri(record.kind.segment, id_)
+        return iri(external) if external is not None else iri(mint.record(self.g.base, record.kind.segment, id_))
 
     def label(self, id_: str) -> str:
         return self.ds.records[id_].label()
@@ -233,8 +234,8 @@ class Converter:
         return []
 
     def excerpt(self, doc: str, quote: str) -> Term:
-        node = self.g.iri("document", doc, "excerpt", digest(quote))
-        selector = iri(value_of(node) + "/selector")
+        node = iri(mint.excerpt(self.g.base, doc, digest(quote)))
+        selector = iri(mint.below(value_of(node), mint.SELECTOR))
         g = self.g
         for t in (ODG.Excerpt, OA.SpecificResource, PROV.Entity):
             g.describe(node, RDF.type, iri(t))
@@ -247,7 +248,7 @@ class Converter:
         if start is not None:
             # xsd:integer, not the Web Annotation's xsd:nonNegativeInteger: pyoxigraph's store keeps every
             # integer type as xsd:integer, and a rebuild renders from the store (the shape checks >= 0)
-            position = iri(value_of(node) + "/position")
+            position = iri(mint.below(value_of(node), mint.POSITION))
             g.describe(node, OA.hasSelector, position)
             g.describe(position, RDF.type, iri(OA.TextPositionSelector))
             g.describe(position, OA.start, literal(str(start), datatype=XSD.integer))
@@ -255,8 +256,8 @@ class Converter:
         return node
 
     def evidence(self, text: str, confidence: str, loc: Location) -> Term:
-        node = self.g.iri("evidence", digest(confidence + "\n" + text))
-        reference = self.g.iri("reference", "identifiers")
+        node = iri(mint.evidence(self.g.base, digest(confidence + "\n" + text)))
+        reference = iri(mint.reference(self.g.base, "identifiers"))
         g = self.g
         for t in (ODG.ExternalEvidence, PROV.Entity):
             g.describe(node, RDF.type, iri(t))
@@ -389,8 +390,8 @@ class Converter:
         """A ROR or ORCID iD as its community publishes it: a schema:PropertyValue (propertyID, value, url), not
         owl:sameAs -- the registry's record is evidence about the entity, not the entity itself."""
         scheme = IDENTIFIER_SCHEMES[key]
-        node = self.sub_node(f"{value_of(s)}/identifier/{key}" + (f"-{i + 1}" if i else ""), (SCHEMA.PropertyValue,),
-                             f"{scheme} {v}", p, loc)
+        node = self.sub_node(mint.below(value_of(s), mint.IDENTIFIER, key + (f"-{i + 1}" if i else "")),
+                             (SCHEMA.PropertyValue,), f"{scheme} {v}", p, loc)
         self.g.add(s, SCHEMA.identifier, node, p, loc, notes)
         self.g.add(node, SCHEMA.propertyID, literal(scheme), p, loc)
         self.g.add(node, SCHEMA.value, literal(v), p, loc)
@@ -404,7 +405,7 @@ class Converter:
         g, key = self.g, ("figures", i)
         p, loc, notes = self.prov(r, fig, key), r.loc(*key), self.notes_of(fig)
         name = fig["id"].replace("-", " ")
-        f = self.sub_node(f"{value_of(s)}/figure/{fig['id']}", (ODG.Figure, SCHEMA.PropertyValue),
+        f = self.sub_node(mint.below(value_of(s), mint.FIGURE, fig["id"]), (ODG.Figure, SCHEMA.PropertyValue),
                           f"{name[:1].upper()}{name[1:]} of {r.label()}: {fig['stated_as']}", p, loc)
         g.add(s, SCHEMA.additionalProperty, f, p, loc, notes)
         g.add(f, SCHEMA.name, en(name), p, r.loc(*key, "id"))
@@ -437,7 +438,7 @@ class Converter:
         """The price a figure states (``currency``): a schema:UnitPriceSpecification in its ISO 4217 currency,
         the amount as the price or its bound, ``per`` as the unit the price is given for."""
         g = self.g
-        spec = self.sub_node(f"{value_of(f)}/price", (SCHEMA.UnitPriceSpecification,), fig["stated_as"], p,
+        spec = self.sub_node(mint.below(value_of(f), mint.PRICE), (SCHEMA.UnitPriceSpecification,), fig["stated_as"], p,
                              r.loc(*key))
         g.add(f, SCHEMA.valueReference, spec, p, r.loc(*key, "currency"))
         g.add(spec, SCHEMA.priceCurrency, literal(fig["currency"]), p, r.loc(*key, "currency"))
@@ -455,7 +456,7 @@ class Converter:
         m, o = self.node(member), self.node(organisation)
         p, loc, notes = self.prov(r, value, key), r.loc(*key), self.notes_of(value)
         label = f"{self.label(member)}, {role.replace('-', ' ')}, {self.label(organisation)}"
-        ms = self.sub_node(value_of(g.iri("membership", member, organisation, role)), (ORG.Membership,), label, p, loc)
+        ms = self.sub_node(mint.membership(g.base, member, organisation, role), (ORG.Membership,), label, p, loc)
         g.add(ms, ORG.member, m, p, loc)
         g.add(ms, ORG.organization, o, p, r.loc(*key, "organisation"))
         g.add(ms, ORG.role, iri(ROLE[role]), p, r.loc(*key, "role"))
@@ -472,7 +473,7 @@ class Converter:
                  key: tuple[str | int, ...]) -> Term:
         """An OWL-Time interval (also a dcterms:PeriodOfTime) owned by ``owner``."""
         g = self.g
-        node = iri(value_of(owner) + "/period")
+        node = iri(mint.below(value_of(owner), mint.PERIOD))
         p = [self.excerpt(doc, q) for doc, q in sources(spec["source"])] if "source" in spec else default_prov
         loc = r.loc(*key)
         g.origins[value_of(node)] = loc
@@ -484,7 +485,7 @@ class Converter:
                 continue
             text, datatype = date_datatype(spec[field_])
             lit = literal(text, datatype=datatype)
-            instant = iri(f"{value_of(node)}/{field_}")
+            instant = iri(mint.below(value_of(node), field_))
             g.origins[value_of(instant)] = r.loc(*key, field_)
             g.add(node, link, instant, p, r.loc(*key, field_))
             g.add(instant, RDF.type, iri(TIME.Instant), p, r.loc(*key, field_))
@@ -493,7 +494,7 @@ class Converter:
             if dcat:
                 g.add(node, dcat, lit, p, r.loc(*key, field_))
         if "within" in spec:
-            g.add(node, TIME.intervalDuring, iri(value_of(self.node(spec["within"])) + "/period"), p,
+            g.add(node, TIME.intervalDuring, iri(mint.below(value_of(self.node(spec["within"])), mint.PERIOD)), p,
                   r.loc(*key, "within"))
         if "duration" in spec:
             g.add(node, TIME.hasXSDDuration, literal(spec["duration"], datatype=XSD.duration), p,
@@ -516,7 +517,8 @@ class Converter:
         for i, ev in enumerate(d.get("events", [])):
             key = ("events", i)
             p, loc = self.prov(r, ev, key), r.loc(*key)
-            e = self.sub_node(f"{value_of(s)}/event/{ev['id']}", (ORG.ChangeEvent, PROV.Activity), ev["label"], p, loc)
+            e = self.sub_node(mint.below(value_of(s), mint.EVENT, ev["id"]), (ORG.ChangeEvent, PROV.Activity),
+                              ev["label"], p, loc)
             g.add(e, ORG.resultingOrganization, s, p, loc)
             g.add(s, ORG.resultedFrom, e, p, loc)
             if "original" in ev:
@@ -528,7 +530,8 @@ class Converter:
         for i, act in enumerate(d.get("activities", [])):
             key = ("activities", i)
             p, loc = self.prov(r, act, key), r.loc(*key)
-            a = self.sub_node(f"{value_of(s)}/activity/{act['id']}", (ODG.Activity, PROV.Activity), act["text"], p, loc)
+            a = self.sub_node(mint.below(value_of(s), mint.ACTIVITY, act["id"]), (ODG.Activity, PROV.Activity),
+                              act["text"], p, loc)
             g.add(a, PROV.wasAssociatedWith, s, p, loc)
             if "during" in act:
                 g.add(a, TIME.hasTime, self.interval(r, a, act["during"], p, (*key, "during")), p, loc)
@@ -546,7 +549,7 @@ class Converter:
         received = f["received"]
         label = f"{r.label()} {'funded' if received else 'not funded'} by {who}{scope}"
         types = (ODG.Funding, SCHEMA.Grant) if received else (ODG.FundingDenial, PROV.Entity)
-        n = self.sub_node(f"{value_of(s)}/funding/{f['id']}", types, label, p, loc)
+        n = self.sub_node(mint.below(value_of(s), mint.FUNDING, f["id"]), types, label, p, loc)
         g.add_all(s, (ODG.fundingStatement, DCTERMS.relation), n, p, loc)
         if received:
             g.add(s, SCHEMA.funding, n, p, loc)
@@ -575,7 +578,8 @@ class Converter:
             p, loc = self.prov(r, post, key), r.loc(*key)
             o = self.node(post["organisation"])
             named_by = "title" if "title" in post else "body"  # a job title, or only the body sat on
-            node = self.sub_node(f"{value_of(s)}/post/{post['organisation']}", (ORG.Post,), post[named_by], p, loc)
+            node = self.sub_node(mint.below(value_of(s), mint.POST, post["organisation"]), (ORG.Post,), post[named_by],
+                                 p, loc)
             title = en(post[named_by])
             g.add(node, SKOS.prefLabel, title, p, r.loc(*key, named_by))
             g.add(node, ORG.postIn, o, p, r.loc(*key, "organisation"))
@@ -594,12 +598,12 @@ class Converter:
         g = self.g
         p, loc = self.prov(r, said, key), r.loc(*key)
         documents = [doc for doc, quote in sources(said["source"]) if quote == said["text"]]
-        q = self.sub_node(f"{value_of(s)}/quotation/{said['id']}", (SCHEMA.Quotation, PROV.Entity),
+        q = self.sub_node(mint.below(value_of(s), mint.QUOTATION, said["id"]), (SCHEMA.Quotation, PROV.Entity),
                           f"{r.label()} quoted ({said['id'].replace('-', ' ')})", p, loc)
         g.add(q, SCHEMA.text, literal(said["text"], language=TEXT_LANGUAGE), p, r.loc(*key, "text"))
         g.add(q, SCHEMA.spokenByCharacter, s, p, loc)
         g.add(q, PROV.wasAttributedTo, s, p, loc)
-        g.add_all(q, (ODG.spokenInPost, DCTERMS.relation), iri(f"{value_of(s)}/post/{said['post']}"), p,
+        g.add_all(q, (ODG.spokenInPost, DCTERMS.relation), iri(mint.below(value_of(s), mint.POST, said["post"])), p,
                   r.loc(*key, "post"))
         for doc in documents:  # none when the text is not one of its quotes: the shape says so
             g.add(q, SCHEMA.isPartOf, self.node(doc), p, r.loc(*key, "text"))
@@ -607,7 +611,7 @@ class Converter:
     def kind_licence(self, r: Record, s: Term, prov: list[Term]) -> None:
         g, d = self.g, r.data
         if "spdx" in d:  # the licence is its SPDX IRI (self.node); the minted IRI is the page about it
-            page, loc = g.iri(r.kind.segment, r.id), r.loc("spdx")
+            page, loc = iri(mint.record(g.base, r.kind.segment, r.id)), r.loc("spdx")
             g.origins[value_of(page)] = loc
             g.add(page, RDF.type, iri(FOAF.Document), prov, loc)
             g.add(page, FOAF.primaryTopic, s, prov, loc)

@@ -18,14 +18,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import mint
 from .errors import ConfigError, Location
-from .locate import EVIDENCE, MEMBERSHIP_PATH, STATEMENT
 from .namespaces import DCTERMS, FOAF, OA, OWL, PROV, RDF, RDFS, SKOS, XSD, curie
 from .schema import KINDS, minted_record
 from .terms import Row, Term, is_iri, literal_parts, value_of
 
 #: Segments of IRIs minted for the provenance machinery: never an entity, never a change.
-DERIVED = (f"{STATEMENT}/", f"{EVIDENCE}/", "reference/")
 #: Predicates whose value names the entity (the first found is its label).
 LABELS = (RDFS.label, SKOS.prefLabel)
 
@@ -156,7 +155,7 @@ class Side:
     def entity_by_id(self, id_: str) -> Term | None:
         """The entity minted with this id, whatever its kind (ids are unique across kinds)."""
         if id_ not in self._by_id:
-            found = (f"<{self.base}{segment}/{id_}>" for segment in KINDS)
+            found = (f"<{mint.record(self.base, segment, id_)}>" for segment in KINDS)
             self._by_id[id_] = next((t for t in found if self.is_entity(t)), None)
         return self._by_id[id_]
 
@@ -168,10 +167,10 @@ class Side:
         if not s.startswith(f"<{self.base}"):
             return None
         path = value_of(s)[len(self.base):]
-        if path.startswith(DERIVED) or "/excerpt/" in path:
+        if path.startswith(mint.DERIVED) or f"/{mint.EXCERPT}/" in path:
             return None
-        if path.startswith(MEMBERSHIP_PATH):
-            member = self.entity_by_id(path[len(MEMBERSHIP_PATH):].split("/", 1)[0])
+        if path.startswith(mint.MEMBERSHIP_PATH):
+            member = self.entity_by_id(path[len(mint.MEMBERSHIP_PATH):].split("/", 1)[0])
             return (member, path) if member is not None else None
         parts = path.split("/")
         entity = f"<{self.base}{'/'.join(parts[:2])}>"
@@ -180,7 +179,7 @@ class Side:
     def facts(self, entities: set[Term]) -> dict[Term, dict[tuple[str, str], set[Term]]]:
         """These entities' properties, each: (node path, predicate) -> objects."""
         prefixes = [e[:-1] + "/" for e in entities if e.startswith(f"<{self.base}")]
-        prefixes += [f"<{self.base}{MEMBERSHIP_PATH}{value_of(e).rsplit('/', 1)[-1]}/" for e in entities]
+        prefixes += [f"<{mint.memberships_of(self.base, value_of(e).rsplit('/', 1)[-1])}" for e in entities]
         self.load(entities, prefixes)
         out: dict[Term, dict[tuple[str, str], set[Term]]] = defaultdict(lambda: defaultdict(set))
         for s, rs in list(self.by_subject.items()):
@@ -336,8 +335,8 @@ def _changes(old: Mapping[tuple[str, str], set[Term]], new: Mapping[tuple[str, s
     out = []
     for (node, removed, added), predicates in grouped.items():
         predicates.sort(key=lambda p: (value_of(p) not in labels, p != f"<{RDFS.label}>", p))
-        subject = f"<{new_side.base}{node}>" if node.startswith(MEMBERSHIP_PATH) else (
-            f"{s[:-1]}/{node}>" if node else s)
+        subject = f"<{new_side.base}{node}>" if node.startswith(mint.MEMBERSHIP_PATH) else (
+            f"<{mint.below(value_of(s), node)}>" if node else s)
         old_labels = {o: old_side.label(o) if o in old_side.by_subject or not is_iri(o) else new_side.label(o)
                       for o in removed}
         new_labels = {o: new_side.label(o) for o in added}
@@ -564,3 +563,12 @@ def export_revision(commit: str, repo: Path, directories: Sequence[Path], out: P
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
         tar.extractall(out, filter="data")
     return [out / r for r in relative]
+
+
+#: What ``odg diff --format`` writes: a changelog, the changes for machines, the RDF delta (TriG).
+DIFF_FORMATS = ("markdown", "json", "trig")
+
+
+def render(d: Diff, fmt: str, labels: Mapping[str, str] | None = None) -> str:
+    """The changes ``d`` in one of :data:`DIFF_FORMATS`."""
+    return {"markdown": lambda: markdown(d, labels), "json": lambda: as_json(d), "trig": lambda: trig(d, d.base)}[fmt]()

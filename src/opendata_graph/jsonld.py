@@ -29,7 +29,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse
 
-from .locate import MEMBERSHIP_PATH
+from . import mint
 from .namespaces import (
     ADMS,
     CC,
@@ -139,7 +139,7 @@ def entity(store: Store, iri: str, base: str, ctx: Mapping[str, Any]) -> dict[st
         if node.startswith(iri + "/"):
             return True
         own_id = iri.rsplit("/", 1)[-1]
-        return node.startswith(f"{base}{MEMBERSHIP_PATH}{own_id}/")  # memberships are minted under the member
+        return node.startswith(mint.memberships_of(base, own_id))  # memberships are minted under the member
 
     def describe(node: str, seen: set[str]) -> dict[str, Any]:
         seen.add(node)

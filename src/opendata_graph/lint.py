@@ -9,11 +9,11 @@ moves keys and normalises quoting and indentation; the loaded values are checked
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError, Location
+from .errors import DataError, ErrorList, Location, OdgError
 from .schema import KIND_BY_DIRECTORY, ListOf, Obj, Type
 
 #: A record: identity, its own provenance, description; then its kind's keys; then these, in this order.
@@ -129,3 +129,36 @@ def record_files(targets: list[Path]) -> Iterator[Path]:
             yield target
         else:
             yield from sorted(p for p in target.rglob("*.yaml") if p.parent.name in KIND_BY_DIRECTORY)
+
+
+def lint(targets: Sequence[Path], fix: bool, say: Callable[[str], None]) -> int:
+    """Check (or, with ``fix``, rewrite) the record files under ``targets`` into canonical form, saying one line per
+    file that is not; how many were not. Files that cannot be read are reported together (ErrorList) once every
+    other file is linted."""
+    changed = 0
+    errors: list[OdgError] = []
+    for path in record_files(list(targets)):
+        try:
+            text, fixed = lint_file(path)
+        except OdgError as exc:  # reported with the others; the other files are still linted
+            errors.append(exc)
+            continue
+        if text == fixed:
+            continue
+        changed += 1
+        if fix:
+            write_atomically(path, fixed)
+            say(f"fixed {path}")
+        else:
+            say(f"{path}: not in canonical form (run: odg lint --fix {path})")
+    if errors:
+        raise ErrorList(errors)
+    return changed
+
+
+def related(targets: Sequence[Path], rdf: bool = False) -> list[Path]:
+    """The targets a hook should look at (pre-commit passes every changed file): record files, and with ``rdf``
+    RDF files too."""
+    from .formats import by_extension
+
+    return [t for t in targets if is_record_file(t) or (rdf and by_extension(t.suffix) is not None)]

@@ -15,14 +15,10 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, Store
 
+from . import mint
+from .mint import EVIDENCE, MEMBERSHIP, STATEMENT
 from .namespaces import FOAF, OA, ORG, PROV, RDF
 from .schema import KINDS
-
-#: The path segments of nodes that belong to an entity without being minted below it.
-MEMBERSHIP, STATEMENT, EVIDENCE = "membership", "statement", "evidence"
-#: Memberships are minted under the member's id: ``membership/<member id>/<organisation id>/<role>``.
-MEMBERSHIP_PATH = MEMBERSHIP + "/"
-
 
 #: The links by which a node that belongs to a page points at one of the page's nodes: a statement at what it is
 #: about, a membership at its member, a selector's excerpt at its document. (Into the page's own IRI every link
@@ -48,7 +44,7 @@ class Locator:
         self._memo: dict[str, Place] = {}
         self._records: dict[str, bool] = {}
         self._shown: tuple[str, list[str]] | None = None
-        self._statements = f"{base}{STATEMENT}/"
+        self._statements = mint.statements(base)
         self._about: dict[str, str] = {}  #: statement or evidence -> what it is about (:meth:`preload`)
 
     def preload(self) -> None:
@@ -58,7 +54,7 @@ class Locator:
 
         for segment, predicate in ((STATEMENT, RDF.subject), (EVIDENCE, PROV.wasDerivedFrom)):
             rows = self.store.query(f"SELECT ?n ?t WHERE {{ ?n <{predicate}> ?t "
-                                    f"FILTER(STRSTARTS(STR(?n), {Literal(self.base + segment + '/')})) }}")
+                                    f"FILTER(STRSTARTS(STR(?n), {Literal(mint.path(self.base, segment, ''))})) }}")
             for r in rows:  # type: ignore[union-attr]
                 if isinstance(r["t"], NamedNode):
                     self._about.setdefault(r["n"].value, r["t"].value)
@@ -100,13 +96,13 @@ class Locator:
         segment, _, rest = path.partition("/")
         if segment in KINDS:
             id_, _, below = rest.partition("/")
-            record = f"{base}{segment}/{id_}"
+            record = mint.record(base, segment, id_)
             return Place(record, path) if below and id_ and self._exists(record) else Place(iri)
         if segment == MEMBERSHIP and rest:
             member = rest.split("/", 1)[0]
             for kind in KINDS:
-                if self._exists(f"{base}{kind}/{member}"):
-                    return Place(f"{base}{kind}/{member}", path)
+                if self._exists(mint.record(base, kind, member)):
+                    return Place(mint.record(base, kind, member), path)
             return Place(iri)
         about = {STATEMENT: RDF.subject, EVIDENCE: PROV.wasDerivedFrom}.get(segment)
         if about is not None and rest and "/" not in rest:

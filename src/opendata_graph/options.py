@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .namespaces import DEFAULT_BASE
 
@@ -32,3 +33,41 @@ class Options:
     def cached(self) -> bool:
         """Whether this run reads and writes the cache (the cache holds results of the default engine only)."""
         return self.cache and self.engine == DEFAULT_ENGINE
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The directories a run reads (``--data --ontology --shapes --queries --seeds``), travelling together."""
+
+    data: Path
+    ontology: Path
+    shapes: Path
+    queries: Path
+    seeds: Path  #: as given: :func:`quote_sources` checks it when quotes are checked
+
+    def options(self, dist: Path, seeds: Path | None, base: str | None, **settings: Any) -> Options:
+        """The options of a run over these inputs into ``dist`` (``seeds``: the checked documents, or None)."""
+        return Options(self.data, self.ontology, self.shapes, self.queries, dist, seeds, base or DEFAULT_BASE,
+                       **settings)
+
+
+def quote_sources(seeds: Path, skip: bool) -> Path | None:
+    """The source documents to check quotes against: required (a missing folder is an error, exit 2) unless
+    ``skip`` (--no-quote-check), and then None (the release's description says the quotes were not checked)."""
+    from .load import source_sums
+
+    if skip:
+        return None
+    source_sums(seeds)
+    return seeds
+
+
+def quote_sources_for(root: Path, default_data: Path, seeds: Path, skip: bool) -> Path | None:
+    """The documents to check quotes against for the data directory ``root``: ``seeds`` for the repository's
+    data; for another data directory, its sibling ``sources/`` (or ``seeds/``) if it has one, else ``seeds``.
+    Never none unless ``skip``."""
+    from . import paths
+
+    if not skip and root.resolve() != default_data.resolve() and seeds == paths.seeds_dir():
+        seeds = next((root.parent / n for n in (paths.SOURCES, "seeds") if (root.parent / n).is_dir()), seeds)
+    return quote_sources(seeds, skip)

@@ -21,9 +21,9 @@ from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from . import namespaces, schemaorg
+from . import mint, namespaces, schemaorg
 from .formats import EXPORTED
-from .locate import MEMBERSHIP_PATH, Locator
+from .locate import Locator
 from .namespaces import BOUND, DCAT, DCTERMS, FOAF, OA, ODG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from .releases import History
 from .render import Markup, render
@@ -561,7 +561,7 @@ class Site:
             for near in r["nears"].value.split(" "):
                 if not near.startswith(self.base):  # a licence's SPDX IRI: our page about it
                     pages.add(page_of(self.store, self.base, near) or near)
-                elif near[len(self.base):].startswith(MEMBERSHIP_PATH):  # owned by the member, whatever its kind
+                elif near[len(self.base):].startswith(mint.MEMBERSHIP_PATH):  # owned by the member, whatever its kind
                     pages.add(self.locate.owner(near + "/"))
                 else:
                     pages.add(self.locate.owner(near))

@@ -315,3 +315,25 @@ def _keep(cache: Cache, progress: Progress, step: Callable[[], object]) -> None:
 
 
 __all__ = ["Laps", "Options", "Outcome", "build", "data_roots", "failed", "paused_gc", "validate"]
+
+
+def check_targets(targets: Sequence[Path], opts: Options, seeds: Path, skip_quotes: bool) -> list[Result]:
+    """``odg validate``: the data directories ``targets`` belong to (``opts.data`` without targets), each with
+    its own source documents, and the RDF files among ``targets`` against ``opts.shapes``; every result."""
+    from dataclasses import replace
+
+    from .formats import by_extension
+    from .options import quote_sources_for
+    from .progress import note, staged
+    from .validate import validate_rdf
+
+    rdf_files = [t for t in targets if t.is_file() and by_extension(t.suffix) is not None]
+    roots = data_roots([t for t in targets if t not in rdf_files]) if targets else [opts.data]
+    results: list[Result] = []
+    with paused_gc(), staged(VALIDATE_STAGES * len(roots), "validate", note) as progress:
+        for root in roots:
+            checked = replace(opts, data=root, seeds=quote_sources_for(root, opts.data, seeds, skip_quotes))
+            results += validate(checked, progress).results
+        if rdf_files:
+            results += validate_rdf(rdf_files, opts.shapes, opts.engine).results
+    return results

@@ -8,9 +8,10 @@ quarter, so a log shows that a 3-minute export is moving without filling up with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TextIO, cast
 
 import click
@@ -115,3 +116,31 @@ class Stages:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
+
+
+@contextlib.contextmanager
+def staged(names: Sequence[str], label: str, lines: Callable[[str], None]) -> Iterator[Callable[[str], None]]:
+    """The progress of a staged command: a bar over its stages on a terminal (:class:`Stages`), else ``lines``
+    (one line per stage, as logs and CI have always read them)."""
+    if not on_terminal(sys.stderr):
+        yield lines
+        return
+    with Stages(names, label) as stages:
+        yield stages
+
+
+def stage_done(progress: Callable[[str], None], name: str) -> None:
+    """Tell a bar over stages that ``name`` ended (nothing for plain lines: a diff prints none)."""
+    stage = getattr(progress, "stage", None)
+    if stage is not None:
+        stage(name, name)
+
+
+def note(message: str) -> None:
+    """A progress line on stderr."""
+    click.echo(message, err=True)
+
+
+def indented(message: str) -> None:
+    """A build's progress line on stderr, indented under the command's."""
+    click.echo(f"  {message}", err=True)

@@ -33,7 +33,7 @@ from typing import Any, BinaryIO, Union
 
 from pyoxigraph import NamedNode, Store
 
-from . import jsonld, outputs, releases, serialize
+from . import jsonld, mint, outputs, releases, serialize
 from .convert import digest, en
 from .errors import ConfigError, Location
 from .formats import DUMPS, STEM, TURTLE, Format, media_type_of
@@ -153,7 +153,7 @@ def block_of(rendered: serialize.Rendered, is_last: bool, compress: Callable[[by
 
 def fact_sources(rows: Sequence[Row], base: str) -> serialize.Sources:
     """Each fact's sources, read off the statements among ``rows`` (sorted: a statement's sources in order)."""
-    prefix, derived = f"<{base}statement/", f"<{PROV.wasDerivedFrom}>"
+    prefix, derived = f"<{mint.statements(base)}", f"<{PROV.wasDerivedFrom}>"
     index: dict[Term, list[Term]] = {}
     for s, p, o in rows:
         if p == derived and s.startswith(prefix):
@@ -256,7 +256,7 @@ class Rerender:
     def facts_of(self, subjects: set[Term]) -> set[Term]:
         """The subjects of the facts that pending statements reify: a fact's graphs (in the quad dumps) change with
         its statement's sources, so its block is rendered again too."""
-        prefix, about = f"<{self.base}statement/", NamedNode(RDF.subject)
+        prefix, about = f"<{mint.statements(self.base)}", NamedNode(RDF.subject)
         return {str(q.object) for s in subjects if s.startswith(prefix)
                 for q in self.store.quads_for_pattern(NamedNode(s[1:-1]), about, None)}
 
@@ -320,7 +320,7 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
     partitions and distributions (``files``: name -> (byte size, SHA-256 hex)) at ``<base>dist/<file>``, in the
     shape DCAT-AP 3.0.1 asks for as harvested (every class a shape checks stated: media types, the checksum
     algorithm, the shapes as a standard, the landing page as a document)."""
-    ds = iri(base + "dataset")
+    ds = iri(mint.dataset(base))
     out: list[Row] = []
 
     def add(s: Term, p: str, o: Term) -> None:
@@ -339,7 +339,7 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
     if release.get("rights"):
         add(ds, DCTERMS.rights, en(str(release["rights"])))
     if release.get("contact"):  # DCAT's contact point: a vCard with the address to write to
-        contact, address = iri(base + "dataset/contact"), str(release["contact"])
+        contact, address = iri(mint.dataset(base, mint.CONTACT)), str(release["contact"])
         add(ds, DCAT.contactPoint, contact)
         add(contact, RDF.type, iri(VCARD.Kind))
         add(contact, VCARD.fn, literal(str(release.get("publisher") or release.get("title") or "opendata-graph")))
@@ -361,7 +361,7 @@ def void_description(stats: Stats, files: Mapping[str, tuple[int, str]], base: s
     add(ds, VOID.properties, integer(len(predicates)))
     add(ds, VOID.classes, integer(len(classes)))
     for cls, n in sorted(classes.items()):
-        part = iri(f"{base}dataset/class/{digest(cls, 12)}")
+        part = iri(mint.dataset(base, mint.CLASS, digest(cls, 12)))
         add(ds, VOID.classPartition, part)
         add(part, VOID["class"], iri(cls))
         add(part, VOID.entities, integer(n))
@@ -385,9 +385,9 @@ def _about(s: Term, base: str, release: Mapping[str, Any], suffix: str = "") -> 
         out.append((iri(SPDX_LICENSE[str(release["licence"])]), iri(RDF.type), iri(DCTERMS.LicenseDocument)))
     if release.get("homepage"):
         page = external_iri(str(release["homepage"]))
-        add(FOAF.homepage if s == iri(base + "catalog") else DCAT.landingPage, page)
+        add(FOAF.homepage if s == iri(mint.path(base, mint.CATALOG)) else DCAT.landingPage, page)
         out.append((page, iri(RDF.type), iri(FOAF.Document)))
-    agent = iri(base + "dataset/publisher")
+    agent = iri(mint.dataset(base, mint.PUBLISHER))
     add(DCTERMS.publisher, agent)
     out.append((agent, iri(RDF.type), iri(FOAF.Agent)))
     out.append((agent, iri(FOAF.name), literal(str(release.get("publisher") or "The opendata-graph project"))))
@@ -396,7 +396,7 @@ def _about(s: Term, base: str, release: Mapping[str, Any], suffix: str = "") -> 
 
 def catalog(base: str, release: Mapping[str, Any], datasets: Sequence[Term]) -> list[Row]:
     """The ``dcat:Catalog`` a portal harvests: ``<base>catalog``, listing ``datasets``."""
-    cat = iri(base + "catalog")
+    cat = iri(mint.path(base, mint.CATALOG))
     out: list[Row] = [(cat, iri(RDF.type), iri(DCAT.Catalog)), *_about(cat, base, release)]
     out += [(cat, iri(DCAT.dataset), d) for d in datasets]
     return out
@@ -411,12 +411,12 @@ def version_description(build: Sequence[Row], base: str, release: Mapping[str, A
     for as long as the release stands) -- ``dcat:inSeries``/``dcat:isVersionOf`` the series ``<base>dataset``
     (a ``dcat:DatasetSeries`` with every version so far, ``older``: (version, date)); the catalog lists the series
     and every version."""
-    series, this = iri(base + "dataset"), iri(f"{base}dataset/{version}")
-    own = f"{base}dataset/distribution/"
+    series, this = iri(mint.dataset(base)), iri(mint.dataset(base, version))
+    own = mint.dataset(base, mint.DISTRIBUTION, "")
     moved = {iri(DCAT.distribution), iri(VOID.dataDump), iri(RDF.type), iri(DCAT.version), iri(DCTERMS.title)}
     out: list[Row] = []
     for s, p, o in build:
-        if s.startswith(f"<{own}") or s == iri(base + "catalog"):
+        if s.startswith(f"<{own}") or s == iri(mint.path(base, mint.CATALOG)):
             continue  # the build's distributions and catalog: this release has its own
         if s == series:
             if p not in moved:
@@ -436,7 +436,7 @@ def version_description(build: Sequence[Row], base: str, release: Mapping[str, A
     add(this, DCAT.inSeries, series)
     add(this, DCAT.isVersionOf, series)
     if previous is not None:
-        add(this, DCAT.previousVersion, iri(f"{base}dataset/{previous}"))
+        add(this, DCAT.previousVersion, iri(mint.dataset(base, previous)))
     # the series: issued with its first release, modified with this one, every version so far
     for t in (DCAT.DatasetSeries, DCAT.Dataset):
         add(series, RDF.type, iri(t))
@@ -447,7 +447,7 @@ def version_description(build: Sequence[Row], base: str, release: Mapping[str, A
     add(series, DCAT.hasCurrentVersion, this)
     versions: list[Term] = []
     for v, when in older:
-        node = iri(f"{base}dataset/{v}")
+        node = iri(mint.dataset(base, v))
         versions.append(node)
         add(node, RDF.type, iri(DCAT.Dataset))
         out += [r for r in _about(node, base, release, f" {v}") if r[0] == node]
@@ -493,7 +493,7 @@ def distributions(ds: Term, files: Mapping[str, tuple[int, str]], base: str, fol
     def add(s: Term, p: str, o: Term) -> None:
         out.append((s, iri(p), o))
 
-    prefix = f"{ds[1:-1]}/distribution/"
+    prefix = mint.below(ds[1:-1], mint.DISTRIBUTION, "")
     for name, (size, sha256) in sorted(files.items()):
         if not (name.startswith(f"{STEM}.") or name == "context.jsonld"):
             continue
@@ -580,7 +580,7 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
         described = {k: (w.size, w.sha256) for k, w in written.items() if k.startswith(STEM) or k == "context.jsonld"}
         described_rows = void_description(stats, described, base, release.meta, release.documents, release.examples)
         if not release.quotes_checked:  # a build with --no-quote-check says so
-            described_rows.append((iri(base + "dataset"), iri(RDFS.comment), en(QUOTES_NOT_CHECKED)))
+            described_rows.append((iri(mint.dataset(base)), iri(RDFS.comment), en(QUOTES_NOT_CHECKED)))
         void = TURTLE.document(described_rows, base)
         written["void.ttl"] = stage.write("void.ttl", [void])
         mark = outputs.marker_text(outputs.RELEASE, [*written, outputs.MARKER, "SHA256SUMS"])  # odg's directory

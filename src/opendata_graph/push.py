@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
-from .errors import EXIT_AUTH, EXIT_NETWORK, EXIT_SERVER, EXIT_VIOLATIONS, OdgError
+from . import mint
+from .errors import EXIT_AUTH, EXIT_INPUT, EXIT_NETWORK, EXIT_SERVER, EXIT_VIOLATIONS, OdgError
 from .namespaces import DCAT, VOID
 
 #: Graph Store paths of stores whose PUT replaces a graph in one transaction (oxigraph, Fuseki/TDB2).
@@ -44,6 +45,9 @@ KNOWN_LAYOUTS = {"/store": ("/query", "/update"), "/data": ("/query", "/update")
                  "/rdf-graphs/service": ("", "/statements")}
 #: The graph beside the release's that holds its VoID/DCAT description (its version).
 VOID_SUFFIX = "-void"
+#: How the data goes (``--protocol``) and how credentials are sent (``--auth``).
+PROTOCOLS = ("gsp", "update")
+AUTH_KINDS = ("basic", "digest")
 GSP_HINTS = "oxigraph: /store, Fuseki: /<dataset>/data, Virtuoso: /sparql-graph-crud-auth, GraphDB: " \
             "/repositories/<id>/rdf-graphs/service"
 
@@ -559,12 +563,15 @@ def count_lines(path: Path) -> int:
     return n
 
 
-def release_version(void: Path) -> tuple[str | None, bytes | None, str | None]:
+def release_version(void: Path, at_least: Callable[[str | None], str | None] = lambda v: v,
+                    ) -> tuple[str | None, bytes | None, str | None]:
     """What a release's ``void.ttl`` says: its version (a release's, else the build's ``dcat:version``), the
-    description as N-Triples, and the base IRI (the dataset's IRI without ``dataset``); Nones without one."""
+    description as N-Triples, and the base IRI (the dataset's IRI without ``dataset``); Nones without one.
+    ``at_least``: the version the push stands for, given the one described; where it differs, the description
+    says it instead (``dcat:version`` replaced in the graph, so the store records what the version check used)."""
     if not void.is_file():
-        return None, None, None
-    from pyoxigraph import Literal, NamedNode, RdfFormat, Store, serialize
+        return at_least(None), None, None
+    from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
 
     from .releasedir import ReleaseDir
 
@@ -574,14 +581,18 @@ def release_version(void: Path) -> tuple[str | None, bytes | None, str | None]:
                             f"BIND(?s AS ?d) }} UNION {{ ?d a <{VOID.Dataset}> . OPTIONAL {{ ?d <{DCAT.version}> ?v }} "
                             f"FILTER NOT EXISTS {{ ?d <{DCAT.hasCurrentVersion}> ?any }} }} }}"))  # type: ignore[arg-type]
     version = next((r["v"].value for r in rows if r["v"] is not None), None)
-    dataset = next((r["d"].value for r in rows if isinstance(r["d"], NamedNode) and r["d"].value.endswith(
-        "/dataset")), None)
+    bases = (mint.base_of_dataset(r["d"].value) for r in rows if isinstance(r["d"], NamedNode))
+    of_dataset = next((b for b in bases if b is not None), None)
     spaces = {q.object.value for q in store.quads_for_pattern(None, NamedNode(VOID.uriSpace), None)
               if isinstance(q.object, Literal)}
-    base = next(iter(spaces)) if len(spaces) == 1 else \
-        dataset[: -len("dataset")] if dataset and dataset.endswith("/dataset") else None
+    base = next(iter(spaces)) if len(spaces) == 1 else of_dataset
+    effective = at_least(version)
+    if version is not None and effective != version:
+        for q in list(store.quads_for_pattern(None, NamedNode(DCAT.version), Literal(version))):
+            store.remove(q)
+            store.add(Quad(q.subject, q.predicate, Literal(str(effective)), q.graph_name))
     triples = serialize([q.triple for q in store], format=RdfFormat.N_TRIPLES)
-    return version, triples, base
+    return effective, triples, base
 
 
 def dump_of(dist: Path) -> Path:
@@ -598,3 +609,130 @@ def dump_of(dist: Path) -> Path:
     return path
 
 
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach a store: ``odg push``'s endpoint options, travelling together."""
+
+    endpoint: str
+    protocol: str = "gsp"
+    query_endpoint: str | None = None
+    update_endpoint: str | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 300.0
+    retries: int = 4
+    auth: str = "basic"
+    gzip: bool = True
+    chunk_triples: int = 0
+
+    def check(self) -> None:
+        """Every endpoint an http(s) URL without credentials in it (they never come from the command line)."""
+        for name, url in (("--endpoint", self.endpoint), ("--query-endpoint", self.query_endpoint),
+                          ("--update-endpoint", self.update_endpoint)):
+            if url is None:
+                continue
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise OdgError(f"{name} must be an http(s) URL, not {public(url)!r}",
+                               hint="e.g. http://127.0.0.1:7878/store")
+            if parts.username or parts.password:
+                raise OdgError(f"{name} {public(url)} carries credentials in the URL; they are never taken from the "
+                               "command line", hint="set ODG_PUSH_USER and ODG_PUSH_PASSWORD, or use ~/.netrc")
+
+    def target(self, graph: str, progress: Callable[[int], None]) -> Target:
+        gsp = self.protocol == "gsp"
+        return Target(store=self.endpoint if gsp else "", graph=graph, query=self.query_endpoint,
+                      update=self.update_endpoint if gsp else self.endpoint, connect_timeout=self.connect_timeout,
+                      read_timeout=self.read_timeout, retries=self.retries, auth=credentials(self.auth),
+                      gzip=self.gzip, chunk_triples=self.chunk_triples, progress=progress)
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """What ``odg push`` is asked: the release (or .nt file) at ``dist``, to ``graph`` of the store."""
+
+    dist: Path
+    connection: Connection
+    graph: str | None = None  #: None: the release's ``<base>dataset``
+    verify: bool = True
+    allow_downgrade: bool = False
+    delta: bool = False
+
+
+def push_release(request: PushRequest, say: Callable[[str], None]) -> str:
+    """Push the release: refuse a downgrade, send the delta from the store's release (proven triple for triple
+    first; else in full), verify, record the version. The line saying what was done."""
+    from .namespaces import DEFAULT_BASE
+    from .progress import Bar
+    from .releases import at_least_the_latest
+
+    request.connection.check()
+    dist = request.dist
+    dump = dump_of(dist)
+    version, void, recorded = release_version(dist / "void.ttl", lambda v: at_least_the_latest(dist, v)) \
+        if dist.is_dir() else (None, None, None)
+    base = recorded or DEFAULT_BASE
+    bar = Bar(dump.stat().st_size, "pushing", unit=" bytes")
+    target = request.connection.target(request.graph or mint.dataset(base), bar.advance)
+    started = time.monotonic()
+    pusher = Pusher(target)
+    held = pusher.check_version(version, request.allow_downgrade)
+    delta = request.delta
+    if delta:  # the delta applies to exactly the release the store records, proven triple for triple first
+        old_lines, new_lines = _delta_sides(dist, held)
+        if pusher.graph_rows() != set(_rows(old_lines)):
+            say(f"<{target.graph}> does not hold exactly release {held}, which it records (its graph was changed "
+                "since): pushing in full instead of the delta")
+            delta = False
+    with bar:
+        if delta:
+            removals, additions = _delta(old_lines, new_lines, base)
+            local, remote = pusher.push_delta(dump, removals, additions, verify=request.verify)
+            if request.verify and pusher.graph_rows() != set(_rows(new_lines)):
+                raise PushError(f"<{target.graph}> does not hold exactly the release after the delta", EXIT_VIOLATIONS,
+                                "push in full (without --delta)")
+        else:
+            local, remote = pusher.push(dump, request.connection.protocol, verify=request.verify)
+        pusher.record_version(void)
+    seconds = time.monotonic() - started
+    check = f"; the server holds {remote:,}" if remote is not None else "; not verified"
+    what = f"the delta from {held} ({len(removals):,} removed, {len(additions):,} added): " if delta else ""
+    release = f" (release {version})" if version else ""
+    return (f"pushed {what}{local:,} triples to <{target.graph}>{release} at {public(request.connection.endpoint)} "
+            f"in {seconds:.1f} s ({local / max(seconds, 1e-9):,.0f} triples/s){check}")
+
+
+def _delta_sides(dist: Path, held: str | None) -> tuple[list[str], list[str]]:
+    """The N-Triples lines of the store's release ``held`` (a version already checked to be a semantic version,
+    one of the release directory's releases: nothing outside ``releases/`` is read) and of ``dist``, both read
+    through their checksums."""
+    from .diff import read_lines
+    from .releases import RELEASES, existing
+
+    if held is None:
+        raise PushError("--delta needs to know the release the store holds, and it says none", EXIT_INPUT,
+                        "push in full once (the version is recorded), then push deltas")
+    resolved = dist.resolve()
+    root = resolved.parent.parent if resolved.parent.name == RELEASES else resolved
+    if held not in existing(root):
+        raise PushError(f"the store holds release {held}, which is not in {root / RELEASES}", EXIT_INPUT,
+                        "push in full, or from the release directory that made it")
+    return read_lines(root / RELEASES / held), read_lines(dist)
+
+
+def _rows(lines: list[str]) -> list[tuple[str, str, str]]:
+    """N-Triples lines as rows, each term as pyoxigraph writes it (so the store's answer compares equal)."""
+    from pyoxigraph import RdfFormat, parse
+
+    from .terms import rows
+
+    return rows(parse("\n".join(lines).encode("utf-8"), format=RdfFormat.N_TRIPLES))
+
+
+def _delta(old: list[str], new: list[str], base: str) -> tuple[list[str], list[str]]:
+    """The N-Triples lines to remove and to add to take a store holding ``old`` to ``new``."""
+    from .diff import diff
+
+    changes = diff(old, new, base)
+    return sorted(" ".join(r) + " ." for r in changes.removals), sorted(" ".join(r) + " ." for r in changes.additions)

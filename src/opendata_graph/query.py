@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,8 @@ from .namespaces import DEFAULT_BASE, PREFIXES
 
 RESULT_FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON,
            "xml": QueryResultsFormat.XML}
+#: What ``odg query --format`` writes: a table for people, or a SPARQL 1.1 results format.
+QUERY_FORMATS = ("table", *RESULT_FORMATS)
 
 
 class QueryError(OdgError):
@@ -254,3 +256,32 @@ def diff(actual: Counter[tuple[str, ...]], expected: Counter[tuple[str, ...]]) -
         yield "- " + "\t".join(row)
     for row in sorted((actual - expected).elements()):
         yield "+ " + "\t".join(row)
+
+
+def check_all(store: Store | RemoteStore, queries: Path, write_expected: bool, say: Callable[[str], None]) -> bool:
+    """Run every query file of ``queries`` and compare its rows with its expected results (``--all``), saying one
+    line per query; with ``write_expected``, rewrite the expected results instead. Whether every query agreed."""
+    failed = 0
+    for qf in query_files(queries):
+        if qf.needs_named_graphs and isinstance(store, RemoteStore):
+            say(f"skip {qf.name}: it needs the quad dump's named graphs; the endpoint holds the triples")
+            continue
+        result = run(store, qf.text, str(qf.path))
+        if write_expected:
+            from .outputs import write_whole
+
+            qf.expected.parent.mkdir(exist_ok=True)
+            write_whole(qf.expected, serialize_results(run(store, qf.text), "tsv"))
+            say(f"wrote {qf.expected}")
+            continue
+        actual = rows(result)
+        if not qf.expected.exists():
+            say(f"MISSING {qf.name}: no {qf.expected} (run: make golden)")
+            failed += 1
+            continue
+        differences = list(diff(actual, expected_rows(qf.expected)))
+        say(f"{'ok  ' if not differences else 'FAIL'} {qf.name} ({sum(actual.values())} rows)")
+        for line in differences:
+            say(f"     {line}")
+        failed += bool(differences)
+    return not failed

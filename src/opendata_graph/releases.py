@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import mint
 from .errors import ConfigError, DataError, Location, OdgError
 from .formats import TURTLE
 from .outputs import MARKER, PARTIAL
@@ -341,7 +342,7 @@ class History:
                 changes = json.loads(release.read_text(CHANGES_JSON)) if release.has(CHANGES_JSON) else {}
             except ValueError as exc:
                 raise ConfigError(f"cannot read release {version}: {exc}", Location.of(folder)) from None
-            records = frozenset(f"{base}{segment}/{i}" for i, segment in listing.get("records", {}).items())
+            records = frozenset(mint.record(base, segment, i) for i, segment in listing.get("records", {}).items())
             out.versions.append(Version(version, listing.get("date"), records, changes))
             if dist.parent.name == RELEASES and version == dist.name:
                 break  # a release's history ends with itself
@@ -375,3 +376,14 @@ def _properties(entity: Mapping[str, Any], labels: Mapping[str, str]) -> list[st
         if what not in names:
             names.append(what)
     return [f"{node} ({', '.join(names)})" if node else ", ".join(names) for node, names in by_node.items()]
+
+
+def at_least_the_latest(dist: Path, version: str | None) -> str | None:
+    """The version a push of ``dist`` stands for: the unreleased build after release X is at least X, whatever
+    release.yaml's ``version`` still says (so pushing it over X is no downgrade)."""
+    released = existing(dist) if dist.is_dir() and (dist / RELEASES).is_dir() else []
+    if not released:
+        return version
+    if version is None or not SEMVER_RE.match(version) or version_key(released[-1]) > version_key(version):
+        return released[-1]
+    return version

@@ -7,11 +7,11 @@ the RDF file and the line where the focus node first appears.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import __version__
-from .errors import Location, OdgError
+from .errors import EXIT_OK, EXIT_VIOLATIONS, ErrorList, Location, OdgError
 from .namespaces import PROJECT_HOME
 from .validate import Report, Result
 
@@ -173,3 +173,14 @@ def _expand(curie: str) -> str:
     prefix, _, local = curie.partition(":")
     namespace = {"shapes": SHAPES.iri, "sh": SH.iri, **PREFIXES}.get(prefix)
     return f"<{namespace}{local}>" if namespace else f"<urn:odg:unknown:{curie}>"
+
+
+def outcome(run: Callable[[], Iterable[Result]], strict: bool) -> tuple[Report, int]:
+    """The report of a check and its exit code: its results (0 conforms, 1 violations), or the errors that
+    stopped it, as results too, so that every ``--format`` carries them (their exit code, 2 for input)."""
+    try:
+        results = list(run())
+    except OdgError as exc:
+        return from_errors(exc.errors if isinstance(exc, ErrorList) else [exc]), exc.exit_code
+    report = Report(sorted(results))
+    return report, EXIT_OK if report.conforms(strict) else EXIT_VIOLATIONS

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import mint
 from .iri import iri_problem
 from .namespaces import (
     CC,
@@ -616,10 +617,7 @@ KIND_BY_DIRECTORY = {k.directory: k for k in KINDS.values()}
 def minted_record(iri: str, base: str) -> tuple[str, str] | None:
     """``(segment, id)`` when ``iri`` is a record's minted IRI, ``<base><segment>/<id>``; None for anything else
     (an owned node below it, the provenance machinery, an outside IRI)."""
-    if not iri.startswith(base):
-        return None
-    segment, _, rest = iri[len(base):].partition("/")
-    return (segment, rest) if segment in KINDS and rest and "/" not in rest else None
+    return mint.record_of(iri, base, KINDS)
 
 
 def date_text(value: Any) -> str | None:

@@ -24,6 +24,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from . import mint
 from .namespaces import ODG, PREFIXES, PROV, RDFS, SKOS, TEXT_LANGUAGE, XSD
 from .terms import RDF_TYPE, Row, Term, is_iri, literal_parts
 
@@ -67,12 +68,12 @@ Sources = Callable[[Row], Sequence[Term]]
 def statement_iri(base: str, row: Row) -> Term:
     """The IRI of the rdf:Statement that reifies a fact (the converter mints it from the triple alone)."""
     s, p, o = row
-    return f"<{base}statement/{hashlib.sha256(f'{s} {p} {o}'.encode()).hexdigest()[:20]}>"
+    return f"<{mint.statement(base, hashlib.sha256(f'{s} {p} {o}'.encode()).hexdigest()[:20])}>"
 
 
 def graph_of(source: Term) -> Term:
     """The named graph holding the facts derived from ``source`` (an excerpt or an evidence entry)."""
-    return source[:-1] + "/graph>"
+    return f"<{mint.graph_of(source[1:-1])}>"
 
 
 def _memoised(memo: dict[Term, Any], key: Term, compute: Callable[[Term], Any]) -> Any:
@@ -96,7 +97,7 @@ class Renderer:
     def __init__(self, base: str, sources: Sources | None = None, terms: Terms = NO_TERMS) -> None:
         self.base = base
         self.sources = sources
-        self._statement = f"<{base}statement/"
+        self._statement = f"<{mint.statements(base)}"
         self._source_types = {f"<{ODG.Excerpt}>", f"<{ODG.ExternalEvidence}>"}
         self._source_graph = f"<{ODG.SourceGraph}>"
         self.context: dict[str, Any] = jsonld_context(base, terms)["@context"]
