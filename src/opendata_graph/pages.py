@@ -13,7 +13,6 @@ Used by the server (:mod:`opendata_graph.serve`) and the static export (:mod:`op
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
@@ -21,11 +20,10 @@ from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from . import namespaces, schemaorg
-from .formats import EXPORTED
-from .namespaces import DCAT, DCTERMS, FOAF, ODG, ORG, OWL, RDF, RDFS, SKOS
+from . import namespaces
+from .namespaces import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from .render import Markup, render
-from .views import Context, curie, kind_name, page_of, primary_topic
+from .views import Context, curie, page_of, primary_topic
 
 __all__ = ["DEFAULT_QUERY", "EDITOR_FILES", "Site", "citation_of", "page_of", "primary_topic", "script_json"]
 
@@ -91,6 +89,26 @@ class Site(Context):
         from .index_view import kinds
 
         return kinds(self)
+
+    def home(self, description: str, counts: Sequence[tuple[str, int]], title: str,
+             examples: Sequence[str] = (), dataset: str | None = None) -> str:
+        """The home page (:func:`opendata_graph.home_view.home`)."""
+        from .home_view import home
+
+        return self.view("home.html", title, home=home(self, description, counts, title, examples, dataset))
+
+    def kind_page(self, kind: str) -> str | None:
+        """The index of one kind (``/organisation``); None when the release has no record of that kind."""
+        from .index_view import kind_page
+
+        found = kind_page(self, kind)
+        return None if found is None else self.view("kind.html", found.title, kind=found)
+
+    def not_found(self, iri: str | None = None) -> str:
+        """The page for an address the release does not have (:func:`opendata_graph.index_view.not_found`)."""
+        from .index_view import not_found
+
+        return self.view("not_found.html", "Not found", missing=not_found(self, iri))
 
     def _html_link(self, node: object) -> str:
         """A node as a link -- only for our own IRIs and http(s) ones: ``javascript:``, ``data:``... stay text."""
@@ -218,140 +236,6 @@ class Site(Context):
                          f'<th scope="col">Label</th><th scope="col">Definition</th></tr></thead>'
                          f"<tbody>{rows}</tbody></table></div>")
         return '<h2 id="concept-schemes">Concept schemes</h2>' + "".join(parts) if parts else ""
-
-    def home(self, description: str, counts: Sequence[tuple[str, int]], title: str,
-             examples: Sequence[str] = (), dataset: str | None = None) -> str:
-        """The home page: what the release covers (release.yaml's title and description), a search over every
-        name, the cohorts with their members and roles, the licences and standards in use, where to start
-        (release.yaml's ``featured``), an index per kind, the downloads and releases, the resources per class."""
-        links = "".join(f"<li>{self._html_link(NamedNode(e))}</li>" for e in examples if self.exists(e))
-        downloads = ", ".join(f'<a href="{self.root}dist/{f.dump}">{escape(f.name)}</a>' for f in EXPORTED
-                              if f.dumped)
-        rows = "".join(f'<tr><td><span title="{escape(curie(c))}">{escape(self.term(c).capitalize())}</span></td>'
-                       f'<td class="count">{n:,}</td></tr>' for c, n in counts)
-        body = (f"<h1>{escape(title)}</h1><p>{escape(description)}</p>" + self.search_box()
-                + (f"<h2>Start here</h2><ul>{links}</ul>" if links else "")
-                + self.picture() + self.cohorts() + self.in_use()
-                + f'<p>Download the release: {downloads}, <a href="{self.root}dist/void.ttl">VoID/DCAT description</a>.</p>'
-                + self._releases() + self.kinds_index()
-                + f'<h2>Resources per class</h2>{SCROLL.format(label="Resources per class")}<table><thead><tr>'
-                '<th scope="col">Class</th>'
-                f'<th scope="col">Resources</th></tr></thead><tbody>{rows}</tbody></table></div>')
-        return self.page(title, body, schemaorg.script(self.description, dataset) if dataset else "")
-
-    def picture(self, cohort: str | None = None) -> str:
-        """The network diagram and the membership timeline (pictures.py), inline: their nodes are links; they
-        scroll on a narrow screen."""
-        from . import pictures
-
-        out = []
-        svg = pictures.network(self.store, self.label, self.href, cohort)
-        if svg.count("<a ") > 0:  # on a phone, the same as nested lists (the figure is 1,110 px wide)
-            download = f' <a href="{self.root}network.svg">(SVG)</a>' if cohort is None else ""
-            listed = pictures.network_list(self.store, self.label, self.href, cohort)
-            out.append(f'<h2>{"The network" if cohort is None else "Its network"}{download}</h2>'
-                       f'<div class="wide">{SCROLL.format(label="Network diagram")}{svg}</div></div>'
-                       f'<div class="narrow">{listed}</div>')
-        times = pictures.timeline(self.store, self.label, self.href, cohort)
-        if times:
-            download = f' <a href="{self.root}timeline.svg">(SVG)</a>' if cohort is None else ""
-            listed = pictures.timeline_list(self.store, self.label, self.href, cohort)
-            out.append(f"<h2>Memberships over time{download}</h2><p>Only what the sources date: a dot is a "
-                       "date a membership held on; a dashed bar, a period it falls within whose end alone is "
-                       f'stated.</p><div class="wide">{SCROLL.format(label="Membership timeline")}{times}</div></div>'
-                       f'<div class="narrow">{listed}</div>')
-        return "".join(out)
-
-    def search_box(self) -> str:
-        """A search over every record's names, in the browser, from the static index ``search.json`` (the form's
-        action: ``static/search.js`` reads it there)."""
-        return render("search.html", root=self.root)
-
-    def cohorts(self) -> str:
-        """The cohorts, each with the programme it belongs to and its members with their roles."""
-        rows = self.store.query(f"""SELECT ?cohort ?member ?role WHERE {{ ?cohort a <{ODG.Cohort}> .
-            OPTIONAL {{ ?m <{ORG.organization}> ?cohort ; <{ORG.member}> ?member ; <{ORG.role}> ?role }} }}""")
-        members: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for r in rows:  # type: ignore[union-attr]
-            members[r["cohort"].value]
-            if r["member"] is not None:
-                members[r["cohort"].value].append((self._html_link(r["member"]), self.label(r["role"])))
-        if not members:
-            return ""
-        parts = ["<h2>The cohorts</h2>"]
-        for cohort in sorted(members, key=lambda c: self.label(NamedNode(c))):
-            whole = [self._html_link(o) for o in self.values(cohort, ORG.subOrganizationOf)]
-            within = f" <span class=count>(part of {', '.join(whole)})</span>" if whole else ""
-            items = "".join(f"<li>{m} <span class=count>({escape(role)})</span></li>"
-                            for m, role in sorted(members[cohort]))
-            parts.append(f"<h3>{self._html_link(NamedNode(cohort))}{within}</h3><ul class=\"columns\">{items}</ul>")
-        return "".join(parts)
-
-    def in_use(self) -> str:
-        """The licences the datasets are under, and the standards anything conforms to, with how many use each."""
-        parts = []
-        for heading, predicate in (("Licences in use", DCTERMS.license), ("Standards in use", DCTERMS.conformsTo)):
-            rows = self.store.query(f"SELECT ?o (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{predicate}> ?o }} "
-                                    "GROUP BY ?o ORDER BY DESC(?n) ?o")
-            items = "".join(f"<li>{self._html_link(r['o'])} <span class=count>({r['n'].value})</span></li>"
-                            for r in rows)  # type: ignore[union-attr]
-            if items:
-                parts.append(f"<h2>{heading}</h2><ul class=\"columns\">{items}</ul>")
-        return "".join(parts)
-
-    def kinds_index(self, limit: int = 200) -> str:
-        """Every live record, by kind (the first ``limit`` of a kind; the search finds the others)."""
-        by_kind: dict[str, list[dict[str, object]]] = defaultdict(list)
-        for entry in self.search_index():
-            by_kind[str(entry["kind"])].append(entry)
-        parts = []
-        for kind in sorted(by_kind):
-            entries = sorted(by_kind[kind], key=lambda e: str(e["label"]).lower())
-            items = "".join(f'<li><a href="{escape(str(e["href"]))}">{escape(str(e["label"]))}</a></li>'
-                            for e in entries[:limit])
-            more = f"<p>… and {len(entries) - limit:,} more: use the search.</p>" if len(entries) > limit else ""
-            parts.append(f"<details><summary>{escape(kind_name(kind))} "
-                         f"<span class=count>({len(entries):,})</span></summary><ul class=\"columns\">{items}</ul>"
-                         f"{more}{self._all_link(kind)}</details>")
-        return "<h2>Everything, by kind</h2>" + "".join(parts) if parts else ""
-
-    def _all_link(self, kind: str) -> str:
-        if kind not in self.kinds():
-            return ""
-        return f'<p><a href="{self.root}{escape(kind)}{self.suffix}">All of them on one page</a></p>'
-
-    def kind_page(self, kind: str) -> str | None:
-        """The index of one kind (``/organisation``): every live record of it by name, with its other names;
-        None when the release has no record of that kind."""
-        entries = sorted((e for e in self.search_index() if e["kind"] == kind), key=lambda e: str(e["label"]).lower())
-        if not entries or kind not in self.kinds():
-            return None
-        items = "".join(
-            f'<li><a href="{escape(str(e["href"]))}">{escape(str(e["label"]))}</a>'
-            + (f' <span class=count>({escape(", ".join(str(n) for n in others))})</span>' if others else "")
-            + "</li>"
-            for e in entries for others in [[n for n in e["names"] if n != e["label"]]])  # type: ignore[attr-defined]
-        title = f"{kind_name(kind)} ({len(entries):,})"
-        return self.page(title, f"<h1>{escape(title)}</h1>{self.search_box()}<ul class=\"columns\">{items}</ul>")
-
-    def not_found(self, iri: str | None = None) -> str:
-        """The page for an address the release does not have: what was asked (when known: a static host's error
-        document does not know), a search, and where to go."""
-        kinds = ", ".join(f'<a href="{self.root}{escape(k)}{self.suffix}">{escape(kind_name(k).lower())}</a>'
-                          for k in self.kinds())
-        where = f"at <code>{escape(iri)}</code>" if iri else "at this address"
-        return self.page("Not found", f"<h1>Not found</h1><p>This release has nothing {where}.</p>"
-                         f"<p>Search its names, or browse its {kinds}.</p>{self.search_box()}"
-                         f'<p><a href="{self.root}index{self.suffix}">The home page</a></p>')
-
-    def _releases(self) -> str:
-        """The home page's line on releases: the latest, and where every changelog is."""
-        if not self.history.versions:
-            return ""
-        latest = self.history.versions[-1]
-        when = f" ({escape(latest.date)})" if latest.date else ""
-        return (f"<p>Latest release: {escape(latest.version)}{when}, one of {len(self.history.versions)}; "
-                f'<a href="{self.root}changes{self.suffix}">what changed in each</a>.</p>')
 
     def query_list(self, queries: Sequence[tuple[str, str, str, str]]) -> str:
         """``queries``: (name, title, answers, text) of each query file."""
