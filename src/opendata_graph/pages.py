@@ -13,7 +13,7 @@ Used by the server (:mod:`opendata_graph.serve`) and the static export (:mod:`op
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -110,6 +110,12 @@ class Site(Context):
 
         return self.view("not_found.html", "Not found", missing=not_found(self, iri))
 
+    def changes(self) -> str:
+        """``/changes``: every release's changelog, newest first (:func:`opendata_graph.changes_view.changes`)."""
+        from .changes_view import changes
+
+        return self.view("changes.html", "Changes", releases=changes(self))
+
     def _html_link(self, node: object) -> str:
         """A node as a link -- only for our own IRIs and http(s) ones: ``javascript:``, ``data:``... stay text."""
         if isinstance(node, NamedNode) and self.linkable(node.value):
@@ -120,44 +126,6 @@ class Site(Context):
         if isinstance(node, NamedNode):
             return f"&lt;{escape(node.value)}&gt;"
         return escape(self.label(node))
-
-    def changes(self) -> str:
-        """``/changes``: every release's changelog, newest first, each entity a link to its page."""
-        if not self.history.versions:
-            return self.page("Changes", "<h1>Changes</h1><p>No release yet: this is the unreleased build. "
-                             "<code>odg release VERSION</code> makes one.</p>")
-        body = ["<h1>Changes</h1>"]
-        for v in reversed(self.history.versions):
-            when = f" — {escape(v.date)}" if v.date else ""
-            body.append(f'<h2 id="release-{escape(v.version)}">Release {escape(v.version)}{when}</h2>')
-            body.append(self._release_changes(v.changes) if v.changes else "<p>The first release.</p>")
-        return self.page("Changes", "".join(body))
-
-    def _release_changes(self, changes: Mapping[str, Any]) -> str:
-        kinds = changes.get("kinds", {})
-        if not kinds:
-            return "<p>No entity changed.</p>"
-        out = []
-        for kind in sorted(kinds):
-            groups = kinds[kind]
-            out.append(f"<h3>{escape(kind.replace('-', ' ').capitalize())}</h3><ul>")
-            for group in ("added", "withdrawn", "merged", "removed", "changed"):
-                for e in groups.get(group, []):
-                    link = self._html_link(NamedNode(e["iri"])) if e["iri"].startswith(self.base) else escape(e["label"])
-                    what = {"added": "added", "withdrawn": "withdrawn", "merged": "merged into "
-                            + escape(e.get("replaced_by", "")), "removed": "removed", "changed": "changed"}[group]
-                    why = f" ({escape(e['reason'])})" if e.get("reason") else ""
-                    lines = "".join(self._change_item(c, e["iri"]) for c in e.get("changes", [])) \
-                        if group == "changed" else ""
-                    out.append(f"<li>{link}: {what}{why}" + (f"<ul>{lines}</ul>" if lines else "") + "</li>")
-            out.append("</ul>")
-        return "".join(out)
-
-    def _change_item(self, c: Mapping[str, Any], entity: str) -> str:
-        from .diff import change_words
-
-        return "<li>" + change_words(c.get("node", ""), c.get("predicates", []), c.get("removed", []),
-                                     c.get("added", []), entity, self.labels, escape) + "</li>"
 
     def ontology(self, ontology: Store, iri: str) -> str:
         """The ontology's documentation page: what the owl:Ontology says of itself (title, comment, version IRI,
