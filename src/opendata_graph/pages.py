@@ -18,10 +18,10 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from pyoxigraph import Literal, NamedNode, Store
+from pyoxigraph import NamedNode, Store
 
 from . import namespaces
-from .namespaces import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
+from .namespaces import DCAT, DCTERMS, FOAF, RDF, RDFS
 from .render import Markup, render
 from .views import Context, curie, page_of, primary_topic
 
@@ -116,6 +116,12 @@ class Site(Context):
 
         return self.view("changes.html", "Changes", releases=changes(self))
 
+    def ontology(self, ontology: Store, iri: str) -> str:
+        """The ontology's documentation page (:func:`opendata_graph.ontology_view.ontology`)."""
+        from .ontology_view import ontology as page
+
+        return self.view("ontology.html", "Ontology", o=page(self, ontology, iri))
+
     def _html_link(self, node: object) -> str:
         """A node as a link -- only for our own IRIs and http(s) ones: ``javascript:``, ``data:``... stay text."""
         if isinstance(node, NamedNode) and self.linkable(node.value):
@@ -126,84 +132,6 @@ class Site(Context):
         if isinstance(node, NamedNode):
             return f"&lt;{escape(node.value)}&gt;"
         return escape(self.label(node))
-
-    def ontology(self, ontology: Store, iri: str) -> str:
-        """The ontology's documentation page: what the owl:Ontology says of itself (title, comment, version IRI,
-        licence), then its classes, object, data and annotation properties, each with its label, comment (its
-        definition) and what it refines; then the concept schemes with their concepts (from the release)."""
-        head = self._ontology_head(ontology, iri)
-        sections = []
-        for kind, heading in ((OWL.Class, "Classes"), (OWL.ObjectProperty, "Object properties"),
-                              (OWL.DatatypeProperty, "Data properties"),
-                              (OWL.AnnotationProperty, "Annotation properties")):
-            rows = self._ontology_terms(ontology, iri, kind)
-            if rows:
-                cols = "".join(f'<th scope="col">{h}</th>' for h in ("Term", "Label", "Comment", "Refines"))
-                sections.append(f'<h2 id="{escape(heading.lower().replace(" ", "-"))}">{heading} '
-                                f"<span class=count>({len(rows)})</span></h2>{SCROLL.format(label=heading)}"
-                                f"<table><thead><tr>{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
-        return self.page("Ontology", head + "".join(sections) + self._concept_schemes())
-
-    def _ontology_head(self, ontology: Store, iri: str) -> str:
-        found: dict[str, str] = {}
-        for q in ontology.quads_for_pattern(NamedNode(iri), None, None):
-            if isinstance(q.object, NamedNode | Literal):
-                found.setdefault(q.predicate.value, q.object.value)
-        title = found.get(DCTERMS.title, "opendata-graph ontology")
-        facts = [("IRI", f"<code>{escape(iri)}</code>")]
-        if OWL.versionIRI in found:
-            facts.append(("Version IRI", f"<code>{escape(found[OWL.versionIRI])}</code>"))
-        if OWL.versionInfo in found:
-            facts.append(("Version", escape(found[OWL.versionInfo])))
-        if DCTERMS.license in found:
-            facts.append(("Licence", self._html_link(NamedNode(found[DCTERMS.license]))))
-        facts.append(("As Turtle", f'<a href="{self.root}ontology.ttl">ontology.ttl</a>'))
-        listed = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
-        comment = f"<p>{escape(found[RDFS.comment])}</p>" if RDFS.comment in found else ""
-        return f"<h1>{escape(title)}</h1>{comment}<dl class=iri>{listed}</dl>"
-
-    def _ontology_terms(self, ontology: Store, iri: str, kind: str) -> list[str]:
-        """One table row per own term of ``kind``: its name (the row's id), label, comment, what it refines."""
-        rows = ontology.query(f"""
-            PREFIX rdfs: <{RDFS}>
-            SELECT ?term ?label ?comment (GROUP_CONCAT(STR(?parent); separator=" ") AS ?parents) WHERE {{
-              ?term rdfs:isDefinedBy <{iri}> ; a <{kind}> ; rdfs:label ?label ; rdfs:comment ?comment .
-              OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?parent . FILTER(isIRI(?parent)) }}
-            }} GROUP BY ?term ?label ?comment ORDER BY ?term""")
-        out = []
-        for r in rows:  # type: ignore[union-attr]
-            local = r["term"].value.rsplit("#", 1)[-1]
-            parents = ", ".join(f'<a href="{escape(self.href(p))}">{escape(curie(p))}</a>'
-                                for p in sorted(r["parents"].value.split() if r["parents"] else ()))
-            out.append(f'<tr id="{escape(local)}"><td><code>odg:{escape(local)}</code></td>'
-                       f'<td>{escape(r["label"].value)}</td><td>{escape(r["comment"].value)}</td>'
-                       f"<td>{parents}</td></tr>")
-        return out
-
-    def _concept_schemes(self) -> str:
-        """Each concept scheme (roles, qualifiers: not in the published ontology document, whose concepts the
-        release's own data carries): its concepts, labels, definitions."""
-        schemes = self.store.query(f"""
-            PREFIX skos: <{SKOS}>
-            SELECT ?scheme ?label ?definition WHERE {{ ?scheme a skos:ConceptScheme ; skos:prefLabel ?label .
-              OPTIONAL {{ ?scheme skos:definition ?definition }} }} ORDER BY ?scheme""")
-        parts = []
-        for sch in schemes:  # type: ignore[union-attr]
-            concepts = self.store.query(f"""
-                PREFIX skos: <{SKOS}>
-                SELECT ?c ?label ?definition WHERE {{ ?c skos:inScheme <{sch["scheme"].value}> ;
-                  skos:prefLabel ?label . OPTIONAL {{ ?c skos:definition ?definition }} }} ORDER BY ?c""")
-            rows = "".join(f'<tr><td><a href="{escape(self.href(c["c"].value))}"><code>'
-                           f'{escape(curie(c["c"].value))}</code></a></td><td>{escape(c["label"].value)}</td>'
-                           f'<td>{escape(c["definition"].value) if c["definition"] else ""}</td></tr>'
-                           for c in concepts)  # type: ignore[union-attr]
-            definition = f"<p>{escape(sch['definition'].value)}</p>" if sch["definition"] else ""
-            label = escape(sch["label"].value)
-            parts.append(f"<h3>{label}</h3><p class=iri><code>{escape(sch['scheme'].value)}</code></p>{definition}"
-                         f"{SCROLL.format(label=label)}<table><thead><tr><th scope=\"col\">Concept</th>"
-                         f'<th scope="col">Label</th><th scope="col">Definition</th></tr></thead>'
-                         f"<tbody>{rows}</tbody></table></div>")
-        return '<h2 id="concept-schemes">Concept schemes</h2>' + "".join(parts) if parts else ""
 
     def query_list(self, queries: Sequence[tuple[str, str, str, str]]) -> str:
         """``queries``: (name, title, answers, text) of each query file."""
