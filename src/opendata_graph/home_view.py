@@ -93,8 +93,8 @@ def pictures(ctx: Context, cohort: str | None = None) -> tuple[Picture, ...]:
     from . import pictures as draw
 
     out = []
-    svg = draw.network(ctx.store, ctx.label, ctx.href, cohort)
-    if svg.count("<a ") > 0:  # on a phone, the same as nested lists (the figure is 1,110 px wide)
+    if draw.network_edges(ctx.store, cohort):  # a node for each end: on a phone, the same as nested lists
+        svg = draw.network(ctx.store, ctx.label, ctx.href, cohort)  # (the figure is 1,110 px wide)
         out.append(Picture("The network" if cohort is None else "Its network",
                            f"{ctx.root}network.svg" if cohort is None else "", False, "Network diagram", Markup(svg),
                            Markup(draw.network_list(ctx.store, ctx.label, ctx.href, cohort))))
