@@ -8,6 +8,7 @@ A value put into a template is escaped unless it is :class:`Markup` (HTML the vi
 from __future__ import annotations
 
 import functools
+import html
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,18 @@ def environment() -> Environment:
     """One environment per process: templates from ``templates/``, inline files (CSS, JS) from ``static/``;
     HTML autoescaped; an undefined name an error, never an empty string."""
     env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False,
+                      finalize=_escaped)
     env.globals["inline"] = inline
     return env
+
+
+def _escaped(value: Any) -> Any:
+    """A value as a page shows it: text escaped as :func:`html.escape` spells it (``&quot;``, ``&#x27;``: the
+    spelling the pages always had), HTML (:class:`Markup`, a macro's output) as it is."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return Markup(html.escape(value))
+    return value
 
 
 @functools.cache
