@@ -542,3 +542,32 @@ def test_a_crawl_of_the_served_site_finds_no_broken_link(server: str) -> None:
                if page in pages and fragment not in pages[page]]
     assert broken == []
     assert len(seen) > 500 and len(wanted) > 100, (len(seen), len(wanted))
+
+
+def test_the_query_page_shows_results_as_links_and_text_escaped() -> None:
+    """The results table (query_view.Results in templates/results.html): our own and http(s) IRIs link (an outside
+    one with its CURIE on hover), any other IRI is ``<iri>`` text, literals and variables are escaped, an unbound
+    cell is empty; the downloads are links to files; the query text and an error are escaped too."""
+    from pyoxigraph import Literal, NamedNode, Store
+
+    from opendata_graph.pages import Site
+
+    site = Site(Store(), DEFAULT_BASE)
+    rows = [[NamedNode(DEFAULT_BASE + "organisation/gbif"), Literal('a <b> & "c"')],
+            [NamedNode("javascript:alert(1)"), None],
+            [NamedNode("http://www.wikidata.org/entity/Q1531570"), Literal("x")]]
+    results = site.results_table(["s", "o<"], rows, [("CSV", "/sparql?query=a&format=csv", "results.csv")])
+    page = site.query_page('SELECT <x> & "y"', results, "bad <thing>", [("q1", "Who & what", "", "ASK {}")])
+    assert '<th scope="col">s</th><th scope="col">o&lt;</th>' in page
+    assert '<td><a href="/organisation/gbif">' in page  # our own IRI: a link, no CURIE on hover
+    assert "<td>a &lt;b&gt; &amp; &quot;c&quot;</td>" in page
+    assert "<td>&lt;javascript:alert(1)&gt;</td><td></td>" in page and 'href="javascript:' not in page
+    assert '<a href="http://www.wikidata.org/entity/Q1531570" title="wd:Q1531570">' in page
+    assert "Results <span class=count>(3 rows)</span>" in page
+    assert '<a href="/sparql?query=a&amp;format=csv" download="results.csv">CSV</a>' in page
+    assert 'spellcheck="false">SELECT &lt;x&gt; &amp; &quot;y&quot;</textarea>' in page
+    assert '<p role="alert" id="query-error"><strong>Error:</strong> bad &lt;thing&gt;</p>' in page
+    assert '<li><a href="/query?query=ASK%20%7B%7D&amp;edit=1">Who &amp; what</a></li>' in page
+    one = site.query_page("ASK {}", site.results_table(["result"], [[Literal("true")]]))
+    assert "Results <span class=count>(1 row)</span>" in one and "Download the results" not in one
+    assert 'id="query-error"' not in one and "Examples: the query files" not in one

@@ -1,7 +1,9 @@
 """The pages are templates over view models: no HTML is built in Python for the resource, home, class index,
-404, changes and ontology pages -- no ``escape()``, no string holding a tag, no ``Markup`` of a literal in the
-modules that build their view models, nor in the methods of :class:`opendata_graph.pages.Site` that render them.
-(The SVG pictures of ``pictures.py`` and the schema.org script of ``schemaorg.py`` are drawn there.)"""
+404, changes, ontology and query pages (the query files, the query page, a query's results) -- no ``escape()``,
+no string holding a tag, no ``Markup`` of a literal in the modules that build their view models, in
+:mod:`opendata_graph.pages` (:class:`~opendata_graph.pages.Site` renders them), nor where the route table and the
+server answer with the query pages. (The SVG pictures of ``pictures.py`` and the schema.org script of
+``schemaorg.py`` are drawn there.)"""
 
 from __future__ import annotations
 
@@ -12,9 +14,14 @@ from collections.abc import Collection
 from opendata_graph import paths
 
 #: The modules that build the pages' view models.
-BUILDERS = ("views", "summary_view", "resource_view", "home_view", "index_view", "changes_view", "ontology_view")
+BUILDERS = ("views", "summary_view", "resource_view", "home_view", "index_view", "changes_view", "ontology_view",
+            "query_view")
 #: The methods of pages.Site that render those pages.
-RENDERERS = ("view", "resource", "home", "kind_page", "not_found", "changes", "ontology", "search_index", "kinds")
+RENDERERS = ("view", "resource", "home", "kind_page", "not_found", "changes", "ontology", "search_index", "kinds",
+             "query_list", "query_files", "query_page", "query_results", "query_static", "results_table",
+             "editor_data")
+#: Where the route table (routes.Web) and the server (serve.Handler) answer with the query pages.
+CALLERS = {"routes": ("_queries", "_query_page", "_query_results"), "serve": ("do_GET", "query_page")}
 #: An HTML tag in a string: ``<a href``, ``</li>``, ``<td>``...
 TAG = re.compile(r"<\s*/?\s*(a|p|li|ul|ol|div|span|h[1-6]|td|tr|th|table|thead|tbody|dl|dt|dd|section|details|"
                  r"summary|code|pre|blockquote|strong|em|br|link|script|main|nav|form|input|button|label)\b", re.I)
@@ -91,3 +98,12 @@ def test_the_site_renders_these_pages_from_templates_only() -> None:
     assert html_built(source, RENDERERS) == [], "Site's page methods render a template over a view model"
     defined = {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
     assert set(RENDERERS) <= defined, set(RENDERERS) - defined  # a renamed method is not silently unchecked
+    assert html_built(source) == [], "pages.py puts view models into templates: no HTML of its own"
+
+
+def test_the_query_pages_are_answered_without_html_built_in_python() -> None:
+    for module, methods in CALLERS.items():
+        source = (paths.HERE / f"{module}.py").read_text(encoding="utf-8")
+        assert html_built(source, methods) == [], f"{module}.py: the query pages come from Site's templates"
+        defined = {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
+        assert set(methods) <= defined, (module, set(methods) - defined)

@@ -1,10 +1,11 @@
 """The HTML pages of the release: :class:`Site` puts a page kind's view model (built from the store by the
-``*_view`` modules) into its Jinja2 template (``templates/``, autoescaped); the query page and its results.
+``*_view`` modules) into its Jinja2 template (``templates/``, autoescaped).
 
 The resource page (:mod:`opendata_graph.resource_view`, :mod:`opendata_graph.summary_view`), the home page
 (:mod:`opendata_graph.home_view`), the class indexes and the 404 page (:mod:`opendata_graph.index_view`), the
-changes (:mod:`opendata_graph.changes_view`) and the ontology (:mod:`opendata_graph.ontology_view`) are plain data
-rendered by a template of the same name. Every fact shown on a resource page carries the quote it was derived from
+changes (:mod:`opendata_graph.changes_view`), the ontology (:mod:`opendata_graph.ontology_view`) and the query
+pages -- the query files, the query page with its editor, a query's results (:mod:`opendata_graph.query_view`) --
+are plain data rendered by a template (``templates/``). Every fact shown on a resource page carries the quote it was derived from
 (or its external evidence) in a ``<details>``.
 Used by the server (:mod:`opendata_graph.serve`) and the static export (:mod:`opendata_graph.site`), through
 :mod:`opendata_graph.routes`.
@@ -14,16 +15,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from html import escape
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
 from pyoxigraph import NamedNode, Store
 
 from . import namespaces
 from .namespaces import DCAT, DCTERMS, FOAF, RDF, RDFS
 from .render import Markup, render
-from .views import Context, curie, page_of, primary_topic
+from .views import Context, page_of, primary_topic
+
+if TYPE_CHECKING:
+    from .query_view import QueryFile, Results
 
 __all__ = ["DEFAULT_QUERY", "EDITOR_FILES", "Site", "citation_of", "page_of", "primary_topic", "script_json"]
 
@@ -36,8 +38,6 @@ DEFAULT_QUERY = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in namespaces.PREFIXES
     "\nSELECT ?organisation ?name WHERE {\n  ?organisation a org:Organization ; rdfs:label ?name .\n}\n"
     "ORDER BY ?name\nLIMIT 20\n")
 
-#: A table wider than a phone scrolls inside this box, which a keyboard can reach (axe: scrollable-region-focusable).
-SCROLL = '<div class="scroll" tabindex="0" role="region" aria-label="{label}">'
 
 def citation_of(void: Store) -> dict[str, str]:
     """What a citation of the release described in ``void`` names: its title, version, date of issue (a release
@@ -60,12 +60,6 @@ def script_json(value: object) -> str:
 class Site(Context):
     """The pages of a release: how they link (the release base IRI, the URL root the pages are served under, the
     static site's suffix) and what they say (:class:`opendata_graph.views.Context`)."""
-
-    def page(self, title: str, body: str, alternates: str = "") -> str:
-        """A whole page: ``body`` and ``alternates`` (the head's links) are HTML built escaped; the layout is
-        ``templates/page.html``, with the server's :attr:`notice` (if any) above the body."""
-        return render("page.html", title=title, body=Markup(body), alternates=Markup(alternates), root=self.root,
-                      suffix=self.suffix, notice=self.notice) + "\n"
 
     def view(self, template: str, title: str, **model: Any) -> str:
         """A whole page: the view model ``model`` in ``template`` (which extends ``templates/page.html``)."""
@@ -122,51 +116,42 @@ class Site(Context):
 
         return self.view("ontology.html", "Ontology", o=page(self, ontology, iri))
 
-    def _html_link(self, node: object) -> str:
-        """A node as a link -- only for our own IRIs and http(s) ones: ``javascript:``, ``data:``... stay text."""
-        if isinstance(node, NamedNode) and self.linkable(node.value):
-            label = self.label(node)
-            hover = "" if node.value.startswith(self.base) or label == node.value else \
-                f' title="{escape(curie(node.value))}"'
-            return f'<a href="{escape(self.href(node.value))}"{hover}>{escape(label)}</a>'
-        if isinstance(node, NamedNode):
-            return f"&lt;{escape(node.value)}&gt;"
-        return escape(self.label(node))
+    def query_list(self, queries: Sequence[QueryFile]) -> str:
+        """The query files (:func:`opendata_graph.query_view.query_list`), each run in the query page."""
+        from .query_view import query_list
 
-    def query_list(self, queries: Sequence[tuple[str, str, str, str]]) -> str:
-        """``queries``: (name, title, answers, text) of each query file."""
-        items = []
-        for name, title, answers, text in queries:
-            items.append(f'<li><h2 id="{escape(name)}">{escape(title)}</h2><p>{escape(answers)}</p>'
-                         f'<form method="get" action="{self.root}query">'
-                         f'<input type="hidden" name="query" value="{escape(text)}">'
-                         f'<button type="submit" aria-label="Run {escape(title)}">Run</button> '
-                         f'<a href="{self.root}query?query={quote(text)}&amp;edit=1">edit</a></form></li>')
-        return self.page("Query files", f'<h1>Query files</h1><ul class="queries">{"".join(items)}</ul>')
+        return self.view("queries.html", "Query files", queries=query_list(self, queries, static=False))
 
-    def query_page(self, text: str, result_html: str, error: str = "",
-                   examples: Sequence[tuple[str, str, str, str]] = (), endpoint: str | None = None) -> str:
+    def query_files(self, queries: Sequence[QueryFile]) -> str:
+        """The static site's list of the query files, each a link to the page of its results."""
+        from .query_view import query_list
+
+        return self.view("queries.html", "Query files", queries=query_list(self, queries, static=True))
+
+    def query_page(self, text: str, results: Results | None = None, error: str = "",
+                   examples: Sequence[QueryFile] = (), endpoint: str | None = None) -> str:
         """The query page: the SPARQL editor (YASQE, vendored: :data:`EDITOR_FILES`) over a plain form that works
-        without it, the results as a table with links, an error as one line, the query files as examples.
+        without it, the results (:meth:`results_table`), an error as one line, the query files as examples.
         ``endpoint``: a static site's live form sends the query there and shows the answer as a table."""
-        action = escape(endpoint) if endpoint else f"{self.root}query"
-        live = f' data-endpoint="{escape(endpoint)}" data-base="{escape(self.base)}"' if endpoint else ""
-        form = (f'<form method="get" action="{action}" id="query-form"{live}><label for="q"><h1>SPARQL query</h1>'
-                f'</label><textarea id="q" name="query" spellcheck="false">{escape(text)}</textarea>'
-                f'<p><button type="submit">Run query</button> (Ctrl+Enter) or send it to '
-                f"<code>{escape(endpoint or self.root + 'sparql')}</code> with any SPARQL 1.1 client.</p></form>")
-        error_html = f'<p role="alert" id="query-error"><strong>Error:</strong> {escape(error)}</p>' if error else ""
-        items = "".join(f'<li><a href="{self.root}query{self.suffix if endpoint else ""}?query={quote(q)}&amp;edit=1">'
-                        f"{escape(title)}</a></li>" for _, title, _, q in examples)
-        listed = f'<h2>Examples: the query files</h2><ul class="columns">{items}</ul>' if items else ""
-        return self.page("SPARQL query", form + error_html + f'<div id="live-results">{result_html}</div>'
-                         + listed + self.editor())
+        from .query_view import query_page
 
-    def editor(self) -> str:
-        """The SPARQL editor's files and the script that puts it over the form's text area (``static/editor.js``,
-        reading the site's root and the release's own vocabulary from the JSON beside it)."""
-        data = script_json({"root": self.root, "terms": self.vocabulary()})
-        return render("editor.html", root=self.root, data=Markup(data))
+        return self.view("query.html", "SPARQL query", q=query_page(self, text, results, error, examples, endpoint),
+                         data=self.editor_data())
+
+    def query_results(self, title: str, answers: str, text: str, results: Results) -> str:
+        """A query file's results, as the static site has them (:func:`opendata_graph.query_view.query_results`)."""
+        from .query_view import query_results
+
+        return self.view("query_results.html", title, r=query_results(title, answers, text, results))
+
+    def query_static(self) -> str:
+        """The query page of a static site without an endpoint: where to run queries instead."""
+        return self.view("query_static.html", "SPARQL query")
+
+    def editor_data(self) -> Markup:
+        """What the SPARQL editor's script (``static/editor.js``, ``templates/editor.html``) reads: the site's root
+        and the release's own vocabulary, as JSON safe inside a ``<script>`` (:func:`script_json`)."""
+        return Markup(script_json({"root": self.root, "terms": self.vocabulary()}))
 
     def vocabulary(self) -> dict[str, list[str]]:
         """The release's own classes and properties (every IRI it uses as one), for the editor's completion."""
@@ -180,14 +165,10 @@ class Site(Context):
         return self._vocabulary
 
     def results_table(self, variables: Sequence[str], rows: Sequence[Sequence[object]],
-                      downloads: Sequence[tuple[str, str, str]] = ()) -> str:
-        """Results as a table with links; ``downloads``: (name, address, file name) of the same results as files
-        (CSV, SPARQL JSON) for a spreadsheet or a program."""
-        head = "".join(f'<th scope="col">{escape(v)}</th>' for v in variables)
-        body = "".join("<tr>" + "".join(f"<td>{'' if t is None else self._html_link(t)}</td>" for t in row) + "</tr>"
-                       for row in rows)
-        files = " · ".join(f'<a href="{escape(href)}" download="{escape(file)}">{escape(name)}</a>'
-                           for name, href, file in downloads)
-        return (f'<h2>Results <span class=count>({len(rows)} row{"s" if len(rows) != 1 else ""})</span></h2>'
-                + (f'<p class="downloads">Download the results: {files}</p>' if files else "")
-                + f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+                      downloads: Sequence[tuple[str, str, str]] = ()) -> Results:
+        """Results as a table with links, for :meth:`query_page` (:func:`opendata_graph.query_view.results`);
+        ``downloads``: (name, address, file name) of the same results as files (CSV, SPARQL JSON) for a
+        spreadsheet or a program."""
+        from .query_view import results
+
+        return results(self, variables, rows, downloads)

@@ -22,7 +22,6 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -167,23 +166,16 @@ class Web:
     def _queries(self, path: str, parts: Mapping[str, str], accept: str | None) -> Answer:
         if not self.static:
             return self._page(self.site.query_list(self.app.queries))
-        items = "".join(f'<li><h2 id="{escape(n)}">{escape(t)}</h2><p>{escape(a)}</p>'
-                        f'<p><a href="{self.root}queries/{escape(n)}.html">Run: see the results</a></p></li>'
-                        for n, t, a, _ in self.app.queries)
-        return self._page(self.site.page("Query files", f'<h1>Query files</h1><ul class="queries">{items}</ul>'))
+        return self._page(self.site.query_files(self.app.queries))
 
     def _changes(self, path: str, parts: Mapping[str, str], accept: str | None) -> Answer:
         return self._page(self.site.changes())
 
     def _query_page(self, path: str, parts: Mapping[str, str], accept: str | None) -> Answer:
         if self.endpoint:  # the live form: the editor, the query sent to the endpoint, the answer as a table
-            return self._page(self.site.query_page(DEFAULT_QUERY, "", examples=self.app.queries,
+            return self._page(self.site.query_page(DEFAULT_QUERY, examples=self.app.queries,
                                                    endpoint=self.endpoint))
-        return self._page(self.site.page(
-            "SPARQL query", "<h1>SPARQL query</h1><p>This is a static copy of the release: to run your own "
-            "queries, load a dump into any SPARQL store, run <code>odg serve</code>, or export the site with "
-            "<code>--endpoint</code>. The query files and their results are listed under "
-            f'<a href="{self.root}queries.html">Queries</a>.</p>'))
+        return self._page(self.site.query_static())
 
     def _query_results(self, path: str, parts: Mapping[str, str], accept: str | None) -> Answer | None:
         """A query file's results, computed here (the static site has no endpoint): a page, CSV and JSON."""
@@ -201,8 +193,7 @@ class Web:
         answer = Engine(self.app.store, max_results=1_000_000).run(text)
         downloads = [(label, f"{self.root}queries/{name}.{f}", f"{name}.{f}") for label, f in QUERY_FORMS]
         table = self.site.results_table(answer.variables, answer.rows, downloads)
-        return self._page(self.site.page(title, f"<h1>{escape(title)}</h1><p>{escape(answers)}</p>"
-                                                f"<pre><code>{escape(text)}</code></pre>{table}"))
+        return self._page(self.site.query_results(title, answers, text, table))
 
     def _context(self, path: str, parts: Mapping[str, str], accept: str | None) -> Answer:
         return Answer(200, self._cached("context", lambda: jsonld.dumps(self.app.context())), "application/ld+json")

@@ -416,7 +416,7 @@ class Handler(BaseHTTPRequestHandler):
             if "query" not in params:  # a browser gets the query page; a SPARQL client the service description
                 offered = ["text/turtle", "application/n-triples", "application/ld+json", "text/html"]
                 if negotiate(self.headers.get("Accept"), offered) == "text/html":
-                    return self.html(self.app.site.query_page(DEFAULT_QUERY, "", examples=self.app.queries))
+                    return self.html(self.app.site.query_page(DEFAULT_QUERY, examples=self.app.queries))
                 return self.service_description()
             return self.sparql(params)
         if path == "/query":
@@ -494,13 +494,13 @@ class Handler(BaseHTTPRequestHandler):
         text = params.get("query", [""])[0]
         examples = self.app.queries
         if not text or params.get("edit"):
-            return self.html(self.app.site.query_page(text or DEFAULT_QUERY, "", examples=examples))
+            return self.html(self.app.site.query_page(text or DEFAULT_QUERY, examples=examples))
         try:
             (_, kind, boolean, variables, rows, triples), timing = self.app.run(text, accept=None,
                                                                                 client=self.client_address[0])
         except QueryRefused as exc:
             extra = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
-            return self.html(self.app.site.query_page(text, "", exc.message, examples), exc.status, extra)
+            return self.html(self.app.site.query_page(text, None, exc.message, examples), exc.status, extra)
         from .terms import to_oxigraph
 
         def terms(row: Sequence[str | None]) -> list[object]:
