@@ -154,3 +154,22 @@ def test_only_steady_texts_are_remembered(app: App, pool: Pool, calls: list[tupl
     lane.run(job)
     lane.run(job)
     assert lane.known(job) is expected and lane.answered == int(expected)
+
+
+def test_the_server_answers_a_measured_text_in_its_lane(dist: Path) -> None:
+    """``odg serve``'s app: its second copy of a text is the lane's (a quarter of --timeout at most); --fast-lane 0
+    leaves every query to the workers."""
+    app = load_app(dist, BASE, None, 1, 1000)
+    try:
+        app.start_workers(workers=1)
+        assert app.lane is not None and app.lane.cpu == 0.25
+        for _ in range(2):
+            answer, _ = app.run(CHEAP, accept=JSON, client="10.0.0.1")
+            assert answer[0] == "ok" and len(bindings(answer[2])) == 5
+        assert app.lane.answered == 1
+        app.close()
+        app = load_app(dist, BASE, None, 1, 1000)
+        app.start_workers(0, workers=1)
+        assert app.lane is None
+    finally:
+        app.close()
