@@ -256,13 +256,18 @@ def lint(targets: tuple[Path, ...], fix: bool, skip_unrelated: bool) -> None:
               help="Query worker processes [default: two per core].")
 @click.option("--queue", default=256, show_default=True, type=click.IntRange(0),
               help="Requests that may wait for a worker; past that, 503 with Retry-After.")
+@click.option("--fast-lane", default=None, type=click.FloatRange(0),
+              help="CPU seconds: a query a worker answered within them is answered in the server's own threads "
+                   "afterwards [default: a quarter of --timeout, at most 0.5; 0: never].")
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, timeout: float, max_results: int,
-          idle_timeout: float, worker_memory: int, workers: int | None, queue: int, verbose: bool) -> None:
+          idle_timeout: float, worker_memory: int, workers: int | None, queue: int, fast_lane: float | None,
+          verbose: bool) -> None:
     """Serve DUMP (the dist/ release, or an .nt/.ttl/.nq/.trig file): SPARQL at /sparql, a page per resource.
 
     Queries wait their turn in a bounded queue (fair across clients) and run in worker processes that are killed
-    at --timeout seconds of the query's own CPU time (and at --worker-memory) and replaced.
+    at --timeout seconds of the query's own CPU time (and at --worker-memory) and replaced; once a worker has
+    answered a query well within the limits, its later copies are answered in the server's own threads.
     """
     from .serve import load_app, main_loop
     from .serve import serve as make_server
@@ -279,7 +284,8 @@ def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, tim
         raise OdgError(f"cannot listen on {host}:{port}: {exc.strerror}",
                        hint="choose another --port (0: any free one)") from None
     try:
-        app.start_workers(memory=worker_memory << 20, queue=queue, **({"workers": workers} if workers else {}))
+        app.start_workers(fast_lane, memory=worker_memory << 20, queue=queue,
+                          **({"workers": workers} if workers else {}))
     except Exception:
         app.close()
         raise

@@ -92,6 +92,9 @@ class Timing:
     queued: float
     executed: float
     cpu: float
+    #: MB the worker's peak resident size stood above its size when it started, once the query was done (a bound
+    #: on what the query needed; 0 for an answer not from a worker)
+    memory: float = 0.0
 
     def header(self) -> str:
         """As a ``Server-Timing`` header (milliseconds)."""
@@ -113,6 +116,7 @@ def _work(conn: Connection, store_path: str, memory: int, max_results: int) -> N
 
     store = Store.read_only(store_path)
     engine = Engine(store, max_results=max_results)
+    ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB
     conn.send("ready")
     while True:
         try:
@@ -144,7 +148,8 @@ def _work(conn: Connection, store_path: str, memory: int, max_results: int) -> N
             answer = ("refused", 400, f"bad request: {str(exc).splitlines()[0] if str(exc) else 'invalid term'}")
         except Exception as exc:  # a bug: an answer (500), and the worker keeps serving
             answer = ("refused", 500, f"internal error: {type(exc).__name__}")
-        conn.send((answer, time.process_time() - started))
+        peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - ready) / 1024
+        conn.send((answer, time.process_time() - started, peak))
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -197,6 +202,9 @@ class Busy(QueryRefused):
 class Ticket(Generic[S]):
     client: str
     slot: S | None = None
+    #: what the waiting request sleeps on (on the admission's lock): a freed slot wakes its one taker, not every
+    #: waiting thread (with 16 waiting, a wake-up of all cost more than the query in the fast lane)
+    wake: threading.Condition | None = None
 
 
 class Admission(Generic[S]):
@@ -239,7 +247,8 @@ class Admission(Generic[S]):
                 del self.waiting[client]
             self.queued -= 1
             ticket.slot = slot
-            self.cond.notify_all()
+            if ticket.wake is not None:
+                ticket.wake.notify()
         else:
             self.idle.append(slot)
 
@@ -259,7 +268,9 @@ class Admission(Generic[S]):
             if remaining <= 0:
                 self.abandon(ticket)
                 raise Busy("no query worker became free in time; retry later", retry_after)
-            self.cond.wait(remaining)
+            if ticket.wake is None:
+                ticket.wake = threading.Condition(self.cond)  # type: ignore[arg-type]  # the same lock
+            ticket.wake.wait(remaining)
         return ticket.slot
 
 
@@ -480,15 +491,15 @@ class Pool:
             except (OSError, ValueError):  # it died while idle: replaced, and this request takes the next one
                 self._lost(worker, heavy=False)
                 continue
-            answer, cpu = self._execute(worker)
+            answer, cpu, memory = self._execute(worker)
             executed = time.monotonic() - started
             with self._cond:
                 self._mean = 0.9 * self._mean + 0.1 * executed
             if answer[0] == "refused":
                 raise QueryRefused(answer[2], answer[1])
-            return answer, Timing(started - arrived, executed, cpu)
+            return answer, Timing(started - arrived, executed, cpu, memory)
 
-    def _execute(self, worker: Worker) -> tuple[tuple[Any, ...], float]:
+    def _execute(self, worker: Worker) -> tuple[tuple[Any, ...], float, float]:
         """Wait for the worker's answer, reading its CPU time: out of the pool's count past ``patience`` (wall) or
         ``budget`` (CPU), heavy past ``budget``, stopped at ``timeout``."""
         pid = worker.process.pid
@@ -499,7 +510,7 @@ class Pool:
         while True:
             try:
                 if worker.conn.poll(TICK):
-                    reply: tuple[tuple[Any, ...], float] = worker.conn.recv()
+                    reply: tuple[tuple[Any, ...], float, float] = worker.conn.recv()
                     break
             except (EOFError, OSError):
                 self._lost(worker, outside)
