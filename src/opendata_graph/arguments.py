@@ -96,6 +96,12 @@ def make_inputs(**kwargs: Path) -> Any:
     return Inputs(**kwargs)
 
 
+def make_limits(**kwargs: Any) -> Any:
+    from .serve import Limits
+
+    return Limits(**kwargs)
+
+
 def make_connection(**kwargs: Any) -> Any:
     from .push import Connection
 
@@ -140,3 +146,19 @@ connection = grouped("connection", make_connection,
                                        "command line)."),
                      click.option("--gzip/--no-gzip", default=True, show_default=True,
                                   help="Compress uploads (falls back if refused)."))
+limits = grouped("limits", make_limits,
+                 click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit, seconds."),
+                 click.option("--max-results", default=100_000, show_default=True,
+                              help="Result rows (or triples) per query."),
+                 click.option("--idle-timeout", default=15.0, show_default=True,
+                              help="Seconds before an idle connection is closed."),
+                 click.option("--worker-memory", default=4096, show_default=True, type=click.IntRange(64),
+                              help="Address space per query worker, MB: a query needing more is stopped (503)."),
+                 click.option("--workers", default=None, type=click.IntRange(1),
+                              help="Query worker processes [default: two per core]."),
+                 click.option("--queue", default=256, show_default=True, type=click.IntRange(0),
+                              help="Requests that may wait for a worker; past that, 503 with Retry-After."),
+                 click.option("--fast-lane", default=None, type=click.FloatRange(0),
+                              help="CPU seconds: a query a worker answered within them is answered in the server's "
+                                   "own threads afterwards [default: a quarter of --timeout, at most 0.5; 0: never]."),
+                 click.option("--verbose", is_flag=True, help="Log every request."))

@@ -14,7 +14,7 @@ import click
 from . import arguments, paths
 from .entry import Terminated, _on_sigterm, exits  # noqa: F401  (_on_sigterm: the handler main installs, for tests)
 from .entry import run as run_command
-from .errors import EXIT_OK, EXIT_VIOLATIONS, OdgError
+from .errors import EXIT_OK, EXIT_VIOLATIONS
 from .namespaces import DEFAULT_BASE
 
 
@@ -247,49 +247,17 @@ def lint(targets: tuple[Path, ...], fix: bool, skip_unrelated: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
 @arguments.release_base_option
 @arguments.queries
-@click.option("--timeout", default=10.0, show_default=True, help="Per-query time limit, seconds.")
-@click.option("--max-results", default=100_000, show_default=True, help="Result rows (or triples) per query.")
-@click.option("--idle-timeout", default=15.0, show_default=True, help="Seconds before an idle connection is closed.")
-@click.option("--worker-memory", default=4096, show_default=True, type=click.IntRange(64),
-              help="Address space per query worker, MB: a query needing more is stopped (503).")
-@click.option("--workers", default=None, type=click.IntRange(1),
-              help="Query worker processes [default: two per core].")
-@click.option("--queue", default=256, show_default=True, type=click.IntRange(0),
-              help="Requests that may wait for a worker; past that, 503 with Retry-After.")
-@click.option("--fast-lane", default=None, type=click.FloatRange(0),
-              help="CPU seconds: a query a worker answered within them is answered in the server's own threads "
-                   "afterwards [default: a quarter of --timeout, at most 0.5; 0: never].")
-@click.option("--verbose", is_flag=True, help="Log every request.")
-def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, timeout: float, max_results: int,
-          idle_timeout: float, worker_memory: int, workers: int | None, queue: int, fast_lane: float | None,
-          verbose: bool) -> None:
+@arguments.limits
+def serve(dump: Path, host: str, port: int, base: str | None, queries: Path, limits: Any) -> None:
     """Serve DUMP (the dist/ release, or an .nt/.ttl/.nq/.trig file): SPARQL at /sparql, a page per resource.
 
     Queries wait their turn in a bounded queue (fair across clients) and run in worker processes that are killed
     at --timeout seconds of the query's own CPU time (and at --worker-memory) and replaced; once a worker has
     answered a query well within the limits, its later copies are answered in the server's own threads.
     """
-    from .serve import load_app, main_loop
-    from .serve import serve as make_server
+    from .serve import run
 
-    try:
-        app = load_app(dump, arguments.release_base(dump, base), queries if queries.is_dir() else None, timeout,
-                       max_results)
-    except FileNotFoundError as exc:
-        raise OdgError(str(exc), hint="run 'odg build' first") from None
-    try:
-        server = make_server(app, host, port, verbose, idle_timeout)
-    except OSError as exc:
-        app.close()
-        raise OdgError(f"cannot listen on {host}:{port}: {exc.strerror}",
-                       hint="choose another --port (0: any free one)") from None
-    try:
-        app.start_workers(fast_lane, memory=worker_memory << 20, queue=queue,
-                          **({"workers": workers} if workers else {}))
-    except Exception:
-        app.close()
-        raise
-    main_loop(server, app)
+    run(dump, arguments.release_base(dump, base), queries if queries.is_dir() else None, host, port, limits)
 
 
 @cli.command()

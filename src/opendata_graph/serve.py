@@ -789,3 +789,38 @@ def main_loop(server: Server, app: App | None = None) -> None:
 #: (describe, represent, the signposts and RESOURCE_TYPES live in routes.py, the web layer; named here as before)
 __all__ = ["RESOURCE_TYPES", "App", "Handler", "describe", "item_links", "landing_links", "load_app", "negotiate",
            "represent", "resource_links", "serve"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What ``odg serve`` is told about its load: the per-query limits, the pool, the queue, the fast lane."""
+
+    timeout: float = 10.0  #: CPU seconds of a query's own execution before its worker is stopped
+    max_results: int = 100_000  #: result rows (or triples) per query
+    idle_timeout: float = 15.0  #: seconds before an idle connection is closed
+    worker_memory: int = 4096  #: address space per query worker, MB
+    workers: int | None = None  #: query worker processes (None: two per core)
+    queue: int = 256  #: requests that may wait for a worker
+    fast_lane: float | None = None  #: the fast lane's CPU budget (None: the default; 0: no lane)
+    verbose: bool = False  #: log every request
+
+
+def run(dump: Path, base: str, queries_dir: Path | None, host: str, port: int, limits: Limits) -> None:
+    """``odg serve``: load ``dump``, listen on ``host:port``, start the query workers, serve until interrupted."""
+    try:
+        app = load_app(dump, base, queries_dir, limits.timeout, limits.max_results)
+    except FileNotFoundError as exc:
+        raise OdgError(str(exc), hint="run 'odg build' first") from None
+    try:
+        server = serve(app, host, port, limits.verbose, limits.idle_timeout)
+    except OSError as exc:
+        app.close()
+        raise OdgError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                       hint="choose another --port (0: any free one)") from None
+    try:
+        app.start_workers(limits.fast_lane, memory=limits.worker_memory << 20, queue=limits.queue,
+                          **({"workers": limits.workers} if limits.workers else {}))
+    except Exception:
+        app.close()
+        raise
+    main_loop(server, app)
