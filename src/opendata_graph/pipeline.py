@@ -31,7 +31,7 @@ from .errors import BuildError, ConfigError, ErrorList, Location, OdgError
 from .load import Dataset, load, local_copies
 from .locks import cache_lock, dist_lock, held
 from .options import Options
-from .publish import Release, Rerender, Spool, Written, publish, render_blocks
+from .publish import Release, Rerender, Spool, Written, iter_blocks, publish, publish_stream
 from .schema import KIND_BY_DIRECTORY, use_ontology
 from .terms import Row, value_of
 from .validate import Report, Result, load_ontology_document, load_turtle_dir, validate_parts
@@ -141,12 +141,12 @@ def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outco
                        pictures.release_files(pictures.store_of(triples), opts.base))
     del dataset, conversion  # the records and the source map are not needed to write the release
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool, Spool(opts.dist) as spool:
-        blocks = render_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data), spool.put,
-                               release.terms)
-        del triples
-        spool.flush()
-        lap("serialise")
-        files = publish(blocks, release, opts.dist)
+        # each block is written into the staged release as it is rendered (the Turtle dump, whose head names
+        # every prefix used, is parked in the spool and written last)
+        stream = iter_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data), spool.deferred,
+                             release.terms)
+        del triples  # the stream holds them until the last block is rendered
+        blocks, files = publish_stream(stream, release, opts.dist, rendered=lambda: lap("serialise"))
     lap("write")
     if cache is not None:
         def record() -> None:
