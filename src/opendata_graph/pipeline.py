@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -275,14 +276,16 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     if cache is not None:
         _keep(cache, lap.progress, lambda: cache.begin(conversion, vocab))
     try:
-        nt = serialize.ntriples(triples, ordered=True)
-        parts = validate_parts(dataset, conversion.located, triples, opts.shapes, opts.queries, opts.seeds,
-                               opts.engine, nt)
+        # the engines read the graph from a file: never its N-Triples text in memory beside the rows
+        with tempfile.TemporaryDirectory(prefix="odg-data-") as tmp:
+            nt = Path(tmp) / "odg-data-graph.nt"
+            serialize.write_ntriples(triples, nt)
+            parts = validate_parts(dataset, conversion.located, triples, opts.shapes, opts.queries, opts.seeds,
+                                   opts.engine, nt)
     except BaseException:
         if cache is not None:
             cache.cancel()
         raise
-    del nt
     lap("validate")
     return Checked(dataset, conversion, ontology, triples, parts)
 
