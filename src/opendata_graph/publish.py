@@ -568,11 +568,13 @@ def publish(blocks: Iterable[Block], release: Release, dist: Path) -> dict[str, 
 
 
 def publish_stream(blocks: Iterable[Block], release: Release, dist: Path,
-                   rendered: Callable[[], None] | None = None) -> tuple[list[Block], dict[str, Written]]:
+                   rendered: Callable[[], None] | None = None,
+                   gate: Callable[[], None] | None = None) -> tuple[list[Block], dict[str, Written]]:
     """:func:`publish` from blocks as they come (:func:`iter_blocks`): each block's pieces are written into the
     staged release as it arrives, except those of the dumps whose head depends on every block (:data:`DEFERRED`),
-    written once the last block is in. ``rendered`` is called when ``blocks`` is exhausted. Returns the blocks
-    without their pieces (what the build cache records) and the files written."""
+    written once the last block is in. ``rendered`` is called when ``blocks`` is exhausted; ``gate`` once every
+    file is staged, before the release is swapped in (raising there leaves ``dist`` as it was). Returns the
+    blocks without their pieces (what the build cache records) and the files written."""
     base = release.base
     with staged(dist, outputs.RELEASE) as stage:
         written, done = _write_dumps(stage, iter(blocks), release, rendered)
@@ -593,6 +595,8 @@ def publish_stream(blocks: Iterable[Block], release: Release, dist: Path,
         sums = "".join(f"{w.sha256}  {name}\n" for name, w in sorted(written.items())
                        if name != outputs.MARKER).encode("ascii")
         written["SHA256SUMS"] = stage.write("SHA256SUMS", [sums])
+        if gate is not None:
+            gate()
     return done, dict(sorted(written.items()))
 
 
