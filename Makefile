@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test tools venv golden lint clean bench bench-serve bench-push bench-validate bench-site bench-bounds fuzz vendor-editor
+.PHONY: build test tools venv golden lint clean bench bench-serve bench-push bench-validate bench-site bench-bounds bench-floor fuzz vendor-editor
 
 $(BIN)/odg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -113,6 +113,11 @@ bench-bounds: $(VENV)/.test-deps
 ## bench-validate: validation at ~1M triples, the default SHACL engine next to pyshacl (median of 3, one run)
 bench-validate: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/validate_bench.py
+
+## bench-floor: odg build/validate --no-cache at ~1M triples against their floors (pyoxigraph bulk-load, the shacl
+## engine alone), rebuild/validate after one edit; medians, ratios (issue 28). BENCH_ARGS="--other SRC" adds an A/B.
+bench-floor: $(VENV)/.test-deps
+	$(BIN)/python benchmarks/floor_bench.py $(BENCH_ARGS)
 
 ## fuzz: ten minutes of seeded mutations of the real data files (tests/fuzz.py); make test runs seconds of it
 fuzz: $(VENV)/.test-deps

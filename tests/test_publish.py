@@ -230,6 +230,34 @@ def test_failed_validation_leaves_the_previous_release_whole(tmp_path: Path, dis
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist")] == []
 
 
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_full_build_that_fails_validation_publishes_nothing(tmp_path: Path, cached: bool) -> None:
+    """A full build renders and writes the release while it validates (pipeline._full_build): when the report
+    fails, the staged release is dropped -- the previous release stays whole, nothing is left beside it, and
+    the cache begun is not used by the next build (with ``--no-cache`` and from an empty cache alike)."""
+    import shutil
+    from dataclasses import replace
+
+    from opendata_graph import paths
+
+    data = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), data)
+    target = tmp_path / "dist"
+    opts = replace(options(target, data), cache=cached)
+    build(opts)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    shutil.rmtree(tmp_path / ".odg-cache", ignore_errors=True)  # a full build, not a rebuild
+    person = data / "people" / "katie-shaw.yaml"
+    text = person.read_text(encoding="utf-8")
+    person.write_text(text[: text.index("posts:")] + text[text.index("notes:"):], encoding="utf-8")
+    with pytest.raises(BuildError) as exc:
+        build(opts)
+    assert any("katie-shaw.yaml" in d and "must hold a post" in d for d in exc.value.details)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist")] == []
+    assert not (tmp_path / ".odg-cache" / "manifest.json").exists()
+
+
 def _fail_on_second_file(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
     """Make the second file written by write_release trigger ``action`` (an error or a signal)."""
     calls = 0

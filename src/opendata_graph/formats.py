@@ -27,6 +27,9 @@ STEM = "opendata-graph"
 class DumpWriter:
     """How a dump is framed: a head before the first block, each block's piece, a tail after the last."""
 
+    #: The head depends on every block (Turtle's prefixes): the dump is written once all blocks are rendered.
+    head_needs_blocks = False
+
     def head(self, base: str, prefixes: Iterable[str], empty: bool, terms: Terms = NO_TERMS) -> bytes:
         return b""
 
@@ -73,6 +76,8 @@ class TriGWriter(NQuadsWriter):
 
 
 class TurtleWriter(DumpWriter):
+    head_needs_blocks = True
+
     def head(self, base: str, prefixes: Iterable[str], empty: bool, terms: Terms = NO_TERMS) -> bytes:
         return serialize.turtle_head(base, prefixes)
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,14 +32,16 @@ from .errors import BuildError, ConfigError, ErrorList, Location, OdgError
 from .load import Dataset, load, local_copies
 from .locks import cache_lock, dist_lock, held
 from .options import Options
-from .publish import Release, Rerender, Spool, Written, publish, render_blocks
+from .publish import Block, Release, Rerender, Spool, Written, iter_blocks, publish, publish_stream
 from .schema import KIND_BY_DIRECTORY, use_ontology
 from .terms import Row, value_of
 from .validate import Report, Result, load_ontology_document, load_turtle_dir, validate_parts
 
 Progress = Callable[[str], None]
-#: The stages of a build and of a validation, in order (each reported as it ends: :class:`Laps`).
-BUILD_STAGES = ("load", "convert", "validate", "cache", "serialise", "write", "store")
+#: The stages of a build and of a validation, in order (each reported as it ends: :class:`Laps`). A full build
+#: renders the release while it validates: "serialise" ends with the last block rendered, "validate" when the
+#: validation (begun with the rendering) has answered too.
+BUILD_STAGES = ("load", "convert", "serialise", "validate", "cache", "write", "store")
 VALIDATE_STAGES = ("load", "convert", "validate")
 
 
@@ -127,28 +130,58 @@ def claim_dist(opts: Options) -> None:
 
 
 def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outcome:
+    """Load and convert everything; validate on other threads while the blocks are rendered into the staged
+    release, which is swapped in only once the report conforms (:func:`publish_stream`'s ``gate``)."""
     lap = Laps(progress)
-    dataset, conversion, _, triples, parts = _check(opts, cache, lap)
-    report = Report.of(parts)
-    if not report.conforms(opts.strict):
+    prepared = _prepare(opts, cache, lap)
+    dataset, conversion, triples = prepared.dataset, prepared.conversion, prepared.triples
+    checking = _validation(opts, prepared, cache)
+    outcome: dict[str, Any] = {}
+
+    def verdict() -> None:
+        """Raise :class:`BuildError` if the validation failed (waiting for it when ``wait``)."""
+        parts = checking.result()
+        report = outcome["report"] = Report.of(parts)
+        outcome["parts"] = parts
+        if not report.conforms(opts.strict):
+            if cache is not None:
+                cache.cancel()
+            raise failed(report)
+
+    def checked(stream: Iterator[Block]) -> Iterator[Block]:
+        """The blocks, stopped as soon as the validation is known to have failed."""
+        for block in stream:
+            if checking.done():
+                verdict()
+            yield block
+
+    def gate() -> None:  # before the release is swapped in: the report conforms, the cache knows the sources
+        verdict()
+        lap("validate")
+        if cache is not None:
+            _keep(cache, progress, functools.partial(cache.sources, dataset, conversion))
+            lap("cache")
+
+    try:
+        release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()},
+                           pictures.release_files(pictures.store_of(triples), opts.base))
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool, Spool(opts.dist) as spool:
+            # each block is written into the staged release as it is rendered (the Turtle dump, whose head names
+            # every prefix used, is parked in the spool and written last)
+            stream = iter_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data),
+                                 spool.deferred, release.terms)
+            del triples, prepared  # the stream holds the rows until the last block is rendered
+            blocks, files = publish_stream(checked(stream), release, opts.dist, rendered=lambda: lap("serialise"),
+                                           gate=gate)
+    except BaseException:
+        checking.cancel()
         if cache is not None:
             cache.cancel()
-        raise failed(report)
-    if cache is not None:
-        _keep(cache, progress, functools.partial(cache.sources, dataset, conversion))
-        lap("cache")
-    release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()},
-                       pictures.release_files(pictures.store_of(triples), opts.base))
-    del dataset, conversion  # the records and the source map are not needed to write the release
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool, Spool(opts.dist) as spool:
-        blocks = render_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data), spool.put,
-                               release.terms)
-        del triples
-        spool.flush()
-        lap("serialise")
-        files = publish(blocks, release, opts.dist)
+        raise
     lap("write")
     if cache is not None:
+        parts = outcome["parts"]
+
         def record() -> None:
             generation = cache.commit(parts)
             if generation is not None:
@@ -156,7 +189,7 @@ def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outco
 
         _keep(cache, progress, record)
         lap("store")
-    return Outcome(report, files, lap.timings, rendered=len(blocks), blocks=len(blocks))
+    return Outcome(outcome["report"], files, lap.timings, rendered=len(blocks), blocks=len(blocks))
 
 
 def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
@@ -250,6 +283,13 @@ def data_roots(targets: Sequence[Path]) -> list[Path]:
 
 # -- the stages every full run shares ----------------------------------------------------------------------------
 
+class Prepared(NamedTuple):
+    dataset: Dataset
+    conversion: FileConversion
+    ontology: bytes
+    triples: list[Row]
+
+
 class Checked(NamedTuple):
     dataset: Dataset
     conversion: FileConversion
@@ -260,6 +300,19 @@ class Checked(NamedTuple):
 
 def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     """Load, convert and validate everything; with ``cache``, its store begins loading on the second core."""
+    prepared = _prepare(opts, cache, lap)
+    try:
+        parts = _validation(opts, prepared, cache).result()
+    except BaseException:
+        if cache is not None:
+            cache.cancel()
+        raise
+    lap("validate")
+    return Checked(*prepared, parts)
+
+
+def _prepare(opts: Options, cache: Cache | None, lap: Laps) -> Prepared:
+    """Load and convert everything; with ``cache``, its store begins loading on the second core."""
     ontology = load_turtle_dir(opts.ontology)
     with use_ontology(ontology):  # roles and qualifiers are the concepts of its schemes
         try:
@@ -274,17 +327,26 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     lap("convert")
     if cache is not None:
         _keep(cache, lap.progress, lambda: cache.begin(conversion, vocab))
+    return Prepared(dataset, conversion, ontology, triples)
+
+
+def _validation(opts: Options, prepared: Prepared, cache: Cache | None) -> Future[dict[str, list[Result]]]:
+    """Every check of the prepared graph, running on a thread of its own (the SHACL engine and the store of the
+    violation queries run in Rust without the GIL, on both cores, while the caller renders the release)."""
+
+    def run() -> dict[str, list[Result]]:
+        # the engines read the graph from a file: never its N-Triples text in memory beside the rows
+        with tempfile.TemporaryDirectory(prefix="odg-data-") as tmp:
+            nt = Path(tmp) / "odg-data-graph.nt"
+            serialize.write_ntriples(prepared.triples, nt)
+            return validate_parts(prepared.dataset, prepared.conversion.located, prepared.triples, opts.shapes,
+                                  opts.queries, opts.seeds, opts.engine, nt)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-validate")
     try:
-        nt = serialize.ntriples(triples, ordered=True)
-        parts = validate_parts(dataset, conversion.located, triples, opts.shapes, opts.queries, opts.seeds,
-                               opts.engine, nt)
-    except BaseException:
-        if cache is not None:
-            cache.cancel()
-        raise
-    del nt
-    lap("validate")
-    return Checked(dataset, conversion, ontology, triples, parts)
+        return pool.submit(run)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], drawn: Mapping[str, bytes]) -> Release:

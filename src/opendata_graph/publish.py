@@ -24,7 +24,7 @@ import signal
 import tempfile
 import zlib
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -36,7 +36,7 @@ from pyoxigraph import NamedNode, Store
 from . import jsonld, mint, outputs, releases, serialize
 from .convert import digest, en
 from .errors import ConfigError, Location
-from .formats import DUMPS, STEM, TURTLE, Format, media_type_of
+from .formats import DUMPS, STEM, TURTLE, media_type_of
 from .namespaces import (
     ADMS,
     DCAT,
@@ -167,10 +167,18 @@ def render_blocks(rows: Sequence[Row], base: str, compress: Callable[[bytes], Pi
     """Every block of the dumps of ``rows`` (sorted as tuples); ``compress`` makes each gzip member (a thread
     pool's ``submit(serialize.gzipped, ...)``: zlib runs without the GIL, on the second core); ``park`` keeps the
     plain pieces on disk (:class:`Spool`); ``terms``: the JSON-LD dump's (:attr:`Release.terms`)."""
+    return list(iter_blocks(rows, base, compress, park, terms))
+
+
+def iter_blocks(rows: Sequence[Row], base: str, compress: Callable[[bytes], Piece],
+                park: Callable[[str, bytes], Piece] | None = None,
+                terms: serialize.Terms = serialize.NO_TERMS) -> Iterator[Block]:
+    """:func:`render_blocks` one block at a time, for :func:`publish_stream`: each block is written before the
+    next is rendered, so the release's renderings never sit in memory together."""
     renderer = serialize.Renderer(base, fact_sources(rows, base), terms)
     cuts = spans(rows)
-    return [block_of(renderer.render(rows[a:b]), i == len(cuts) - 1, compress, park)
-            for i, (a, b) in enumerate(cuts)]
+    for i, (a, b) in enumerate(cuts):
+        yield block_of(renderer.render(rows[a:b]), i == len(cuts) - 1, compress, park)
 
 
 class Spool:
@@ -192,12 +200,20 @@ class Spool:
     def put(self, key: str, data: bytes) -> Piece:
         f = self._files.get(key)
         if f is None:
-            f = self._files[key] = open(self.directory / key, "wb")  # noqa: SIM115 (closed in close())
+            # unbuffered: a parked piece is readable by its path as soon as it is parked
+            f = self._files[key] = open(self.directory / key, "wb", buffering=0)  # noqa: SIM115 (closed in close())
         offset = self._sizes.get(key, 0)
-        with outputs.naming(self.directory / key):  # a full disk names the spool file
-            f.write(data)
+        with outputs.naming(self.directory / key), memoryview(data) as view:  # a full disk names the spool file
+            done = 0
+            while done < len(view):
+                done += f.write(view[done:]) or 0
         self._sizes[key] = offset + len(data)
         return Range(str(self.directory / key), offset, len(data))
+
+    def deferred(self, key: str, data: bytes) -> Piece:
+        """A ``park`` for :func:`iter_blocks` that parks only the pieces of the dumps written last (the Turtle
+        dump, whose head names the prefixes every block uses); the others are written as they are rendered."""
+        return self.put(key, data) if key in DEFERRED else data
 
     def flush(self) -> None:
         """Make every parked piece readable by path (before the release is written)."""
@@ -212,22 +228,6 @@ class Spool:
         for f in self._files.values():
             f.close()
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def dump_pieces(fmt: Format, blocks: Sequence[Block], base: str, prefixes: Iterable[str],
-                terms: serialize.Terms = serialize.NO_TERMS) -> tuple[list[Piece], list[Piece], int]:
-    """One dump's pieces and its gzip copy's members, and how many pieces come before the first block."""
-    assert fmt.writer is not None
-    head, tail = fmt.writer.head(base, prefixes, not blocks, terms), fmt.writer.tail(not blocks)
-    plain: list[Piece] = [head] if head else []
-    packed: list[Piece] = [serialize.gzipped(head)] if head else []
-    lead = len(plain)
-    plain += [b.pieces[fmt.key] for b in blocks]
-    packed += [b.pieces[fmt.key + ".gz"] for b in blocks]
-    if tail:
-        plain.append(tail)
-        packed.append(serialize.gzipped(tail))
-    return plain, packed, lead
 
 
 def _store_sources(store: Store, base: str) -> serialize.Sources:
@@ -561,18 +561,24 @@ class Release:
         return jsonld.dump_terms(self.ontology)
 
 
-def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, Written]:
+def publish(blocks: Iterable[Block], release: Release, dist: Path) -> dict[str, Written]:
     """Write a whole release into ``dist`` (atomically): the dumps from ``blocks``, their gzip copies, the
     JSON-LD context, ontology, shapes, the pictures (network.svg, timeline.svg), ``void.ttl`` and ``SHA256SUMS``."""
-    stats = Stats.total(b.stats for b in blocks)
+    return publish_stream(blocks, release, dist)[1]
+
+
+def publish_stream(blocks: Iterable[Block], release: Release, dist: Path,
+                   rendered: Callable[[], None] | None = None,
+                   gate: Callable[[], None] | None = None) -> tuple[list[Block], dict[str, Written]]:
+    """:func:`publish` from blocks as they come (:func:`iter_blocks`): each block's pieces are written into the
+    staged release as it arrives, except those of the dumps whose head depends on every block (:data:`DEFERRED`),
+    written once the last block is in. ``rendered`` is called when ``blocks`` is exhausted; ``gate`` once every
+    file is staged, before the release is swapped in (raising there leaves ``dist`` as it was). Returns the
+    blocks without their pieces (what the build cache records) and the files written."""
     base = release.base
     with staged(dist, outputs.RELEASE) as stage:
-        written: dict[str, Written] = {}
-        for fmt in DUMPS:
-            plain, packed, lead = dump_pieces(fmt, blocks, base, stats.prefixes, release.terms)
-            for name, pieces in ((fmt.dump, plain), (fmt.dump + ".gz", packed)):
-                written[name] = stage.write(name, pieces)
-                written[name].lead = lead
+        written, done = _write_dumps(stage, iter(blocks), release, rendered)
+        stats = Stats.total(b.stats for b in done)
         context = (json.dumps(serialize.jsonld_context(base, release.terms), indent=1) + "\n").encode("utf-8")
         for name, data in (("context.jsonld", context), ("ontology.ttl", release.ontology),
                            ("shapes.ttl", release.shapes), *sorted(release.pictures.items())):
@@ -589,7 +595,71 @@ def publish(blocks: Sequence[Block], release: Release, dist: Path) -> dict[str, 
         sums = "".join(f"{w.sha256}  {name}\n" for name, w in sorted(written.items())
                        if name != outputs.MARKER).encode("ascii")
         written["SHA256SUMS"] = stage.write("SHA256SUMS", [sums])
-    return dict(sorted(written.items()))
+        if gate is not None:
+            gate()
+    return done, dict(sorted(written.items()))
+
+
+#: Dumps whose head depends on every block (Turtle's ``@prefix`` lines name the prefixes used): their pieces are
+#: kept (parked: :meth:`Spool.deferred`) until the last block is rendered, then written.
+DEFERRED = frozenset(f.key for f in DUMPS if f.writer is not None and f.writer.head_needs_blocks)
+
+
+def _write_dumps(stage: Stage, blocks: Iterator[Block], release: Release,
+                 rendered: Callable[[], None] | None) -> tuple[dict[str, Written], list[Block]]:
+    """Every dump and its gzip copy from ``blocks``: streamed, deferred dumps last (:func:`publish_stream`)."""
+    base, terms = release.base, release.terms
+    first = next(blocks, None)
+    empty = first is None
+    sinks: dict[str, Sink] = {}
+    leads: dict[str, int] = {}
+    for fmt in DUMPS:
+        assert fmt.writer is not None
+        if fmt.key in DEFERRED:
+            continue
+        head = fmt.writer.head(base, (), empty, terms)
+        for name, piece in ((fmt.dump, head), (fmt.dump + ".gz", serialize.gzipped(head) if head else b"")):
+            sinks[name] = stage.open(name)
+            leads[name] = 1 if head else 0
+            if head:
+                sinks[name].append(piece)
+    kept: dict[str, list[Piece]] = {key: [] for fmt in DUMPS if fmt.key in DEFERRED
+                                    for key in (fmt.key, fmt.key + ".gz")}
+    done: list[Block] = []
+    prefixes: set[str] = set()
+    block = first
+    while block is not None:
+        for key, part in block.pieces.items():
+            if key in kept:
+                kept[key].append(part)
+            else:
+                sinks[f"{STEM}.{key}"].append(part)
+        prefixes |= block.stats.prefixes
+        done.append(Block(block.last, block.is_last, block.stats, {}, block.subjects))
+        block = next(blocks, None)
+    if rendered is not None:
+        rendered()
+    for fmt in DUMPS:  # the tails of the streamed dumps
+        assert fmt.writer is not None
+        tail = fmt.writer.tail(empty)
+        if fmt.key not in DEFERRED and tail:
+            sinks[fmt.dump].append(tail)
+            sinks[fmt.dump + ".gz"].append(serialize.gzipped(tail))
+    written: dict[str, Written] = {}
+    for name, sink in sinks.items():
+        written[name] = sink.close()
+        written[name].lead = leads[name]
+    for fmt in DUMPS:
+        assert fmt.writer is not None
+        if fmt.key not in DEFERRED:
+            continue
+        head, tail = fmt.writer.head(base, prefixes, empty, terms), fmt.writer.tail(empty)
+        for name, pieces, pack in ((fmt.dump, kept[fmt.key], False), (fmt.dump + ".gz", kept[fmt.key + ".gz"], True)):
+            framed = ([(serialize.gzipped(head) if pack else head)] if head else []) + pieces \
+                + ([(serialize.gzipped(tail) if pack else tail)] if tail else [])
+            written[name] = stage.write(name, framed)
+            written[name].lead = 1 if head else 0
+    return written, done
 
 
 #: Bytes read at a time to hash a copied range.
@@ -602,6 +672,7 @@ class Stage:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._sources: dict[str, int] = {}
+        self._sinks: list[Sink] = []
 
     def _source(self, path: str) -> int:
         if path not in self._sources:
@@ -610,37 +681,18 @@ class Stage:
 
     def write(self, name: str, pieces: Sequence[Piece]) -> Written:
         """Write ``pieces`` one after the other, hashing as they go; copied ranges never enter Python."""
-        with outputs.naming(self.directory / name):
-            return self._write(name, pieces)
+        sink = self.open(name)
+        for piece in pieces:
+            sink.append(piece)
+        return sink.close()
 
-    def _write(self, name: str, pieces: Sequence[Piece]) -> Written:
-        h = hashlib.sha256()
-        out: list[tuple[int, int]] = []
-        pos = 0
-        fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            for piece in pieces:
-                if isinstance(piece, Future):
-                    piece = piece.result()
-                if isinstance(piece, Range):
-                    self._copy(piece, fd, h)
-                    length = piece.length
-                else:
-                    h.update(piece)
-                    with memoryview(piece) as view:
-                        done = 0
-                        while done < len(view):
-                            done += os.write(fd, view[done:])
-                    length = len(piece)
-                out.append((pos, length))
-                pos += length
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(self.directory / name, 0o644)
-        return Written(pos, h.hexdigest(), out)
+    def open(self, name: str) -> Sink:
+        """A file of the release written piece by piece (:class:`Sink`)."""
+        sink = Sink(self, name)
+        self._sinks.append(sink)
+        return sink
 
-    def _copy(self, piece: Range, fd: int, h: Any) -> None:
+    def copy(self, piece: Range, fd: int, h: Any) -> None:
         """Append ``piece`` to ``fd`` (the kernel copies) and to the hash ``h``, read a chunk at a time: a mapped
         file's touched pages would count as this process's memory (the whole release, in a rebuild)."""
         src = self._source(piece.path)
@@ -659,9 +711,78 @@ class Stage:
             done += n
 
     def close(self) -> None:
+        for sink in self._sinks:  # those a failure left open
+            sink._abandon()
+        self._sinks.clear()
         for fd in self._sources.values():
             os.close(fd)
         self._sources.clear()
+
+
+class Sink:
+    """A file of a staged release, written piece by piece and hashed as it goes. A piece still being made (a
+    gzip member compressed on another thread) waits in a queue with those after it, so appending never blocks
+    on it; :meth:`close` waits for the rest, then flushes the file to disk."""
+
+    def __init__(self, stage: Stage, name: str) -> None:
+        self.stage, self.name = stage, name
+        self.path = stage.directory / name
+        with outputs.naming(self.path):
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        self.hash = hashlib.sha256()
+        self.spans: list[tuple[int, int]] = []
+        self.pos = 0
+        self.queue: deque[Piece] = deque()
+
+    def append(self, piece: Piece) -> None:
+        self.queue.append(piece)
+        self._drain(wait=False)
+
+    def _drain(self, wait: bool) -> None:
+        queue = self.queue
+        try:
+            while queue:
+                piece = queue[0]
+                if isinstance(piece, Future):
+                    if not wait and not piece.done():
+                        return
+                    piece = piece.result()
+                with outputs.naming(self.path):
+                    self._put(piece)
+                queue.popleft()
+        except BaseException:
+            self._abandon()
+            raise
+
+    def _put(self, piece: bytes | Range) -> None:
+        if isinstance(piece, Range):
+            self.stage.copy(piece, self.fd, self.hash)
+            length = piece.length
+        else:
+            self.hash.update(piece)
+            with memoryview(piece) as view:
+                done = 0
+                while done < len(view):
+                    done += os.write(self.fd, view[done:])
+            length = len(piece)
+        self.spans.append((self.pos, length))
+        self.pos += length
+
+    def _abandon(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def close(self) -> Written:
+        """Write what is still queued, flush the file to disk and close it; its size, SHA-256 and spans."""
+        self._drain(wait=True)
+        try:
+            with outputs.naming(self.path):
+                os.fsync(self.fd)
+        finally:
+            self._abandon()
+        os.chmod(self.path, 0o644)
+        return Written(self.pos, self.hash.hexdigest(), self.spans)
 
 
 def recover(dist: Path) -> None:

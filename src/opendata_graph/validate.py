@@ -106,11 +106,11 @@ def load_ontology_document(directory: Path) -> bytes:
 
 
 def shacl(graph: Located, triples: Sequence[Row], shapes_dir: Path, engine: str = DEFAULT_ENGINE,
-          nt: bytes | None = None) -> list[Result]:
+          nt: bytes | Path | None = None) -> list[Result]:
     """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
 
-    ``engine`` is one of :data:`opendata_graph.shapes.ENGINES`; ``nt`` is the same graph in N-Triples, when the
-    caller has it already.
+    ``engine`` is one of :data:`opendata_graph.shapes.ENGINES`; ``nt`` is the same graph in N-Triples (or a file
+    of it whose name starts with ``odg-data-``), when the caller has it already.
     """
     from .shapes import Engine, read
 
@@ -223,7 +223,7 @@ def _not_found(doc_id: str, quote: str, texts: dict[str, str]) -> str:
 
 def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
                    seeds_dir: Path | None, engine: str = DEFAULT_ENGINE,
-                   nt: bytes | None = None) -> dict[str, list[Result]]:
+                   nt: bytes | Path | None = None) -> dict[str, list[Result]]:
     """The results of every check of a build by kind: ``shacl``, ``violation`` and ``quote`` (``seeds_dir=None``
     skips the quote check: no local copies at hand).
 
@@ -237,7 +237,10 @@ def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], sha
     base = getattr(graph, "base", "")
 
     def side() -> list[Result]:
-        store.load(data, format=RdfFormat.N_TRIPLES)
+        if isinstance(data, Path):
+            store.load(path=str(data), format=RdfFormat.N_TRIPLES)
+        else:
+            store.load(data, format=RdfFormat.N_TRIPLES)
         return violation_queries(graph, store, queries_dir, base)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-store") as pool:
