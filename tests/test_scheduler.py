@@ -203,8 +203,8 @@ def test_the_pool_answers_and_heals(app: App) -> None:
 
 
 def test_a_heavy_query_leaves_ordinary_ones_their_workers(app: App) -> None:
-    """Heaviness is the query's own CPU: three heavy queries leave the pool's count, and an ASK sent while they run
-    waits for nothing (its Server-Timing queue time is small) and is answered."""
+    """Heaviness is the query's own CPU: three heavy queries leave the pool's count and run on at idle priority,
+    and an ASK sent while they run waits for nothing (its Server-Timing queue time is small) and is answered."""
     pool = Pool(app.store_dir, timeout=2, max_results=1000, workers=2, queue=8)  # type: ignore[arg-type]
     heavy = Job("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
     results: list[str] = []
@@ -223,6 +223,14 @@ def test_a_heavy_query_leaves_ordinary_ones_their_workers(app: App) -> None:
         while pool.counts()[1] < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert pool.counts()[1] == 3, pool.counts()
+        # past its CPU budget a heavy query runs on at idle priority: only CPU time no ordinary query wants
+        idle: set[int] = set()
+        while len(idle) < 3 and time.monotonic() < deadline:
+            with pool._cond:
+                pids = [w.process.pid for w in pool._busy if w.process.pid is not None]
+            idle = {pid for pid in pids if os.sched_getscheduler(pid) == os.SCHED_IDLE}
+            time.sleep(0.02)
+        assert len(idle) == 3, idle
         answer, timing = pool.run(Job("ASK { ?s ?p ?o }", accept="application/sparql-results+json"))
         assert answer[0] == "ok" and timing.queued < 0.05, timing
         for t in threads:

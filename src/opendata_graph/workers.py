@@ -16,10 +16,11 @@ cancellation by its own time; see docs/serving.md):
 * **Heaviness is the query's own CPU time** (its worker's, read from ``/proc``), not wall time under contention: a
   query past ``patience`` wall seconds (or ``budget`` CPU seconds) leaves the pool's count -- a spare worker takes
   its place at once -- while fewer than :attr:`Pool.outside` have; past ``budget`` CPU seconds it is heavy and runs
-  on at low priority (``nice`` 10; its worker is retired after). A query is stopped (its worker killed) at
-  ``timeout`` CPU seconds of its own execution, or at :data:`WALL_FACTOR` times that in wall time whatever the
-  machine is doing; a request waits for a worker up to ``wait`` seconds (``WALL_FACTOR * timeout``). The time a
-  request waited is reported apart from its execution and CPU time (:class:`Timing`, ``Server-Timing``).
+  on at idle priority (``SCHED_IDLE``: CPU time no ordinary query wants; its worker is retired after). A query is
+  stopped (its worker killed) at ``timeout`` CPU seconds of its own execution, or at :data:`WALL_FACTOR` times
+  that in wall time whatever the machine is doing (a heavy query starved of CPU too); a request waits for a
+  worker up to ``wait`` seconds (``WALL_FACTOR * timeout``). The time a request waited is reported apart from
+  its execution and CPU time (:class:`Timing`, ``Server-Timing``).
 * **A pool that heals**: a supervisor thread keeps ``workers`` workers and :attr:`Pool.spares` spares started,
   whatever ended one (a time limit, the memory limit, SIGKILL from outside, no file descriptor left to start one):
   every lost worker is replaced, several at once, with back-off from 50 ms to 2 s between failed starts, for as
@@ -274,6 +275,16 @@ class Admission(Generic[S]):
         return ticket.slot
 
 
+def idle(pid: int) -> None:
+    """Let process ``pid`` run only on CPU time nothing else wants (Linux ``SCHED_IDLE``; else ``nice`` 19): a heavy
+    query goes on without taking CPU from the ordinary ones, and is stopped at its wall-time bound if it starves."""
+    try:
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux, or not permitted: the lowest nice value instead
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, 19)
+
+
 @dataclass
 class Pool:
     """The workers of one store; :meth:`run` is called from many threads at once."""
@@ -524,10 +535,9 @@ class Pool:
                 raise QueryRefused(limit, 503)
             if not outside and (wall >= self.patience or cpu >= self.budget):
                 outside = self._leave()
-            if not heavy and cpu >= self.budget:  # heavy: on at low priority, in the count if no room outside
+            if not heavy and cpu >= self.budget:  # heavy: on at idle priority, in the count if no room outside
                 heavy = True
-                with contextlib.suppress(OSError):  # not permitted here: it runs on at normal priority
-                    os.setpriority(os.PRIO_PROCESS, pid, 10)
+                idle(pid)
         self._return(worker, outside, heavy)
         return reply
 
