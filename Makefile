@@ -27,7 +27,7 @@ $(VENV)/axe-core/axe.min.js:
 	  [ "$$expected" = "$$actual" ] || { echo "axe-core $(AXE_VERSION): integrity mismatch" >&2; exit 1; }
 	cd $(VENV)/axe-core && tar xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js && mv package/axe.min.js . && rmdir package
 
-# The SPARQL editor of the query page (YASQE), vendored into the package: src/opendata_graph/static/ with
+# The SPARQL editor of the query page (YASQE), vendored into the package: src/opendata_graph/web/static/ with
 # VENDORED.json (version, the registry's integrity hash, each file's sha256, which tests/test_serve.py checks).
 # Not part of build or test: `make vendor-editor EDITOR_VERSION=x.y.z` refreshes it from the npm registry.
 EDITOR_VERSION ?= 4.6.2
@@ -38,8 +38,8 @@ vendor-editor:
 	  actual="sha512-$$(openssl dgst -sha512 -binary zazuko-yasqe-$(EDITOR_VERSION).tgz | openssl base64 -A)" && \
 	  [ "$$expected" = "$$actual" ] || { echo "@zazuko/yasqe $(EDITOR_VERSION): integrity mismatch" >&2; exit 1; }
 	cd $(VENV)/yasqe && tar xzf zazuko-yasqe-$(EDITOR_VERSION).tgz package/build/yasqe.min.js package/build/yasqe.min.css
-	cp $(VENV)/yasqe/package/build/yasqe.min.js $(VENV)/yasqe/package/build/yasqe.min.css src/opendata_graph/static/
-	$(PYTHON) -c 'import hashlib, json, pathlib, subprocess; d = pathlib.Path("src/opendata_graph/static"); \
+	cp $(VENV)/yasqe/package/build/yasqe.min.js $(VENV)/yasqe/package/build/yasqe.min.css src/opendata_graph/web/static/
+	$(PYTHON) -c 'import hashlib, json, pathlib, subprocess; d = pathlib.Path("src/opendata_graph/web/static"); \
 	  v = json.loads((d / "VENDORED.json").read_text()); v["version"] = "$(EDITOR_VERSION)"; \
 	  v["integrity"] = subprocess.check_output(["npm", "view", "@zazuko/yasqe@$(EDITOR_VERSION)", "dist.integrity"], text=True).strip(); \
 	  v["sha256"] = {n: hashlib.sha256((d / n).read_bytes()).hexdigest() for n in ("yasqe.min.js", "yasqe.min.css")}; \
@@ -76,6 +76,7 @@ JOBS ?= auto
 test: $(VENV)/.test-deps $(VENV)/axe-core/axe.min.js tools
 	$(BIN)/ruff check src tests setup.py benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
 ## golden: regenerate the expected query results in queries/expected/ from the current data
@@ -126,6 +127,7 @@ fuzz: $(VENV)/.test-deps
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests setup.py benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf dist $(VENV)

@@ -1,7 +1,7 @@
 """Ships the top-level ontology/, shapes/ and queries/ inside the wheel (one source of truth, two places to read it).
 
 The project's metadata is in pyproject.toml; this file only adds the copy, so that an installed ``odg`` validates
-exactly as the checkout does (:mod:`opendata_graph.paths` reads ``opendata_graph/resources/`` when installed).
+exactly as the checkout does (:mod:`opendata_graph.core.paths` reads ``opendata_graph/resources/`` when installed).
 """
 
 import shutil

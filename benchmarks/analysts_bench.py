@@ -42,7 +42,7 @@ from benchmarks.bench import calibration  # noqa: E402
 from benchmarks.serve_bench import large_dump, stop, wait_ready  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
-from opendata_graph import paths  # noqa: E402
+from opendata_graph.core import paths  # noqa: E402
 
 BIN = Path(sys.executable).parent
 MIX = ["cohort-members", "licences", "counts-per-class", "people-and-roles", "programme-structure", "datasets"]

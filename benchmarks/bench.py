@@ -69,11 +69,11 @@ NAIVE_TIMEOUT = 1200.0
 NAIVE = """
 import sys, rdflib, pyshacl
 from pathlib import Path
-from opendata_graph import paths
-from opendata_graph.convert import convert
-from opendata_graph.load import load
-from opendata_graph.serialize import ntriples
-from opendata_graph.validate import load_turtle_dir
+from opendata_graph.core import paths
+from opendata_graph.build.convert import convert
+from opendata_graph.source.load import load
+from opendata_graph.core.serialize import ntriples
+from opendata_graph.build.validate import load_turtle_dir
 data, out = Path(sys.argv[1]), Path(sys.argv[2])
 import time
 t = time.perf_counter()
@@ -108,7 +108,7 @@ print(f"QUERY_SECONDS {time.perf_counter() - t:.3f}")
 ODG_QUERIES = """
 import sys, time
 from pathlib import Path
-from opendata_graph.query import open_store, query_files, run, serialize_results
+from opendata_graph.stores.query import open_store, query_files, run, serialize_results
 store = open_store(Path(sys.argv[1]))
 t = time.perf_counter()
 for qf in query_files(Path(sys.argv[2])):
@@ -241,11 +241,11 @@ def bench(sizes: list[int], work: Path, peers: bool) -> list[dict[str, object]]:
 MATERIALISE = """
 import sys
 from pathlib import Path
-from opendata_graph import paths
-from opendata_graph.convert import convert
-from opendata_graph.load import load
-from opendata_graph.serialize import ntriples
-from opendata_graph.validate import load_turtle_dir
+from opendata_graph.core import paths
+from opendata_graph.build.convert import convert
+from opendata_graph.source.load import load
+from opendata_graph.core.serialize import ntriples
+from opendata_graph.build.validate import load_turtle_dir
 dataset = load(Path(sys.argv[1]))
 rows = convert(dataset, "https://w3id.org/opendata-graph/", load_turtle_dir(paths.ontology_dir())).triples()
 Path("/dev/null").write_bytes(ntriples(rows))

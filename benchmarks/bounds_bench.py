@@ -2,9 +2,9 @@
 
     .venv/bin/python benchmarks/bounds_bench.py [--runs 3] [--out /tmp/odg-bounds] [--src OLD/src]
 
-Each case is a data directory holding one bulk file of organisations, loaded by ``opendata_graph.load.load`` in a
+Each case is a data directory holding one bulk file of organisations, loaded by ``opendata_graph.source.load.load`` in a
 fresh process (``/usr/bin/time``: wall seconds and peak RSS); the medians of ``--runs`` runs are printed as the
-Markdown table BENCHMARKS.md quotes. The limits are :mod:`opendata_graph.load`'s constants; the records are the
+Markdown table BENCHMARKS.md quotes. The limits are :mod:`opendata_graph.source.load`'s constants; the records are the
 synthetic registry's (tests/registry.py, the shape of the real data) with fresh ids, repeated up to the limit.
 ``--src`` loads with the odg sources in that directory instead (``git archive REV src | tar -x -C OLD``): the same
 inputs, before the bounds.
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import registry  # noqa: E402
 
-from opendata_graph.load import (  # noqa: E402
+from opendata_graph.source.load import (  # noqa: E402
     MAX_BULK_YAML_BYTES,
     MAX_TABLE_BYTES,
     MAX_TABLE_COLUMNS,
@@ -40,8 +40,8 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 LOAD = """
 import sys
 from pathlib import Path
-from opendata_graph.errors import OdgError
-from opendata_graph.load import load
+from opendata_graph.core.errors import OdgError
+from opendata_graph.source.load import load
 try:
     dataset = load(Path(sys.argv[1]))
     print("loaded", len(dataset.records))

@@ -40,7 +40,7 @@ def main() -> None:
     if not release.is_dir():
         run([odg, "release", "0.1.0", "--date", "2026-12-01", "--data", "data", "--seeds", "seeds", "--dist",
              "dist"], cwd=work)
-    from opendata_graph.releasedir import ReleaseDir
+    from opendata_graph.releases.releasedir import ReleaseDir
 
     size = sum(p.stat().st_size for p in release.iterdir() if p.is_file())
     hashing = []

@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 from pyoxigraph import RdfFormat, parse  # noqa: E402
 
-from opendata_graph.formats import RESOURCE  # noqa: E402
-from opendata_graph.namespaces import DEFAULT_BASE  # noqa: E402
-from opendata_graph.schema import minted_record  # noqa: E402
-from opendata_graph.serve import describe, load_app, represent  # noqa: E402
+from opendata_graph.core.formats import RESOURCE  # noqa: E402
+from opendata_graph.core.namespaces import DEFAULT_BASE  # noqa: E402
+from opendata_graph.source.schema import minted_record  # noqa: E402
+from opendata_graph.web.serve import describe, load_app, represent  # noqa: E402
 
 
 def main() -> None:

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.servers import free_port  # noqa: E402
 
-from opendata_graph import paths  # noqa: E402
-from opendata_graph.query import query_files  # noqa: E402
+from opendata_graph.core import paths  # noqa: E402
+from opendata_graph.stores.query import query_files  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -175,11 +175,11 @@ def large_dump(organisations: int, workdir: Path) -> Path:
     """Generate a registry, convert it (no validation) and write its N-Triples."""
     from tests.registry import generate
 
-    from opendata_graph.convert import convert
-    from opendata_graph.load import load
-    from opendata_graph.namespaces import DEFAULT_BASE
-    from opendata_graph.serialize import ntriples
-    from opendata_graph.validate import load_turtle_dir
+    from opendata_graph.build.convert import convert
+    from opendata_graph.build.validate import load_turtle_dir
+    from opendata_graph.core.namespaces import DEFAULT_BASE
+    from opendata_graph.core.serialize import ntriples
+    from opendata_graph.source.load import load
 
     t0 = time.monotonic()
     generate(organisations, workdir)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench import BIN, calibration, run  # noqa: E402
 from tests import registry  # noqa: E402
 
-from opendata_graph.schema import KINDS  # noqa: E402
+from opendata_graph.source.schema import KINDS  # noqa: E402
 
 
 def main() -> None:

@@ -25,11 +25,11 @@ from pathlib import Path
 VARIANTS = {
     "whole, one flush": "",
     "whole, flush each": (
-        "import opendata_graph.outputs as o\n"
+        "import opendata_graph.core.outputs as o\n"
         "w = o.write_whole\n"
         "o.write_whole = lambda p, d, mode=0o644, exclusive=False, durable=True: w(p, d, mode, exclusive, True)\n"),
     "in place": (
-        "import opendata_graph.site as s\n"
+        "import opendata_graph.web.site as s\n"
         "s.Files.write = lambda self, r, d: self._path(r).write_bytes(d.encode() if isinstance(d, str) else d)\n"),
 }
 RUN = "import sys\nsys.argv = ['odg', 'site', sys.argv[1], '--dist', sys.argv[2]]\n" \

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Quad, RdfFormat, Store, Triple, parse
 
-from opendata_graph import paths
-from opendata_graph.convert import Graph, convert
-from opendata_graph.load import Dataset, load, local_copies
-from opendata_graph.pipeline import Outcome, build
-from opendata_graph.validate import load_turtle_dir
+from opendata_graph.build.convert import Graph, convert
+from opendata_graph.build.pipeline import Outcome, build
+from opendata_graph.build.validate import load_turtle_dir
+from opendata_graph.core import paths
+from opendata_graph.source.load import Dataset, load, local_copies
 
 from .checks import BASE, options
 
@@ -65,7 +65,7 @@ def triples(graph: Graph) -> list[Triple]:
     """The release graph as pyoxigraph triples (the converter's rows, parsed strictly)."""
     from pyoxigraph import RdfFormat, parse
 
-    from opendata_graph.serialize import ntriples
+    from opendata_graph.core.serialize import ntriples
 
     return list(parse(ntriples(graph.triples()), format=RdfFormat.N_TRIPLES))  # type: ignore[arg-type]
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from opendata_graph import paths
-from opendata_graph.load import Dataset, load, sources
+from opendata_graph.core import paths
+from opendata_graph.source.load import Dataset, load, sources
 
 #: A sentence ends at . ! or ? followed by space and what starts a sentence; lines are paragraphs.
 SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'“(])")

@@ -61,7 +61,7 @@ def mutate(text: str, rng: random.Random) -> str:
 
 def one(data: Path, rng: random.Random, files: list[Path], check: Callable[[Path], None]) -> str | None:
     """Mutate one file of ``data`` (a scratch copy), run ``check``; the traceback text if it raised a non-odg error."""
-    from opendata_graph.errors import OdgError
+    from opendata_graph.core.errors import OdgError
 
     target = rng.choice(files)
     original = target.read_bytes()
@@ -84,11 +84,11 @@ def one(data: Path, rng: random.Random, files: list[Path], check: Callable[[Path
 
 
 def validate(data: Path) -> None:
-    from opendata_graph import paths
-    from opendata_graph.convert import convert_files, vocabulary
-    from opendata_graph.load import load
-    from opendata_graph.namespaces import DEFAULT_BASE
-    from opendata_graph.validate import load_turtle_dir
+    from opendata_graph.build.convert import convert_files, vocabulary
+    from opendata_graph.build.validate import load_turtle_dir
+    from opendata_graph.core import paths
+    from opendata_graph.core.namespaces import DEFAULT_BASE
+    from opendata_graph.source.load import load
 
     dataset = load(data)
     conversion = convert_files(dataset, DEFAULT_BASE)
@@ -97,7 +97,7 @@ def validate(data: Path) -> None:
 
 
 def run(seconds: float, seed: int, scratch: Path) -> list[str]:
-    from opendata_graph import paths
+    from opendata_graph.core import paths
 
     data = scratch / "data"
     if data.exists():

@@ -22,38 +22,38 @@ TESTS = ["tests/test_incremental.py", "tests/test_rebuild.py"]
 
 #: name -> (module, the guard as written, what it becomes without the guard)
 MUTANTS: dict[str, tuple[str, str, str]] = {
-    "cache version": ("cache.py", 'manifest.get("version") != CACHE_VERSION or ', ""),
-    "dirty (interrupted run)": ("cache.py", ' or manifest.get("dirty")\n', "\n"),
-    "data directory": ("cache.py", 'or manifest.get("data") != str(self.opts.data.resolve())\n', "\n"),
+    "cache version": ("build/cache.py", 'manifest.get("version") != CACHE_VERSION or ', ""),
+    "dirty (interrupted run)": ("build/cache.py", ' or manifest.get("dirty")\n', "\n"),
+    "data directory": ("build/cache.py", 'or manifest.get("data") != str(self.opts.data.resolve())\n', "\n"),
     "fingerprint (shapes, ontology, queries, seeds)": (
-        "cache.py", 'or manifest.get("fingerprint") != fingerprint(self.opts)', "or False"),
-    "reach of the shapes": ("cache.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
+        "build/cache.py", 'or manifest.get("fingerprint") != fingerprint(self.opts)', "or False"),
+    "reach of the shapes": ("build/cache.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
     "unknown kind directory": (
-        "cache.py", "if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in self.opts.data.iterdir()):",
+        "build/cache.py", "if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in self.opts.data.iterdir()):",
         "if False:"),
-    "symbolic link or special file": ("cache.py", "if not entry.is_file(follow_symlinks=False):",
+    "symbolic link or special file": ("build/cache.py", "if not entry.is_file(follow_symlinks=False):",
                                       "if False:"),
     "release.yaml in the fingerprint": (
-        "cache.py", 'h.update(hashlib.sha256(release.read_bytes() if release.is_file() else b"").digest())',
+        "build/cache.py", 'h.update(hashlib.sha256(release.read_bytes() if release.is_file() else b"").digest())',
         "pass"),
-    "errors of the changed files": ("cache.py", "        if errors:\n            raise ErrorList(errors)\n", ""),
-    "content hash of a touched file": ("cache.py", 'or current[rel] != files[rel]["sha"]}', "}"),
+    "errors of the changed files": ("build/cache.py", "        if errors:\n            raise ErrorList(errors)\n", ""),
+    "content hash of a touched file": ("build/cache.py", 'or current[rel] != files[rel]["sha"]}', "}"),
     "previous release elsewhere": (
-        "cache.py", 'if meta.get("dist") != str(dist) or meta.get("base") != self.opts.base:', "if False:"),
-    "dist/ changed": ("cache.py", "if any(_identity(dist / name) != state for name, state in meta[\"files\"].items()):",
+        "build/cache.py", 'if meta.get("dist") != str(dist) or meta.get("base") != self.opts.base:', "if False:"),
+    "dist/ changed": ("build/cache.py", "if any(_identity(dist / name) != state for name, state in meta[\"files\"].items()):",
                       "if False:"),
-    "validation cache rewritten": ("pipeline.py", 'if delta.manifest.get("generation") != generation:', "if False:"),
-    "failed validation publishes nothing": ("pipeline.py", "    if not delta.report.conforms(opts.strict):\n        raise failed(delta.report)\n",
+    "validation cache rewritten": ("build/pipeline.py", 'if delta.manifest.get("generation") != generation:', "if False:"),
+    "failed validation publishes nothing": ("build/pipeline.py", "    if not delta.report.conforms(opts.strict):\n        raise failed(delta.report)\n",
                                             ""),
-    "a stub's outside IRI (SPDX)": ("cache.py", "        data[kind.external[0]] = external[len(kind.external[1]):]\n",
+    "a stub's outside IRI (SPDX)": ("build/cache.py", "        data[kind.external[0]] = external[len(kind.external[1]):]\n",
                                     "        pass\n"),
-    "a stub's retired status": ("cache.py", '        data["status"] = status\n', "        pass\n"),
-    "no released record deleted": ("pipeline.py", "    _none_deleted(opts, set(dataset.records))\n", ""),
+    "a stub's retired status": ("build/cache.py", '        data["status"] = status\n', "        pass\n"),
+    "no released record deleted": ("build/pipeline.py", "    _none_deleted(opts, set(dataset.records))\n", ""),
     "no released record deleted (incremental)": (
-        "pipeline.py", '    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})\n', ""),
-    "releases carried across the swap": ("publish.py", "                releases.carry(dist, staging)", "                pass"),
-    "releases given back after a kill": ("publish.py", "        releases.rescue(leftover, dist)\n", ""),
-    "a rename is checked whole before writing": ("rename.py", "    check(data_dir, p.texts)\n", ""),
+        "build/pipeline.py", '    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})\n', ""),
+    "releases carried across the swap": ("build/publish.py", "                releases.carry(dist, staging)", "                pass"),
+    "releases given back after a kill": ("build/publish.py", "        releases.rescue(leftover, dist)\n", ""),
+    "a rename is checked whole before writing": ("source/rename.py", "    check(data_dir, p.texts)\n", ""),
 }
 #: Tests run for a guard besides TESTS (those of the release engine).
 MORE_TESTS = {name: ["tests/test_tombstones.py", "tests/test_releases.py", "tests/test_serve.py"] for name in (
@@ -65,65 +65,63 @@ MORE_TESTS["a rename is checked whole before writing"] = ["tests/test_rename.py"
 #: The output-safety guards (docs/safety.md): tests/test_safety.py alone is run for them.
 SAFETY: dict[str, tuple[str, str, str]] = {
     "an output odg did not write is refused": (
-        "outputs.py", "    in_the_way = foreign(resolved, kind)\n    if in_the_way:",
+        "core/outputs.py", "    in_the_way = foreign(resolved, kind)\n    if in_the_way:",
         "    in_the_way = foreign(resolved, kind)\n    if False:"),
     "an output overlapping an input is refused": (
-        "outputs.py", "        if resolved == p or resolved in p.parents:", "        if False:"),
+        "core/outputs.py", "        if resolved == p or resolved in p.parents:", "        if False:"),
     "a file as the output directory is refused": (
-        "outputs.py", "    if os.path.lexists(output) and not output.is_dir():", "    if False:"),
-    "a file among the output's parents is refused": ("outputs.py", "        if not ancestor.is_dir():", "        if False:"),
+        "core/outputs.py", "    if os.path.lexists(output) and not output.is_dir():", "    if False:"),
+    "a file among the output's parents is refused": ("core/outputs.py", "        if not ancestor.is_dir():", "        if False:"),
     "a released dist's releases are odg's": (
-        "outputs.py", "    owned = listed | {MARKER, LEGACY[RELEASE], *RELEASE_KEPT}",
+        "core/outputs.py", "    owned = listed | {MARKER, LEGACY[RELEASE], *RELEASE_KEPT}",
         "    owned = listed | {MARKER, LEGACY[RELEASE]}"),
-    "dist's marker not copied into a version": (
-        "releases.py", '("void.ttl", "SHA256SUMS", MARKER)', '("void.ttl", "SHA256SUMS")'),
     "dist checked again before the swap": (
-        "publish.py", "                if owned is not None:\n                    _still_ours(dist, owned)",
+        "build/publish.py", "                if owned is not None:\n                    _still_ours(dist, owned)",
         "                pass"),
     "a foreign file in the site's way is refused": (
-        "site.py", "        if os.path.lexists(path):\n            raise", "        if False:\n            raise"),
+        "web/site.py", "        if os.path.lexists(path):\n            raise", "        if False:\n            raise"),
     "the pages' files checked before the first byte": (
-        "site.py", "    files.check_free(name for iri in pages for name in page_files(iri[len(base):]))", ""),
+        "web/site.py", "    files.check_free(name for iri in pages for name in page_files(iri[len(base):]))", ""),
     "site pages written whole": (
-        "site.py", "        outputs.write_whole(self._path(relative), data, durable=False)",
+        "web/site.py", "        outputs.write_whole(self._path(relative), data, durable=False)",
         "        self._path(relative).write_bytes(data.encode() if isinstance(data, str) else data)"),
-    "lock file not followed": ("locks.py", "os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC", "os.O_CREAT | os.O_CLOEXEC"),
+    "lock file not followed": ("core/locks.py", "os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC", "os.O_CREAT | os.O_CLOEXEC"),
     "lock file of this user": (
-        "locks.py", "    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():", "    if False:"),
-    "lock directory of this user": ("locks.py", "    if st.st_uid != os.geteuid():\n        raise",
+        "core/locks.py", "    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():", "    if False:"),
+    "lock directory of this user": ("core/locks.py", "    if st.st_uid != os.geteuid():\n        raise",
                                     "    if False:\n        raise"),
-    "lock directory closed to others": ("locks.py", "    if stat.S_IMODE(st.st_mode) & 0o077:", "    if False:"),
-    "the machine's OSError is exit 2": ("cli.py", "        located = os_error(exc)", "        located = None"),
-    "serve --port in range": ("cli.py", "type=click.IntRange(0, 65535), help=", "type=int, help="),
-    "a release that does not parse is exit 2": ("serve.py", "    except SyntaxError as exc:",
+    "lock directory closed to others": ("core/locks.py", "    if stat.S_IMODE(st.st_mode) & 0o077:", "    if False:"),
+    "the machine's OSError is exit 2": ("cli/entry.py", "        located = os_error(exc)", "        located = None"),
+    "serve --port in range": ("cli/serving.py", "type=click.IntRange(0, 65535), help=", "type=int, help="),
+    "a release that does not parse is exit 2": ("web/serve.py", "    except SyntaxError as exc:",
                                                "    except ZeroDivisionError as exc:"),
-    "live results link only http(s) IRIs": ("pages.py", ' && /^https?:/i.test(t.value)', ""),
+    "live results link only http(s) IRIs": ("web/static/editor.js", ' && /^https?:/i.test(t.value)', ""),
 }
 MUTANTS.update(SAFETY)
 
 #: Guards of the inputs, checked by their own tests only (not the incremental suite): name -> (module, guard,
 #: without it, the tests that must fail).
 OWN: dict[str, tuple[str, str, str, list[str]]] = {
-    "a source copy's checksum": ("load.py", "elif hashlib.sha256(data).hexdigest() != sums[name]:", "elif False:",
+    "a source copy's checksum": ("source/load.py", "elif hashlib.sha256(data).hexdigest() != sums[name]:", "elif False:",
                                  ["tests/test_sources.py"]),
-    "a source copy listed": ("load.py", "        if name not in sums:", "        if False:", ["tests/test_sources.py"]),
+    "a source copy listed": ("source/load.py", "        if name not in sums:", "        if False:", ["tests/test_sources.py"]),
     "the release says the quotes were not checked": (
-        "publish.py", "        if not release.quotes_checked:", "        if False:", ["tests/test_sources.py"]),
-    "a file's size before it is read": ("load.py", "            check_size(path, file_limit(path))", "            pass",
+        "build/publish.py", "        if not release.quotes_checked:", "        if False:", ["tests/test_sources.py"]),
+    "a file's size before it is read": ("source/load.py", "            check_size(path, file_limit(path))", "            pass",
                                          ["tests/test_bounds.py"]),
-    "a table's header before its rows": ("load.py", "            _check_header(path, header, kind)\n", "",
+    "a table's header before its rows": ("source/load.py", "            _check_header(path, header, kind)\n", "",
                                          ["tests/test_bounds.py"]),
-    "YAML values counted": ("load.py", "        if count >= MAX_YAML_EVENTS:", "        if False:",
+    "YAML values counted": ("source/load.py", "        if count >= MAX_YAML_EVENTS:", "        if False:",
                             ["tests/test_bounds.py"]),
-    "an IRI's characters (RFC 3987)": ("schema.py", "        problem = iri_problem(value)\n        if problem is not None:",
+    "an IRI's characters (RFC 3987)": ("source/schema.py", "        problem = iri_problem(value)\n        if problem is not None:",
                                        "        problem = None\n        if False:", ["tests/test_bounds.py"]),
-    "the project file found above": ("project.py", "    for directory in (start, *start.parents):",
+    "the project file found above": ("core/project.py", "    for directory in (start, *start.parents):",
                                      "    for directory in (start,):", ["tests/test_project.py"]),
-    "the project's paths as defaults": ("paths.py", "    return setting(key) or default", "    return default",
+    "the project's paths as defaults": ("core/paths.py", "    return setting(key) or default", "    return default",
                                         ["tests/test_project.py"]),
-    "a project path inside the project": ("project.py", "        if path != root and not path.is_relative_to(root):",
+    "a project path inside the project": ("core/project.py", "        if path != root and not path.is_relative_to(root):",
                                           "        if False:", ["tests/test_project.py"]),
-    "odg init refuses a directory in use": ("project.py", "    if directory.exists() and (", "    if False and (",
+    "odg init refuses a directory in use": ("core/project.py", "    if directory.exists() and (", "    if False and (",
                                             ["tests/test_project.py"]),
 }
 for _name, (_module, _guard, _without, _tests) in OWN.items():

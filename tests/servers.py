@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from opendata_graph.site import APACHE_ALLOW_OVERRIDE
+from opendata_graph.web.site import APACHE_ALLOW_OVERRIDE
 
 
 def free_port() -> int:
@@ -65,7 +65,7 @@ APACHE_MODULES = ("mpm_event", "authz_core", "mime", "dir", "rewrite", "headers"
 @contextlib.contextmanager
 def apache_server(site: Path, scratch: Path, allow_override: str = APACHE_ALLOW_OVERRIDE) -> Iterator[str]:
     """Real Apache 2.4 serving ``site`` with its ``.htaccess`` under the ``AllowOverride`` the rules document
-    (:data:`opendata_graph.site.APACHE_ALLOW_OVERRIDE`, what docs/serving.md tells an administrator); yields its
+    (:data:`opendata_graph.web.site.APACHE_ALLOW_OVERRIDE`, what docs/serving.md tells an administrator); yields its
     base URL. ``allow_override``: another host's setting (w3id.org's server allows All).
 
     ``site`` and ``scratch`` must be readable by www-data (Apache drops root for its workers)."""

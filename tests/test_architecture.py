@@ -9,27 +9,38 @@ import ast
 import re
 from pathlib import Path
 
-from opendata_graph import paths
+from opendata_graph.core import paths
 
 SRC = paths.ROOT / "src" / "opendata_graph"
 TESTS = paths.ROOT / "tests"
 
 
-def imports_of(path: Path) -> set[str]:
-    """The package modules ``path`` imports (relative imports: ``from .x import`` and ``from . import x``)."""
+def module_name(path: Path) -> str:
+    """``src/opendata_graph/build/pipeline.py`` -> ``build.pipeline``; a package's ``__init__`` -> its name."""
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" and len(parts) > 1 else parts)
+
+
+def imports_of(path: Path, modules: set[str]) -> set[str]:
+    """The package modules ``path`` imports by relative imports (``from .x import``, ``from ..core import paths``),
+    function-local ones included; a name imported from a package counts as its module when it is one."""
+    own = path.relative_to(SRC).with_suffix("").parts
+    package = list(own[:-1])
     out: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                out.add(node.module.split(".")[0])
-            else:
-                out.update(alias.name for alias in node.names)
+        if not (isinstance(node, ast.ImportFrom) and node.level):
+            continue
+        base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+        stem = [*base, *(node.module.split(".") if node.module else [])]
+        for alias in node.names:
+            name = ".".join([*stem, alias.name])
+            out.add(name if name in modules else ".".join(stem) or "__init__")
     return out
 
 
 def module_graph() -> dict[str, set[str]]:
-    modules = {p.stem for p in SRC.glob("*.py")}
-    return {p.stem: (imports_of(p) & modules) - {p.stem} for p in SRC.glob("*.py")}
+    files = {module_name(p): p for p in SRC.rglob("*.py")}
+    return {name: (imports_of(path, set(files)) & set(files)) - {name} for name, path in files.items()}
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -64,8 +75,8 @@ def test_no_import_cycle_in_the_package() -> None:
 def test_the_cli_and_the_pipeline_stand_on_top() -> None:
     """Nothing calls back up: only the CLI imports the pipeline, and nothing imports the CLI."""
     graph = module_graph()
-    assert {m for m, deps in graph.items() if "cli" in deps} == set()
-    assert {m for m, deps in graph.items() if "pipeline" in deps} == {"cli"}
+    assert {m for m, deps in graph.items() if "cli" in deps and not m.startswith("cli.")} == set()
+    assert {m for m, deps in graph.items() if "build.pipeline" in deps and not m.startswith("cli.")} == set()
 
 
 def test_no_test_imports_another_test_module_or_the_benchmarks() -> None:
@@ -111,20 +122,20 @@ def test_stray_iri_finder_finds_one(tmp_path: Path) -> None:
 
 
 def test_every_vocabulary_iri_comes_from_namespaces_py() -> None:
-    found = [hit for path in sorted(SRC.glob("*.py")) if path.name != "namespaces.py" for hit in stray_iris(path)]
+    found = [hit for path in sorted(SRC.rglob("*.py")) if path.name != "namespaces.py" for hit in stray_iris(path)]
     assert found == []
 
 
 def test_no_constant_is_defined_in_two_modules() -> None:
     """A concept declared in one place: no upper-case top-level name is assigned in two modules of the package."""
     where: dict[str, list[str]] = {}
-    for path in sorted(SRC.glob("*.py")):
+    for path in sorted(SRC.rglob("*.py")):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
                 if isinstance(node, ast.AnnAssign) else []
             for t in targets:
                 if isinstance(t, ast.Name) and t.id.isupper() and t.id != "__all__":
-                    where.setdefault(t.id, []).append(path.name)
+                    where.setdefault(t.id, []).append(module_name(path))
     assert {name: modules for name, modules in where.items() if len(modules) > 1} == {}
 
 
@@ -150,9 +161,57 @@ def test_segment_finder_finds_one(tmp_path: Path) -> None:
 
 def test_the_minted_iri_grammar_is_spelled_only_in_mint_py() -> None:
     """Every minted IRI (``organisation/<id>/figure/<id>``, ``membership/...``, ``dataset/<version>``) is made and
-    read through opendata_graph.mint: no other module writes its path segments."""
-    from opendata_graph import mint
+    read through opendata_graph.core.mint: no other module writes its path segments."""
+    from opendata_graph.core import mint
 
-    found = [hit for path in sorted(SRC.glob("*.py")) if path.name != "mint.py"
+    found = [hit for path in sorted(SRC.rglob("*.py")) if path.name != "mint.py"
              for hit in spelled_segments(path, mint.SEGMENTS)]
     assert found == []
+
+
+def layers() -> list[str]:
+    """The layers of the import-linter contract in pyproject.toml, top first, as subpackage names."""
+    import tomllib
+
+    config = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    (contract,) = [c for c in config["contracts"] if c["type"] == "layers"]
+    return [layer.removeprefix("opendata_graph.") for layer in contract["layers"]]
+
+
+def test_every_module_lives_in_a_layer_and_imports_only_layers_below() -> None:
+    """The same rule `lint-imports` holds in `make test`, read from the same contract: a layer imports only the
+    layers listed below it (function-local imports included); no module sits outside the layers."""
+    order = layers()
+    rank = {layer: i for i, layer in enumerate(order)}
+    graph = module_graph()
+    outside = sorted(m for m in graph if m != "__init__" and m.split(".")[0] not in rank)
+    assert outside == []
+    upward = sorted(f"{m} -> {d}" for m, deps in graph.items() for d in deps
+                    if m != "__init__" and d != "__init__" and rank[d.split(".")[0]] < rank[m.split(".")[0]])
+    assert upward == []
+
+
+def test_each_layer_says_what_it_owns_and_may_import() -> None:
+    """Each subpackage's docstring names what it owns and exactly the layers below it in the contract."""
+    order = layers()
+    for i, layer in enumerate(order):
+        init = SRC / layer / "__init__.py"
+        if not init.exists():
+            assert (SRC / f"{layer}.py").is_file(), layer  # a top module (the CLI) is a layer of one
+            continue
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        assert "Owns:" in doc, layer
+        (said,) = re.findall(r"May import:(.*?)(?:\n\n|$)", doc, flags=re.S)
+        named = set(re.findall(r"``(\w+)``", said))
+        assert named == set(order[i + 1:]), (layer, named)
+
+
+def test_every_guard_tests_guards_py_deletes_is_found_once() -> None:
+    """`python -m tests.guards NAME` deletes a guard by its text: each text is found exactly once in its module, so
+    the list stays true as modules move and change (a guard that is not found is not checked)."""
+    from tests.guards import MUTANTS
+    from tests.guards import SRC as GUARDED
+
+    missing = {name: module for name, (module, guard, _, *_) in MUTANTS.items()
+               if not (GUARDED / module).is_file() or (GUARDED / module).read_text(encoding="utf-8").count(guard) != 1}
+    assert missing == {}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from opendata_graph.errors import ErrorList
-from opendata_graph.load import load
+from opendata_graph.core.errors import ErrorList
+from opendata_graph.source.load import load
 
 from .checks import make_data as make
 
@@ -174,8 +174,8 @@ def test_a_syntax_error_in_one_file_does_not_cascade_into_the_files_that_refer_t
     an unknown id (with a "did you mean" for a neighbour) as well."""
     import shutil
 
-    from opendata_graph import paths
-    from opendata_graph.errors import OdgError
+    from opendata_graph.core import paths
+    from opendata_graph.core.errors import OdgError
 
     data = Path(shutil.copytree(paths.data_dir(), tmp_path / "data"))
     gbif = data / "organisations" / "gbif.yaml"

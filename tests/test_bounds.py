@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opendata_graph import load as loader
 from opendata_graph.cli import cli
-from opendata_graph.errors import DataError, ErrorList
-from opendata_graph.iri import BIDI_CONTROLS, iri_problem
-from opendata_graph.load import (
+from opendata_graph.core.errors import DataError, ErrorList
+from opendata_graph.core.iri import BIDI_CONTROLS, iri_problem
+from opendata_graph.source import load as loader
+from opendata_graph.source.load import (
     MAX_BULK_YAML_BYTES,
     MAX_FILE_BYTES,
     MAX_TABLE_BYTES,
@@ -23,7 +23,7 @@ from opendata_graph.load import (
     check_release,
     load,
 )
-from opendata_graph.schema import KIND_BY_DIRECTORY
+from opendata_graph.source.schema import KIND_BY_DIRECTORY
 
 ORGANISATIONS = KIND_BY_DIRECTORY["organisations"]
 FUNCTION_SCOPED = [HealthCheck.function_scoped_fixture]
@@ -168,7 +168,7 @@ def json_string(text: str) -> str:
 def test_a_homepage_with_a_bidi_control_fails_validate_with_exit_2(tmp_path: Path, char: str) -> None:
     import shutil
 
-    from opendata_graph import paths
+    from opendata_graph.core import paths
 
     data = tmp_path / "data"
     shutil.copytree(paths.data_dir(), data)

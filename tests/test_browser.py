@@ -16,7 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
-from opendata_graph import paths
+from opendata_graph.core import paths
 
 from .servers import odg_server
 
@@ -206,8 +206,8 @@ def test_a_static_site_with_an_endpoint_queries_it_live(browser: object, server:
 
     from selenium.webdriver.common.by import By
 
-    from opendata_graph.namespaces import DEFAULT_BASE
-    from opendata_graph.site import export
+    from opendata_graph.core.namespaces import DEFAULT_BASE
+    from opendata_graph.web.site import export
 
     out = tmp_path / "site"
     export(dist, out, DEFAULT_BASE, paths.queries_dir(), endpoint=server + "/sparql")
@@ -258,8 +258,8 @@ def test_every_example_the_search_box_gives_finds_something(browser: object, ser
 def test_the_search_index_holds_every_licence_by_its_names(dist: Path) -> None:
     from pyoxigraph import RdfFormat, Store
 
-    from opendata_graph.namespaces import DEFAULT_BASE
-    from opendata_graph.pages import Site
+    from opendata_graph.core.namespaces import DEFAULT_BASE
+    from opendata_graph.web.pages import Site
 
     store = Store()
     store.load(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES)

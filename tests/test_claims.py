@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from opendata_graph.namespaces import DCAT, DCTERMS, ODG, ORG, SCHEMA
+from opendata_graph.core.namespaces import DCAT, DCTERMS, ODG, ORG, SCHEMA
 
 from .checks import select
 
@@ -90,8 +90,8 @@ def test_a_quotation_s_text_is_one_of_its_quotes(tmp_path: Path) -> None:
     violation at the quotation; its post must be one the speaker holds."""
     from click.testing import CliRunner
 
-    from opendata_graph import paths
     from opendata_graph.cli import cli
+    from opendata_graph.core import paths
 
     from .checks import copy_of
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from opendata_graph import paths
 from opendata_graph.cli import cli
+from opendata_graph.core import paths
 
 from .checks import copy_of
 

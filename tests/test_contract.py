@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, RdfFormat, Store, Triple, parse
 
-from opendata_graph.paths import seeds_dir
+from opendata_graph.core.paths import seeds_dir
 
 from .checks import blank_nodes, select
 

@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opendata_graph import paths
-from opendata_graph.load import Dataset
+from opendata_graph.core import paths
+from opendata_graph.source.load import Dataset
 
 from .coverage import computed, coverage_file, problems, sentences
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from opendata_graph import paths
 from opendata_graph.cli import cli
+from opendata_graph.core import paths
 
 from .checks import edit
 

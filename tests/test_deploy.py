@@ -18,13 +18,13 @@ import pytest
 from click.testing import CliRunner
 from pyoxigraph import RdfFormat, parse
 
-from opendata_graph import paths
-from opendata_graph import rename as r
 from opendata_graph.cli import cli
-from opendata_graph.formats import EXPORTED
-from opendata_graph.namespaces import DCAT, DEFAULT_BASE
-from opendata_graph.schema import minted_record
-from opendata_graph.site import export, subjects
+from opendata_graph.core import paths
+from opendata_graph.core.formats import EXPORTED
+from opendata_graph.core.namespaces import DCAT, DEFAULT_BASE
+from opendata_graph.source import rename as r
+from opendata_graph.source.schema import minted_record
+from opendata_graph.web.site import export, subjects
 
 from .checks import links
 from .servers import apache_server, nginx_server
@@ -218,7 +218,7 @@ def test_the_w3id_rules_send_each_iri_to_its_file_on_the_hosted_site(deployed: P
 
 
 def test_the_docs_give_the_allow_override_the_tests_run_apache_with() -> None:
-    from opendata_graph.site import APACHE_ALLOW_OVERRIDE
+    from opendata_graph.web.site import APACHE_ALLOW_OVERRIDE
 
     docs = " ".join((paths.ROOT / "docs" / "serving.md").read_text(encoding="utf-8").split())
     assert f"`AllowOverride {APACHE_ALLOW_OVERRIDE}`" in docs
@@ -236,8 +236,8 @@ def test_a_kind_has_an_index_and_a_missing_page_is_a_real_404(host: Client, depl
 def test_fair_signposting_on_the_landing_page_entity_pages_and_release_files(host: Client, deployed: Path) -> None:
     """The host's rules send the Link headers `odg serve` sends (FAIR Signposting level 1), with the release
     description's (void.ttl) own values, on every representation of an entity page and on every release file."""
-    from opendata_graph.formats import DUMPS
-    from opendata_graph.namespaces import DCTERMS, SCHEMA_WEB
+    from opendata_graph.core.formats import DUMPS
+    from opendata_graph.core.namespaces import DCTERMS, SCHEMA_WEB
 
     dist = deployed / "dist"
     licence = next(t.object.value for t in parse(path=str(dist / "void.ttl"), format=RdfFormat.TURTLE)

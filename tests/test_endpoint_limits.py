@@ -19,10 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from opendata_graph.errors import DataError
-from opendata_graph.namespaces import DCTERMS, OWL, XSD
-from opendata_graph.pages import Site
-from opendata_graph.querycheck import (
+from opendata_graph.core.errors import DataError
+from opendata_graph.core.namespaces import DCTERMS, OWL, XSD
+from opendata_graph.stores.querycheck import (
     MAX_GRAPHS,
     QueryRefused,
     Verdicts,
@@ -31,8 +30,9 @@ from opendata_graph.querycheck import (
     may_call_services,
     scan,
 )
-from opendata_graph.serve import check_redirects, load_app
-from opendata_graph.workers import Job, Pool
+from opendata_graph.web.pages import Site
+from opendata_graph.web.serve import check_redirects, load_app
+from opendata_graph.web.workers import Job, Pool
 
 from .checks import BASE
 from .servers import odg_server, request

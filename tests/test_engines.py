@@ -13,12 +13,12 @@ from collections import Counter
 import pytest
 import rdflib
 
-from opendata_graph import paths
-from opendata_graph.convert import Graph, convert
-from opendata_graph.load import load
-from opendata_graph.namespaces import DEFAULT_BASE
-from opendata_graph.terms import Row, rows
-from opendata_graph.validate import Result, load_turtle_dir, shacl
+from opendata_graph.build.convert import Graph, convert
+from opendata_graph.build.validate import Result, load_turtle_dir, shacl
+from opendata_graph.core import paths
+from opendata_graph.core.namespaces import DEFAULT_BASE
+from opendata_graph.core.terms import Row, rows
+from opendata_graph.source.load import load
 
 from .checks import generate, mutate, to_rdflib
 
@@ -101,7 +101,7 @@ def test_same_report_on_targeted_mutations(registry: tuple[Graph, list[Row]]) ->
 def _oxigraph(data: list[Row]) -> list:  # type: ignore[type-arg]
     from pyoxigraph import RdfFormat, parse
 
-    from opendata_graph.serialize import ntriples
+    from opendata_graph.core.serialize import ntriples
     return list(parse(ntriples(data), format=RdfFormat.N_TRIPLES))  # type: ignore[arg-type]
 
 

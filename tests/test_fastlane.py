@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode, Quad, Store
 
-from opendata_graph import fastlane
-from opendata_graph.fastlane import FastLane, steady
-from opendata_graph.querycheck import QueryRefused
-from opendata_graph.serve import App, load_app
-from opendata_graph.workers import Job, Pool
+from opendata_graph.stores.querycheck import QueryRefused
+from opendata_graph.web import fastlane
+from opendata_graph.web.fastlane import FastLane, steady
+from opendata_graph.web.serve import App, load_app
+from opendata_graph.web.workers import Job, Pool
 
 from .checks import BASE
 

@@ -25,8 +25,8 @@ def test_mutated_records_never_give_a_traceback_or_an_unlocated_error(tmp_path: 
     ("value: {[1, 2]: c}", "a key must be plain text"),
 ])
 def test_fuzz_classes_are_located(tmp_path: Path, line: str, says: str) -> None:
-    from opendata_graph.errors import ErrorList
-    from opendata_graph.load import load
+    from opendata_graph.core.errors import ErrorList
+    from opendata_graph.source.load import load
 
     from .checks import make_data
 
@@ -53,8 +53,8 @@ def test_fuzz_classes_are_located(tmp_path: Path, line: str, says: str) -> None:
     ({"release.yaml": "title: T\nlicence: CC-BY-4\n"}, "'CC-BY-4' is not an SPDX licence id"),
 ])
 def test_wrong_inputs_once_accepted_are_refused(tmp_path: Path, files: dict[str, str], says: str) -> None:
-    from opendata_graph.errors import ErrorList
-    from opendata_graph.load import load
+    from opendata_graph.core.errors import ErrorList
+    from opendata_graph.source.load import load
 
     from .checks import make_data
 
@@ -89,8 +89,8 @@ def test_ordinary_mistakes_are_one_line_and_exit_2(tmp_path: Path, dist: Path) -
 
 
 def test_a_huge_bulk_file_stops_after_a_bounded_number_of_errors(tmp_path: Path) -> None:
-    from opendata_graph.errors import ErrorList
-    from opendata_graph.load import MAX_ERRORS, load
+    from opendata_graph.core.errors import ErrorList
+    from opendata_graph.source.load import MAX_ERRORS, load
 
     from .checks import make_data
 
@@ -102,8 +102,8 @@ def test_a_huge_bulk_file_stops_after_a_bounded_number_of_errors(tmp_path: Path)
 
 
 def test_deep_json_in_a_table_cell_is_located(tmp_path: Path) -> None:
-    from opendata_graph.errors import ErrorList
-    from opendata_graph.load import load
+    from opendata_graph.core.errors import ErrorList
+    from opendata_graph.source.load import load
 
     from .checks import make_data
 

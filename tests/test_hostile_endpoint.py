@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import pytest
 
-from opendata_graph.workers import WALL_FACTOR
+from opendata_graph.web.workers import WALL_FACTOR
 
 from .servers import free_port, odg_server, request
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from opendata_graph.cache import cache_dir
+from opendata_graph.build.cache import cache_dir
 
 from .checks import edit, generate, odg_validate
 
@@ -104,7 +104,7 @@ def test_bulk_table_edit(tmp_path: Path) -> None:
 def test_a_cache_of_other_shapes_is_not_trusted(registry: Path) -> None:
     """The cache answers for the shapes it was written with; other shapes (a new constraint every organisation
     fails) must give their own report, not the cached "conforms"."""
-    from opendata_graph import paths
+    from opendata_graph.core import paths
 
     shapes = registry / "other-shapes"
     shutil.copytree(paths.shapes_dir(), shapes)
@@ -166,8 +166,8 @@ def test_the_neighbourhood_holds_what_shapes_of_reach_one_read() -> None:
     """The triples of the nodes, of their objects, and of the subjects pointing at them by an inverse predicate."""
     from pyoxigraph import Quad, Store
 
-    from opendata_graph.cache import VOCABULARY_GRAPH, StoreIndex
-    from opendata_graph.terms import to_node, to_oxigraph
+    from opendata_graph.build.cache import VOCABULARY_GRAPH, StoreIndex
+    from opendata_graph.core.terms import to_node, to_oxigraph
 
     rows = [("<urn:f>", "<urn:type>", "<urn:C>"), ("<urn:f>", "<urn:p>", "<urn:o>"), ("<urn:o>", "<urn:type>", "<urn:D>"),
             ("<urn:a>", "<urn:inv>", "<urn:f>"), ("<urn:a>", "<urn:type>", "<urn:E>"),
@@ -207,7 +207,7 @@ def test_shapes_reading_two_links_away_are_validated_in_full(registry: Path) -> 
     """With a shape whose path reaches two links from its focus node (person -> post -> organisation -> place),
     an edit of a place changes a person's result: the cache, which re-checks only neighbours, is not used. (A
     place, not a cohort: a cohort has part_of, whose edits void the cache anyway, which would hide this guard.)"""
-    from opendata_graph import paths
+    from opendata_graph.core import paths
 
     shapes = registry / "far-shapes"
     shutil.copytree(paths.shapes_dir(), shapes)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from opendata_graph import paths
+from opendata_graph.core import paths
 
 ROOT = paths.ROOT
 
@@ -64,7 +64,7 @@ def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_wheel_carries_the_ontology_shapes_and_queries(installed: Path) -> None:
-    out = run([str(installed / "python"), "-c", "from opendata_graph import paths; "
+    out = run([str(installed / "python"), "-c", "from opendata_graph.core import paths; "
                "print(paths.shapes_dir(), paths.ontology_dir(), paths.queries_dir(), sep='\\n')"], Path("/"))
     dirs = [Path(x) for x in out.stdout.split()]
     assert all("site-packages" in str(d) for d in dirs), dirs
@@ -104,7 +104,7 @@ def test_installed_odg_builds_the_whole_release(installed: Path, tmp_path: Path)
     result = run([str(installed / "odg"), "site", str(site), "--dist", str(dist), "--endpoint",
                   "https://example.org/sparql"], tmp_path)
     assert result.returncode == 0, result.stderr
-    static = paths.ROOT / "src" / "opendata_graph" / "static"
+    static = paths.ROOT / "src" / "opendata_graph" / "web" / "static"
     home, query = ((site / name).read_text(encoding="utf-8") for name in ("index.html", "query.html"))
     assert (static / "odg.css").read_text(encoding="utf-8") in home
     assert (static / "search.js").read_text(encoding="utf-8") in home

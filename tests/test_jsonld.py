@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pyld import jsonld as pyld
 
-from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.core.namespaces import DEFAULT_BASE
 
 from .servers import odg_server
 

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from opendata_graph import paths
 from opendata_graph.cli import cli
-from opendata_graph.lint import lint_file, record_files
+from opendata_graph.core import paths
+from opendata_graph.source.lint import lint_file, record_files
 
 RECORDS = list(record_files([paths.data_dir()]))
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from opendata_graph.errors import ErrorList
-from opendata_graph.load import load
+from opendata_graph.core.errors import ErrorList
+from opendata_graph.source.load import load
 
 from .checks import make_data as make
 
@@ -112,8 +112,8 @@ def test_every_error_of_a_run_is_reported(tmp_path: Path) -> None:
 
 def test_release_yaml_is_checked_and_located(tmp_path: Path) -> None:
     """A licence with RDF syntax in it wrote a void.ttl that strict parsers reject: it is refused, at its line."""
-    from opendata_graph.errors import ErrorList
-    from opendata_graph.load import load
+    from opendata_graph.core.errors import ErrorList
+    from opendata_graph.source.load import load
 
     data = make(tmp_path, {"release.yaml": "title: x\nlicence: CC BY> 4.0\nversion: 1.0\nbogus: 1\n"})
     with pytest.raises(ErrorList) as exc:
@@ -127,8 +127,8 @@ def test_release_yaml_is_checked_and_located(tmp_path: Path) -> None:
 
 def test_featured_records_must_exist(tmp_path: Path) -> None:
     """release.yaml's ``featured`` ids (the home page's start, void:exampleResource) name records of the data."""
-    from opendata_graph.errors import ErrorList
-    from opendata_graph.load import load
+    from opendata_graph.core.errors import ErrorList
+    from opendata_graph.source.load import load
 
     for featured, expected in (("[d004, d04]", "featured id 'd04' is not a record of the data directory "
                                                "(hint: did you mean 'd004'?)"),
@@ -145,8 +145,8 @@ def test_a_new_role_is_one_concept_in_the_ontology(tmp_path: Path) -> None:
     through loading, conversion and the shapes (no Python changes)."""
     from click.testing import CliRunner
 
-    from opendata_graph import paths
     from opendata_graph.cli import cli
+    from opendata_graph.core import paths
 
     from .checks import copy_of
 

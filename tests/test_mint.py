@@ -1,12 +1,12 @@
-"""The minted-IRI grammar (opendata_graph.mint): what it mints it reads back, for any ids the schema allows."""
+"""The minted-IRI grammar (opendata_graph.core.mint): what it mints it reads back, for any ids the schema allows."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opendata_graph import mint
-from opendata_graph.schema import ID_RE, KINDS, minted_record
+from opendata_graph.core import mint
+from opendata_graph.source.schema import ID_RE, KINDS, minted_record
 
 ids = st.from_regex(ID_RE, fullmatch=True)
 bases = st.sampled_from(["https://example.org/graph/", "https://example.org/reg#", "http://example.org/a/b/"])

@@ -7,10 +7,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opendata_graph import paths
-from opendata_graph.load import load
-from opendata_graph.nearest import closest
-from opendata_graph.validate import check_quotes
+from opendata_graph.build.validate import check_quotes
+from opendata_graph.core import paths
+from opendata_graph.source.load import load
+from opendata_graph.source.nearest import closest
 
 SEEDS = paths.seeds_dir()
 TEXTS = sorted(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))
@@ -110,7 +110,7 @@ def test_sources_are_there() -> None:
 def test_an_spdx_id_given_for_a_licence_points_at_the_licence_record(tmp_path: Path) -> None:
     import shutil
 
-    from opendata_graph.errors import OdgError
+    from opendata_graph.core.errors import OdgError
 
     data = tmp_path / "data"
     shutil.copytree(paths.data_dir(), data)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
-from opendata_graph import paths
-from opendata_graph.namespaces import DCTERMS, ODG, OWL, RDF, RDFS, SKOS, STANDARD_NAMESPACES
-from opendata_graph.validate import load_ontology_document, load_turtle_dir
+from opendata_graph.build.validate import load_ontology_document, load_turtle_dir
+from opendata_graph.core import paths
+from opendata_graph.core.namespaces import DCTERMS, ODG, OWL, RDF, RDFS, SKOS, STANDARD_NAMESPACES
 
 from .checks import declared_terms, undeclared_terms
 
@@ -109,8 +109,8 @@ def test_the_converter_bounds_each_qualifier_as_the_ontology_says(ontology_bytes
     (odg:numberProperty); the converter's tables follow them exactly, for every qualifier."""
     from pyoxigraph import RdfFormat, parse
 
-    from opendata_graph.convert import BOUND_PROPERTY, QUALIFIER_BOUND
-    from opendata_graph.namespaces import BOUND, QUALIFIER
+    from opendata_graph.build.convert import BOUND_PROPERTY, QUALIFIER_BOUND
+    from opendata_graph.core.namespaces import BOUND, QUALIFIER
 
     triples = list(parse(ontology_bytes, format=RdfFormat.TURTLE))
     bounds = {t.subject.value.removeprefix(str(QUALIFIER)): t.object.value.removeprefix(str(BOUND))
@@ -272,8 +272,8 @@ def test_the_ontology_page_documents_every_own_term_and_concept(ontology_bytes: 
 
     from pyoxigraph import Store
 
-    from opendata_graph.namespaces import DEFAULT_BASE
-    from opendata_graph.pages import Site
+    from opendata_graph.core.namespaces import DEFAULT_BASE
+    from opendata_graph.web.pages import Site
 
     store = Store()
     store.load(ontology_bytes, format=RdfFormat.TURTLE)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
-from opendata_graph import pictures
-from opendata_graph.namespaces import DEFAULT_BASE
-from opendata_graph.pages import Site
+from opendata_graph.build import pictures
+from opendata_graph.core.namespaces import DEFAULT_BASE
+from opendata_graph.web.pages import Site
 
 
 def site_of(dist: Path) -> Site:

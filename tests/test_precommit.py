@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from opendata_graph import paths
+from opendata_graph.core import paths
 
 HOOKS = {h["id"]: h for h in yaml.safe_load((paths.ROOT / ".pre-commit-hooks.yaml").read_text())}
 GBIF = (paths.data_dir() / "organisations" / "gbif.yaml").read_text(encoding="utf-8")
@@ -46,7 +46,7 @@ def test_hooks_are_declared() -> None:
 def test_hook_file_patterns_name_no_kind() -> None:
     """The hooks take every YAML/RDF file and odg picks the records (the schema's kind directories): a new kind
     needs no change here."""
-    from opendata_graph.schema import KIND_BY_DIRECTORY
+    from opendata_graph.source.schema import KIND_BY_DIRECTORY
 
     for hook in HOOKS.values():
         assert "--skip-unrelated" in hook["entry"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from opendata_graph.progress import Bar
+from opendata_graph.core.progress import Bar
 
 
 def test_off_a_terminal_a_line_at_each_quarter() -> None:
@@ -57,7 +57,7 @@ def run_on_a_terminal(args: list[str], env: dict[str, str], timeout: float = 180
 
 
 def test_no_bar_in_ci_or_on_a_dumb_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from opendata_graph.progress import on_terminal
+    from opendata_graph.core.progress import on_terminal
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -12,10 +12,10 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opendata_graph import paths, project
+from opendata_graph.build.publish import void_rows
 from opendata_graph.cli import cli
-from opendata_graph.errors import ConfigError, OdgError
-from opendata_graph.publish import void_rows
+from opendata_graph.core import paths, project
+from opendata_graph.core.errors import ConfigError, OdgError
 
 BASE = "https://example.org/registry/"
 FUNCTION_SCOPED = [HealthCheck.function_scoped_fixture]
@@ -159,7 +159,7 @@ def test_init_starts_a_registry(tmp_path: Path) -> None:
     root = tmp_path / "new"
     result = CliRunner().invoke(cli, ["init", str(root), "--base", BASE])
     assert result.exit_code == 0, result.output
-    from opendata_graph.schema import KINDS
+    from opendata_graph.source.schema import KINDS
 
     assert sorted(p.name for p in (root / "data").iterdir()) == sorted(k.directory for k in KINDS.values())
     assert all(not any(p.iterdir()) for p in (root / "data").iterdir())

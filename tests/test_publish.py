@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
-from opendata_graph import outputs, publish
-from opendata_graph.errors import BuildError
-from opendata_graph.pipeline import build
+from opendata_graph.build import publish
+from opendata_graph.build.pipeline import build
+from opendata_graph.core import outputs
+from opendata_graph.core.errors import BuildError
 
 from .checks import options
 
@@ -84,9 +85,9 @@ def test_quad_dumps_parse_strictly_and_hold_the_facts_in_their_sources_graphs(di
 
     from pyoxigraph import DefaultGraph, NamedNode
 
-    from opendata_graph.namespaces import DEFAULT_BASE, PROV
-    from opendata_graph.serialize import graph_of as source_graph
-    from opendata_graph.serialize import statement_iri
+    from opendata_graph.core.namespaces import DEFAULT_BASE, PROV
+    from opendata_graph.core.serialize import graph_of as source_graph
+    from opendata_graph.core.serialize import statement_iri
 
     quads = quads_of(dist / name)
     derived = NamedNode(PROV.wasDerivedFrom)
@@ -118,8 +119,8 @@ def test_quad_dumps_parse_strictly_and_hold_the_facts_in_their_sources_graphs(di
 def test_the_documents_own_licences_are_one_graph_pattern_away(dist: Path) -> None:
     """Licences a document states, not those known only from external evidence (OAR's CC BY-SA 4.0, GBIF's three
     licence choices, OpenStreetMap's ODbL 1.0): the facts' graphs tell them apart."""
-    from opendata_graph import paths
-    from opendata_graph.query import open_store, rows, run
+    from opendata_graph.core import paths
+    from opendata_graph.stores.query import open_store, rows, run
 
     text = (paths.queries_dir() / "document-licences.rq").read_text(encoding="utf-8")
     found = {(r[0], r[1]) for r in rows(run(open_store(dist), text))}
@@ -213,7 +214,7 @@ def test_two_builds_in_separate_processes_are_byte_identical(tmp_path: Path, see
 def test_failed_validation_leaves_the_previous_release_whole(tmp_path: Path, dist: Path) -> None:
     import shutil
 
-    from opendata_graph import paths
+    from opendata_graph.core import paths
 
     data = tmp_path / "data"
     shutil.copytree(paths.data_dir(), data)
@@ -238,7 +239,7 @@ def test_a_full_build_that_fails_validation_publishes_nothing(tmp_path: Path, ca
     import shutil
     from dataclasses import replace
 
-    from opendata_graph import paths
+    from opendata_graph.core import paths
 
     data = tmp_path / "data"
     shutil.copytree(paths.data_dir(), data)
@@ -346,7 +347,7 @@ def test_pieces_parked_in_a_spool_write_the_same_release(tmp_path: Path, dist: P
     """A cold build parks the plain pieces on disk (:class:`publish.Spool`) instead of holding five formats of the
     release in memory: the release written from the spool is the in-memory one, byte for byte, and the spool is
     gone afterwards -- as is a stale one left by a killed build."""
-    from opendata_graph.formats import DUMPS
+    from opendata_graph.core.formats import DUMPS
 
     rows = sorted({(str(t.subject), str(t.predicate), str(t.object))
                    for t in parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES)})

@@ -415,8 +415,8 @@ def two_releases(tmp_path: Path) -> Path:
 
     from click.testing import CliRunner
 
-    from opendata_graph import paths
     from opendata_graph.cli import cli
+    from opendata_graph.core import paths
 
     from .checks import edit
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Store, Triple
 
-from opendata_graph import paths
-from opendata_graph import query as q
-from opendata_graph.namespaces import ORG
+from opendata_graph.core import paths
+from opendata_graph.core.namespaces import ORG
+from opendata_graph.stores import query as q
 
 from .checks import NO_ROWS_IN_THE_RELEASE, unsourced_facts
 

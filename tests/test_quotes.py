@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat
 
-from opendata_graph import paths
-from opendata_graph.load import load, located_sources, sources, walk
-from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.core import paths
+from opendata_graph.core.namespaces import DEFAULT_BASE
+from opendata_graph.source.load import load, located_sources, sources, walk
 
 DATASET = load(paths.data_dir())
 QUOTES = sorted(
@@ -33,7 +33,7 @@ def test_quote_is_in_its_document(seeds: Path, where: str, line: int, doc: str, 
 
 
 def test_quote_check_reports_a_wrong_quote(seeds: Path, tmp_path: Path) -> None:
-    from opendata_graph.validate import check_quotes
+    from opendata_graph.build.validate import check_quotes
 
     record = DATASET.records["world-bank"]
     record.data["source"] = [{"d004": "Spun out of the World Bank in 2016"}]
@@ -88,7 +88,7 @@ def stem(word: str) -> str:
 def test_a_figure_says_what_its_quote_says(record: str, i: int, fig: dict) -> None:  # type: ignore[type-arg]
     """Its words are in the quote; its number's words are in its words; its qualifier's words (the ontology's
     hiddenLabel) are in its words; what it counts (its unit) is named by the quote."""
-    from opendata_graph.schema import UNIT_CODES, concepts
+    from opendata_graph.source.schema import UNIT_CODES, concepts
 
     quotes = " ".join(quotes_of(fig))
     stated = fig["stated_as"]
@@ -115,8 +115,8 @@ def test_a_figure_says_what_its_quote_says(record: str, i: int, fig: dict) -> No
 def _qualifier_words() -> dict[str, str]:
     from pyoxigraph import Literal, RdfFormat, parse
 
-    from opendata_graph.namespaces import QUALIFIER, SKOS
-    from opendata_graph.validate import load_turtle_dir
+    from opendata_graph.build.validate import load_turtle_dir
+    from opendata_graph.core.namespaces import QUALIFIER, SKOS
 
     return {t.subject.value.removeprefix(str(QUALIFIER)): t.object.value
             for t in parse(load_turtle_dir(paths.ontology_dir()), format=RdfFormat.TURTLE)
@@ -128,7 +128,7 @@ QUALIFIER_WORDS = _qualifier_words()
 
 
 def test_every_qualifier_has_its_words() -> None:
-    from opendata_graph.schema import concepts
+    from opendata_graph.source.schema import concepts
 
     assert set(QUALIFIER_WORDS) == set(concepts("https://w3id.org/opendata-graph/ontology/qualifier"))
 
@@ -161,7 +161,7 @@ def test_each_excerpt_s_position_is_where_its_local_copy_has_the_quote(seeds: Pa
     copy has twice gets none (where it is would be a guess)."""
     from pyoxigraph import Store
 
-    from opendata_graph.namespaces import OA
+    from opendata_graph.core.namespaces import OA
 
     store = Store()
     store.bulk_load(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES)
@@ -187,7 +187,7 @@ def test_an_entity_s_notes_are_in_document_order(dist: Path, tmp_path: Path) -> 
     import html
     import re
 
-    from opendata_graph.site import export
+    from opendata_graph.web.site import export
 
     export(dist, tmp_path / "site", DEFAULT_BASE, None)
     page = (tmp_path / "site" / "organisation" / "gbif.html").read_text(encoding="utf-8")
@@ -218,7 +218,7 @@ def test_a_large_copy_s_index_finds_what_two_searches_find() -> None:
     searches would: the start of a quote found once, nothing for a quote found twice (overlaps included) or not."""
     import random
 
-    from opendata_graph.convert import LocalCopy
+    from opendata_graph.build.convert import LocalCopy
 
     rng = random.Random(7)
     words = ["data", "open", "the", "network", "a", "aaaa", "steward", "map", "GBIF", "of"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from opendata_graph import paths
 from opendata_graph.cli import cli
+from opendata_graph.core import paths
 
 README = (paths.ROOT / "README.md").read_text(encoding="utf-8")
 #: Each example: the query, and the output block right under it.

@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from pyoxigraph import RdfFormat, Store
 
-from opendata_graph import outputs, paths, releases
 from opendata_graph.cli import cli
-from opendata_graph.errors import ConfigError, OdgError
-from opendata_graph.releasedir import ReleaseDamaged, ReleaseDir
+from opendata_graph.core import outputs, paths
+from opendata_graph.core.errors import ConfigError, OdgError
+from opendata_graph.releases.releasedir import ReleaseDamaged, ReleaseDir
+from opendata_graph.releases.releases import releases
 
 from .checks import edit, sums_hold
 

@@ -18,10 +18,11 @@ import pytest
 from click.testing import CliRunner, Result
 from pyoxigraph import RdfFormat, parse
 
-from opendata_graph import diff, paths
 from opendata_graph.cli import cli
-from opendata_graph.namespaces import DEFAULT_BASE
-from opendata_graph.site import export
+from opendata_graph.core import paths
+from opendata_graph.core.namespaces import DEFAULT_BASE
+from opendata_graph.releases.releases import diff
+from opendata_graph.web.site import export
 
 from .checks import edit, generate
 from .servers import nginx_server, odg_server

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from opendata_graph import diff, paths
-from opendata_graph import rename as r
 from opendata_graph.cli import cli
-from opendata_graph.errors import DataError, ErrorList
-from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.core import paths
+from opendata_graph.core.errors import DataError, ErrorList
+from opendata_graph.core.namespaces import DEFAULT_BASE
+from opendata_graph.releases.releases import diff
+from opendata_graph.source import rename as r
 
 ORG = "organisations"
 
@@ -104,7 +105,7 @@ def test_a_retired_record_or_a_record_in_a_bulk_file_is_not_renamed(data: Path) 
 def test_a_reference_in_a_table_is_refused_at_its_cell(data: Path) -> None:
     (data / "places" / "more.csv").write_text("id,name,status,replaced_by\nshanghai-old,Old Shanghai,merged,"
                                               "shanghai\n", encoding="utf-8")
-    from opendata_graph.load import load
+    from opendata_graph.source.load import load
 
     try:
         load(data)

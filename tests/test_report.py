@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import rdflib
 
-from opendata_graph import paths
+from opendata_graph.core import paths
 
 
 @pytest.fixture(scope="module")

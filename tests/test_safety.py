@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opendata_graph import cli as cli_module
-from opendata_graph import outputs, paths
+from opendata_graph.core import outputs, paths
 
 from .registry import retrieve
 
@@ -364,7 +364,7 @@ def test_a_file_that_appears_in_dist_during_the_build_is_not_swapped_away(tmp_pa
                                                                           tiny: dict[str, Path],
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The build claims dist/ first and checks it again before the old release is moved out and removed."""
-    from opendata_graph import publish
+    from opendata_graph.build import publish
 
     dist = tmp_path / "dist"
     shutil.copytree(tiny["release"], dist)
@@ -602,7 +602,7 @@ def test_a_lock_directory_another_user_could_steer_is_refused(tmp_path: Path, ti
 def test_a_lock_path_that_is_a_link_is_never_written_through(tmp_path: Path, tiny: dict[str, Path],
                                                              locks: Path) -> None:
     """Issue 24: a link at the lock's name made root's ``odg build`` overwrite a file of the other user's choosing."""
-    from opendata_graph.locks import dist_lock
+    from opendata_graph.core.locks import dist_lock
 
     dist = tmp_path / "dist"
     victim = tmp_path / "victim"
@@ -730,7 +730,7 @@ def test_a_full_disk_under_the_build_cache_is_a_note_not_a_crash(tmp_path: Path,
     exit 3 with a traceback): the cache is optional, so the build publishes and says the cache was not written."""
     import sqlite3
 
-    from opendata_graph.cache import Cache
+    from opendata_graph.build.cache import Cache
 
     def full(*_: object, **__: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")

@@ -24,9 +24,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from opendata_graph.querycheck import QueryRefused
-from opendata_graph.serve import App, load_app
-from opendata_graph.workers import Admission, Busy, Job, Pool, Ticket
+from opendata_graph.stores.querycheck import QueryRefused
+from opendata_graph.web.serve import App, load_app
+from opendata_graph.web.workers import Admission, Busy, Job, Pool, Ticket
 
 from .checks import BASE
 from .servers import free_port, stop

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse
 
-from opendata_graph import schemaorg
-from opendata_graph.formats import DUMPS
-from opendata_graph.namespaces import DCAT, DCTERMS, DEFAULT_BASE, RDF, RDFS, SCHEMA_WEB
-from opendata_graph.serve import load_app
+from opendata_graph.core.formats import DUMPS
+from opendata_graph.core.namespaces import DCAT, DCTERMS, DEFAULT_BASE, RDF, RDFS, SCHEMA_WEB
+from opendata_graph.web import schemaorg
+from opendata_graph.web.serve import load_app
 
 from .checks import embedded
 

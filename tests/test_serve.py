@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import RdfFormat, parse
 
-from opendata_graph import paths
-from opendata_graph import query as q
-from opendata_graph.namespaces import DCTERMS, DEFAULT_BASE, SCHEMA_WEB
-from opendata_graph.serve import negotiate
+from opendata_graph.core import paths
+from opendata_graph.core.namespaces import DCTERMS, DEFAULT_BASE, SCHEMA_WEB
+from opendata_graph.stores import query as q
+from opendata_graph.web.serve import negotiate
 
 from .checks import embedded, links
 from .servers import odg_server, request
@@ -60,7 +60,7 @@ def test_negotiate() -> None:
 def test_every_minted_iri_answers_all_four_media_types(server: str, dist: Path) -> None:
     """Every record's IRI, and every 5th of the other minted nodes (figures, memberships, statements...: 2,200 of
     them, each answered alike), in the four media types; the data describes the IRI asked for."""
-    from opendata_graph.schema import minted_record
+    from opendata_graph.source.schema import minted_record
 
     subjects = sorted({t.subject.value for t in parse(path=str(dist / "opendata-graph.nt"),
                                                       format=RdfFormat.N_TRIPLES)
@@ -303,8 +303,8 @@ def test_the_home_page_starts_from_the_featured_records(dist: Path) -> None:
     """release.yaml's ``featured`` is published as void:exampleResource and is where the home page starts."""
     from pyoxigraph import NamedNode, RdfFormat, parse
 
-    from opendata_graph.namespaces import DEFAULT_BASE, VOID
-    from opendata_graph.serve import load_app
+    from opendata_graph.core.namespaces import DEFAULT_BASE, VOID
+    from opendata_graph.web.serve import load_app
 
     examples = [t.object.value for t in parse(path=str(dist / "void.ttl"), format=RdfFormat.TURTLE)
                 if t.predicate == NamedNode(VOID.exampleResource)]
@@ -368,7 +368,7 @@ def test_fair_signposting_on_the_landing_page_resources_and_dumps(server: str, d
     """FAIR Signposting level 1: the home page (the release's landing page) names the dataset to cite, its
     description, every dump, the licence and its types; a resource's answers their IRI and descriptions; a dump
     its landing page and licence - each the release description's (void.ttl) own values."""
-    from opendata_graph.formats import DUMPS
+    from opendata_graph.core.formats import DUMPS
 
     void = {(t.predicate.value, t.object.value) for t in parse(path=str(dist / "void.ttl"), format=RdfFormat.TURTLE)
             if t.subject.value == DEFAULT_BASE + "dataset"}
@@ -413,7 +413,7 @@ ACCEPTABLE = ["text/html", "text/turtle", "application/n-triples", "application/
 def test_every_negotiated_answer_varies_on_accept(server: str, accept: list[tuple[str, str]]) -> None:
     """Whatever the Accept header, a resource's answer (200 or 406) says Vary: Accept, and a 200 is the media type
     the negotiation picks among the five the server offers."""
-    from opendata_graph.serve import RESOURCE_TYPES
+    from opendata_graph.web.serve import RESOURCE_TYPES
 
     header = ", ".join(m + q for m, q in accept) or None
     status, headers, _ = get(connect(server), "/organisation/gbif", header)
@@ -438,7 +438,7 @@ def test_a_live_server_follows_its_release_under_load_and_never_swaps_in_a_broke
     from click.testing import CliRunner
 
     from opendata_graph.cli import cli
-    from opendata_graph.serve import STALE_NOTE
+    from opendata_graph.web.serve import STALE_NOTE
 
     from .servers import _wait, free_port, stop
 
@@ -550,7 +550,7 @@ def test_the_query_page_shows_results_as_links_and_text_escaped() -> None:
     cell is empty; the downloads are links to files; the query text and an error are escaped too."""
     from pyoxigraph import Literal, NamedNode, Store
 
-    from opendata_graph.pages import Site
+    from opendata_graph.web.pages import Site
 
     site = Site(Store(), DEFAULT_BASE)
     rows = [[NamedNode(DEFAULT_BASE + "organisation/gbif"), Literal('a <b> & "c"')],

@@ -60,7 +60,7 @@ def test_bounds_are_bounds(data: rdflib.Graph) -> None:
     """A bounded figure carries its number as schema:minValue/maxValue with the bound its qualifier makes, never as
     schema:value: a figure given the value beside its bound, a bound its qualifier's words do not make, or a
     number without a bound, is a violation at that figure (and the release, unchanged, has none)."""
-    from opendata_graph.namespaces import BOUND, ODG
+    from opendata_graph.core.namespaces import BOUND, ODG
 
     schema = rdflib.Namespace("http://schema.org/")
     stated = {str(o): s for s, o in data.subject_objects(rdflib.URIRef(ODG.statedAs))}
@@ -85,7 +85,7 @@ def test_bounds_are_bounds(data: rdflib.Graph) -> None:
 def test_the_shapes_stay_within_one_link_so_validation_stays_incremental() -> None:
     """A SPARQL constraint that looks backwards (``$this ?p ?value`` reads as ``?x ?p ?value``) makes every
     incremental validation fall back to a full one, silently (issue 27's first figure shape did)."""
-    from opendata_graph import paths
-    from opendata_graph.shapes import reach, read
+    from opendata_graph.build.shapes import reach, read
+    from opendata_graph.core import paths
 
     assert reach(read(paths.shapes_dir(), checked=True)) == 1

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, parse
 
-from opendata_graph import paths
-from opendata_graph.namespaces import DEFAULT_BASE, FOAF, PREFIXES
-from opendata_graph.site import export
+from opendata_graph.core import paths
+from opendata_graph.core.namespaces import DEFAULT_BASE, FOAF, PREFIXES
+from opendata_graph.web import render
+from opendata_graph.web.site import export
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +27,8 @@ def test_every_minted_iri_resolves_to_its_page_or_its_place_on_one(site: Path, d
     """A page of its own (with its four representations and JSON) for every entity; every node it owns (figures,
     memberships, statements, excerpts, evidence) at its fragment on that page and in that page's data, by the
     rule on its path or the site's map: one page per entity, not one per node."""
-    from opendata_graph.formats import EXPORTED
-    from opendata_graph.schema import KINDS
+    from opendata_graph.core.formats import EXPORTED
+    from opendata_graph.source.schema import KINDS
 
     triples = list(parse(path=str(dist / "opendata-graph.nt"), format=RdfFormat.N_TRIPLES))
     subjects = {t.subject.value for t in triples}
@@ -121,8 +122,8 @@ def _resum(release: Path) -> None:
 
 
 def test_no_file_is_written_through_a_link_out_of_the_site(tmp_path: Path) -> None:
-    from opendata_graph.errors import ConfigError
-    from opendata_graph.site import Files
+    from opendata_graph.core.errors import ConfigError
+    from opendata_graph.web.site import Files
 
     out, outside = tmp_path / "site", tmp_path / "outside"
     out.mkdir()
@@ -172,11 +173,11 @@ def test_the_vendored_sparql_editor_is_the_one_recorded() -> None:
     import hashlib
     import json
 
-    from opendata_graph.pages import EDITOR_FILES
+    from opendata_graph.web.pages import EDITOR_FILES
 
-    recorded = json.loads((paths.static_dir() / "VENDORED.json").read_text(encoding="utf-8"))
+    recorded = json.loads((render.static_dir() / "VENDORED.json").read_text(encoding="utf-8"))
     assert recorded["package"] == "@zazuko/yasqe" and recorded["integrity"].startswith("sha512-")
-    assert {n: hashlib.sha256((paths.static_dir() / n).read_bytes()).hexdigest() for n in EDITOR_FILES} \
+    assert {n: hashlib.sha256((render.static_dir() / n).read_bytes()).hexdigest() for n in EDITOR_FILES} \
         == recorded["sha256"]
 
 
@@ -184,7 +185,7 @@ def test_pages_rendered_in_parallel_processes_are_the_same_files(site: Path, dis
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A large release renders its pages in one process per core (forked: they share the loaded store); the
     files are byte for byte those of one process."""
-    import opendata_graph.site as s
+    import opendata_graph.web.site as s
 
     monkeypatch.setattr(s, "PARALLEL_FROM", 1)
     monkeypatch.setattr(s.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
@@ -248,8 +249,8 @@ def test_the_home_page_and_the_dataset_page_carry_a_schema_org_dataset(site: Pat
 def test_a_link_iri_the_host_rules_cannot_carry_is_refused(licence: str) -> None:
     """A Link header's IRI goes into the Apache and nginx rules quoted: one that would break out of the quotes or
     be read as a variable (nginx ``$``, mod_headers ``%``) is a configuration error, never a broken rule."""
-    from opendata_graph.errors import ConfigError
-    from opendata_graph.site import Signposts, apache, nginx_http
+    from opendata_graph.core.errors import ConfigError
+    from opendata_graph.web.site import Signposts, apache, nginx_http
 
     signs = Signposts(f"<{licence}>; rel=\"license\"", lambda stem: f"<https://example.org/{stem}>; rel=\"cite-as\"",
                       "", ("organisation",))
@@ -333,8 +334,8 @@ def test_the_server_answers_every_exported_page_with_the_same_bytes(site: Path, 
     import urllib.request
     from urllib.parse import quote
 
-    from opendata_graph.routes import Web
-    from opendata_graph.serve import load_app, serve
+    from opendata_graph.web.routes import Web
+    from opendata_graph.web.serve import load_app, serve
 
     app = load_app(dist, DEFAULT_BASE, paths.queries_dir(), timeout=60, max_results=1_000_000, in_memory=True)
     server = serve(app, "127.0.0.1", 0, make_web=lambda loaded: Web(loaded, static=True, root="/"))

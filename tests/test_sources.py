@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opendata_graph import paths
+from opendata_graph.build.publish import QUOTES_NOT_CHECKED
 from opendata_graph.cli import cli
-from opendata_graph.errors import ConfigError, ErrorList
-from opendata_graph.load import SOURCE_SUMS, Dataset, load, local_copies, source_sums
-from opendata_graph.publish import QUOTES_NOT_CHECKED
+from opendata_graph.core import paths
+from opendata_graph.core.errors import ConfigError, ErrorList
+from opendata_graph.source.load import SOURCE_SUMS, Dataset, load, local_copies, source_sums
 
 from .checks import generate
 
@@ -31,7 +31,7 @@ SOURCES = paths.ROOT / paths.SOURCES
 
 def test_the_default_sources_are_the_repository_s_own() -> None:
     env = {k: v for k, v in os.environ.items() if k != "ODG_SEEDS"}
-    code = "from opendata_graph import paths; print(paths.seeds_dir())"
+    code = "from opendata_graph.core import paths; print(paths.seeds_dir())"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert Path(out.stdout.strip()) == SOURCES
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store
 
-from opendata_graph.namespaces import DEFAULT_BASE
-from opendata_graph.pages import Site
+from opendata_graph.core.namespaces import DEFAULT_BASE
+from opendata_graph.web.pages import Site
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_cite_this_names_the_record_and_the_release_as_text_bibtex_and_csl_json(
     import html
     import json
 
-    from opendata_graph.pages import citation_of
+    from opendata_graph.web.pages import citation_of
 
     void = Store()
     void.load(b"""@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
@@ -85,7 +85,7 @@ def test_cite_this_names_the_record_and_the_release_as_text_bibtex_and_csl_json(
 
 
 def test_a_build_without_a_release_date_is_cited_without_one(site: Site, dist: Path) -> None:
-    from opendata_graph.pages import citation_of
+    from opendata_graph.web.pages import citation_of
 
     void = Store()
     void.load(path=str(dist / "void.ttl"), format=RdfFormat.TURTLE)

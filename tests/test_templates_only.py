@@ -1,7 +1,7 @@
 """The pages are templates over view models: no HTML is built in Python for the resource, home, class index,
 404, changes, ontology and query pages (the query files, the query page, a query's results) -- no ``escape()``,
 no string holding a tag, no ``Markup`` of a literal in the modules that build their view models, in
-:mod:`opendata_graph.pages` (:class:`~opendata_graph.pages.Site` renders them), nor where the route table and the
+:mod:`opendata_graph.web.pages` (:class:`~opendata_graph.web.pages.Site` renders them), nor where the route table and the
 server answer with the query pages. (The SVG pictures of ``pictures.py`` and the schema.org script of
 ``schemaorg.py`` are drawn there.)"""
 
@@ -11,7 +11,10 @@ import ast
 import re
 from collections.abc import Collection
 
-from opendata_graph import paths
+from opendata_graph.core import paths
+
+#: The web layer's modules (src/opendata_graph/web/).
+WEB = paths.HERE / "web"
 
 #: The modules that build the pages' view models.
 BUILDERS = ("views", "summary_view", "resource_view", "home_view", "index_view", "changes_view", "ontology_view",
@@ -88,13 +91,13 @@ class Site:
 
 
 def test_the_page_builders_build_no_html() -> None:
-    found = {name: html_built((paths.HERE / f"{name}.py").read_text(encoding="utf-8")) for name in BUILDERS}
+    found = {name: html_built((WEB / f"{name}.py").read_text(encoding="utf-8")) for name in BUILDERS}
     assert {name: lines for name, lines in found.items() if lines} == {}, \
         "HTML belongs in templates/: build a view model (plain data) and render it there"
 
 
 def test_the_site_renders_these_pages_from_templates_only() -> None:
-    source = (paths.HERE / "pages.py").read_text(encoding="utf-8")
+    source = (WEB / "pages.py").read_text(encoding="utf-8")
     assert html_built(source, RENDERERS) == [], "Site's page methods render a template over a view model"
     defined = {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
     assert set(RENDERERS) <= defined, set(RENDERERS) - defined  # a renamed method is not silently unchecked
@@ -103,7 +106,7 @@ def test_the_site_renders_these_pages_from_templates_only() -> None:
 
 def test_the_query_pages_are_answered_without_html_built_in_python() -> None:
     for module, methods in CALLERS.items():
-        source = (paths.HERE / f"{module}.py").read_text(encoding="utf-8")
+        source = (WEB / f"{module}.py").read_text(encoding="utf-8")
         assert html_built(source, methods) == [], f"{module}.py: the query pages come from Site's templates"
         defined = {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
         assert set(methods) <= defined, (module, set(methods) - defined)

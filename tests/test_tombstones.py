@@ -12,10 +12,11 @@ import pytest
 from click.testing import CliRunner, Result
 from pyoxigraph import RdfFormat, parse
 
-from opendata_graph import diff, paths
 from opendata_graph.cli import cli
-from opendata_graph.errors import ErrorList
-from opendata_graph.namespaces import DEFAULT_BASE
+from opendata_graph.core import paths
+from opendata_graph.core.errors import ErrorList
+from opendata_graph.core.namespaces import DEFAULT_BASE
+from opendata_graph.releases.releases import diff
 
 from .checks import edit
 from .servers import odg_server
@@ -152,7 +153,7 @@ def test_the_tombstone_shape_and_query_on_a_release_with_tombstones(merged: tupl
     shape passes on them and fails on a mutated one; the retired query lists them."""
     from pyshacl import validate as shacl
 
-    from opendata_graph import query as q
+    from opendata_graph.stores import query as q
 
     from .checks import NO_ROWS_IN_THE_RELEASE, NOT_IN_THE_RELEASE, SHAPES, mutate, to_rdflib
 

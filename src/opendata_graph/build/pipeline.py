@@ -1,0 +1,405 @@
+"""The one pipeline: load -> convert -> validate -> publish, through the build cache.
+
+:func:`build` and :func:`validate` are what ``odg build`` and ``odg validate`` run (the CLI only parses
+arguments). Each stage is a module of its own, called from here and calling nothing above it:
+
+    load (YAML/CSV -> records) -> convert (records -> triples, with a source map) -> validate (SHACL, violation
+    queries, quotes) -> publish (blocks of the dumps -> dist/)
+
+With the cache (:class:`opendata_graph.build.cache.Cache`, on by default), a run first asks it: when the files
+changed since the last run are known, only what they affect is validated and rendered again, and the bytes
+written are those of a full run; when the cache cannot answer (:class:`CacheUnusable`), the run is a full one
+and writes the cache for the next. Nothing is published unless validation passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ..core import outputs, serialize
+
+from . import pictures
+
+from ..releases import releases
+from .cache import Cache, CacheUnusable, Delta, cache_dir
+from .convert import FileConversion, Graph, convert_files, vocabulary
+from ..core.errors import BuildError, ConfigError, ErrorList, Location, OdgError
+from ..source.load import Dataset, load, local_copies
+from ..core.locks import cache_lock, dist_lock, held
+from .options import Options
+from .publish import Block, Release, Rerender, Spool, Written, iter_blocks, publish, publish_stream
+from ..source.schema import KIND_BY_DIRECTORY, use_ontology
+from ..core.terms import Row, value_of
+from .validate import Report, Result, load_ontology_document, load_turtle_dir, validate_parts
+
+Progress = Callable[[str], None]
+#: The stages of a build and of a validation, in order (each reported as it ends: :class:`Laps`). A full build
+#: renders the release while it validates: "serialise" ends with the last block rendered, "validate" when the
+#: validation (begun with the rendering) has answered too.
+BUILD_STAGES = ("load", "convert", "serialise", "validate", "cache", "write", "store")
+VALIDATE_STAGES = ("load", "convert", "validate")
+
+
+@dataclass
+class Outcome:
+    report: Report
+    files: dict[str, Written]
+    timings: dict[str, float] = field(default_factory=dict)
+    incremental: bool = False  #: a rebuild from the cache of the previous build
+    rendered: int = 0  #: blocks of the dumps rendered (all of them in a full build)
+    blocks: int = 0  #: blocks in the release
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Laps:
+    """Seconds per stage, reported as they finish."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.t0 = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = now - self.t0
+        self.t0 = now
+        message = f"{step}: {self.timings[step]:.2f} s (peak memory so far {peak_rss_mb():,.0f} MB)"
+        stage = getattr(self.progress, "stage", None)  # a bar over the stages (progress.Stages), or lines
+        if stage is not None:
+            stage(step, message)
+        else:
+            self.progress(message)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection during a run.
+
+    A build holds millions of small objects and makes no reference cycles worth collecting; the collector's
+    full passes over them cost a fifth of a million-triple build. Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def failed(report: Report) -> BuildError:
+    return BuildError(f"validation failed ({report.summary()}); nothing was published, dist/ is unchanged",
+                      details=[str(r) for r in report.results])
+
+
+# -- odg build ---------------------------------------------------------------------------------------------------
+
+def build(opts: Options, progress: Progress = lambda _: None) -> Outcome:
+    """Build and publish a release; raises :class:`BuildError` (nothing written) when validation fails."""
+    claim_dist(opts)
+    with contextlib.ExitStack() as locks, paused_gc():
+        if opts.cache:  # always in this order: the cache, then the release
+            locks.enter_context(held(cache_lock(cache_dir(opts.data)), progress))
+        locks.enter_context(held(dist_lock(opts.dist), progress))
+        cache = Cache(opts) if opts.cached else None
+        if cache is not None:
+            try:
+                return _rebuild(opts, cache, progress)
+            except CacheUnusable as exc:
+                progress(f"full build ({exc})")
+        return _full_build(opts, cache, progress)
+
+
+def claim_dist(opts: Options) -> None:
+    """Refuse (exit 2, before anything is written) a release directory that is not odg's or that overlaps an
+    input (:func:`outputs.claim`)."""
+    outputs.claim(opts.dist, outputs.RELEASE, {"data": opts.data, "ontology": opts.ontology, "shapes": opts.shapes,
+                                               "queries": opts.queries, "seeds": opts.seeds,
+                                               "build cache": cache_dir(opts.data)})
+
+
+def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outcome:
+    """Load and convert everything; validate on other threads while the blocks are rendered into the staged
+    release, which is swapped in only once the report conforms (:func:`publish_stream`'s ``gate``)."""
+    lap = Laps(progress)
+    prepared = _prepare(opts, cache, lap)
+    dataset, conversion, triples = prepared.dataset, prepared.conversion, prepared.triples
+    checking = _validation(opts, prepared, cache)
+    outcome: dict[str, Any] = {}
+
+    def verdict() -> None:
+        """Raise :class:`BuildError` if the validation failed (waiting for it when ``wait``)."""
+        parts = checking.result()
+        report = outcome["report"] = Report.of(parts)
+        outcome["parts"] = parts
+        if not report.conforms(opts.strict):
+            if cache is not None:
+                cache.cancel()
+            raise failed(report)
+
+    def checked(stream: Iterator[Block]) -> Iterator[Block]:
+        """The blocks, stopped as soon as the validation is known to have failed."""
+        for block in stream:
+            if checking.done():
+                verdict()
+            yield block
+
+    def gate() -> None:  # before the release is swapped in: the report conforms, the cache knows the sources
+        verdict()
+        lap("validate")
+        if cache is not None:
+            _keep(cache, progress, functools.partial(cache.sources, dataset, conversion))
+            lap("cache")
+
+    try:
+        release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()},
+                           pictures.release_files(pictures.store_of(triples), opts.base))
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool, Spool(opts.dist) as spool:
+            # each block is written into the staged release as it is rendered (the Turtle dump, whose head names
+            # every prefix used, is parked in the spool and written last)
+            stream = iter_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data),
+                                 spool.deferred, release.terms)
+            del triples, prepared  # the stream holds the rows until the last block is rendered
+            blocks, files = publish_stream(checked(stream), release, opts.dist, rendered=lambda: lap("serialise"),
+                                           gate=gate)
+    except BaseException:
+        checking.cancel()
+        if cache is not None:
+            cache.cancel()
+        raise
+    lap("write")
+    if cache is not None:
+        parts = outcome["parts"]
+
+        def record() -> None:
+            generation = cache.commit(parts)
+            if generation is not None:
+                cache.record_release(generation, opts.dist, blocks, files)
+
+        _keep(cache, progress, record)
+        lap("store")
+    return Outcome(outcome["report"], files, lap.timings, rendered=len(blocks), blocks=len(blocks))
+
+
+def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
+    """A build from the cache of the previous one; raises :class:`CacheUnusable` when it cannot answer."""
+    lap = Laps(progress)
+    generation, blocks = cache.previous_release(opts.dist)
+    ontology = load_turtle_dir(opts.ontology)
+    with use_ontology(ontology):
+        delta = _incremental(opts, cache)
+    lap("validate")
+    if not delta.report.conforms(opts.strict):
+        raise failed(delta.report)
+    if delta.manifest.get("generation") != generation:
+        raise CacheUnusable("the validation cache was rewritten since the previous build")
+    store = delta.store or cache.store()
+    pending = cache.pending()
+    kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, *_) in f["ids"].items()}
+    release = _release(opts, delta.manifest.get("release") or {}, kinds, pictures.release_files(store, opts.base))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
+        new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data),
+                                 release.terms).apply(blocks, pending)
+        lap("serialise")
+        files = publish(new, release, opts.dist)
+    lap("write")
+    progress(f"incremental: {len(pending)} changed subject(s), {rendered} of {len(new)} blocks rendered again")
+    cache.record_release(generation, opts.dist, new, files)
+    cache.published(pending)
+    return Outcome(delta.report, files, lap.timings, incremental=True, rendered=rendered, blocks=len(new))
+
+
+# -- odg validate ------------------------------------------------------------------------------------------------
+
+def validate(opts: Options, progress: Progress = lambda _: None) -> Report:
+    """The report of every check of a data directory (nothing is published): from the cache when it can
+    answer, else in full (writing the cache for the next run)."""
+    lap = Laps(lambda _: None)
+    if not opts.cached:
+        return Report.of(_check(opts, None, lap).parts)
+    cache = Cache(opts)
+    with cache.lock(progress):
+        try:
+            with use_ontology(load_turtle_dir(opts.ontology)):
+                delta = _incremental(opts, cache)
+            return delta.report
+        except CacheUnusable:
+            pass
+        checked = _check(opts, cache, lap)
+
+        def write() -> None:
+            cache.sources(checked.dataset, checked.conversion)
+            cache.commit(checked.parts)
+
+        _keep(cache, progress, write)
+        return Report.of(checked.parts)
+
+
+def _incremental(opts: Options, cache: Cache) -> Delta:
+    """The cache's validation of what changed, and no record of the latest release deleted."""
+    try:
+        delta = cache.validate()
+    except ErrorList as exc:  # a deleted record is also why references to it fail: say so first
+        raise ErrorList(releases.deleted(opts.dist, opts.data, None) + exc.errors) from None
+    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})
+    return delta
+
+
+def _none_deleted(opts: Options, ids: set[str]) -> None:
+    """A record of the latest release must be retired, not deleted (releases.deleted)."""
+    errors = releases.deleted(opts.dist, opts.data, ids)
+    if errors:
+        raise ErrorList(errors)
+
+
+def data_roots(targets: Sequence[Path]) -> list[Path]:
+    """The data directories that record files or directories belong to (``<root>/<kind>/<id>.yaml``)."""
+    roots: list[Path] = []
+    for target in targets:
+        path = target.resolve()
+        if path.is_file():
+            root = path.parent.parent
+        elif path.name in KIND_BY_DIRECTORY:
+            root = path.parent
+        else:
+            root = path
+        if not any((root / kind).is_dir() for kind in KIND_BY_DIRECTORY):
+            raise OdgError(f"{target} is not in a data directory (<data>/<kind>/<id>.yaml) nor an RDF file")
+        if root not in roots:
+            roots.append(root)
+    return roots
+
+
+# -- the stages every full run shares ----------------------------------------------------------------------------
+
+class Prepared(NamedTuple):
+    dataset: Dataset
+    conversion: FileConversion
+    ontology: bytes
+    triples: list[Row]
+
+
+class Checked(NamedTuple):
+    dataset: Dataset
+    conversion: FileConversion
+    ontology: bytes
+    triples: list[Row]
+    parts: dict[str, list[Result]]
+
+
+def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
+    """Load, convert and validate everything; with ``cache``, its store begins loading on the second core."""
+    prepared = _prepare(opts, cache, lap)
+    try:
+        parts = _validation(opts, prepared, cache).result()
+    except BaseException:
+        if cache is not None:
+            cache.cancel()
+        raise
+    lap("validate")
+    return Checked(*prepared, parts)
+
+
+def _prepare(opts: Options, cache: Cache | None, lap: Laps) -> Prepared:
+    """Load and convert everything; with ``cache``, its store begins loading on the second core."""
+    ontology = load_turtle_dir(opts.ontology)
+    with use_ontology(ontology):  # roles and qualifiers are the concepts of its schemes
+        try:
+            dataset = load(opts.data)
+        except ErrorList as exc:  # a deleted record is also why references to it fail: say so first
+            raise ErrorList(releases.deleted(opts.dist, opts.data, None) + exc.errors) from None
+    _none_deleted(opts, set(dataset.records))
+    lap("load")
+    conversion = convert_files(dataset, opts.base, texts=local_copies(dataset, opts.seeds))
+    vocab = vocabulary(ontology)
+    triples = sorted(set(vocab).union(*conversion.rows.values()))  # tuple order is N-Triples line order
+    lap("convert")
+    if cache is not None:
+        _keep(cache, lap.progress, lambda: cache.begin(conversion, vocab))
+    return Prepared(dataset, conversion, ontology, triples)
+
+
+def _validation(opts: Options, prepared: Prepared, cache: Cache | None) -> Future[dict[str, list[Result]]]:
+    """Every check of the prepared graph, running on a thread of its own (the SHACL engine and the store of the
+    violation queries run in Rust without the GIL, on both cores, while the caller renders the release)."""
+
+    def run() -> dict[str, list[Result]]:
+        # the engines read the graph from a file: never its N-Triples text in memory beside the rows
+        with tempfile.TemporaryDirectory(prefix="odg-data-") as tmp:
+            nt = Path(tmp) / "odg-data-graph.nt"
+            serialize.write_ntriples(prepared.triples, nt)
+            return validate_parts(prepared.dataset, prepared.conversion.located, prepared.triples, opts.shapes,
+                                  opts.queries, opts.seeds, opts.engine, nt)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-validate")
+    try:
+        return pool.submit(run)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _release(opts: Options, meta: dict[str, Any], kinds: dict[str, str], drawn: Mapping[str, bytes]) -> Release:
+    """The release's description besides its blocks (its ontology.ttl: :func:`load_ontology_document`);
+    ``kinds``: each record id's kind (IRI segment); ``drawn``: its pictures."""
+    if opts.publisher is not None:  # the project file's; release.yaml may say the same, never another
+        named = meta.get("publisher")
+        if named is not None and named != opts.publisher:
+            raise ConfigError(f"release.yaml names the publisher {named!r}, the project file {opts.publisher!r}",
+                              Location.of(opts.data / "release.yaml"), "name it in one place")
+        meta = {**meta, "publisher": opts.publisher}
+    minted = Graph(opts.base)
+    documents = sorted(value_of(minted.iri(kind, i)) for i, kind in kinds.items() if kind == "document")
+    examples = [value_of(minted.iri(kinds[i], i)) for i in meta.get("featured", []) if i in kinds]
+    return Release(opts.base, meta, documents, load_ontology_document(opts.ontology),
+                   load_turtle_dir(opts.shapes, "shapes"), examples, drawn, quotes_checked=opts.seeds is not None)
+
+
+def _keep(cache: Cache, progress: Progress, step: Callable[[], object]) -> None:
+    """Run a step that writes the cache; a failure to write it is a note (the next run is simply a full one)."""
+    import sqlite3
+
+    try:
+        step()
+    except (OSError, sqlite3.OperationalError) as exc:  # a full disk reaches the cache's database as the latter
+        cache.cancel()
+        progress(f"note: the build cache was not written ({exc})")
+
+
+__all__ = ["Laps", "Options", "Outcome", "build", "data_roots", "failed", "paused_gc", "validate"]
+
+
+def check_targets(targets: Sequence[Path], opts: Options, seeds: Path, skip_quotes: bool) -> list[Result]:
+    """``odg validate``: the data directories ``targets`` belong to (``opts.data`` without targets), each with
+    its own source documents, and the RDF files among ``targets`` against ``opts.shapes``; every result."""
+    from dataclasses import replace
+
+    from ..core.formats import by_extension
+    from .options import quote_sources_for
+    from ..core.progress import note, staged
+    from .validate import validate_rdf
+
+    rdf_files = [t for t in targets if t.is_file() and by_extension(t.suffix) is not None]
+    roots = data_roots([t for t in targets if t not in rdf_files]) if targets else [opts.data]
+    results: list[Result] = []
+    with paused_gc(), staged(VALIDATE_STAGES * len(roots), "validate", note) as progress:
+        for root in roots:
+            checked = replace(opts, data=root, seeds=quote_sources_for(root, opts.data, seeds, skip_quotes))
+            results += validate(checked, progress).results
+        if rdf_files:
+            results += validate_rdf(rdf_files, opts.shapes, opts.engine).results
+    return results

@@ -1,0 +1,287 @@
+"""Validate step: SHACL shapes, data-quality queries and quotes, reported at the YAML line that caused them.
+
+SHACL runs with no inference (the dumps state every type explicitly), by the engine of
+:mod:`opendata_graph.build.shapes`. Each result's focus node and path are looked up in the converter's source map, so
+a result prints as
+``data/organisations/gbif.yaml:14:5: error: <sh:message> [shape, path, value]``. Queries named
+``*-violation.rq`` must return no rows. Quotes are checked against the local copies of the source documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pyoxigraph import RdfFormat, Store
+
+from .convert import Graph
+from ..core.errors import Location
+from ..core.formats import REGISTRY, by_extension
+from ..source.load import Dataset, local_copies, located_sources, walk
+from ..core.namespaces import SH, curie
+from ..core.serialize import ntriples
+from .shapes import DEFAULT_ENGINE, subject_lines
+from ..core.terms import Row, literal_parts, rows
+
+if TYPE_CHECKING:
+    from ..stores.query import QueryFile
+    from .shapes import ShapesGraph, Violation
+
+SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
+
+
+@dataclass(frozen=True, order=True)
+class Result:
+    """One problem found by validation, where a curator can fix it."""
+
+    location: Location
+    severity: str
+    message: str
+    shape: str = ""
+    path: str = ""
+    value: str = ""
+    focus: str = ""
+    component: str = ""
+    source: str = ""  #: the source shape by name: ``shapes:Dataset`` or ``shapes:Dataset / dcterms:license``
+    result_path: str = ""  #: the result path in SPARQL syntax, IRIs in full
+    language: str = ""  #: the message's language tag
+
+    def __str__(self) -> str:
+        # In an RDF file the line alone can be ambiguous: name the focus node too.
+        focus = f"<{self.focus}>" if self.focus and not self.location.path.endswith((".yaml", ".yml")) else ""
+        detail = ", ".join(x for x in (focus, self.shape, self.path, self.value) if x)
+        return f"{self.location}: {self.severity}: {self.message}" + (f" [{detail}]" if detail else "")
+
+
+@dataclass
+class Report:
+    results: list[Result]
+
+    @property
+    def errors(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "warning"]
+
+    def conforms(self, strict: bool = False) -> bool:
+        return not self.errors and not (strict and self.warnings)
+
+    @classmethod
+    def of(cls, parts: Mapping[str, Iterable[Result]]) -> Report:
+        """The report of :func:`validate_parts`' results."""
+        return cls(sorted({r for found in parts.values() for r in found}))
+
+    def summary(self) -> str:
+        if not self.results:
+            return "conforms: no problems found"
+        return f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+
+
+def load_turtle_dir(directory: Path, what: str = "ontology") -> bytes:
+    """Every ``*.ttl`` file of a directory, concatenated in name order (each file declares its prefixes).
+
+    Fails closed: a missing or empty directory is a :class:`~opendata_graph.core.errors.ConfigError`, never nothing.
+    """
+    from .shapes import turtle_files
+
+    return b"\n".join(f.read_bytes() for f in turtle_files(directory, what))
+
+
+def load_ontology_document(directory: Path) -> bytes:
+    """The ontology as a release publishes it (``ontology.ttl``): the files of ``directory`` that declare an
+    ``owl:Ontology``, concatenated in name order; the others (the concept schemes, whose concepts the dumps
+    carry) left out, so that a tool reading the document finds one ontology, not a scheme's IRI and title.
+    A directory where no file declares one: every file. A file that does not parse: a located ConfigError."""
+    from ..core.namespaces import OWL, RDF
+    from .shapes import parse_turtle, turtle_files
+
+    files = turtle_files(directory, "ontology")
+    declaring = [f for f in files if any(p == f"<{RDF.type}>" and o == f"<{OWL.Ontology}>"
+                                         for _, p, o in parse_turtle(f))]
+    return b"\n".join(f.read_bytes() for f in declaring or files)
+
+
+def shacl(graph: Located, triples: Sequence[Row], shapes_dir: Path, engine: str = DEFAULT_ENGINE,
+          nt: bytes | Path | None = None) -> list[Result]:
+    """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
+
+    ``engine`` is one of :data:`opendata_graph.build.shapes.ENGINES`; ``nt`` is the same graph in N-Triples (or a file
+    of it whose name starts with ``odg-data-``), when the caller has it already.
+    """
+    from .shapes import Engine, read
+
+    shapes = read(shapes_dir)
+    return sorted(r for _, r in shacl_results(graph, Engine(shapes, engine).validate(triples, nt), shapes))
+
+
+def shacl_results(graph: Located, violations: Iterable[Violation], shapes: ShapesGraph) -> list[tuple[str, Result]]:
+    """An engine's results as located :class:`Result` s, each with its focus node's N-Triples term."""
+    out = []
+    for v in violations:
+        simple = v.path[1:-1] if v.path and v.path.startswith("<") and v.path.endswith(">") \
+            and v.path.count("<") == 1 else ""
+        named = shapes.named(v.shape)
+        focus = v.focus[1:-1] if v.focus.startswith("<") else v.focus
+        message = v.messages[0] if v.messages else ""
+        text, language = (literal_parts(message)[:2] if message else (default_message(v.component), ""))
+        out.append((v.focus, Result(
+            location=locate(graph, focus, simple),
+            severity=SEVERITIES.get(v.severity, "error"),
+            message=text,
+            shape=curie(named[1:-1]) if named.startswith("<") else "",
+            path=_curies(v.path or ""),
+            value=v.value or "",
+            focus=focus,
+            component=curie(v.component),
+            source=shapes.name(v.shape) if v.shape else "",
+            result_path=v.path or "",
+            language=language,
+        )))
+    return out
+
+
+def _curies(path: str) -> str:
+    """A SPARQL path with its IRIs as CURIEs where a prefix is known."""
+    import re
+
+    return re.sub(r"<([^<>]*)>", lambda m: curie(m.group(1)), path)
+
+
+def default_message(component: str) -> str:
+    """The message of a result whose shape has no ``sh:message`` (the same whichever engine found it)."""
+    return f"constraint violated ({curie(component)})"
+
+
+class Located(Protocol):
+    """What locates a result: a converted :class:`Graph`'s source map, or the cache's."""
+
+    @property
+    def origins(self) -> Any: ...
+
+    @property
+    def first_origins(self) -> Any: ...
+
+    @property
+    def key_origins(self) -> Any: ...
+
+
+def locate(graph: Located, focus: str, path: str = "") -> Location:
+    """The YAML location that produced ``focus`` (and the key that produced ``path`` on it, if known)."""
+    return (graph.key_origins.get((focus, path)) or graph.origins.get(focus) or graph.first_origins.get(focus)
+            or Location(focus or "<graph>"))
+
+
+def violation_queries(graph: Located, store: Store, queries_dir: Path, base: str) -> list[Result]:
+    """Run every ``*-violation.rq`` on ``store``; each row is an error located at its first bound minted IRI."""
+    from ..stores.query import query_files
+
+    results = []
+    for qf in query_files(queries_dir, violations=True):
+        for row in store.query(qf.text):  # type: ignore[union-attr]
+            results.append(violation_result(graph, qf, list(row), base))
+    return sorted(results)
+
+
+def violation_result(graph: Located, qf: QueryFile, row: Sequence[Any], base: str) -> Result:
+    """A row of a violation query as an error located at its first bound minted IRI."""
+    terms = [t for t in row if t is not None]
+    focus = next((t.value for t in terms if getattr(t, "value", "").startswith(base)), "")
+    return Result(locate(graph, focus), "error", f"{qf.title} ({qf.path.name})",
+                  value=" ".join(str(t) for t in terms), focus=focus)
+
+
+def check_quotes(dataset: Dataset, seeds_dir: Path) -> list[Result]:
+    """Every quote is an exact substring of its document's local copy (whitespace included)."""
+    texts = local_copies(dataset, seeds_dir)
+    results = [Result(doc.loc("local_copy"), "error", f"local copy {path} not found", value=str(path))
+               for doc in dataset.of_kind("document") if doc.id not in texts
+               for path in [seeds_dir / str(doc.data["local_copy"])]]
+    # A quote that is a whole line of its document is found by a set lookup; the others by a substring search.
+    lines = {doc_id: set(text.splitlines()) for doc_id, text in texts.items()}
+    for record in dataset.records.values():
+        for key, _, value in walk(record.kind.spec, record.data, ()):
+            if key and key[-1] == "source":
+                for quote_key, doc_id, quote in located_sources(value, key):
+                    if doc_id in texts and quote not in lines[doc_id] and quote not in texts[doc_id]:
+                        results.append(Result(record.loc(*quote_key), "error", _not_found(doc_id, quote, texts),
+                                              value=repr(quote[:80])))
+    return sorted(results)
+
+
+def _not_found(doc_id: str, quote: str, texts: dict[str, str]) -> str:
+    """The message for a quote not in its document: with the closest passage and what differs, when one is close."""
+    from ..source.nearest import closest
+
+    passage = closest(quote, texts[doc_id])
+    where = f"; {passage.describe()}" if passage else ""
+    return f"quote not found in {doc_id}: copy it exactly from the document{where}"
+
+
+def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
+                   seeds_dir: Path | None, engine: str = DEFAULT_ENGINE,
+                   nt: bytes | Path | None = None) -> dict[str, list[Result]]:
+    """The results of every check of a build by kind: ``shacl``, ``violation`` and ``quote`` (``seeds_dir=None``
+    skips the quote check: no local copies at hand).
+
+    pyoxigraph parses and queries without holding the GIL, so the store is loaded and the violation queries run
+    on a second thread (the second core) while the SHACL core constraints and the quote check run in Python.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = nt or ntriples(triples)
+    store = Store()
+    base = getattr(graph, "base", "")
+
+    def side() -> list[Result]:
+        if isinstance(data, Path):
+            store.load(path=str(data), format=RdfFormat.N_TRIPLES)
+        else:
+            store.load(data, format=RdfFormat.N_TRIPLES)
+        return violation_queries(graph, store, queries_dir, base)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-store") as pool:
+        queries = pool.submit(side)
+        found = shacl(graph, triples, shapes_dir, engine, data)
+        quotes = check_quotes(dataset, seeds_dir) if seeds_dir is not None else []
+        return {"shacl": found, "violation": queries.result(), "quote": quotes}
+
+
+def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = DEFAULT_ENGINE) -> Report:
+    """Validate plain RDF files (their union) against the shapes; results point at the subject's first line.
+
+    A file that does not parse is an input error at the parser's line and column.
+    """
+    from pyoxigraph import parse
+
+    from ..core.errors import DataError
+
+    graph = Graph(base="")
+    triples: list[Row] = []
+    for path in files:
+        try:
+            fmt = by_extension(path.suffix)
+            if fmt is None:
+                raise DataError("not an RDF file the project reads", Location.of(path),
+                                f"give one of: {', '.join(f.extension for f in REGISTRY)}")
+            parsed = rows(parse(path=str(path), format=fmt.rdf))
+        except SyntaxError as exc:
+            line, col = _parser_position(str(exc))
+            raise DataError(f"RDF syntax: {exc}", Location.of(path, line, col),
+                            "check the file with a strict parser") from None
+        triples += parsed
+        for subject, line in subject_lines(path, parsed).items():
+            graph.origins.setdefault(subject, Location.of(path, line))
+        for s, _, _ in parsed:
+            graph.origins.setdefault(s.strip("<>"), Location.of(path))
+    return Report(shacl(graph, triples, shapes_dir, engine))
+
+
+def _parser_position(message: str) -> tuple[int, int]:
+    import re
+
+    found = re.search(r"line (\d+)(?:,? column (\d+))?", message)
+    return (int(found.group(1)), int(found.group(2) or 0)) if found else (0, 0)
