@@ -16,7 +16,7 @@ from opendata_graph.cli import cli
 from opendata_graph.core import paths
 from opendata_graph.core.namespaces import DEFAULT_BASE, ODG
 from opendata_graph.core.terms import rows
-from opendata_graph.releases.releases import diff
+from opendata_graph.releases import diff
 
 from .checks import edit, generate, options
 

@@ -26,8 +26,8 @@ from pyoxigraph import RdfFormat, Store
 from opendata_graph.cli import cli
 from opendata_graph.core import outputs, paths
 from opendata_graph.core.errors import ConfigError, OdgError
+from opendata_graph.releases import releases
 from opendata_graph.releases.releasedir import ReleaseDamaged, ReleaseDir
-from opendata_graph.releases.releases import releases
 
 from .checks import edit, sums_hold
 

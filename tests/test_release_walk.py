@@ -21,7 +21,7 @@ from pyoxigraph import RdfFormat, parse
 from opendata_graph.cli import cli
 from opendata_graph.core import paths
 from opendata_graph.core.namespaces import DEFAULT_BASE
-from opendata_graph.releases.releases import diff
+from opendata_graph.releases import diff
 from opendata_graph.web.site import export
 
 from .checks import edit, generate

@@ -13,7 +13,7 @@ from pyoxigraph import RdfFormat, Store
 from opendata_graph.build import publish
 from opendata_graph.cli import cli
 from opendata_graph.core import paths
-from opendata_graph.releases.releases import releases
+from opendata_graph.releases import releases
 
 from .checks import edit, sums_hold
 

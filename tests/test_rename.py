@@ -12,7 +12,7 @@ from opendata_graph.cli import cli
 from opendata_graph.core import paths
 from opendata_graph.core.errors import DataError, ErrorList
 from opendata_graph.core.namespaces import DEFAULT_BASE
-from opendata_graph.releases.releases import diff
+from opendata_graph.releases import diff
 from opendata_graph.source import rename as r
 
 ORG = "organisations"

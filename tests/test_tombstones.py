@@ -16,7 +16,7 @@ from opendata_graph.cli import cli
 from opendata_graph.core import paths
 from opendata_graph.core.errors import ErrorList
 from opendata_graph.core.namespaces import DEFAULT_BASE
-from opendata_graph.releases.releases import diff
+from opendata_graph.releases import diff
 
 from .checks import edit
 from .servers import odg_server
