@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import resource
 import signal
 import socket
@@ -313,3 +314,20 @@ def test_fd_pressure_and_worker_kills_leave_a_pool_that_heals(dist: Path) -> Non
         for s in sockets:
             s.close()
         stop(proc)
+
+
+def test_a_worker_reserves_little_address_space_at_start(app: App) -> None:
+    """A worker's address space at start is small and the same on a busy machine: at most two malloc arenas (64 MB
+    of address space each), not one per thread of the store as threads happen to race -- under ``--worker-memory``
+    (RLIMIT_AS) a busy machine otherwise made workers fail to start a thread (EAGAIN), and the server with them."""
+    pool = Pool(app.store_dir, timeout=2, max_results=1000, workers=2, queue=2)  # type: ignore[arg-type]
+    try:
+        with pool._cond:
+            pids = [w.process.pid for w in pool._admission.idle + pool._spare]
+        peaks = {}
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks[pid] = int(re.search(r"VmPeak:\s+(\d+) kB", status).group(1)) >> 10  # type: ignore[union-attr]
+        assert pids and max(peaks.values()) < 400, peaks  # MB; ~290 with two arenas, 490-610 with one per thread
+    finally:
+        pool.close()

@@ -103,11 +103,27 @@ class Timing:
                 f"cpu;dur={self.cpu * 1000:.1f}")
 
 
+def _few_arenas() -> None:
+    """At most two malloc arenas in this process (glibc ``M_ARENA_MAX``): each arena reserves 64 MB of address
+    space, and the store's threads, racing to allocate, made up to one per thread -- under ``RLIMIT_AS`` a worker
+    then failed to start a thread (EAGAIN) on a busy machine. The limit then bounds what a query uses, not how its
+    threads happened to meet. Elsewhere than glibc: nothing to do."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(name).mallopt(-8, 2)  # M_ARENA_MAX = -8 (malloc.h)
+
+
 def _work(conn: Connection, store_path: str, memory: int, max_results: int) -> None:
     """A worker's life: open the store read-only, then answer jobs until told to stop or killed. Whatever a job
     raises becomes an answer; the worker lives on."""
     import resource
 
+    _few_arenas()
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     from pyoxigraph import Store
@@ -317,10 +333,9 @@ class Pool:
         self.replaced = 0  #: workers started after the first ones (replacements and spares)
         self.start_failures = 0
         started, failed = self._start_many(self.workers + self.spares)
-        if failed:  # fail loudly at startup
-            for w in started:
-                w.kill()
+        if failed and not started:  # none at all: a setting or the machine, not chance -- fail loudly at startup
             raise failed[0]
+        self.start_failures = len(failed)  # some: the supervisor starts the missing ones, with back-off
         with self._cond:
             self._spare = started
             self._fill()
