@@ -215,3 +215,14 @@ def test_every_guard_tests_guards_py_deletes_is_found_once() -> None:
     missing = {name: module for name, (module, guard, _, *_) in MUTANTS.items()
                if not (GUARDED / module).is_file() or (GUARDED / module).read_text(encoding="utf-8").count(guard) != 1}
     assert missing == {}
+
+
+def test_no_file_of_the_package_is_ignored_by_git() -> None:
+    """Every file of the package is one git keeps: an ignore pattern meant for the checkout's top (``build/``, the
+    setuptools folder) once hid the ``build`` layer's ``__init__.py`` from every commit."""
+    import subprocess
+
+    ignored = subprocess.run(["git", "ls-files", "--others", "--ignored", "--exclude-standard", "src", "ontology",
+                              "shapes", "queries", "data", "sources", "tests"],
+                             cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert [f for f in ignored if "__pycache__" not in f and ".egg-info/" not in f] == []

@@ -1,0 +1,9 @@
+"""Records -> a validated, published release.
+
+Owns: the build's options (``options``), conversion to RDF (``convert``), SHACL shapes and their engines
+(``shapes``, ``xsd``), validation and its reports (``validate``, ``report``), the pictures a release carries
+(``pictures``), writing the release (``publish``), the build cache (``cache``), the pipeline that runs the stages
+(``pipeline``) and making a versioned release or comparing two (``releasing``).
+
+May import: ``stores`` (the query files, for violation queries), ``releases``, ``source``, ``core``.
+"""
