@@ -49,18 +49,18 @@ from typing import Any
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
-from .convert import Contribution, FileConversion, convert_files
 from ..core.errors import DataError, ErrorList, Location, OdgError
 from ..core.formats import STEM, dump_names
-from ..source.load import SOURCE_SUFFIXES, Dataset, Record, check_records, check_references, local_copies, walk
 from ..core.locks import cache_lock, held
+from ..core.terms import Row, Term, is_literal, rows, to_node, to_oxigraph, value_of
+from ..source.load import SOURCE_SUFFIXES, Dataset, Record, check_records, check_references, local_copies, walk
+from ..source.schema import KIND_BY_DIRECTORY, KINDS, Kind, Ref
+from ..stores.query import query_files
+from .convert import Contribution, FileConversion, convert_files
 from .options import Options
 from .publish import Block, Piece, Range, Stats, Written
-from ..stores.query import query_files
-from ..source.schema import KIND_BY_DIRECTORY, KINDS, Kind, Ref
 from .shapes import Engine, ShapesGraph, inverse_predicates, reach
 from .shapes import read as read_shapes
-from ..core.terms import Row, Term, is_literal, rows, to_node, to_oxigraph, value_of
 from .validate import Report, Result, check_quotes, load_turtle_dir, shacl_results, violation_result
 
 CACHE_VERSION = 5

@@ -23,7 +23,6 @@ from pyoxigraph import NamedNode
 
 from ..core import mint
 from ..core.errors import Location
-from ..source.load import Dataset, Record, sources
 from ..core.namespaces import (
     ADMS,
     ADMS_STATUS,
@@ -49,8 +48,9 @@ from ..core.namespaces import (
     WD,
     XSD,
 )
-from ..source.schema import REQUIREMENTS, UNIT_CODES, ListOf, Obj, date_text
 from ..core.terms import RDF_TYPE, Row, Term, external_iri, iri, literal, value_of
+from ..source.load import Dataset, Record, sources
+from ..source.schema import REQUIREMENTS, UNIT_CODES, ListOf, Obj, date_text
 
 #: Identifier keys published as schema:identifier PropertyValues, with their propertyID.
 IDENTIFIER_SCHEMES = {"ror": "ROR", "orcid": "ORCID"}

@@ -26,19 +26,17 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..core import outputs, serialize
-
-from . import pictures
-
+from ..core.errors import BuildError, ConfigError, ErrorList, Location, OdgError
+from ..core.locks import cache_lock, dist_lock, held
+from ..core.terms import Row, value_of
 from ..releases import releases
+from ..source.load import Dataset, load, local_copies
+from ..source.schema import KIND_BY_DIRECTORY, use_ontology
+from . import pictures
 from .cache import Cache, CacheUnusable, Delta, cache_dir
 from .convert import FileConversion, Graph, convert_files, vocabulary
-from ..core.errors import BuildError, ConfigError, ErrorList, Location, OdgError
-from ..source.load import Dataset, load, local_copies
-from ..core.locks import cache_lock, dist_lock, held
 from .options import Options
 from .publish import Block, Release, Rerender, Spool, Written, iter_blocks, publish, publish_stream
-from ..source.schema import KIND_BY_DIRECTORY, use_ontology
-from ..core.terms import Row, value_of
 from .validate import Report, Result, load_ontology_document, load_turtle_dir, validate_parts
 
 Progress = Callable[[str], None]
@@ -389,8 +387,8 @@ def check_targets(targets: Sequence[Path], opts: Options, seeds: Path, skip_quot
     from dataclasses import replace
 
     from ..core.formats import by_extension
-    from .options import quote_sources_for
     from ..core.progress import note, staged
+    from .options import quote_sources_for
     from .validate import validate_rdf
 
     rdf_files = [t for t in targets if t.is_file() and by_extension(t.suffix) is not None]

@@ -34,9 +34,6 @@ from typing import Any, BinaryIO, Union
 from pyoxigraph import NamedNode, Store
 
 from ..core import jsonld, mint, outputs, serialize
-
-from ..releases import releases
-from .convert import digest, en
 from ..core.errors import ConfigError, Location
 from ..core.formats import DUMPS, STEM, TURTLE, media_type_of
 from ..core.namespaces import (
@@ -58,6 +55,8 @@ from ..core.namespaces import (
 )
 from ..core.terms import Row, Term, external_iri, iri, literal, literal_parts
 from ..core.terms import rows as quad_rows
+from ..releases import releases
+from .convert import digest, en
 
 #: A block ends after a subject whose CRC-32 has these bits zero: about 64 subjects a block.
 BLOCK_MASK = 63

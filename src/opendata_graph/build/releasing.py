@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+from ..core.errors import ConfigError, ErrorList, Location
+from ..core.progress import note, stage_done
 from ..releases import diff as d
 from ..releases import releases
-from ..core.errors import ConfigError, ErrorList, Location
 from .options import Options, quote_sources
-from ..core.progress import note, stage_done
 from .validate import Report, Result, load_turtle_dir
 
 Say = Callable[[str], None]
@@ -58,10 +58,10 @@ def make(opts: Options, version: str, date: str | None, build: Build, say: Say) 
     """Build and publish release ``version`` of ``opts.data`` as ``opts.dist/releases/VERSION`` under the
     releases lock: repair what a killed run left, refuse an existing version or an earlier date, build, write
     the changelog (``odg diff`` from the previous release) and the version's description, move ``latest``."""
-    from ..source.load import check_release
     from ..core.locks import held, releases_lock
-    from .publish import version_description, void_rows
     from ..releases.releasedir import ReleaseDir
+    from ..source.load import check_release
+    from .publish import version_description, void_rows
 
     dist, base = opts.dist, opts.base
     meta_file = opts.data / "release.yaml"

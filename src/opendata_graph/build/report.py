@@ -126,8 +126,8 @@ def turtle(report: Report) -> str:
     from pyoxigraph import RdfFormat, parse, serialize
 
     from ..core.namespaces import ODG, PREFIXES, RDF, RDFS, SH, SHAPES, XSD
-    from .shapes import path_rows
     from ..core.terms import literal
+    from .shapes import path_rows
 
     t, root = f"<{RDF.type}>", "_:report"
     severities = {"error": SH.Violation, "warning": SH.Warning, "info": SH.Info}

@@ -29,8 +29,8 @@ from pyoxigraph import RdfFormat, parse
 
 from ..core.errors import ConfigError, ErrorList, Location, OdgError
 from ..core.namespaces import OWL, RDF, RDFS, SH, XSD, curie
-from .options import DEFAULT_ENGINE, ENGINES
 from ..core.terms import Row, is_blank, is_iri, is_literal, literal_parts
+from .options import DEFAULT_ENGINE, ENGINES
 from .xsd import CHECKS
 
 #: Where a literal outside its datatype's lexical space goes for the engine (the original IRI follows).

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pyoxigraph import RdfFormat, Store
 
-from .convert import Graph
 from ..core.errors import Location
 from ..core.formats import REGISTRY, by_extension
-from ..source.load import Dataset, local_copies, located_sources, walk
 from ..core.namespaces import SH, curie
 from ..core.serialize import ntriples
-from .shapes import DEFAULT_ENGINE, subject_lines
 from ..core.terms import Row, literal_parts, rows
+from ..source.load import Dataset, local_copies, located_sources, walk
+from .convert import Graph
+from .shapes import DEFAULT_ENGINE, subject_lines
 
 if TYPE_CHECKING:
     from ..stores.query import QueryFile
