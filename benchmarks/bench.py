@@ -70,10 +70,10 @@ NAIVE = """
 import sys, rdflib, pyshacl
 from pathlib import Path
 from opendata_graph.core import paths
-from opendata_graph.build.convert import convert
+from opendata_graph.stages.convert import convert
 from opendata_graph.source.load import load
 from opendata_graph.core.serialize import ntriples
-from opendata_graph.build.validate import load_turtle_dir
+from opendata_graph.stages.validate import load_turtle_dir
 data, out = Path(sys.argv[1]), Path(sys.argv[2])
 import time
 t = time.perf_counter()
@@ -242,10 +242,10 @@ MATERIALISE = """
 import sys
 from pathlib import Path
 from opendata_graph.core import paths
-from opendata_graph.build.convert import convert
+from opendata_graph.stages.convert import convert
 from opendata_graph.source.load import load
 from opendata_graph.core.serialize import ntriples
-from opendata_graph.build.validate import load_turtle_dir
+from opendata_graph.stages.validate import load_turtle_dir
 dataset = load(Path(sys.argv[1]))
 rows = convert(dataset, "https://w3id.org/opendata-graph/", load_turtle_dir(paths.ontology_dir())).triples()
 Path("/dev/null").write_bytes(ntriples(rows))

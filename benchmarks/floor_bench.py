@@ -41,7 +41,7 @@ SHACL_ALONE = """
 import sys
 from pathlib import Path
 import shacl
-from opendata_graph.build.shapes import read
+from opendata_graph.stages.shapes import read
 shapes = shacl.Shapes.from_text(read(Path(sys.argv[2])).ntriples(), format="ntriples")
 print(len(shapes.validate_file(sys.argv[1], allow_warnings=True).results))
 """

@@ -175,11 +175,11 @@ def large_dump(organisations: int, workdir: Path) -> Path:
     """Generate a registry, convert it (no validation) and write its N-Triples."""
     from tests.registry import generate
 
-    from opendata_graph.build.convert import convert
-    from opendata_graph.build.validate import load_turtle_dir
     from opendata_graph.core.namespaces import DEFAULT_BASE
     from opendata_graph.core.serialize import ntriples
     from opendata_graph.source.load import load
+    from opendata_graph.stages.convert import convert
+    from opendata_graph.stages.validate import load_turtle_dir
 
     t0 = time.monotonic()
     generate(organisations, workdir)

@@ -15,11 +15,11 @@ import rdflib
 from click.testing import CliRunner
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
-from opendata_graph.build.pipeline import Options
-from opendata_graph.build.validate import load_turtle_dir
 from opendata_graph.cli import cli
 from opendata_graph.core import paths
 from opendata_graph.core.namespaces import DEFAULT_BASE, OWL, RDF
+from opendata_graph.stages.pipeline import Options
+from opendata_graph.stages.validate import load_turtle_dir
 
 from . import registry as generate
 

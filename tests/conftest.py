@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Quad, RdfFormat, Store, Triple, parse
 
-from opendata_graph.build.convert import Graph, convert
-from opendata_graph.build.pipeline import Outcome, build
-from opendata_graph.build.validate import load_turtle_dir
 from opendata_graph.core import paths
 from opendata_graph.source.load import Dataset, load, local_copies
+from opendata_graph.stages.convert import Graph, convert
+from opendata_graph.stages.pipeline import Outcome, build
+from opendata_graph.stages.validate import load_turtle_dir
 
 from .checks import BASE, options
 

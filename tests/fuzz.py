@@ -84,11 +84,11 @@ def one(data: Path, rng: random.Random, files: list[Path], check: Callable[[Path
 
 
 def validate(data: Path) -> None:
-    from opendata_graph.build.convert import convert_files, vocabulary
-    from opendata_graph.build.validate import load_turtle_dir
     from opendata_graph.core import paths
     from opendata_graph.core.namespaces import DEFAULT_BASE
     from opendata_graph.source.load import load
+    from opendata_graph.stages.convert import convert_files, vocabulary
+    from opendata_graph.stages.validate import load_turtle_dir
 
     dataset = load(data)
     conversion = convert_files(dataset, DEFAULT_BASE)

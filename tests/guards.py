@@ -22,37 +22,37 @@ TESTS = ["tests/test_incremental.py", "tests/test_rebuild.py"]
 
 #: name -> (module, the guard as written, what it becomes without the guard)
 MUTANTS: dict[str, tuple[str, str, str]] = {
-    "cache version": ("build/cache.py", 'manifest.get("version") != CACHE_VERSION or ', ""),
-    "dirty (interrupted run)": ("build/cache.py", ' or manifest.get("dirty")\n', "\n"),
-    "data directory": ("build/cache.py", 'or manifest.get("data") != str(self.opts.data.resolve())\n', "\n"),
+    "cache version": ("stages/cache.py", 'manifest.get("version") != CACHE_VERSION or ', ""),
+    "dirty (interrupted run)": ("stages/cache.py", ' or manifest.get("dirty")\n', "\n"),
+    "data directory": ("stages/cache.py", 'or manifest.get("data") != str(self.opts.data.resolve())\n', "\n"),
     "fingerprint (shapes, ontology, queries, seeds)": (
-        "build/cache.py", 'or manifest.get("fingerprint") != fingerprint(self.opts)', "or False"),
-    "reach of the shapes": ("build/cache.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
+        "stages/cache.py", 'or manifest.get("fingerprint") != fingerprint(self.opts)', "or False"),
+    "reach of the shapes": ("stages/cache.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
     "unknown kind directory": (
-        "build/cache.py", "if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in self.opts.data.iterdir()):",
+        "stages/cache.py", "if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in self.opts.data.iterdir()):",
         "if False:"),
-    "symbolic link or special file": ("build/cache.py", "if not entry.is_file(follow_symlinks=False):",
+    "symbolic link or special file": ("stages/cache.py", "if not entry.is_file(follow_symlinks=False):",
                                       "if False:"),
     "release.yaml in the fingerprint": (
-        "build/cache.py", 'h.update(hashlib.sha256(release.read_bytes() if release.is_file() else b"").digest())',
+        "stages/cache.py", 'h.update(hashlib.sha256(release.read_bytes() if release.is_file() else b"").digest())',
         "pass"),
-    "errors of the changed files": ("build/cache.py", "        if errors:\n            raise ErrorList(errors)\n", ""),
-    "content hash of a touched file": ("build/cache.py", 'or current[rel] != files[rel]["sha"]}', "}"),
+    "errors of the changed files": ("stages/cache.py", "        if errors:\n            raise ErrorList(errors)\n", ""),
+    "content hash of a touched file": ("stages/cache.py", 'or current[rel] != files[rel]["sha"]}', "}"),
     "previous release elsewhere": (
-        "build/cache.py", 'if meta.get("dist") != str(dist) or meta.get("base") != self.opts.base:', "if False:"),
-    "dist/ changed": ("build/cache.py", "if any(_identity(dist / name) != state for name, state in meta[\"files\"].items()):",
+        "stages/cache.py", 'if meta.get("dist") != str(dist) or meta.get("base") != self.opts.base:', "if False:"),
+    "dist/ changed": ("stages/cache.py", "if any(_identity(dist / name) != state for name, state in meta[\"files\"].items()):",
                       "if False:"),
-    "validation cache rewritten": ("build/pipeline.py", 'if delta.manifest.get("generation") != generation:', "if False:"),
-    "failed validation publishes nothing": ("build/pipeline.py", "    if not delta.report.conforms(opts.strict):\n        raise failed(delta.report)\n",
+    "validation cache rewritten": ("stages/pipeline.py", 'if delta.manifest.get("generation") != generation:', "if False:"),
+    "failed validation publishes nothing": ("stages/pipeline.py", "    if not delta.report.conforms(opts.strict):\n        raise failed(delta.report)\n",
                                             ""),
-    "a stub's outside IRI (SPDX)": ("build/cache.py", "        data[kind.external[0]] = external[len(kind.external[1]):]\n",
+    "a stub's outside IRI (SPDX)": ("stages/cache.py", "        data[kind.external[0]] = external[len(kind.external[1]):]\n",
                                     "        pass\n"),
-    "a stub's retired status": ("build/cache.py", '        data["status"] = status\n', "        pass\n"),
-    "no released record deleted": ("build/pipeline.py", "    _none_deleted(opts, set(dataset.records))\n", ""),
+    "a stub's retired status": ("stages/cache.py", '        data["status"] = status\n', "        pass\n"),
+    "no released record deleted": ("stages/pipeline.py", "    _none_deleted(opts, set(dataset.records))\n", ""),
     "no released record deleted (incremental)": (
-        "build/pipeline.py", '    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})\n', ""),
-    "releases carried across the swap": ("build/publish.py", "                releases.carry(dist, staging)", "                pass"),
-    "releases given back after a kill": ("build/publish.py", "        releases.rescue(leftover, dist)\n", ""),
+        "stages/pipeline.py", '    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})\n', ""),
+    "releases carried across the swap": ("stages/publish.py", "                releases.carry(dist, staging)", "                pass"),
+    "releases given back after a kill": ("stages/publish.py", "        releases.rescue(leftover, dist)\n", ""),
     "a rename is checked whole before writing": ("source/rename.py", "    check(data_dir, p.texts)\n", ""),
 }
 #: Tests run for a guard besides TESTS (those of the release engine).
@@ -76,7 +76,7 @@ SAFETY: dict[str, tuple[str, str, str]] = {
         "core/outputs.py", "    owned = listed | {MARKER, LEGACY[RELEASE], *RELEASE_KEPT}",
         "    owned = listed | {MARKER, LEGACY[RELEASE]}"),
     "dist checked again before the swap": (
-        "build/publish.py", "                if owned is not None:\n                    _still_ours(dist, owned)",
+        "stages/publish.py", "                if owned is not None:\n                    _still_ours(dist, owned)",
         "                pass"),
     "a foreign file in the site's way is refused": (
         "web/site.py", "        if os.path.lexists(path):\n            raise", "        if False:\n            raise"),
@@ -106,7 +106,7 @@ OWN: dict[str, tuple[str, str, str, list[str]]] = {
                                  ["tests/test_sources.py"]),
     "a source copy listed": ("source/load.py", "        if name not in sums:", "        if False:", ["tests/test_sources.py"]),
     "the release says the quotes were not checked": (
-        "build/publish.py", "        if not release.quotes_checked:", "        if False:", ["tests/test_sources.py"]),
+        "stages/publish.py", "        if not release.quotes_checked:", "        if False:", ["tests/test_sources.py"]),
     "a file's size before it is read": ("source/load.py", "            check_size(path, file_limit(path))", "            pass",
                                          ["tests/test_bounds.py"]),
     "a table's header before its rows": ("source/load.py", "            _check_header(path, header, kind)\n", "",

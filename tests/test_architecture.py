@@ -16,7 +16,7 @@ TESTS = paths.ROOT / "tests"
 
 
 def module_name(path: Path) -> str:
-    """``src/opendata_graph/build/pipeline.py`` -> ``build.pipeline``; a package's ``__init__`` -> its name."""
+    """``src/opendata_graph/stages/pipeline.py`` -> ``build.pipeline``; a package's ``__init__`` -> its name."""
     parts = path.relative_to(SRC).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" and len(parts) > 1 else parts)
 
@@ -76,7 +76,7 @@ def test_the_cli_and_the_pipeline_stand_on_top() -> None:
     """Nothing calls back up: only the CLI imports the pipeline, and nothing imports the CLI."""
     graph = module_graph()
     assert {m for m, deps in graph.items() if "cli" in deps and not m.startswith("cli.")} == set()
-    assert {m for m, deps in graph.items() if "build.pipeline" in deps and not m.startswith("cli.")} == set()
+    assert {m for m, deps in graph.items() if "stages.pipeline" in deps and not m.startswith("cli.")} == set()
 
 
 def test_no_test_imports_another_test_module_or_the_benchmarks() -> None:

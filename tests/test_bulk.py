@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from opendata_graph.build.convert import convert
-from opendata_graph.build.validate import load_turtle_dir
 from opendata_graph.core import paths
 from opendata_graph.core.errors import ErrorList
 from opendata_graph.core.namespaces import DEFAULT_BASE
 from opendata_graph.core.serialize import ntriples
 from opendata_graph.source.load import load
+from opendata_graph.stages.convert import convert
+from opendata_graph.stages.validate import load_turtle_dir
 
 from .checks import generate
 

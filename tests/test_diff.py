@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from pyoxigraph import RdfFormat, parse
 
-from opendata_graph.build.pipeline import build
 from opendata_graph.cli import cli
 from opendata_graph.core import paths
 from opendata_graph.core.namespaces import DEFAULT_BASE, ODG
 from opendata_graph.core.terms import rows
 from opendata_graph.releases import diff
+from opendata_graph.stages.pipeline import build
 
 from .checks import edit, generate, options
 

@@ -13,12 +13,12 @@ from collections import Counter
 import pytest
 import rdflib
 
-from opendata_graph.build.convert import Graph, convert
-from opendata_graph.build.validate import Result, load_turtle_dir, shacl
 from opendata_graph.core import paths
 from opendata_graph.core.namespaces import DEFAULT_BASE
 from opendata_graph.core.terms import Row, rows
 from opendata_graph.source.load import load
+from opendata_graph.stages.convert import Graph, convert
+from opendata_graph.stages.validate import Result, load_turtle_dir, shacl
 
 from .checks import generate, mutate, to_rdflib
 

@@ -79,7 +79,7 @@ shapes:Extra a sh:NodeShape ;
 
 
 def test_a_crash_is_exit_3_with_the_traceback_in_a_file(tmp_path: Path) -> None:
-    code = ("import opendata_graph.build.validate as v\n"
+    code = ("import opendata_graph.stages.validate as v\n"
             "def boom(*a, **k): raise RuntimeError('simulated bug')\n"
             "v.check_quotes = boom\n"
             "from opendata_graph.cli import main; main()\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from opendata_graph.build.cache import cache_dir
+from opendata_graph.stages.cache import cache_dir
 
 from .checks import edit, generate, odg_validate
 
@@ -166,8 +166,8 @@ def test_the_neighbourhood_holds_what_shapes_of_reach_one_read() -> None:
     """The triples of the nodes, of their objects, and of the subjects pointing at them by an inverse predicate."""
     from pyoxigraph import Quad, Store
 
-    from opendata_graph.build.cache import VOCABULARY_GRAPH, StoreIndex
     from opendata_graph.core.terms import to_node, to_oxigraph
+    from opendata_graph.stages.cache import VOCABULARY_GRAPH, StoreIndex
 
     rows = [("<urn:f>", "<urn:type>", "<urn:C>"), ("<urn:f>", "<urn:p>", "<urn:o>"), ("<urn:o>", "<urn:type>", "<urn:D>"),
             ("<urn:a>", "<urn:inv>", "<urn:f>"), ("<urn:a>", "<urn:type>", "<urn:E>"),

@@ -7,10 +7,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opendata_graph.build.validate import check_quotes
 from opendata_graph.core import paths
 from opendata_graph.source.load import load
 from opendata_graph.source.nearest import closest
+from opendata_graph.stages.validate import check_quotes
 
 SEEDS = paths.seeds_dir()
 TEXTS = sorted(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
-from opendata_graph.build.validate import load_ontology_document, load_turtle_dir
 from opendata_graph.core import paths
 from opendata_graph.core.namespaces import DCTERMS, ODG, OWL, RDF, RDFS, SKOS, STANDARD_NAMESPACES
+from opendata_graph.stages.validate import load_ontology_document, load_turtle_dir
 
 from .checks import declared_terms, undeclared_terms
 
@@ -109,8 +109,8 @@ def test_the_converter_bounds_each_qualifier_as_the_ontology_says(ontology_bytes
     (odg:numberProperty); the converter's tables follow them exactly, for every qualifier."""
     from pyoxigraph import RdfFormat, parse
 
-    from opendata_graph.build.convert import BOUND_PROPERTY, QUALIFIER_BOUND
     from opendata_graph.core.namespaces import BOUND, QUALIFIER
+    from opendata_graph.stages.convert import BOUND_PROPERTY, QUALIFIER_BOUND
 
     triples = list(parse(ontology_bytes, format=RdfFormat.TURTLE))
     bounds = {t.subject.value.removeprefix(str(QUALIFIER)): t.object.value.removeprefix(str(BOUND))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
-from opendata_graph.build import pictures
 from opendata_graph.core.namespaces import DEFAULT_BASE
+from opendata_graph.stages import pictures
 from opendata_graph.web.pages import Site
 
 

@@ -12,10 +12,10 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opendata_graph.build.publish import void_rows
 from opendata_graph.cli import cli
 from opendata_graph.core import paths, project
 from opendata_graph.core.errors import ConfigError, OdgError
+from opendata_graph.stages.publish import void_rows
 
 BASE = "https://example.org/registry/"
 FUNCTION_SCOPED = [HealthCheck.function_scoped_fixture]

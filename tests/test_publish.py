@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
-from opendata_graph.build import publish
-from opendata_graph.build.pipeline import build
 from opendata_graph.core import outputs
 from opendata_graph.core.errors import BuildError
+from opendata_graph.stages import publish
+from opendata_graph.stages.pipeline import build
 
 from .checks import options
 

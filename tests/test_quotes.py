@@ -33,7 +33,7 @@ def test_quote_is_in_its_document(seeds: Path, where: str, line: int, doc: str, 
 
 
 def test_quote_check_reports_a_wrong_quote(seeds: Path, tmp_path: Path) -> None:
-    from opendata_graph.build.validate import check_quotes
+    from opendata_graph.stages.validate import check_quotes
 
     record = DATASET.records["world-bank"]
     record.data["source"] = [{"d004": "Spun out of the World Bank in 2016"}]
@@ -115,8 +115,8 @@ def test_a_figure_says_what_its_quote_says(record: str, i: int, fig: dict) -> No
 def _qualifier_words() -> dict[str, str]:
     from pyoxigraph import Literal, RdfFormat, parse
 
-    from opendata_graph.build.validate import load_turtle_dir
     from opendata_graph.core.namespaces import QUALIFIER, SKOS
+    from opendata_graph.stages.validate import load_turtle_dir
 
     return {t.subject.value.removeprefix(str(QUALIFIER)): t.object.value
             for t in parse(load_turtle_dir(paths.ontology_dir()), format=RdfFormat.TURTLE)
@@ -218,7 +218,7 @@ def test_a_large_copy_s_index_finds_what_two_searches_find() -> None:
     searches would: the start of a quote found once, nothing for a quote found twice (overlaps included) or not."""
     import random
 
-    from opendata_graph.build.convert import LocalCopy
+    from opendata_graph.stages.convert import LocalCopy
 
     rng = random.Random(7)
     words = ["data", "open", "the", "network", "a", "aaaa", "steward", "map", "GBIF", "of"]

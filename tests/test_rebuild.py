@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from opendata_graph.build.cache import cache_dir
-from opendata_graph.build.convert import Graph
-from opendata_graph.build.pipeline import Options, Outcome, build
-from opendata_graph.build.publish import BLOCK_MASK, Block, Rerender, boundary, render_blocks
 from opendata_graph.core import paths
 from opendata_graph.core.errors import BuildError
 from opendata_graph.core.terms import Row
+from opendata_graph.stages.cache import cache_dir
+from opendata_graph.stages.convert import Graph
+from opendata_graph.stages.pipeline import Options, Outcome, build
+from opendata_graph.stages.publish import BLOCK_MASK, Block, Rerender, boundary, render_blocks
 
 from .checks import BASE, edit, generate, odg_validate
 
@@ -129,7 +129,7 @@ def test_a_changed_or_moved_release_gets_a_full_build(registry: Path) -> None:
 
 def test_a_new_build_of_odg_gets_a_full_build(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same version with other code (an editable install after an edit): the cache's blocks are not its own."""
-    from opendata_graph.build import cache
+    from opendata_graph.stages import cache
 
     assert same_as_full(registry).incremental
     monkeypatch.setattr(cache, "code_digest", lambda: b"another build of the same version")
@@ -236,8 +236,8 @@ def test_a_second_build_waits_for_the_first(registry: Path) -> None:
 def test_an_edit_made_while_a_build_reads_the_file_is_published_by_the_next(registry: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The cache records a file's digest from before it was read, so an edit landing during a build is seen."""
-    from opendata_graph.build import cache as incremental_module
     from opendata_graph.source import load as load_module
+    from opendata_graph.stages import cache as incremental_module
 
     path = registry / "data" / "people" / "person-000006.yaml"
     edit(path, "title: Director", "title: Chair")  # the build below starts from this

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 from pyoxigraph import RdfFormat, Store
 
-from opendata_graph.build import publish
 from opendata_graph.cli import cli
 from opendata_graph.core import paths
 from opendata_graph.releases import releases
+from opendata_graph.stages import publish
 
 from .checks import edit, sums_hold
 

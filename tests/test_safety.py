@@ -364,7 +364,7 @@ def test_a_file_that_appears_in_dist_during_the_build_is_not_swapped_away(tmp_pa
                                                                           tiny: dict[str, Path],
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The build claims dist/ first and checks it again before the old release is moved out and removed."""
-    from opendata_graph.build import publish
+    from opendata_graph.stages import publish
 
     dist = tmp_path / "dist"
     shutil.copytree(tiny["release"], dist)
@@ -730,7 +730,7 @@ def test_a_full_disk_under_the_build_cache_is_a_note_not_a_crash(tmp_path: Path,
     exit 3 with a traceback): the cache is optional, so the build publishes and says the cache was not written."""
     import sqlite3
 
-    from opendata_graph.build.cache import Cache
+    from opendata_graph.stages.cache import Cache
 
     def full(*_: object, **__: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")

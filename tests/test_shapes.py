@@ -85,7 +85,7 @@ def test_bounds_are_bounds(data: rdflib.Graph) -> None:
 def test_the_shapes_stay_within_one_link_so_validation_stays_incremental() -> None:
     """A SPARQL constraint that looks backwards (``$this ?p ?value`` reads as ``?x ?p ?value``) makes every
     incremental validation fall back to a full one, silently (issue 27's first figure shape did)."""
-    from opendata_graph.build.shapes import reach, read
     from opendata_graph.core import paths
+    from opendata_graph.stages.shapes import reach, read
 
     assert reach(read(paths.shapes_dir(), checked=True)) == 1

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opendata_graph.build.publish import QUOTES_NOT_CHECKED
 from opendata_graph.cli import cli
 from opendata_graph.core import paths
 from opendata_graph.core.errors import ConfigError, ErrorList
 from opendata_graph.source.load import SOURCE_SUMS, Dataset, load, local_copies, source_sums
+from opendata_graph.stages.publish import QUOTES_NOT_CHECKED
 
 from .checks import generate
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from opendata_graph.build.xsd import CHECKS, well_formed
 from opendata_graph.core.namespaces import XSD
+from opendata_graph.stages.xsd import CHECKS, well_formed
 
 PROBES: dict[str, tuple[list[str], list[str]]] = {  # datatype: (well-formed, ill-formed)
     "string": (["", "any text", "tab\tok"], ["nul\x00", "\x0b"]),

@@ -19,9 +19,9 @@ from typing import Any
 import rdflib
 from rdflib.collection import Collection
 
-from opendata_graph.build.shapes import Engine, read_files, report_rows
 from opendata_graph.core.errors import OdgError
 from opendata_graph.core.terms import Row
+from opendata_graph.stages.shapes import Engine, read_files, report_rows
 
 #: The suite, vendored with its licence (tests/vendor/w3c/LICENSE.md, README.md: where it was copied from).
 SUITE = Path(__file__).resolve().parent / "vendor" / "w3c" / "shacl"

@@ -5,7 +5,7 @@ is instant. Exit codes and the one error path: :mod:`.entry`.
 Owns: the command line: the group here, its commands by job (``building``, ``curating``, ``serving``), their option
 groups (``arguments``), running one (``entry``: the one error path, exit codes, SIGTERM).
 
-May import: ``web``, ``build``, ``stores``, ``releases``, ``source``, ``core``.
+May import: ``web``, ``stages``, ``stores``, ``releases``, ``source``, ``core``.
 """
 
 from __future__ import annotations

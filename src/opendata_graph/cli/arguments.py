@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from ..build.options import DEFAULT_ENGINE, ENGINES
 from ..core import paths
 from ..core.namespaces import DEFAULT_BASE
+from ..stages.options import DEFAULT_ENGINE, ENGINES
 
 PathOption = click.Path(path_type=Path)
 Decorator = Callable[[Any], Any]
@@ -65,8 +65,8 @@ def endpoint_url(ctx: click.Context, param: click.Parameter, value: str | None) 
 def release_base(release: Path, given: str | None) -> str:
     """The base IRI of the release at ``release``: recorded in its void.ttl (so --base need not be repeated);
     --base, when given, must agree with it -- a server under another base would answer 404 everywhere."""
-    from ..build.publish import described_base
     from ..core.errors import ConfigError, Location
+    from ..stages.publish import described_base
 
     found = described_base(release)
     if given is not None and found is not None and given != found:
@@ -91,7 +91,7 @@ def grouped(name: str, make: Callable[..., Any], *options: Decorator) -> Decorat
 
 
 def make_inputs(**kwargs: Path) -> Any:
-    from ..build.options import Inputs
+    from ..stages.options import Inputs
 
     return Inputs(**kwargs)
 

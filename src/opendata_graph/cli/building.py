@@ -31,11 +31,11 @@ def build(inputs: Any, dist: Path, base: str | None, strict: bool, no_quote_chec
     A build leaves a cache beside --data; the next build validates and renders again only what the files edited
     since affect, and writes the same bytes a full build would.
     """
-    from ..build.options import quote_sources
-    from ..build.pipeline import BUILD_STAGES
-    from ..build.pipeline import build as run_build
     from ..core.progress import indented, staged
     from ..core.project import default_publisher
+    from ..stages.options import quote_sources
+    from ..stages.pipeline import BUILD_STAGES
+    from ..stages.pipeline import build as run_build
 
     opts = inputs.options(dist, quote_sources(inputs.seeds, no_quote_check), base, strict=strict, engine=engine,
                           cache=not no_cache, publisher=default_publisher())
@@ -55,7 +55,7 @@ def build(inputs: Any, dist: Path, base: str | None, strict: bool, no_quote_chec
 @click.command()
 @click.argument("targets", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @arguments.inputs
-@click.option("--format", "fmt", type=arguments.Choice("build.report", "REPORT_FORMATS"),
+@click.option("--format", "fmt", type=arguments.Choice("stages.report", "REPORT_FORMATS"),
               default="text", show_default=True,
               help="github: Actions annotations; sarif: SARIF 2.1.0; turtle: SHACL report.")
 @click.option("--base", default=None, callback=arguments.base, help="Base IRI for minted resources.")
@@ -78,9 +78,9 @@ def validate(targets: tuple[Path, ...], inputs: Any, fmt: str, base: str | None,
     TARGETS, --data is checked. Exit 0 conforms, 1 violations, 2 input error. A data directory validated before
     is re-checked incrementally: only what changed since (and what it affects), from .odg-cache/ beside it.
     """
-    from ..build import report as rep
-    from ..build.pipeline import check_targets
     from ..source.lint import related
+    from ..stages import report as rep
+    from ..stages.pipeline import check_targets
 
     if skip_unrelated and not related(targets, rdf=True):
         click.echo("no record or RDF file among the targets: nothing to check", err=True)
@@ -110,11 +110,11 @@ def release(version: str, inputs: Any, dist: Path, date: str | None, base: str |
     """
     from dataclasses import replace
 
-    from ..build.options import quote_sources
-    from ..build.pipeline import build as run_build
-    from ..build.releasing import make
     from ..core.progress import note
     from ..core.project import default_publisher
+    from ..stages.options import quote_sources
+    from ..stages.pipeline import build as run_build
+    from ..stages.releasing import make
 
     opts = inputs.options(dist, None, base, publisher=default_publisher())
     done = make(opts, version, date, lambda o, progress: run_build(
@@ -142,10 +142,10 @@ def diff_command(old: str, new: str, fmt: str, output: Path | None, inputs: Any,
     Markdown is the changelog a curator reads (a release's CHANGES.md); JSON the same for machines; TriG the
     delta as a removals graph and an additions graph, which takes a store from OLD to NEW.
     """
-    from ..build.pipeline import build as run_build
-    from ..build.releasing import compare
     from ..core.progress import staged
     from ..releases import diff as d
+    from ..stages.pipeline import build as run_build
+    from ..stages.releasing import compare
 
     base = arguments.release_base(Path(new), base) if Path(new).is_dir() else base
     with staged(("read OLD", "read NEW", "compare"), "diff", lambda msg: None) as progress:

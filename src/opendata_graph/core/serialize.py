@@ -6,7 +6,7 @@ file name). They work on the terms' N-Triples spelling, so no term is parsed or 
 
 Rows sorted as plain tuples are already in N-Triples line order (every IRI ends with ``>``, which no IRI
 contains, so comparing rows compares lines). The dumps are written subject by subject in that order, and
-:class:`Renderer` renders any run of whole subjects into the three formats at once: :mod:`opendata_graph.build.publish`
+:class:`Renderer` renders any run of whole subjects into the three formats at once: :mod:`opendata_graph.stages.publish`
 cuts the dumps into blocks of subjects that a rebuild can re-render one by one.
 """
 

@@ -5,5 +5,5 @@ page kind (``views`` and the ``*_view`` modules: data, no HTML) rendered by the 
 with the files of ``static/`` (``render``, ``pages``, ``schemaorg``); the HTTP server, its query scheduler and fast
 lane (``serve``, ``workers``, ``fastlane``); and the static export (``site``).
 
-May import: ``build`` (the pictures), ``stores``, ``releases``, ``source``, ``core``.
+May import: ``stages`` (the pictures), ``stores``, ``releases``, ``source``, ``core``.
 """

@@ -20,7 +20,7 @@ from .views import Context, Link, curie, kind_name
 
 @dataclass(frozen=True)
 class Picture:
-    """The network diagram or the membership timeline: an SVG figure (:mod:`opendata_graph.build.pictures` draws it,
+    """The network diagram or the membership timeline: an SVG figure (:mod:`opendata_graph.stages.pictures` draws it,
     escaped there) for a wide screen and the same as lists for a phone."""
 
     heading: str
@@ -90,7 +90,7 @@ def home(ctx: Context, description: str, counts: Sequence[tuple[str, int]], titl
 
 def pictures(ctx: Context, cohort: str | None = None) -> tuple[Picture, ...]:
     """The network diagram and the membership timeline (of one cohort, or of everything)."""
-    from ..build import pictures as draw
+    from ..stages import pictures as draw
 
     out = []
     if draw.network_edges(ctx.store, cohort):  # a node for each end: on a phone, the same as nested lists

@@ -205,7 +205,7 @@ class Web:
         return Answer(200, data, "application/json")
 
     def _picture(self, path: str, parts: Mapping[str, str], accept: str | None) -> Answer:
-        from ..build import pictures
+        from ..stages import pictures
 
         draw = pictures.network if parts["picture"] == "network" else pictures.timeline
         data = self._cached(path, lambda: draw(self.app.store, self.site.label, self.site.href).encode("utf-8"))

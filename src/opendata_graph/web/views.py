@@ -218,7 +218,7 @@ class Context:
         return str(node)
 
     def _label(self, node: NamedNode) -> str:
-        from ..build.pictures import NAMES, label_of
+        from ..stages.pictures import NAMES, label_of
 
         iri = node.value
         partition = self.value(node, namespaces.VOID["class"])  # the release description's class partitions

@@ -11,7 +11,7 @@ Engines (:data:`ENGINES`):
   SHACL-SPARQL suites pass (``tests/test_w3c_shacl.py``), and it is the fastest and leanest engine measured
   (docs/libraries.md: the performance baseline). Two gaps are closed here: SPARQL queries SHACL forbids are refused
   before validation (:func:`forbidden_sparql`), and the lexical space of every XSD datatype is decided by
-  :mod:`opendata_graph.build.xsd` -- a literal outside it is handed to the engine with a datatype of its own, so
+  :mod:`opendata_graph.stages.xsd` -- a literal outside it is handed to the engine with a datatype of its own, so
   ``sh:datatype`` reports it exactly as a wrong datatype, and the results name the original literal.
 * ``pyshacl`` -- the independent reference, compared with the default on the W3C suite and on generated data.
 """

@@ -19,7 +19,7 @@ ones in the store, and with X the subjects of the triples that changed:
 * SHACL re-validates X and its neighbours in both directions. A shape's constraints read the focus node's own
   triples and those of its value nodes (types for ``sh:class``, nested shapes, SHACL-SPARQL constraints that
   follow one link from ``$this``), so no other focus node's results can change;
-  :func:`opendata_graph.build.shapes.reach` checks that the shapes read no further, else the cache is not used; the
+  :func:`opendata_graph.stages.shapes.reach` checks that the shapes read no further, else the cache is not used; the
   engine validates the neighbourhood of those nodes copied from the store, and their results replace the old.
 * The ``*-violation.rq`` queries are re-run for the subjects X, the nodes X links to, and the nodes linked from
   the nodes that link to X, over the source files that state something about those subjects.
@@ -536,7 +536,7 @@ class StoreIndex:
         return {str(q.subject) for q in self.store.quads_for_pattern(None, None, to_oxigraph(node), None)}
 
     def neighbourhood(self, nodes: set[Term], inverse: set[str]) -> list[Row]:
-        """Every triple a validation of ``nodes`` can read with shapes of reach 1 (:func:`~opendata_graph.build.shapes.
+        """Every triple a validation of ``nodes`` can read with shapes of reach 1 (:func:`~opendata_graph.stages.shapes.
         reach`): the nodes' own, their objects' own, those pointing at the nodes by an ``inverse`` predicate (an
         inverse path's or a ``sh:targetObjectsOf``) with their subjects' own, and the vocabulary."""
         found: set[Row] = set(rows(self.store.quads_for_pattern(None, None, None, NamedNode(VOCABULARY_GRAPH))))

@@ -6,7 +6,7 @@ arguments). Each stage is a module of its own, called from here and calling noth
     load (YAML/CSV -> records) -> convert (records -> triples, with a source map) -> validate (SHACL, violation
     queries, quotes) -> publish (blocks of the dumps -> dist/)
 
-With the cache (:class:`opendata_graph.build.cache.Cache`, on by default), a run first asks it: when the files
+With the cache (:class:`opendata_graph.stages.cache.Cache`, on by default), a run first asks it: when the files
 changed since the last run are known, only what they affect is validated and rendered again, and the bytes
 written are those of a full run; when the cache cannot answer (:class:`CacheUnusable`), the run is a full one
 and writes the cache for the next. Nothing is published unless validation passes.

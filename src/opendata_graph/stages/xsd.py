@@ -2,7 +2,7 @@
 
 SHACL's ``sh:datatype`` requires a literal's lexical form to be in its datatype's lexical space. The SHACL
 engines on PyPI all miss some (``"2020-13"^^xsd:gYearMonth``, ``"--02-30"^^xsd:gMonthDay``, a NCName with a
-colon...), so :mod:`opendata_graph.build.shapes` decides well-formedness here, for every datatype listed in
+colon...), so :mod:`opendata_graph.stages.shapes` decides well-formedness here, for every datatype listed in
 :data:`CHECKS`; ``tests/test_xsd.py`` probes each with valid and invalid forms. A datatype not listed (not an XSD
 one) is left to the engine.
 """

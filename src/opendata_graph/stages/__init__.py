@@ -1,4 +1,5 @@
-"""Records -> a validated, published release.
+"""The stages of a build: records -> a validated, published release. (Not called ``build``: that name is the
+top-level folder setuptools writes and .gitignore files and tools skip.)
 
 Owns: the build's options (``options``), conversion to RDF (``convert``), SHACL shapes and their engines
 (``shapes``, ``xsd``), validation and its reports (``validate``, ``report``), the pictures a release carries

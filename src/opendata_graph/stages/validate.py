@@ -1,7 +1,7 @@
 """Validate step: SHACL shapes, data-quality queries and quotes, reported at the YAML line that caused them.
 
 SHACL runs with no inference (the dumps state every type explicitly), by the engine of
-:mod:`opendata_graph.build.shapes`. Each result's focus node and path are looked up in the converter's source map, so
+:mod:`opendata_graph.stages.shapes`. Each result's focus node and path are looked up in the converter's source map, so
 a result prints as
 ``data/organisations/gbif.yaml:14:5: error: <sh:message> [shape, path, value]``. Queries named
 ``*-violation.rq`` must return no rows. Quotes are checked against the local copies of the source documents.
@@ -109,7 +109,7 @@ def shacl(graph: Located, triples: Sequence[Row], shapes_dir: Path, engine: str 
           nt: bytes | Path | None = None) -> list[Result]:
     """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
 
-    ``engine`` is one of :data:`opendata_graph.build.shapes.ENGINES`; ``nt`` is the same graph in N-Triples (or a file
+    ``engine`` is one of :data:`opendata_graph.stages.shapes.ENGINES`; ``nt`` is the same graph in N-Triples (or a file
     of it whose name starts with ``odg-data-``), when the caller has it already.
     """
     from .shapes import Engine, read
