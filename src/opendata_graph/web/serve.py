@@ -793,16 +793,17 @@ __all__ = ["RESOURCE_TYPES", "App", "Handler", "describe", "item_links", "landin
 
 @dataclass(frozen=True)
 class Limits:
-    """What ``odg serve`` is told about its load: the per-query limits, the pool, the queue, the fast lane."""
+    """What ``odg serve`` is told about its load: the per-query limits, the pool, the queue, the fast lane. Its
+    defaults are the command's options' (:data:`opendata_graph.cli.arguments.limits`), stated there only."""
 
-    timeout: float = 10.0  #: CPU seconds of a query's own execution before its worker is stopped
-    max_results: int = 100_000  #: result rows (or triples) per query
-    idle_timeout: float = 15.0  #: seconds before an idle connection is closed
-    worker_memory: int = 4096  #: address space per query worker, MB
-    workers: int | None = None  #: query worker processes (None: two per core)
-    queue: int = 256  #: requests that may wait for a worker
-    fast_lane: float | None = None  #: the fast lane's CPU budget (None: the default; 0: no lane)
-    verbose: bool = False  #: log every request
+    timeout: float  #: CPU seconds of a query's own execution before its worker is stopped
+    max_results: int  #: result rows (or triples) per query
+    idle_timeout: float  #: seconds before an idle connection is closed
+    worker_memory: int  #: address space per query worker, MB
+    workers: int | None  #: query worker processes (None: two per core)
+    queue: int  #: requests that may wait for a worker
+    fast_lane: float | None  #: the fast lane's CPU budget (None: the default; 0: no lane)
+    verbose: bool  #: log every request
 
 
 def run(dump: Path, base: str, queries_dir: Path | None, host: str, port: int, limits: Limits) -> None:
