@@ -105,6 +105,10 @@ OWN: dict[str, tuple[str, str, str, list[str]]] = {
     "a source copy's checksum": ("source/load.py", "elif hashlib.sha256(data).hexdigest() != sums[name]:", "elif False:",
                                  ["tests/test_sources.py"]),
     "a source copy listed": ("source/load.py", "        if name not in sums:", "        if False:", ["tests/test_sources.py"]),
+    "the checks' readers stopped on abort": ("stages/validate.py", "            if spoiled:\n", "            if False:\n",
+                                             ["tests/test_checking.py"]),
+    "the checks' rows all written": ("stages/validate.py", "            self._file.write(data)\n", "            pass\n",
+                                     ["tests/test_checking.py"]),
     "the release says the quotes were not checked": (
         "stages/publish.py", "        if not release.quotes_checked:", "        if False:", ["tests/test_sources.py"]),
     "a file's size before it is read": ("source/load.py", "            check_size(path, file_limit(path))", "            pass",

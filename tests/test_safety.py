@@ -667,9 +667,15 @@ def test_an_unwritable_or_blocked_output_is_exit_2_naming_the_path(tmp_path: Pat
     refused_cleanly(code, err)
     assert "a file is in the way" in err
     for number in (errno.EACCES, errno.EROFS):
+        # only the folders made in the output's parent (the system's temporary folder stays usable: the checks'
+        # pipes are made there)
         script = ("import errno, os, sys, tempfile\n"
+                  "made = tempfile.mkdtemp\n"
                   "def refuse(*a, **k):\n"
-                  f"    raise OSError({number}, os.strerror({number}), k.get('dir') or a[0])\n"
+                  "    where = k.get('dir') or (a[2] if len(a) > 2 else None)\n"
+                  "    if where is None:\n"
+                  "        return made(*a, **k)\n"
+                  f"    raise OSError({number}, os.strerror({number}), where)\n"
                   "tempfile.mkdtemp = refuse\n"
                   "sys.argv[0] = 'odg'\n"
                   "from opendata_graph.cli import main\n"

@@ -11,10 +11,11 @@ beside ``rdfs:label``...) are written explicitly, so consumers need no reasoner.
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -672,18 +673,23 @@ class FileConversion:
 
 
 def convert_files(dataset: Dataset, base: str, records: Iterable[Record] | None = None,
-                  texts: Mapping[str, str] | None = None) -> FileConversion:
+                  texts: Mapping[str, str] | None = None, emit: Callable[[list[Row]], None] | None = None,
+                  keep: bool = True) -> FileConversion:
     """Convert ``records`` (default: all) file by file, in the same record order as :func:`convert`.
 
     The union of the files' rows (plus :func:`vocabulary`) is the graph :func:`convert` gives (tested), and
-    replaying the contributions in record-id order rebuilds its source map.
+    replaying the contributions in record-id order rebuilds its source map. ``emit`` is given each file's rows as
+    soon as its last record is converted (a graph streamed to its checks); ``keep=False``: the rows are not kept
+    (``rows`` is empty, the graph is only emitted).
     """
     conv = Converter(dataset, base, texts)
     merged = Graph(base)
     graphs: dict[Path, Graph] = {}
     contributions: dict[Path, list[Contribution]] = {}
-    chosen = dataset.records.values() if records is None else records
-    for record in sorted(chosen, key=lambda r: r.id):
+    chosen = sorted(dataset.records.values() if records is None else records, key=lambda r: r.id)
+    left = collections.Counter(r.path for r in chosen)  # records still to convert, by file
+    rows: dict[Path, list[Row]] = {}
+    for record in chosen:
         g = graphs.setdefault(record.path, Graph(base))
         g.origins, g.first_origins, g.key_origins = {}, {}, {}
         conv.g = g
@@ -697,4 +703,11 @@ def convert_files(dataset: Dataset, base: str, records: Iterable[Record] | None 
         mine += [("last", k, record.id, loc) for k, loc in g.origins.items()]
         mine += [("first", k, record.id, loc) for k, loc in g.first_origins.items()]
         mine += [("key", f"{k[0]}\t{k[1]}", record.id, loc) for k, loc in g.key_origins.items()]
-    return FileConversion({path: g.triples(ordered=False) for path, g in graphs.items()}, contributions, merged)
+        left[record.path] -= 1
+        if not left[record.path]:  # the file's last record: its rows are complete
+            done = graphs.pop(record.path).triples(ordered=False)
+            if emit is not None:
+                emit(done)
+            if keep:
+                rows[record.path] = done
+    return FileConversion(rows, contributions, merged)

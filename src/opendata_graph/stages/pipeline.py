@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,7 +36,7 @@ from .cache import Cache, CacheUnusable, Delta, cache_dir
 from .convert import FileConversion, Graph, convert_files, vocabulary
 from .options import Options
 from .publish import Block, Release, Rerender, Spool, Written, iter_blocks, publish, publish_stream
-from .validate import Report, Result, load_ontology_document, load_turtle_dir, validate_parts
+from .validate import Checking, Report, Result, load_ontology_document, load_turtle_dir
 
 Progress = Callable[[str], None]
 #: The stages of a build and of a validation, in order (each reported as it ends: :class:`Laps`). A full build
@@ -289,20 +288,19 @@ class Prepared(NamedTuple):
     dataset: Dataset
     conversion: FileConversion
     ontology: bytes
-    triples: list[Row]
+    triples: list[Row]  #: the whole graph sorted (empty when nothing after the checks needs it)
+    checking: Checking  #: fed the whole graph: :func:`_validation` answers
 
 
 class Checked(NamedTuple):
     dataset: Dataset
     conversion: FileConversion
-    ontology: bytes
-    triples: list[Row]
     parts: dict[str, list[Result]]
 
 
 def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
-    """Load, convert and validate everything; with ``cache``, its store begins loading on the second core."""
-    prepared = _prepare(opts, cache, lap)
+    """Load, convert and validate everything (the rows kept only for ``cache``)."""
+    prepared = _prepare(opts, cache, lap, rows=cache is not None)
     try:
         parts = _validation(opts, prepared, cache).result()
     except BaseException:
@@ -310,11 +308,13 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
             cache.cancel()
         raise
     lap("validate")
-    return Checked(*prepared, parts)
+    return Checked(prepared.dataset, prepared.conversion, parts)
 
 
-def _prepare(opts: Options, cache: Cache | None, lap: Laps) -> Prepared:
-    """Load and convert everything; with ``cache``, its store begins loading on the second core."""
+def _prepare(opts: Options, cache: Cache | None, lap: Laps, rows: bool = True) -> Prepared:
+    """Load and convert everything, each file's rows streamed to the checks as it is converted (they parse it on
+    the second core meanwhile: :class:`Checking`); with ``cache``, its store begins loading on the second core.
+    ``rows=False``: the rows are not kept (``triples`` is empty; the checks have had them)."""
     ontology = load_turtle_dir(opts.ontology)
     with use_ontology(ontology):  # roles and qualifiers are the concepts of its schemes
         try:
@@ -323,30 +323,30 @@ def _prepare(opts: Options, cache: Cache | None, lap: Laps) -> Prepared:
             raise ErrorList(releases.deleted(opts.dist, opts.data, None) + exc.errors) from None
     _none_deleted(opts, set(dataset.records))
     lap("load")
-    conversion = convert_files(dataset, opts.base, texts=local_copies(dataset, opts.seeds))
-    vocab = vocabulary(ontology)
-    triples = sorted(set(vocab).union(*conversion.rows.values()))  # tuple order is N-Triples line order
+    checking = Checking(opts.shapes, opts.queries, opts.engine, opts.base)
+    try:
+        vocab = vocabulary(ontology)
+        checking.feed(vocab)
+        conversion = convert_files(dataset, opts.base, texts=local_copies(dataset, opts.seeds), emit=checking.feed,
+                                   keep=rows)
+        triples = sorted(set(vocab).union(*conversion.rows.values())) if rows else []  # N-Triples line order
+    except BaseException:
+        checking.abort()
+        raise
     lap("convert")
     if cache is not None:
         _keep(cache, lap.progress, lambda: cache.begin(conversion, vocab))
-    return Prepared(dataset, conversion, ontology, triples)
+    return Prepared(dataset, conversion, ontology, triples, checking)
 
 
 def _validation(opts: Options, prepared: Prepared, cache: Cache | None) -> Future[dict[str, list[Result]]]:
-    """Every check of the prepared graph, running on a thread of its own (the SHACL engine and the store of the
-    violation queries run in Rust without the GIL, on both cores, while the caller renders the release)."""
-
-    def run() -> dict[str, list[Result]]:
-        # the engines read the graph from a file: never its N-Triples text in memory beside the rows
-        with tempfile.TemporaryDirectory(prefix="odg-data-") as tmp:
-            nt = Path(tmp) / "odg-data-graph.nt"
-            serialize.write_ntriples(prepared.triples, nt)
-            return validate_parts(prepared.dataset, prepared.conversion.located, prepared.triples, opts.shapes,
-                                  opts.queries, opts.seeds, opts.engine, nt)
-
+    """The answer of every check of the prepared graph, awaited on a thread of its own (the SHACL engine and the
+    store of the violation queries run in Rust without the GIL, on both cores, while the caller renders the
+    release)."""
+    checking, located = prepared.checking, prepared.conversion.located
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-validate")
     try:
-        return pool.submit(run)
+        return pool.submit(checking.finish, located, prepared.dataset, opts.seeds)
     finally:
         pool.shutdown(wait=False)
 

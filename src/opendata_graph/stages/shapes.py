@@ -542,6 +542,39 @@ class Engine:
             raise ConfigError(f"the shapes graph is not valid SHACL: {exc}", Location("<shapes>")) from None
         return [self._violation(r) for r in report.results]
 
+    def rewriting(self, rows: Sequence[Row]) -> dict[str, str]:
+        """The terms of ``rows`` to write otherwise for this engine (:func:`ill_formed`, and the terms the shapes
+        graph has ill-formed): what :meth:`read_graph` expects of each chunk of a graph given in pieces."""
+        if self.engine == "pyshacl":  # the reference judges lexical forms itself
+            return {}
+        rewrite = ill_formed(o for _, _, o in rows)
+        rewrite.update(self._shape_rewrite)
+        return rewrite
+
+    @cached_property
+    def _shape_rewrite(self) -> dict[str, str]:
+        """The shapes graph's ill-formed literals (a value compared with the data's is rewritten alike)."""
+        return ill_formed(o for _, _, o in self.shapes.triples)
+
+    def read_graph(self, path: Path) -> list[Violation]:
+        """Every result of the shapes over the N-Triples read from ``path`` (a pipe, a file named ``odg-data-...``)
+        with its terms written as :meth:`rewriting` says."""
+        if self.engine == "pyshacl":
+            return self._pyshacl(path.read_text(encoding="utf-8"))
+        compiled = self._compile(self._shape_rewrite)
+        try:
+            report = compiled.validate_file(str(path), allow_warnings=True)
+        except ValueError as exc:  # the engine refuses a shape only when it meets it (a SPARQL query it rejects)
+            if "odg-data-" in str(exc):  # not the shapes: the data graph (terms minted from a bad --base...)
+                raise ConfigError(f"the data graph cannot be validated: {exc}", Location("<data>")) from None
+            raise ConfigError(f"the shapes graph is not valid SHACL: {exc}", Location("<shapes>")) from None
+        return [self._violation(r) for r in report.results]
+
+    def compile(self) -> None:
+        """Compile the shapes now (a shapes graph the engine refuses: :class:`ConfigError`, before any data)."""
+        if self.engine != "pyshacl":
+            self._compile(self._shape_rewrite)
+
     def _compile(self, rewrite: dict[str, str]) -> Any:
         import shacl
 

@@ -9,17 +9,21 @@ a result prints as
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from pyoxigraph import RdfFormat, Store
 
 from ..core.errors import Location
 from ..core.formats import REGISTRY, by_extension
 from ..core.namespaces import SH, curie
-from ..core.serialize import ntriples
 from ..core.terms import Row, literal_parts, rows
 from ..source.load import Dataset, local_copies, located_sources, walk
 from .convert import Graph
@@ -72,7 +76,7 @@ class Report:
 
     @classmethod
     def of(cls, parts: Mapping[str, Iterable[Result]]) -> Report:
-        """The report of :func:`validate_parts`' results."""
+        """The report of :meth:`Checking.finish`'s results."""
         return cls(sorted({r for found in parts.values() for r in found}))
 
     def summary(self) -> str:
@@ -175,17 +179,6 @@ def locate(graph: Located, focus: str, path: str = "") -> Location:
             or Location(focus or "<graph>"))
 
 
-def violation_queries(graph: Located, store: Store, queries_dir: Path, base: str) -> list[Result]:
-    """Run every ``*-violation.rq`` on ``store``; each row is an error located at its first bound minted IRI."""
-    from ..stores.query import query_files
-
-    results = []
-    for qf in query_files(queries_dir, violations=True):
-        for row in store.query(qf.text):  # type: ignore[union-attr]
-            results.append(violation_result(graph, qf, list(row), base))
-    return sorted(results)
-
-
 def violation_result(graph: Located, qf: QueryFile, row: Sequence[Any], base: str) -> Result:
     """A row of a violation query as an error located at its first bound minted IRI."""
     terms = [t for t in row if t is not None]
@@ -221,33 +214,155 @@ def _not_found(doc_id: str, quote: str, texts: dict[str, str]) -> str:
     return f"quote not found in {doc_id}: copy it exactly from the document{where}"
 
 
-def validate_parts(dataset: Dataset, graph: Located, triples: Sequence[Row], shapes_dir: Path, queries_dir: Path,
-                   seeds_dir: Path | None, engine: str = DEFAULT_ENGINE,
-                   nt: bytes | Path | None = None) -> dict[str, list[Result]]:
-    """The results of every check of a build by kind: ``shacl``, ``violation`` and ``quote`` (``seeds_dir=None``
-    skips the quote check: no local copies at hand).
+class Checking:
+    """Every check of a data graph that arrives in pieces, run while it arrives.
 
-    pyoxigraph parses and queries without holding the GIL, so the store is loaded and the violation queries run
-    on a second thread (the second core) while the SHACL core constraints and the quote check run in Python.
+    Started before the conversion, fed each file's rows as they are converted (:meth:`feed`), and answered once
+    the graph is complete (:meth:`finish`). The SHACL engine and the store of the ``*-violation.rq`` queries read
+    the graph as N-Triples from a pipe each (``odg-data-graph.nt`` in a private temporary folder): they parse on
+    the second core while Python converts (pyoxigraph and the engine read without holding the GIL), and neither
+    the graph's text nor a copy of its rows is held in memory. Without violation queries no store is loaded.
+
+    :meth:`abort` (a failed or interrupted conversion) ends both pipes with a line no parser accepts, so both
+    readers stop at once instead of validating half a graph. Rows may come more than once (two files stating the
+    same triple): both readers hold a set of triples.
     """
-    from concurrent.futures import ThreadPoolExecutor
 
-    data = nt or ntriples(triples)
-    store = Store()
-    base = getattr(graph, "base", "")
+    def __init__(self, shapes_dir: Path, queries_dir: Path, engine: str = DEFAULT_ENGINE, base: str = "") -> None:
+        from concurrent.futures import ThreadPoolExecutor
 
-    def side() -> list[Result]:
-        if isinstance(data, Path):
-            store.load(path=str(data), format=RdfFormat.N_TRIPLES)
-        else:
-            store.load(data, format=RdfFormat.N_TRIPLES)
-        return violation_queries(graph, store, queries_dir, base)
+        from ..stores.query import query_files
+        from .shapes import Engine, read
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-store") as pool:
-        queries = pool.submit(side)
-        found = shacl(graph, triples, shapes_dir, engine, data)
-        quotes = check_quotes(dataset, seeds_dir) if seeds_dir is not None else []
-        return {"shacl": found, "violation": queries.result(), "quote": quotes}
+        self.shapes = read(shapes_dir)
+        self.engine = Engine(self.shapes, engine)
+        self.engine.compile()  # a shapes graph the engine refuses is refused before any data is converted
+        self.queries = query_files(queries_dir, violations=True)
+        self.base = base
+        self._tmp = tempfile.TemporaryDirectory(prefix="odg-data-")
+        folder = Path(self._tmp.name)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-check")
+        self._pipes: list[_Pipe] = []
+        try:
+            engine_pipe = _Pipe(folder / "odg-data-graph.nt")
+            engine_pipe.reader = self._pool.submit(self.engine.read_graph, engine_pipe.path)
+            self._pipes.append(engine_pipe)
+            self._store_pipe: _Pipe | None = None
+            if self.queries:
+                store_pipe = _Pipe(folder / "odg-data-store.nt")
+                store_pipe.reader = self._pool.submit(self._violation_rows, store_pipe.path)
+                self._pipes.append(store_pipe)
+                self._store_pipe = store_pipe
+        except BaseException:
+            self.abort()
+            raise
+
+    def feed(self, rows: Sequence[Row]) -> None:
+        """A piece of the graph (rows in any order)."""
+        if not rows:
+            return
+        text = "".join([f"{s} {p} {o} .\n" for s, p, o in rows]).encode("utf-8")
+        rewrite = self.engine.rewriting(rows)
+        self._pipes[0].write(text if not rewrite else "".join(
+            [f"{rewrite.get(s, s)} {p} {rewrite.get(o, o)} .\n" for s, p, o in rows]).encode("utf-8"))
+        if self._store_pipe is not None:
+            self._store_pipe.write(text)
+
+    def finish(self, graph: Located, dataset: Dataset | None, seeds_dir: Path | None) -> dict[str, list[Result]]:
+        """The results by kind (``shacl``, ``violation``, ``quote``), located with ``graph``'s source map, once
+        every piece was fed (``seeds_dir=None``: no quote check)."""
+        try:
+            for pipe in self._pipes:
+                pipe.close()
+            quotes = check_quotes(dataset, seeds_dir) if dataset is not None and seeds_dir is not None else []
+            found = sorted(r for _, r in shacl_results(graph, self._pipes[0].result(), self.shapes))
+            rows = self._store_pipe.result() if self._store_pipe is not None else []
+            violations = sorted(violation_result(graph, qf, row, self.base) for qf, row in rows)
+            return {"shacl": found, "violation": violations, "quote": quotes}
+        finally:
+            self._end()
+
+    def abort(self) -> None:
+        """Stop both readers (what they found is dropped): a conversion failed or was interrupted."""
+        for pipe in self._pipes:
+            pipe.close(spoiled=True)
+        self._end()
+
+    def _end(self) -> None:
+        for pipe in self._pipes:
+            pipe.close(spoiled=True)
+        self._pool.shutdown(wait=True)
+        self._tmp.cleanup()
+
+    def _violation_rows(self, path: Path) -> list[tuple[QueryFile, list[Any]]]:
+        store = Store()
+        # lenient: the engine reads the same lines strictly (a term it cannot parse fails the validation)
+        store.load(path=str(path), format=RdfFormat.N_TRIPLES, lenient=True)
+        return [(qf, list(row)) for qf in self.queries for row in store.query(qf.text)]  # type: ignore[union-attr]
+
+
+class _Pipe:
+    """A named pipe one reader (a thread) reads a graph from, written a piece at a time."""
+
+    def __init__(self, path: Path) -> None:
+        os.mkfifo(path, 0o600)
+        self.path = path
+        self.reader: Future[Any] | None = None
+        self._file: BinaryIO | None = None
+        self._closed = False
+
+    def write(self, data: bytes) -> None:
+        if self._closed:
+            return
+        try:
+            if self._file is None:
+                self._file = self._open()
+            self._file.write(data)
+        except BrokenPipeError:  # the reader stopped (its error is its result)
+            self._closed = True
+
+    def _open(self) -> BinaryIO:
+        """The writing end, once the reader has opened the other (a reader that fails before: its error)."""
+        import errno
+        import time
+
+        while True:
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:
+                    raise
+                if self.reader is not None and self.reader.done():
+                    self.reader.result()  # its error
+                    raise BrokenPipeError(f"{self.path.name}: the reader ended without reading") from None
+                time.sleep(0.001)
+        os.set_blocking(fd, True)
+        with contextlib.suppress(OSError, AttributeError):  # a larger pipe buffer: fewer switches between threads
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        return os.fdopen(fd, "wb", buffering=1 << 16)
+
+    def close(self, spoiled: bool = False) -> None:
+        """The end of the graph; ``spoiled``: a last line no N-Triples parser accepts (the reader fails at once)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._file is None:
+                if self.reader is None or self.reader.done():
+                    return
+                self._file = self._open()
+            if spoiled:
+                self._file.write(b"\n<odg:aborted\n")
+            self._file.close()
+        except (BrokenPipeError, OSError):
+            pass
+        finally:
+            self._file = None
+
+    def result(self) -> Any:
+        assert self.reader is not None
+        return self.reader.result()
 
 
 def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = DEFAULT_ENGINE) -> Report:
