@@ -105,6 +105,8 @@ OWN: dict[str, tuple[str, str, str, list[str]]] = {
     "a source copy's checksum": ("source/load.py", "elif hashlib.sha256(data).hexdigest() != sums[name]:", "elif False:",
                                  ["tests/test_sources.py"]),
     "a source copy listed": ("source/load.py", "        if name not in sums:", "        if False:", ["tests/test_sources.py"]),
+    "an output inside another odg output": ("core/outputs.py", "        if marker.is_file():\n            owner",
+                                            "        if False:\n            owner", ["tests/test_safety.py"]),
     "the checks' readers stopped on abort": ("stages/validate.py", "            if spoiled:\n", "            if False:\n",
                                              ["tests/test_checking.py"]),
     "the checks' rows all written": ("stages/validate.py", "            self._file.write(data)\n", "            pass\n",

@@ -197,6 +197,8 @@ def expected(root: Path, out: Path, kind: str, ins: list[Path], owned_names: set
     resolved = out.resolve()
     if overlaps(resolved, ins):
         return False
+    if any((above / outputs.MARKER).is_file() for above in resolved.parents):  # inside another odg output
+        return False
     if not resolved.exists():
         ancestor = resolved
         while not ancestor.exists():
@@ -437,6 +439,19 @@ def test_outputs_of_one_kind_are_not_taken_for_the_other(tmp_path: Path, tiny: d
     code, err = odg("site", tiny["release"] / "s", "--dist", tiny["release"], "--queries", tiny["queries"])
     refused_cleanly(code, err)
     assert "lies inside the release directory" in err
+    assert snapshot(tmp_path) == before
+
+
+def test_no_output_is_written_inside_another_odg_output(tmp_path: Path, tiny: dict[str, Path]) -> None:
+    """A site holds its own copy of the release (``dist/``, no marker of its own, listed by its SHA256SUMS): a
+    build there would leave the site's pages and listing wrong. Found by the property test above."""
+    site = tmp_path / "site"
+    shutil.copytree(tiny["site"], site)
+    before = snapshot(tmp_path)
+    for out in (site / "dist", site / "new"):
+        code, err = odg(*build_args(tiny, out))
+        refused_cleanly(code, err, at_once=True)
+        assert "lies inside another odg output" in err and str(site) in err
     assert snapshot(tmp_path) == before
 
 

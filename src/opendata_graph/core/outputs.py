@@ -70,6 +70,13 @@ def claim(output: Path, kind: str, inputs: Mapping[str, Path | None]) -> Path:
         if p in resolved.parents and name != "the repository checkout":
             raise ConfigError(f"the {kind} directory lies inside {_what(name)} {p}", where,
                               "write outputs to a directory of their own, outside every input")
+    for above in resolved.parents:  # e.g. a site's own copy of the release: its pages list those files
+        marker = above / MARKER
+        if marker.is_file():
+            owner = marker.read_text(encoding="utf-8", errors="replace").partition("\n")[0]
+            raise ConfigError(f"the {kind} directory lies inside another odg output, {above} ({owner})", where,
+                              "write outputs to a directory of their own: odg would leave that output's own "
+                              "listing of its files wrong")
     if not resolved.exists():
         ancestor = resolved.parent
         while not ancestor.exists():

@@ -44,6 +44,8 @@ Progress = Callable[[str], None]
 #: validation (begun with the rendering) has answered too.
 BUILD_STAGES = ("load", "convert", "serialise", "validate", "cache", "write", "store")
 VALIDATE_STAGES = ("load", "convert", "validate")
+#: Rows a build feeds its checks at a time.
+FEED_CHUNK = 50_000
 
 
 @dataclass
@@ -312,9 +314,13 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
 
 
 def _prepare(opts: Options, cache: Cache | None, lap: Laps, rows: bool = True) -> Prepared:
-    """Load and convert everything, each file's rows streamed to the checks as it is converted (they parse it on
-    the second core meanwhile: :class:`Checking`); with ``cache``, its store begins loading on the second core.
-    ``rows=False``: the rows are not kept (``triples`` is empty; the checks have had them)."""
+    """Load and convert everything; with ``cache``, its store begins loading on the second core.
+
+    ``rows=False`` (a validation): each file's rows are streamed to the checks as it is converted (they parse
+    them on the second core meanwhile: :class:`Checking`) and not kept (``triples`` is empty). Otherwise (a
+    build) the checks are fed the sorted graph on their own thread once it is converted (:func:`_validation`):
+    a build's two cores are busy rendering by then, and streaming during the conversion measured slower
+    (BENCHMARKS.md, issue 28)."""
     ontology = load_turtle_dir(opts.ontology)
     with use_ontology(ontology):  # roles and qualifiers are the concepts of its schemes
         try:
@@ -326,9 +332,10 @@ def _prepare(opts: Options, cache: Cache | None, lap: Laps, rows: bool = True) -
     checking = Checking(opts.shapes, opts.queries, opts.engine, opts.base)
     try:
         vocab = vocabulary(ontology)
-        checking.feed(vocab)
-        conversion = convert_files(dataset, opts.base, texts=local_copies(dataset, opts.seeds), emit=checking.feed,
-                                   keep=rows)
+        if not rows:
+            checking.feed(vocab)
+        conversion = convert_files(dataset, opts.base, texts=local_copies(dataset, opts.seeds),
+                                   emit=None if rows else checking.feed, keep=rows)
         triples = sorted(set(vocab).union(*conversion.rows.values())) if rows else []  # N-Triples line order
     except BaseException:
         checking.abort()
@@ -343,10 +350,20 @@ def _validation(opts: Options, prepared: Prepared, cache: Cache | None) -> Futur
     """The answer of every check of the prepared graph, awaited on a thread of its own (the SHACL engine and the
     store of the violation queries run in Rust without the GIL, on both cores, while the caller renders the
     release)."""
-    checking, located = prepared.checking, prepared.conversion.located
+    checking, located, triples = prepared.checking, prepared.conversion.located, prepared.triples
+
+    def run() -> dict[str, list[Result]]:
+        try:
+            for start in range(0, len(triples), FEED_CHUNK):  # not fed yet: the graph kept whole (a build)
+                checking.feed(triples[start:start + FEED_CHUNK])
+        except BaseException:
+            checking.abort()
+            raise
+        return checking.finish(located, prepared.dataset, opts.seeds)
+
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odg-validate")
     try:
-        return pool.submit(checking.finish, located, prepared.dataset, opts.seeds)
+        return pool.submit(run)
     finally:
         pool.shutdown(wait=False)
 
