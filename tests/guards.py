@@ -109,6 +109,8 @@ OWN: dict[str, tuple[str, str, str, list[str]]] = {
                                             "        if False:\n            owner", ["tests/test_safety.py"]),
     "the checks' readers stopped on abort": ("stages/validate.py", "            if spoiled:\n", "            if False:\n",
                                              ["tests/test_checking.py"]),
+    "a reader that stopped early": ("stages/validate.py", "        if self._broken:\n", "        if False:\n",
+                                    ["tests/test_checking.py"]),
     "the checks' rows all written": ("stages/validate.py", "            self._file.write(data)\n", "            pass\n",
                                      ["tests/test_checking.py"]),
     "the release says the quotes were not checked": (

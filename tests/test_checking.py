@@ -112,3 +112,25 @@ def test_a_data_graph_the_engine_cannot_read_is_an_error_not_a_pass(graph: Graph
     checking.feed([("<https://example.org/a b>", "<https://schema.org/name>", '"x"')])
     with pytest.raises((OdgError, SyntaxError)):
         checking.finish(graph, None, None)
+
+
+def test_a_reader_that_stops_early_without_an_error_is_not_an_answer(tmp_path: Path) -> None:
+    """Fail closed: a reader that closes its end before the end of the graph and returns normally has not
+    checked the graph; its "answer" is an internal error, never a pass."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from opendata_graph.stages.validate import _Pipe
+
+    def reads_a_little(path: Path) -> str:
+        with path.open("rb") as f:
+            f.read(10)
+        return "conforms"
+
+    pipe = _Pipe(tmp_path / "odg-data-graph.nt")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pipe.reader = pool.submit(reads_a_little, pipe.path)
+        for _ in range(200):  # far more than a pipe holds
+            pipe.write(b"<urn:x:a> <urn:x:p> <urn:x:b> .\n" * 1000)
+        pipe.close()
+        with pytest.raises(RuntimeError, match="stopped reading before the end"):
+            pipe.result()

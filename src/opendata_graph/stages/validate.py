@@ -310,6 +310,7 @@ class _Pipe:
         self.reader: Future[Any] | None = None
         self._file: BinaryIO | None = None
         self._closed = False
+        self._broken = False  #: the reader stopped reading before the end of the graph
 
     def write(self, data: bytes) -> None:
         if self._closed:
@@ -319,7 +320,7 @@ class _Pipe:
                 self._file = self._open()
             self._file.write(data)
         except BrokenPipeError:  # the reader stopped (its error is its result)
-            self._closed = True
+            self._closed = self._broken = True
 
     def _open(self) -> BinaryIO:
         """The writing end, once the reader has opened the other (a reader that fails before: its error)."""
@@ -355,14 +356,19 @@ class _Pipe:
             if spoiled:
                 self._file.write(b"\n<odg:aborted\n")
             self._file.close()
-        except (BrokenPipeError, OSError):
-            pass
+        except OSError:  # the reader stopped (a broken pipe): its error is its result
+            self._broken = not spoiled
         finally:
             self._file = None
 
     def result(self) -> Any:
+        """What the reader found; fails closed: a reader that stopped before the end of the graph and says
+        nothing of why has not checked it (an internal error, exit 3)."""
         assert self.reader is not None
-        return self.reader.result()
+        found = self.reader.result()
+        if self._broken:
+            raise RuntimeError(f"{self.path.name}: the check stopped reading before the end of the graph")
+        return found
 
 
 def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = DEFAULT_ENGINE) -> Report:
