@@ -107,6 +107,9 @@ OWN: dict[str, tuple[str, str, str, list[str]]] = {
     "a source copy listed": ("source/load.py", "        if name not in sums:", "        if False:", ["tests/test_sources.py"]),
     "an output inside another odg output": ("core/outputs.py", "        if marker.is_file():\n            owner",
                                             "        if False:\n            owner", ["tests/test_safety.py"]),
+    "a dataset id the release's description takes": (
+        "source/load.py", "    if record.kind.segment != mint.DATASET or record.id not in mint.DATASET_PARTS:\n",
+        "    if True:\n", ["tests/test_bad_input.py"]),
     "the checks' readers stopped on abort": ("stages/validate.py", "            if spoiled:\n", "            if False:\n",
                                              ["tests/test_checking.py"]),
     "a reader that stopped early": ("stages/validate.py", "        if self._broken:\n", "        if False:\n",

@@ -83,6 +83,13 @@ CASES: list[Case] = [
       "places/x.yaml:1:1: error: a fact needs exactly one of 'source' (a quote) or 'evidence' (+ 'confidence') "
       "(hint: quote the document: source: {d004: \"...\"})",
       "places/x.yaml:2:7: error: expected text, got a number (hint: quote the value)"]),
+    # a dataset record's IRI would be the release's own contact point (merged into it, and conforming)
+    ("dataset-id-taken", {"datasets/contact.yaml": 'id: contact\nname: Occurrences\nsource: {d004: "occurrence"}\n',
+                          "datasets/rows.yaml": '- id: publisher\n  name: Rows\n  source: {d004: "rows"}\n'},
+     ["datasets/contact.yaml:1:5: error: the id 'contact' is taken: <base>dataset/contact is the release's own "
+      "contact (hint: choose another id (not one of contact, publisher, class, distribution))",
+      "datasets/rows.yaml:1:7: error: the id 'publisher' is taken: <base>dataset/publisher is the release's own "
+      "publisher (hint: choose another id (not one of contact, publisher, class, distribution))"]),
 ]
 
 

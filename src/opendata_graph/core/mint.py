@@ -30,6 +30,9 @@ FIGURE, IDENTIFIER, PRICE, PERIOD, EVENT, ACTIVITY, FUNDING, POST, QUOTATION = (
 EXCERPT, SELECTOR, POSITION, GRAPH = "excerpt", "selector", "position", "graph"
 #: The dataset's own parts, and the catalog listing it.
 CONTACT, PUBLISHER, CLASS, DISTRIBUTION, CATALOG = "contact", "publisher", "class", "distribution", "catalog"
+#: The names below ``dataset/`` the release's own description takes (its contact point, publisher, class
+#: partitions, distributions): the ids no dataset record (``dataset/<id>``) may take.
+DATASET_PARTS = (CONTACT, PUBLISHER, CLASS, DISTRIBUTION)
 #: The kind segment of source documents, whose excerpts are minted below them.
 DOCUMENT_SEGMENT = "document"
 #: Every segment this grammar spells (tests/test_architecture.py: no other module spells them with a slash).

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from ..core import mint
 from ..core.errors import DataError, ErrorList, Location, OdgError
 from .schema import ID_RE, KEY, KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type, suggest
 
@@ -246,7 +247,16 @@ def check_record(path: Path, kind: Kind) -> tuple[Record, list[OdgError]]:
     if isinstance(value, dict) and value.get("id") not in (None, path.stem):
         problems.append(DataError(f"id {value['id']!r} does not match the file name {path.name!r}",
                                   record.loc("id"), f"rename the file to {value['id']}.yaml or fix the id"))
-    return record, problems
+    return record, problems + _taken(record)
+
+
+def _taken(record: Record) -> list[OdgError]:
+    """An id whose IRI the release's own description mints (``dataset/contact``...): the two would be merged."""
+    if record.kind.segment != mint.DATASET or record.id not in mint.DATASET_PARTS:
+        return []
+    return [DataError(f"the id {record.id!r} is taken: {mint.dataset('<base>', record.id)} is the release's own "
+                      f"{record.id}", record.loc("id") if "id" in record.data else Location.of(record.path),
+                      f"choose another id (not one of {', '.join(mint.DATASET_PARTS)})")]
 
 
 def check_records(path: Path, kind: Kind) -> list[tuple[Record, list[OdgError]]]:
@@ -283,7 +293,7 @@ def _checked(kind: Kind, path: Path, value: Any,
     record = Record(kind, str(record_id) if record_id else f"<row at {positions.get((), (0, 0))[0]}>", path, data,
                     positions)
     problems: list[OdgError] = [DataError(msg, record.loc(*key), hint) for key, msg, hint in kind.spec.check(value, ())]
-    return record, problems
+    return record, problems + _taken(record)
 
 
 def check_size(path: Path, limit: int) -> None:
