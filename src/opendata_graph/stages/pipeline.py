@@ -290,8 +290,8 @@ class Prepared(NamedTuple):
     dataset: Dataset
     conversion: FileConversion
     ontology: bytes
-    triples: list[Row]  #: the whole graph sorted (empty when nothing after the checks needs it)
-    checking: Checking  #: fed the whole graph: :func:`_validation` answers
+    triples: list[Row]  #: the whole graph sorted (a build's; empty for a validation)
+    checking: Checking  #: fed the whole graph while it was converted, or (a build) by :func:`_validation`
 
 
 class Checked(NamedTuple):
@@ -302,7 +302,7 @@ class Checked(NamedTuple):
 
 def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     """Load, convert and validate everything (the rows kept only for ``cache``)."""
-    prepared = _prepare(opts, cache, lap, rows=cache is not None)
+    prepared = _prepare(opts, cache, lap, building=False)
     try:
         parts = _validation(opts, prepared, cache).result()
     except BaseException:
@@ -313,14 +313,14 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     return Checked(prepared.dataset, prepared.conversion, parts)
 
 
-def _prepare(opts: Options, cache: Cache | None, lap: Laps, rows: bool = True) -> Prepared:
+def _prepare(opts: Options, cache: Cache | None, lap: Laps, building: bool = True) -> Prepared:
     """Load and convert everything; with ``cache``, its store begins loading on the second core.
 
-    ``rows=False`` (a validation): each file's rows are streamed to the checks as it is converted (they parse
-    them on the second core meanwhile: :class:`Checking`) and not kept (``triples`` is empty). Otherwise (a
-    build) the checks are fed the sorted graph on their own thread once it is converted (:func:`_validation`):
-    a build's two cores are busy rendering by then, and streaming during the conversion measured slower
-    (BENCHMARKS.md, issue 28)."""
+    A validation (``building=False``) streams each file's rows to the checks as soon as the file is converted
+    (they parse them on the second core meanwhile: :class:`Checking`) and keeps them only for the cache
+    (``triples`` is empty). A build keeps the sorted graph, which :func:`_validation` feeds the checks on a
+    thread of their own: a build's two cores are busy rendering by then, and streaming during its conversion
+    measured slower (BENCHMARKS.md, issue 28)."""
     ontology = load_turtle_dir(opts.ontology)
     with use_ontology(ontology):  # roles and qualifiers are the concepts of its schemes
         try:
@@ -332,11 +332,11 @@ def _prepare(opts: Options, cache: Cache | None, lap: Laps, rows: bool = True) -
     checking = Checking(opts.shapes, opts.queries, opts.engine, opts.base)
     try:
         vocab = vocabulary(ontology)
-        if not rows:
+        if not building:
             checking.feed(vocab)
         conversion = convert_files(dataset, opts.base, texts=local_copies(dataset, opts.seeds),
-                                   emit=None if rows else checking.feed, keep=rows)
-        triples = sorted(set(vocab).union(*conversion.rows.values())) if rows else []  # N-Triples line order
+                                   emit=None if building else checking.feed, keep=building or cache is not None)
+        triples = sorted(set(vocab).union(*conversion.rows.values())) if building else []  # N-Triples line order
     except BaseException:
         checking.abort()
         raise
@@ -354,7 +354,7 @@ def _validation(opts: Options, prepared: Prepared, cache: Cache | None) -> Futur
 
     def run() -> dict[str, list[Result]]:
         try:
-            for start in range(0, len(triples), FEED_CHUNK):  # not fed yet: the graph kept whole (a build)
+            for start in range(0, len(triples), FEED_CHUNK):  # a build's: not fed while converted
                 checking.feed(triples[start:start + FEED_CHUNK])
         except BaseException:
             checking.abort()
