@@ -114,6 +114,12 @@ OWN: dict[str, tuple[str, str, str, list[str]]] = {
                                              ["tests/test_checking.py"]),
     "a reader that stopped early": ("stages/validate.py", "        if self._broken:\n", "        if False:\n",
                                     ["tests/test_checking.py"]),
+    "a reader that answered before the end": (
+        "stages/validate.py", "                self._broken = True  # it answered before", "                pass  # it answered before",
+        ["tests/test_checking.py"]),
+    "the readers ended when a run stops after its conversion": (
+        "stages/pipeline.py", "    except BaseException:  # Ctrl-C included: the checks' readers must not wait",
+        "    except ZeroDivisionError:  # Ctrl-C included: the checks' readers must not wait", ["tests/test_checking.py"]),
     "the checks' rows all written": ("stages/validate.py", "            self._file.write(data)\n", "            pass\n",
                                      ["tests/test_checking.py"]),
     "the release says the quotes were not checked": (

@@ -74,8 +74,9 @@ def test_the_answer_does_not_depend_on_how_the_graph_arrives(defective: list[Row
     assert comparable(results(pieces, graph)) == comparable(reference)
 
 
-def _odg_threads() -> set[str]:
-    return {t.name for t in threading.enumerate() if t.name.startswith("odg-check")}
+def _odg_threads() -> set[int | None]:
+    """The checks' reader threads alive (by identity: every pool names its threads alike)."""
+    return {t.ident for t in threading.enumerate() if t.name.startswith("odg-check")}
 
 
 @pytest.mark.parametrize("fed", [0, 1, 500])
@@ -131,6 +132,78 @@ def test_a_reader_that_stops_early_without_an_error_is_not_an_answer(tmp_path: P
         pipe.reader = pool.submit(reads_a_little, pipe.path)
         for _ in range(200):  # far more than a pipe holds
             pipe.write(b"<urn:x:a> <urn:x:p> <urn:x:b> .\n" * 1000)
+        pipe.close()
+        with pytest.raises(RuntimeError, match="stopped reading before the end"):
+            pipe.result()
+
+
+INTERRUPTED = """
+import sys, threading
+from pathlib import Path
+from opendata_graph.stages import pipeline
+from tests.checks import options
+
+class Interrupted:
+    def begin(self, *_):
+        raise KeyboardInterrupt
+
+    def cancel(self):
+        pass
+
+try:
+    pipeline._prepare(options(Path(sys.argv[1])), Interrupted(), pipeline.Laps(lambda _: None),
+                      building=sys.argv[2] == "build")
+except KeyboardInterrupt:
+    print(sorted(t.name for t in threading.enumerate() if t.name.startswith("odg-check")))
+"""
+
+
+@pytest.mark.parametrize("building", [True, False])
+def test_a_run_interrupted_after_its_conversion_leaves_no_reader_waiting(tmp_path: Path, building: bool) -> None:
+    """Ctrl-C while the cache is being written (after the conversion, before the checks are answered): the
+    readers, still waiting for their pipes, are ended -- else the process hangs at exit joining them (run in a
+    process of its own, bounded in time, so that a regression fails instead of hanging the suite)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED, str(tmp_path / "dist"),
+                             "build" if building else "validate"], cwd=Path(__file__).parents[1],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", (result.stdout, result.stderr)
+
+
+def test_stopping_a_build_ends_the_feeding_and_the_readers(graph: Graph) -> None:
+    """A failed or interrupted build asks the checks to stop from another thread: the thread feeding them
+    stops at its next piece and ends the readers."""
+    checking = Checking(paths.shapes_dir(), paths.queries_dir(), base=BASE)
+    before = _odg_threads()
+    rows = graph.triples()
+    checking.feed(rows[:100])
+    checking.stop()
+    with pytest.raises(Exception, match="stopped"):
+        checking.feed(rows[100:200])
+    checking.abort()
+    assert all(pipe.reader is not None and pipe.reader.exception() is not None for pipe in checking._pipes)
+    assert not Path(checking._tmp.name).exists() and not (_odg_threads() & before)
+
+
+def test_a_reader_that_answers_before_the_end_is_not_an_answer(tmp_path: Path) -> None:
+    """Even when what was written fits in the pipe: a reader that answered before the end of the graph was
+    written has not read it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from opendata_graph.stages.validate import _Pipe
+
+    def reads_a_little(path: Path) -> str:
+        with path.open("rb") as f:
+            f.read(10)
+        return "conforms"
+
+    pipe = _Pipe(tmp_path / "odg-data-graph.nt")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pipe.reader = pool.submit(reads_a_little, pipe.path)
+        pipe.write(b"<urn:x:a> <urn:x:p> <urn:x:b> .\n" * 3000)  # past the writer's buffer, within the pipe's
+        pipe.reader.result()
         pipe.close()
         with pytest.raises(RuntimeError, match="stopped reading before the end"):
             pipe.result()

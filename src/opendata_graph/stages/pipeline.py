@@ -138,6 +138,7 @@ def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outco
     lap = Laps(progress)
     prepared = _prepare(opts, cache, lap)
     dataset, conversion, triples = prepared.dataset, prepared.conversion, prepared.triples
+    stop_checks = prepared.checking.stop
     checking = _validation(opts, prepared, cache)
     outcome: dict[str, Any] = {}
 
@@ -177,7 +178,7 @@ def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outco
             blocks, files = publish_stream(checked(stream), release, opts.dist, rendered=lambda: lap("serialise"),
                                            gate=gate)
     except BaseException:
-        checking.cancel()
+        stop_checks()  # a failed or interrupted build: the checks stop feeding and end their readers
         if cache is not None:
             cache.cancel()
         raise
@@ -306,6 +307,7 @@ def _check(opts: Options, cache: Cache | None, lap: Laps) -> Checked:
     try:
         parts = _validation(opts, prepared, cache).result()
     except BaseException:
+        prepared.checking.stop()
         if cache is not None:
             cache.cancel()
         raise
@@ -337,12 +339,12 @@ def _prepare(opts: Options, cache: Cache | None, lap: Laps, building: bool = Tru
         conversion = convert_files(dataset, opts.base, texts=local_copies(dataset, opts.seeds),
                                    emit=None if building else checking.feed, keep=building or cache is not None)
         triples = sorted(set(vocab).union(*conversion.rows.values())) if building else []  # N-Triples line order
-    except BaseException:
+        lap("convert")
+        if cache is not None:
+            _keep(cache, lap.progress, lambda: cache.begin(conversion, vocab))
+    except BaseException:  # Ctrl-C included: the checks' readers must not wait for a graph that never comes
         checking.abort()
         raise
-    lap("convert")
-    if cache is not None:
-        _keep(cache, lap.progress, lambda: cache.begin(conversion, vocab))
     return Prepared(dataset, conversion, ontology, triples, checking)
 
 

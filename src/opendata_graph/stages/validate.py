@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -243,22 +244,24 @@ class Checking:
         folder = Path(self._tmp.name)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-check")
         self._pipes: list[_Pipe] = []
+        self._store_pipe: _Pipe | None = None
+        self._stop = threading.Event()
         try:
             engine_pipe = _Pipe(folder / "odg-data-graph.nt")
+            self._pipes.append(engine_pipe)  # before its reader: an interrupted start still ends it
             engine_pipe.reader = self._pool.submit(self.engine.read_graph, engine_pipe.path)
-            self._pipes.append(engine_pipe)
-            self._store_pipe: _Pipe | None = None
             if self.queries:
-                store_pipe = _Pipe(folder / "odg-data-store.nt")
-                store_pipe.reader = self._pool.submit(self._violation_rows, store_pipe.path)
+                store_pipe = self._store_pipe = _Pipe(folder / "odg-data-store.nt")
                 self._pipes.append(store_pipe)
-                self._store_pipe = store_pipe
+                store_pipe.reader = self._pool.submit(self._violation_rows, store_pipe.path)
         except BaseException:
             self.abort()
             raise
 
     def feed(self, rows: Sequence[Row]) -> None:
-        """A piece of the graph (rows in any order)."""
+        """A piece of the graph (rows in any order); :class:`Stopped` once :meth:`stop` was called."""
+        if self._stop.is_set():
+            raise Stopped("the checks were stopped")
         if not rows:
             return
         text = "".join([f"{s} {p} {o} .\n" for s, p, o in rows]).encode("utf-8")
@@ -282,23 +285,42 @@ class Checking:
         finally:
             self._end()
 
+    def stop(self) -> None:
+        """Ask the thread feeding the graph to stop (any thread may ask): its next :meth:`feed` raises
+        :class:`Stopped`, and it :meth:`abort` s."""
+        self._stop.set()
+
     def abort(self) -> None:
-        """Stop both readers (what they found is dropped): a conversion failed or was interrupted."""
-        for pipe in self._pipes:
-            pipe.close(spoiled=True)
+        """Stop both readers (what they found is dropped): a conversion failed or was interrupted. Called by the
+        thread that feeds the graph."""
         self._end()
 
     def _end(self) -> None:
-        for pipe in self._pipes:
-            pipe.close(spoiled=True)
-        self._pool.shutdown(wait=True)
-        self._tmp.cleanup()
+        """Every pipe ended (spoiled if not ended yet), the readers joined, the folder removed: whatever fails."""
+        try:
+            for pipe in self._pipes:
+                with contextlib.suppress(Exception):  # a reader's own error is its result, not this one's
+                    pipe.close(spoiled=True)
+        finally:
+            try:
+                self._pool.shutdown(wait=True)
+            finally:
+                self._tmp.cleanup()
 
     def _violation_rows(self, path: Path) -> list[tuple[QueryFile, list[Any]]]:
         store = Store()
-        # lenient: the engine reads the same lines strictly (a term it cannot parse fails the validation)
-        store.load(path=str(path), format=RdfFormat.N_TRIPLES, lenient=True)
+        # lenient with the Rust engine, which reads the same lines strictly (a term it cannot parse fails the
+        # validation); pyshacl's parser is laxer, so then the store parses strictly
+        store.load(path=str(path), format=RdfFormat.N_TRIPLES, lenient=self.engine.engine != "pyshacl")
         return [(qf, list(row)) for qf in self.queries for row in store.query(qf.text)]  # type: ignore[union-attr]
+
+
+class Stopped(Exception):
+    """The checks were asked to stop (:meth:`Checking.stop`): the run is being abandoned."""
+
+
+#: Seconds a pipe's reader has to open it (it opens at once: a thread of the checks' own pool).
+OPEN_WAIT = 60
 
 
 class _Pipe:
@@ -321,12 +343,21 @@ class _Pipe:
             self._file.write(data)
         except BrokenPipeError:  # the reader stopped (its error is its result)
             self._closed = self._broken = True
+            self._release()
+
+    def _release(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
 
     def _open(self) -> BinaryIO:
-        """The writing end, once the reader has opened the other (a reader that fails before: its error)."""
+        """The writing end, once the reader has opened the other (a reader that fails before: its error; one that
+        has not opened it within :data:`OPEN_WAIT` seconds: an internal error)."""
         import errno
         import time
 
+        deadline = time.monotonic() + OPEN_WAIT
         while True:
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
@@ -337,6 +368,8 @@ class _Pipe:
                 if self.reader is not None and self.reader.done():
                     self.reader.result()  # its error
                     raise BrokenPipeError(f"{self.path.name}: the reader ended without reading") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{self.path.name}: no reader opened the pipe in {OPEN_WAIT} s") from None
                 time.sleep(0.001)
         os.set_blocking(fd, True)
         with contextlib.suppress(OSError, AttributeError):  # a larger pipe buffer: fewer switches between threads
@@ -349,6 +382,8 @@ class _Pipe:
             return
         self._closed = True
         try:
+            if self.reader is not None and self.reader.done() and not spoiled:
+                self._broken = True  # it answered before the end of the graph was written: it did not read it
             if self._file is None:
                 if self.reader is None or self.reader.done():
                     return
@@ -359,11 +394,13 @@ class _Pipe:
         except OSError:  # the reader stopped (a broken pipe): its error is its result
             self._broken = not spoiled
         finally:
-            self._file = None
+            self._release()
 
     def result(self) -> Any:
         """What the reader found; fails closed: a reader that stopped before the end of the graph and says
-        nothing of why has not checked it (an internal error, exit 3)."""
+        nothing of why has not checked it (an internal error, exit 3). Seen when the pipe broke or the reader
+        had answered before the end was written; a reader stopping within the last pipe buffer (~1 MB) and
+        then waiting for the end is not seen (the engine and pyoxigraph read to the end)."""
         assert self.reader is not None
         found = self.reader.result()
         if self._broken:
