@@ -510,36 +510,17 @@ class Engine:
         self.shapes, self.engine = shapes, engine
         self._compiled: dict[frozenset[str], Any] = {}
 
-    def validate(self, rows: Sequence[Row], nt: bytes | Path | None = None) -> list[Violation]:
-        """Every result of the shapes over the data graph ``rows`` (``nt``: the same rows in N-Triples, or a file
-        of them)."""
+    def validate(self, rows: Sequence[Row]) -> list[Violation]:
+        """Every result of the shapes over the data graph ``rows`` (a graph in memory; a graph arriving in
+        pieces is read from a pipe: :meth:`read_graph`)."""
         if self.engine == "pyshacl":  # the reference judges lexical forms itself
-            if isinstance(nt, Path):
-                return self._pyshacl(nt.read_text(encoding="utf-8"))
-            return self._pyshacl(nt.decode() if nt is not None else _nt(rows))
-        rewrite = ill_formed(o for _, _, o in rows)
-        shape_rewrite = ill_formed(o for _, _, o in self.shapes.triples)
-        rewrite.update(shape_rewrite)
-        compiled = self._compile(shape_rewrite)
+            return self._pyshacl(_nt(rows))
+        rewrite = self.rewriting(rows)
+        data = "".join(f"{rewrite.get(s, s)} {p} {rewrite.get(o, o)} .\n" for s, p, o in rows)
         try:
-            if rewrite or nt is None:
-                data = "".join(f"{rewrite.get(s, s)} {p} {rewrite.get(o, o)} .\n" for s, p, o in rows)
-                report = compiled.validate_text(data, format="ntriples", allow_warnings=True)
-            elif isinstance(nt, Path):  # the caller's file (named odg-data-...: see below)
-                report = compiled.validate_file(str(nt), allow_warnings=True)
-            else:  # from a file: no second copy of a million triples as a Python str
-                import tempfile
-
-                from ..core.outputs import naming
-
-                with tempfile.NamedTemporaryFile(suffix=".nt", prefix="odg-data-") as f, naming(f.name):
-                    f.write(nt)
-                    f.flush()
-                    report = compiled.validate_file(f.name, allow_warnings=True)
-        except ValueError as exc:  # the engine refuses a shape only when it meets it (a SPARQL query it rejects)
-            if "odg-data-" in str(exc):  # not the shapes: the data graph (terms minted from a bad --base...)
-                raise ConfigError(f"the data graph cannot be validated: {exc}", Location("<data>")) from None
-            raise ConfigError(f"the shapes graph is not valid SHACL: {exc}", Location("<shapes>")) from None
+            report = self._compile(self._shape_rewrite).validate_text(data, format="ntriples", allow_warnings=True)
+        except ValueError as exc:
+            raise _refused(exc) from None
         return [self._violation(r) for r in report.results]
 
     def rewriting(self, rows: Sequence[Row]) -> dict[str, str]:
@@ -564,10 +545,8 @@ class Engine:
         compiled = self._compile(self._shape_rewrite)
         try:
             report = compiled.validate_file(str(path), allow_warnings=True)
-        except ValueError as exc:  # the engine refuses a shape only when it meets it (a SPARQL query it rejects)
-            if "odg-data-" in str(exc):  # not the shapes: the data graph (terms minted from a bad --base...)
-                raise ConfigError(f"the data graph cannot be validated: {exc}", Location("<data>")) from None
-            raise ConfigError(f"the shapes graph is not valid SHACL: {exc}", Location("<shapes>")) from None
+        except ValueError as exc:
+            raise _refused(exc) from None
         return [self._violation(r) for r in report.results]
 
     def compile(self) -> None:
@@ -665,6 +644,14 @@ class Engine:
         path = theirs.values(shape, SH.path)
         text = path_text(theirs, path[0]) if path else ""
         return self._resolve(theirs.named(shape) if is_iri(theirs.named(shape)) else "", text, "") or shape
+
+
+def _refused(exc: ValueError) -> ConfigError:
+    """What the engine refused: the data graph, read from a file named ``odg-data-...`` (terms minted from a bad
+    ``--base``...), or else the shapes graph (a SPARQL query it rejects only when it meets it)."""
+    if "odg-data-" in str(exc):
+        return ConfigError(f"the data graph cannot be validated: {exc}", Location("<data>"))
+    return ConfigError(f"the shapes graph is not valid SHACL: {exc}", Location("<shapes>"))
 
 
 def _template(message: str) -> str:

@@ -110,17 +110,15 @@ def load_ontology_document(directory: Path) -> bytes:
     return b"\n".join(f.read_bytes() for f in declaring or files)
 
 
-def shacl(graph: Located, triples: Sequence[Row], shapes_dir: Path, engine: str = DEFAULT_ENGINE,
-          nt: bytes | Path | None = None) -> list[Result]:
+def shacl(graph: Located, triples: Sequence[Row], shapes_dir: Path, engine: str = DEFAULT_ENGINE) -> list[Result]:
     """Run the shapes of ``shapes_dir`` over ``triples``; results located via ``graph``'s source map.
 
-    ``engine`` is one of :data:`opendata_graph.stages.shapes.ENGINES`; ``nt`` is the same graph in N-Triples (or a file
-    of it whose name starts with ``odg-data-``), when the caller has it already.
+    ``engine`` is one of :data:`opendata_graph.stages.shapes.ENGINES`.
     """
     from .shapes import Engine, read
 
     shapes = read(shapes_dir)
-    return sorted(r for _, r in shacl_results(graph, Engine(shapes, engine).validate(triples, nt), shapes))
+    return sorted(r for _, r in shacl_results(graph, Engine(shapes, engine).validate(triples), shapes))
 
 
 def shacl_results(graph: Located, violations: Iterable[Violation], shapes: ShapesGraph) -> list[tuple[str, Result]]:
