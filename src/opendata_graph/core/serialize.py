@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
-from pathlib import Path
 from typing import Any
 
 from . import mint
@@ -345,20 +344,6 @@ def ntriples(triples: Iterable[Row], ordered: bool = False) -> bytes:
     if not ordered:
         lines.sort()
     return "".join(lines).encode("utf-8") or b"\n"
-
-
-#: Rows per write of :func:`write_ntriples`.
-NT_CHUNK = 1 << 16
-
-
-def write_ntriples(triples: Sequence[Row], path: Path) -> None:
-    """:func:`ntriples` of rows sorted as tuples, into a file a chunk at a time (never the whole text in memory:
-    a million triples are ~180 MB of it, and ~250 MB more as lines before they are joined)."""
-    with open(path, "wb") as f:
-        if not triples:
-            f.write(b"\n")
-        for start in range(0, len(triples), NT_CHUNK):
-            f.write("".join([f"{s} {p} {o} .\n" for s, p, o in triples[start:start + NT_CHUNK]]).encode("utf-8"))
 
 
 def jsonld_context(base: str, terms: Terms = NO_TERMS) -> dict[str, Any]:
