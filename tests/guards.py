@@ -27,17 +27,17 @@ MUTANTS: dict[str, tuple[str, str, str]] = {
     "data directory": ("stages/cache.py", 'or manifest.get("data") != str(self.opts.data.resolve())\n', "\n"),
     "fingerprint (shapes, ontology, queries, seeds)": (
         "stages/cache.py", 'or manifest.get("fingerprint") != fingerprint(self.opts)', "or False"),
-    "reach of the shapes": ("stages/cache.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
+    "reach of the shapes": ("stages/validate.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
     "unknown kind directory": (
-        "stages/cache.py", "if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in self.opts.data.iterdir()):",
+        "source/changes.py", "if strict and any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in data.iterdir()):",
         "if False:"),
-    "symbolic link or special file": ("stages/cache.py", "if not entry.is_file(follow_symlinks=False):",
+    "symbolic link or special file": ("source/changes.py", "if not found.is_file(follow_symlinks=False):",
                                       "if False:"),
     "release.yaml in the fingerprint": (
         "stages/cache.py", 'h.update(hashlib.sha256(release.read_bytes() if release.is_file() else b"").digest())',
         "pass"),
-    "errors of the changed files": ("stages/cache.py", "        if errors:\n            raise ErrorList(errors)\n", ""),
-    "content hash of a touched file": ("stages/cache.py", 'or current[rel] != files[rel]["sha"]}', "}"),
+    "errors of the changed files": ("source/changes.py", "    if errors:\n        raise ErrorList(errors)\n", ""),
+    "content hash of a touched file": ("source/changes.py", 'or current[rel] != states[rel]["sha"]}', "}"),
     "previous release elsewhere": (
         "stages/cache.py", 'if meta.get("dist") != str(dist) or meta.get("base") != self.opts.base:', "if False:"),
     "dist/ changed": ("stages/cache.py", "if any(_identity(dist / name) != state for name, state in meta[\"files\"].items()):",
@@ -45,12 +45,12 @@ MUTANTS: dict[str, tuple[str, str, str]] = {
     "validation cache rewritten": ("stages/pipeline.py", 'if delta.manifest.get("generation") != generation:', "if False:"),
     "failed validation publishes nothing": ("stages/pipeline.py", "    if not delta.report.conforms(opts.strict):\n        raise failed(delta.report)\n",
                                             ""),
-    "a stub's outside IRI (SPDX)": ("stages/cache.py", "        data[kind.external[0]] = external[len(kind.external[1]):]\n",
+    "a stub's outside IRI (SPDX)": ("source/changes.py", "        data[kind.external[0]] = external[len(kind.external[1]):]\n",
                                     "        pass\n"),
-    "a stub's retired status": ("stages/cache.py", '        data["status"] = status\n', "        pass\n"),
+    "a stub's retired status": ("source/changes.py", '        data["status"] = status\n', "        pass\n"),
     "no released record deleted": ("stages/pipeline.py", "    _none_deleted(opts, set(dataset.records))\n", ""),
     "no released record deleted (incremental)": (
-        "stages/pipeline.py", '    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})\n', ""),
+        "stages/pipeline.py", '    _none_deleted(opts, {i for f in manifest["files"].values() for i in f["ids"]})\n', ""),
     "releases carried across the swap": ("stages/publish.py", "                releases.carry(dist, staging)", "                pass"),
     "releases given back after a kill": ("stages/publish.py", "        releases.rescue(leftover, dist)\n", ""),
     "a rename is checked whole before writing": ("source/rename.py", "    check(data_dir, p.texts)\n", ""),

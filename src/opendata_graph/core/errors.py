@@ -77,6 +77,12 @@ def _display_path(path: str, cwd: str) -> str:
         return str(absolute.relative_to(cwd)) if absolute.is_relative_to(cwd) else path
 
 
+class CacheUnusable(Exception):
+    """What a previous run left (the build cache) cannot answer this run: it runs in full, and leaves a new one.
+
+    Not an error the user sees: a run catches it and says why it ran in full."""
+
+
 class OdgError(Exception):
     """Base class: an error the user can act on, with its location and a hint."""
 

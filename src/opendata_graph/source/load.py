@@ -418,7 +418,7 @@ def load(data_dir: Path) -> Dataset:
     """Load every record under ``data_dir``, check the schema and every reference between records."""
     if not data_dir.is_dir():
         raise DataError("data directory not found", Location.of(data_dir), "pass --data DIR")
-    loader = _DirectoryLoad()
+    loader = DirectoryLoad()
     for directory in sorted(data_dir.iterdir()):
         loader.directory(directory)
     release: dict[str, Any] = {}
@@ -438,15 +438,16 @@ def load(data_dir: Path) -> Dataset:
     return Dataset(data_dir, loader.records, release, loader.digests)
 
 
-def _featured_exist(path: Path, release: dict[str, Any], loader: _DirectoryLoad) -> Iterator[OdgError]:
+def _featured_exist(path: Path, release: dict[str, Any], loader: DirectoryLoad) -> Iterator[OdgError]:
     for i in release.get("featured", []):
         if i not in loader.records and i not in loader.known:
             yield DataError(f"featured id {i!r} is not a record of the data directory", Location.of(path),
                             suggest(i, tuple(loader.records)) or "give the id of a record")
 
 
-class _DirectoryLoad:
-    """The records of a data directory's files, and every problem found on the way."""
+class DirectoryLoad:
+    """The records of a data directory's files, and every problem found on the way (:func:`load` reads every
+    file with it, :func:`opendata_graph.source.changes.reload` the files that changed)."""
 
     def __init__(self) -> None:
         self.errors: list[OdgError] = []
@@ -497,11 +498,15 @@ class _DirectoryLoad:
             self.known.add(record.id)
             return
         if record.id in self.records:
-            other = self.records[record.id]
-            self.errors.append(DataError(f"id {record.id!r} is already used by {other.loc()}", record.loc("id"),
-                                         "ids are unique across all kinds; choose another"))
+            self.errors.append(duplicate(record, self.records[record.id]))
             return
         self.records[record.id] = record
+
+
+def duplicate(record: Record, other: Record) -> DataError:
+    """``record`` has the id of ``other``."""
+    return DataError(f"id {record.id!r} is already used by {other.loc()}", record.loc("id"),
+                     "ids are unique across all kinds; choose another")
 
 
 def check_references(records: dict[str, Record], known: set[str] = frozenset(),  # type: ignore[assignment]

@@ -1,35 +1,24 @@
-"""The build cache: one object through which every stage of a run reads what the previous run left and writes
-what the next one needs.
+"""The build cache: what a run leaves for the next one, and nothing else (every stage's work is done by the
+stage; :mod:`opendata_graph.stages.pipeline` runs them and hands this module what to keep).
 
 A run over a data directory leaves, beside it (``.odg-cache/``, or ``$ODG_CACHE``):
 
-* ``store/`` -- a pyoxigraph on-disk store holding each source file's triples in a named graph of its own;
-* ``cache.sqlite`` -- every result of the run's validation, where each record placed its nodes (the source map),
-  and the subjects whose triples changed since the last release was written (``pending``);
-* ``manifest.json`` -- each file's SHA-256 (and size, mtime), the ids it defines and refers to, and a fingerprint
-  of the shapes, ontology, violation queries, source documents, base IRI, odg version and its code (any change
-  there voids the cache); a random ``generation`` names this state;
+* ``store/`` -- a pyoxigraph on-disk store holding each source file's triples in a named graph of its own, and
+  the vocabulary's in :data:`VOCABULARY_GRAPH`; :class:`StoreIndex` reads it as the validation of a change needs
+  (:class:`opendata_graph.stages.validate.Index`);
+* ``cache.sqlite`` -- every result of the run's validation keyed by its focus node, subject or file, where each
+  record placed its nodes (the source map, read back by :class:`SourceMap`), and the subjects whose triples
+  changed since the last release was written (``pending``);
+* ``manifest.json`` -- each file's state (:data:`opendata_graph.source.changes.FileState`) and a fingerprint of
+  the shapes, ontology, violation queries, source documents, base IRI, odg version and its code (any change there
+  voids the cache); a random ``generation`` names this state;
 * ``publish.sqlite`` -- where each block of the dumps landed in ``dist/`` (subjects, counts, byte ranges), for
   the generation it was written from.
 
-:meth:`Cache.validate` answers a run from that state: files whose bytes changed are loaded, checked and converted
-again, with the files that refer to an id whose existence, kind or label changed. Their triples replace the old
-ones in the store, and with X the subjects of the triples that changed:
-
-* SHACL re-validates X and its neighbours in both directions. A shape's constraints read the focus node's own
-  triples and those of its value nodes (types for ``sh:class``, nested shapes, SHACL-SPARQL constraints that
-  follow one link from ``$this``), so no other focus node's results can change;
-  :func:`opendata_graph.stages.shapes.reach` checks that the shapes read no further, else the cache is not used; the
-  engine validates the neighbourhood of those nodes copied from the store, and their results replace the old.
-* The ``*-violation.rq`` queries are re-run for the subjects X, the nodes X links to, and the nodes linked from
-  the nodes that link to X, over the source files that state something about those subjects.
-* Quotes of the changed records are checked again.
-
-The report is the cached one with the results of those nodes replaced: the same results as a full run (tests
-compare the two after edits, additions and deletions). :meth:`Cache.previous_release` and the ``pending``
-subjects tell the publisher which blocks to render again. Anything unexpected -- no cache, another fingerprint, a
-run interrupted while updating (the manifest is marked dirty first), ``dist/`` touched -- raises
-:class:`CacheUnusable`, and the run is a full one that writes the cache again (:meth:`Cache.begin`).
+A full run writes it all again (:meth:`Cache.begin`, :meth:`Cache.sources`, :meth:`Cache.commit`); a run of
+what changed updates it in place (:meth:`Cache.update`, marking the manifest dirty until it is done). Anything
+unexpected -- no cache, another fingerprint, a run interrupted while updating, ``dist/`` touched -- raises
+:class:`CacheUnusable`, and the run is a full one that writes the cache again.
 """
 
 from __future__ import annotations
@@ -39,51 +28,33 @@ import functools
 import hashlib
 import json
 import os
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
-from ..core.errors import DataError, ErrorList, Location, OdgError
+from ..core.errors import CacheUnusable, Location
 from ..core.formats import STEM, dump_names
 from ..core.locks import cache_lock, held
 from ..core.terms import Row, Term, is_literal, rows, to_node, to_oxigraph, value_of
-from ..source.load import SOURCE_SUFFIXES, Dataset, Record, check_records, check_references, local_copies, walk
-from ..source.schema import KIND_BY_DIRECTORY, KINDS, Kind, Ref
+from ..source.changes import FileState, file_state, sha256, source_files
+from ..source.load import Dataset, Record
 from ..stores.query import query_files
-from .convert import Contribution, FileConversion, convert_files
+from .convert import Contribution, FileConversion
 from .options import Options
 from .publish import Block, Piece, Range, Stats, Written
-from .shapes import Engine, ShapesGraph, inverse_predicates, reach
-from .shapes import read as read_shapes
-from .validate import Report, Result, check_quotes, load_turtle_dir, shacl_results, violation_result
+from .validate import Report, Result, load_turtle_dir
 
 CACHE_VERSION = 5
 VOCABULARY_GRAPH = "urn:odg:vocabulary"
 PUBLISH_DB = "publish.sqlite"
 
 
-class CacheUnusable(Exception):
-    """The cache cannot answer this run: run in full (and write it again)."""
-
-
 def cache_dir(data: Path) -> Path:
     return Path(os.environ["ODG_CACHE"]) if os.environ.get("ODG_CACHE") else data.resolve().parent / ".odg-cache"
-
-
-@dataclass
-class Delta:
-    """What :meth:`Cache.validate` found: the report of a full run, the store if files had changed, and the
-    manifest as it stands now."""
-
-    report: Report
-    store: Store | None
-    manifest: dict[str, Any]
 
 
 class Cache:
@@ -98,42 +69,6 @@ class Cache:
         """Hold the cache against other runs (always taken before ``dist/``'s lock)."""
         return held(cache_lock(self.root), progress)
 
-    # -- answering a run from the cache -------------------------------------------------------------------
-    def validate(self) -> Delta:
-        """The report of a full run from the cache and the files that changed; raises :class:`CacheUnusable`.
-
-        The subjects whose triples changed join the ``pending`` table, which the next build reads to know
-        which blocks of the dumps to render again.
-        """
-        manifest = self.manifest()
-        shapes = read_shapes(self.opts.shapes, checked=True)  # the fingerprint matched: checked by the full run
-        inverse = inverse_predicates(shapes)
-        if reach(shapes) > 1 or inverse is None:
-            raise CacheUnusable("shapes read further than one link from the focus node")
-        if any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in self.opts.data.iterdir()):
-            raise CacheUnusable("a directory of an unknown kind: the full run reports it")
-        files: dict[str, dict[str, Any]] = manifest["files"]
-        on_disk = source_files(self.opts.data)
-        current = {rel: sha256(path) for rel, path in on_disk.items()}  # before anything is read (Dataset.digests)
-        changed = {rel for rel in set(files) | set(on_disk) if rel not in files or rel not in on_disk
-                   or current[rel] != files[rel]["sha"]}
-        db = _db(self.root / "cache.sqlite")
-        if not changed:
-            if _refresh_times(files, on_disk):  # touched but unchanged: the manifest shows the current times
-                _write_manifest(self.root, manifest)
-            return Delta(_report(db), None, manifest)
-        update = _Update(self.opts, manifest, on_disk, self.store)
-        update.load(changed)
-        manifest["dirty"] = True
-        _write_manifest(self.root, manifest)
-        update.apply(db, shapes, inverse)
-        report = _report(db)
-        update.record(current)
-        _refresh_times(files, on_disk)
-        manifest["dirty"] = False
-        _write_manifest(self.root, manifest)
-        return Delta(report, update.store, manifest)
-
     def manifest(self) -> dict[str, Any]:
         """The manifest, if it belongs to these inputs (else :class:`CacheUnusable`)."""
         try:
@@ -145,6 +80,33 @@ class Cache:
                 or manifest.get("fingerprint") != fingerprint(self.opts)):
             raise CacheUnusable("cache of other inputs")
         return manifest
+
+    def report(self) -> Report:
+        """The report of the run the cache holds (updated by :meth:`update`)."""
+        with contextlib.closing(_db(self.root / "cache.sqlite")) as db:
+            return _report(db)
+
+    def touched(self, manifest: dict[str, Any], on_disk: Mapping[str, Path]) -> None:
+        """Files touched but unchanged: the manifest shows their current size and mtime."""
+        if _refresh_times(manifest["files"], on_disk):
+            _write_manifest(self.root, manifest)
+
+    @contextlib.contextmanager
+    def update(self, manifest: dict[str, Any], on_disk: Mapping[str, Path]) -> Iterator[Update]:
+        """Update the cache in place with what changed: the manifest is marked dirty until the update is
+        committed, so a run interrupted meanwhile leaves a cache the next run does not use."""
+        store = self.store()
+        manifest["dirty"] = True
+        _write_manifest(self.root, manifest)
+        with contextlib.closing(_db(self.root / "cache.sqlite")) as db:
+            db.execute("BEGIN")
+            update = Update(self.opts.data, store, db, manifest["files"])
+            yield update
+            db.execute("COMMIT")
+        store.flush()
+        _refresh_times(manifest["files"], on_disk)
+        manifest["dirty"] = False
+        _write_manifest(self.root, manifest)
 
     def store(self) -> Store:
         """The cache's on-disk store (opened read-write); :class:`CacheUnusable` when it cannot be opened."""
@@ -271,52 +233,17 @@ def fingerprint(opts: Options) -> str:
 
 @functools.cache
 def code_digest() -> bytes:
-    """A digest of odg's own modules: a changed writer or converter (an editable install, a new build of the same
-    version) voids the cache, whose blocks it rendered."""
+    """A digest of odg's own modules (the whole package): a changed loader, converter or writer (an editable
+    install, a new build of the same version) voids the cache, whose results and blocks it made."""
     h = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(module.name.encode() + b"\0" + hashlib.sha256(module.read_bytes()).digest())
+    package = Path(__file__).resolve().parents[1]
+    for module in sorted(package.rglob("*.py")):
+        h.update(str(module.relative_to(package)).encode() + b"\0" + hashlib.sha256(module.read_bytes()).digest())
     return h.digest()
-
-
-def source_files(data: Path, strict: bool = True) -> dict[str, Path]:
-    """Every source file of a data directory, by its path relative to it; with ``strict``, a symbolic link or a
-    special file among them makes the cache unusable (else it is left out of the cache's manifest)."""
-    out = {}
-    for kind in sorted(KIND_BY_DIRECTORY):
-        directory = data / kind
-        if not directory.is_dir():
-            continue
-        if directory.is_symlink() and strict:
-            raise CacheUnusable("a symbolic link: the full run checks where it points")
-        with os.scandir(directory) as entries:  # scandir: the file type without one more system call per file
-            for entry in sorted(entries, key=lambda e: e.name):
-                if entry.name.endswith(SOURCE_SUFFIXES):
-                    if not entry.is_file(follow_symlinks=False):  # a link, a directory, a FIFO named *.yaml...
-                        if not strict:
-                            continue
-                        raise CacheUnusable(f"{kind}/{entry.name} is not a regular file: the full run reports it")
-                    out[f"{kind}/{entry.name}"] = directory / entry.name
-    return out
 
 
 def graph_name(rel: str) -> NamedNode:
     return NamedNode("urn:odg:file:" + rel)
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def references(records: Iterable[Record]) -> list[str]:
-    """The ids the records refer to (as :func:`~opendata_graph.source.load.check_references` found them)."""
-    out: set[str] = set()
-    for r in records:
-        if r.references is None:
-            r.references = [v for _, spec, v in walk(r.kind.spec, r.data, ()) if isinstance(spec, Ref)
-                            and isinstance(v, str)]
-        out.update(r.references)
-    return sorted(out)
 
 
 # -- the source map, rebuilt from the contributions of each record -----------------------------------------------------
@@ -470,13 +397,8 @@ class _Writer:
         by_file: dict[str, list[Record]] = {}
         for r in dataset.records.values():
             by_file.setdefault(_rel(opts.data, r.path), []).append(r)
-        files = {}
-        for rel, path in source_files(opts.data, strict=False).items():
-            st = path.stat()
-            mine = by_file.get(rel, [])
-            files[rel] = {"sha": dataset.digests.get(path) or sha256(path), "size": st.st_size,
-                          "mtime": st.st_mtime_ns, "ids": {r.id: _entry(r) for r in mine},
-                          "refs": references(mine)}
+        files = {rel: file_state(path, dataset.digests.get(path) or sha256(path), by_file.get(rel, []))
+                 for rel, path in source_files(opts.data, strict=False).items()}
         self.manifest = {"version": CACHE_VERSION, "fingerprint": fingerprint(opts),
                          "data": str(opts.data.resolve()), "dirty": False, "files": files,
                          "release": dataset.release}
@@ -521,7 +443,8 @@ def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
 # -- the store as the validator's index --------------------------------------------------------------------------------
 
 class StoreIndex:
-    """The neighbours of nodes in the on-disk store (the union of the files' graphs)."""
+    """The cache's store as the validation of a change reads it (:class:`opendata_graph.stages.validate.Index`):
+    the union of the files' graphs."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -536,9 +459,7 @@ class StoreIndex:
         return {str(q.subject) for q in self.store.quads_for_pattern(None, None, to_oxigraph(node), None)}
 
     def neighbourhood(self, nodes: set[Term], inverse: set[str]) -> list[Row]:
-        """Every triple a validation of ``nodes`` can read with shapes of reach 1 (:func:`~opendata_graph.stages.shapes.
-        reach`): the nodes' own, their objects' own, those pointing at the nodes by an ``inverse`` predicate (an
-        inverse path's or a ``sh:targetObjectsOf``) with their subjects' own, and the vocabulary."""
+        """:meth:`opendata_graph.stages.validate.Index.neighbourhood`."""
         found: set[Row] = set(rows(self.store.quads_for_pattern(None, None, None, NamedNode(VOCABULARY_GRAPH))))
         expand: set[Term] = set()
         for n in nodes:
@@ -554,135 +475,66 @@ class StoreIndex:
             found.update(rows(self.store.quads_for_pattern(to_node(n), None, None, None)))
         return sorted(found)
 
+    def stated_with(self, subjects: set[Term]) -> bytes:
+        """N-Triples of every file's graph that states something about one of ``subjects``."""
+        graphs = sorted({q.graph_name for s in subjects if not is_literal(s)
+                         for q in self.store.quads_for_pattern(to_node(s), None, None, None)}, key=str)
+        return b"".join(self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=g) or b"" for g in graphs)
 
-# -- an update from the files that changed -----------------------------------------------------------------------------
 
-class _Update:
-    """The files that changed since the cache was written: loaded, checked, converted, and applied to the store
-    and to the cached results."""
+# -- an update in place -----------------------------------------------------------------------------------------------
 
-    def __init__(self, opts: Options, manifest: dict[str, Any], on_disk: dict[str, Path],
-                 open_store: Callable[[], Store]) -> None:
-        self.opts, self.manifest, self.on_disk, self.open_store = opts, manifest, on_disk, open_store
-        self.files: dict[str, dict[str, Any]] = manifest["files"]
-        self.ids = {i: (*entry, rel) for rel, f in self.files.items() for i, entry in f["ids"].items()}
-        self.new: dict[str, list[Record]] = {}  #: the records of each file loaded again ([] if it is gone)
-        self.records: dict[str, Record] = {}  #: every record: the new in full, the others as stubs
-        self.fresh: list[Record] = []
-        self.store: Store | None = None
+class Update:
+    """The cache being updated with what changed (:meth:`Cache.update`): the files' triples, origins, results
+    and states replaced, in one transaction of ``cache.sqlite``."""
 
-    def load(self, changed: set[str]) -> None:
-        """Load the changed files, then the files whose triples depend on an id that changed (labels, kinds);
-        raises :class:`ErrorList` with every problem of the new records."""
-        errors: list[OdgError] = []
-        reload = set(changed)
-        while True:
-            for rel in sorted(reload - set(self.new)):
-                self.new[rel] = _load(self.on_disk[rel], rel, errors) if rel in self.on_disk else []
-            touched = _changed_ids(self.files, self.new)
-            dependants = {rel for rel, f in self.files.items() if rel in self.on_disk and touched & set(f["refs"])}
-            if dependants <= set(self.new):
-                break
-            reload |= dependants
-        if any(r.data.get("part_of") for rs in self.new.values() for r in rs):
-            raise CacheUnusable("a record with part_of changed: the full run checks the chains for cycles")
-        self.records = _stub_records(self.ids, self.new, self.opts.data)
-        self.fresh = [r for rs in self.new.values() for r in rs]
-        errors += self._duplicates()
-        known = {i for i in self.ids if self.ids[i][-1] not in self.new} | {r.id for r in self.fresh}
-        errors += list(check_references(self.records, known, only=self.fresh))
-        if errors:
-            raise ErrorList(errors)
-        self.store = self.open_store()
+    def __init__(self, data: Path, store: Store, db: sqlite3.Connection, files: dict[str, FileState]) -> None:
+        self.data, self.store, self.db, self.files = data, store, db, files
+        self.index = StoreIndex(store)
+        self.source_map = SourceMap(db)  #: reads the origins replaced so far
 
-    def _duplicates(self) -> list[OdgError]:
-        errors: list[OdgError] = []
-        seen: dict[str, Record] = {}
-        for r in self.fresh:
-            kept = self.ids.get(r.id, ("",))[-1] not in self.new
-            other = seen.get(r.id) or (self.records.get(r.id) if kept else None)
-            if other is not None and other is not r:
-                errors.append(DataError(f"id {r.id!r} is already used by {other.loc()}", r.loc("id"),
-                                        "ids are unique across all kinds; choose another"))
-            seen[r.id] = r
-        return errors
-
-    def apply(self, db: sqlite3.Connection, shapes: ShapesGraph, inverse: set[str]) -> None:
-        """Replace the files' triples in the store, queue the changed subjects, and replace the results of the
-        nodes they affect."""
-        assert self.store is not None
-        store, data = self.store, self.opts.data
-        dataset = Dataset(data, self.records, self.manifest.get("release") or {})
-        texts = local_copies(Dataset(data, _documents(self.records), {}), self.opts.seeds)  # the quotes' positions
-        conversion = convert_files(dataset, self.opts.base, self.fresh, texts)
-        x, old_objects = self._replace(store, {_rel(data, p): rs for p, rs in conversion.rows.items()})
-        db.execute("BEGIN")
-        db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", ((s,) for s in sorted(x)))
-        for rel in self.new:
-            db.execute("DELETE FROM origin WHERE file = ?", (rel,))
-        for path, contributions in conversion.contributions.items():
-            db.executemany("INSERT INTO origin VALUES (?, ?, ?, ?, ?, ?, ?)", _origin_rows(_rel(data, path),
-                                                                                           contributions))
-        index = StoreIndex(store)
-        out_x = old_objects.union(*(index.neighbours_out(n) for n in x))
-        in_x = set().union(*(index.neighbours_in(n) for n in x))
-        affected = x | out_x | in_x
-        sourcemap = SourceMap(db)
-        found = Engine(shapes).validate(index.neighbourhood(affected, inverse))
-        shacl_found = shacl_results(sourcemap, [v for v in found if v.focus in affected], shapes)
-        subjects = x | out_x | set().union(*(index.neighbours_out(n) for n in in_x))
-        violation_found = _violations(self.opts, store, sourcemap, subjects)
-        changed_paths = {Location.of(data / rel).path for rel in self.new}
-        quote_found = [r for r in self._quotes() if r.location.path in changed_paths]
-        for key in affected:
-            db.execute("DELETE FROM result WHERE kind = 'shacl' AND key = ?", (key,))
-        for key in subjects:
-            db.execute("DELETE FROM result WHERE kind = 'violation' AND key = ?", (key,))
-        for shown in changed_paths:
-            db.execute("DELETE FROM result WHERE kind = 'quote' AND file = ?", (shown,))
-        db.executemany("INSERT INTO result VALUES (?, ?, ?, ?)",
-                       [_result_row("shacl", k, r) for k, r in shacl_found]
-                       + [_result_row("violation", k, r) for k, r in violation_found]
-                       + [_result_row("quote", r.location.path, r) for r in quote_found])
-        db.execute("COMMIT")
-        store.flush()
-
-    def _replace(self, store: Store, new_rows: dict[str, list[Row]]) -> tuple[set[Term], set[Term]]:
-        """Put each reloaded file's triples in its graph; the subjects of the triples that changed, and the
-        objects they had."""
+    def replace(self, conversion: FileConversion, reloaded: Iterable[str]) -> tuple[set[Term], set[Term]]:
+        """Put each reloaded file's triples in its graph and its records' origins in the source map; the
+        subjects of the triples that changed (queued as ``pending`` for the next release) and the objects they
+        had."""
+        new_rows = {_rel(self.data, p): rs for p, rs in conversion.rows.items()}
         x: set[Term] = set()
         old_objects: set[Term] = set()
-        for rel in self.new:
-            old = set(rows(store.quads_for_pattern(None, None, None, graph_name(rel))))
+        for rel in reloaded:
+            old = set(rows(self.store.quads_for_pattern(None, None, None, graph_name(rel))))
             new = set(new_rows.get(rel, []))
             for s, _, o in old ^ new:
                 x.add(s)
                 if not is_literal(o):
                     old_objects.add(o)
-            if store.contains_named_graph(graph_name(rel)):
-                store.remove_graph(graph_name(rel))
-            store.extend(Quad(to_node(s), NamedNode(value_of(p)), to_oxigraph(o), graph_name(rel)) for s, p, o in new)
+            if self.store.contains_named_graph(graph_name(rel)):
+                self.store.remove_graph(graph_name(rel))
+            self.store.extend(Quad(to_node(s), NamedNode(value_of(p)), to_oxigraph(o), graph_name(rel))
+                              for s, p, o in new)
+            self.db.execute("DELETE FROM origin WHERE file = ?", (rel,))
+        self.db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", ((s,) for s in sorted(x)))
+        for path, contributions in conversion.contributions.items():
+            self.db.executemany("INSERT INTO origin VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                _origin_rows(_rel(self.data, path), contributions))
         return x, old_objects
 
-    def _quotes(self) -> list[Result]:
-        if self.opts.seeds is None:
-            return []
-        records = {**{r.id: r for r in self.fresh}, **_documents(self.records)}
-        return check_quotes(Dataset(self.opts.data, records, {}), self.opts.seeds)
+    def results(self, found: Mapping[str, tuple[set[str], Sequence[tuple[str, Result]]]]) -> None:
+        """Per kind of check, the results of these keys replaced by those found."""
+        for kind, (keys, _) in found.items():
+            self.db.executemany("DELETE FROM result WHERE kind = ? AND key = ?", ((kind, k) for k in keys))
+        self.db.executemany("INSERT INTO result VALUES (?, ?, ?, ?)",
+                            [_result_row(kind, k, r) for kind, (_, results) in found.items() for k, r in results])
 
-    def record(self, current: dict[str, str]) -> None:
-        """The manifest's entries of the reloaded files."""
-        for rel, mine in self.new.items():
-            if rel in self.on_disk:
-                st = self.on_disk[rel].stat()
-                self.files[rel] = {"sha": current[rel], "size": st.st_size, "mtime": st.st_mtime_ns,
-                                   "ids": {r.id: _entry(r) for r in mine},
-                                   "refs": references(mine)}
-            else:
+    def states(self, states: Mapping[str, FileState | None]) -> None:
+        """The reloaded files' states (None: the file is gone)."""
+        for rel, state in states.items():
+            if state is None:
                 self.files.pop(rel, None)
+            else:
+                self.files[rel] = state
 
 
-def _refresh_times(files: dict[str, dict[str, Any]], on_disk: dict[str, Path]) -> bool:
+def _refresh_times(files: dict[str, FileState], on_disk: Mapping[str, Path]) -> bool:
     """Record the size and mtime of files whose content is unchanged; whether any was updated."""
     updated = False
     for rel, state in files.items():
@@ -693,103 +545,6 @@ def _refresh_times(files: dict[str, dict[str, Any]], on_disk: dict[str, Path]) -
     return updated
 
 
-def _load(path: Path, rel: str, errors: list[OdgError]) -> list[Record]:
-    kind: Kind = KIND_BY_DIRECTORY[rel.split("/", 1)[0]]
-    try:
-        checked = check_records(path, kind)
-    except OdgError as exc:
-        errors.append(exc)
-        return []
-    out = []
-    for record, problems in checked:
-        errors.extend(problems)
-        out.append(record)
-    return out
-
-
-def _changed_ids(files: dict[str, dict[str, Any]], new_records: dict[str, list[Record]]) -> set[str]:
-    """Ids of the reloaded files that appeared, disappeared or changed kind or label."""
-    touched: set[str] = set()
-    for rel, records in new_records.items():
-        old = {i: tuple(v) for i, v in files.get(rel, {}).get("ids", {}).items()}
-        new = {r.id: tuple(_entry(r)) for r in records}
-        touched |= {i for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
-    return touched
-
-
-def _entry(r: Record) -> list[str | None]:
-    """What the manifest keeps of a record for the records that refer to it: kind, label, outside IRI, and for a
-    retired record its status and successor."""
-    status, successor = r.data.get("status"), r.data.get("replaced_by")
-    return [r.kind.segment, r.label(), r.external(), str(status) if status else None,
-            str(successor) if successor else None]
-
-
-def _stub(id_: str, path: Path, entry: Sequence[str | None]) -> Record:
-    """A record known by its manifest entry only: as the converter and the reference checks see it from a
-    record that refers to it."""
-    segment, label, external, status, successor = entry
-    kind = KINDS[str(segment)]
-    data: dict[str, Any] = {"name": label}
-    if external is not None and kind.external is not None:
-        data[kind.external[0]] = external[len(kind.external[1]):]
-    if status is not None:
-        data["status"] = status
-    if successor is not None:
-        data["replaced_by"] = successor
-    return Record(kind, id_, path, data)
-
-
-def _stub_records(ids: dict[str, tuple[str | None, ...]], new_records: dict[str, list[Record]],
-                  data: Path) -> dict[str, Record]:
-    """Every record: the reloaded ones in full, the others as stubs (kind, label, outside IRI, status) for the
-    converter."""
-    out = {i: _stub(i, data / str(entry[-1]), entry[:-1]) for i, entry in ids.items() if entry[-1] not in new_records}
-    for records in new_records.values():
-        out.update({r.id: r for r in records})
-    return out
-
-
-def _documents(records: dict[str, Record]) -> dict[str, Record]:
-    """The document records in full (the quote check reads their local copies' names)."""
-    docs = {}
-    for r in records.values():
-        if r.kind.segment == "document":
-            if not r.data.get("local_copy"):  # a stub: read its file again
-                r = next(full for full, _ in check_records(r.path, r.kind) if full.id == r.id)
-            docs[r.id] = r
-    return docs
-
-
-def _violations(opts: Options, store: Store, sourcemap: SourceMap,
-                subjects: set[Term]) -> list[tuple[str, Result]]:
-    """The violation queries' rows for ``subjects``, from the source files that state something about them.
-
-    Each file states its facts together with their reification, sources and types, so a violation query's
-    answer for a ``?subject`` is decided by the files with a triple about it: those files' graphs are copied into
-    a small in-memory store, queried, and the rows for ``subjects`` kept (the queries must project ``?subject``).
-    """
-    checks = query_files(opts.queries, violations=True)
-    for qf in checks:
-        if not re.search(r"SELECT[^{]*\?subject\b", qf.text, re.I | re.S):
-            raise CacheUnusable(f"{qf.path.name} does not project ?subject")
-    wanted = {s for s in subjects if not is_literal(s)}
-    graphs = sorted({q.graph_name for s in wanted for q in store.quads_for_pattern(to_node(s), None, None, None)},
-                    key=str)
-    out: list[tuple[str, Result]] = []
-    local = Store()  # the files' graphs, copied by pyoxigraph itself (querying them in place is far slower)
-    local.load(b"".join(store.dump(format=RdfFormat.N_TRIPLES, from_graph=g) or b"" for g in graphs),
-               format=RdfFormat.N_TRIPLES)
-    for qf in checks:
-        solutions = local.query(qf.text)
-        names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
-        for row in solutions:  # type: ignore[union-attr]
-            subject = str(row[names.index("subject")])
-            if subject in wanted:
-                out.append((subject, violation_result(sourcemap, qf, list(row), opts.base)))
-    return out
-
-
 def key_of(kind: str, r: Result) -> str:
     if kind == "shacl":
         return f"<{r.focus}>" if r.focus and not r.focus.startswith("_:") else r.focus
@@ -798,4 +553,4 @@ def key_of(kind: str, r: Result) -> str:
     return r.location.path
 
 
-__all__ = ["CACHE_VERSION", "VOCABULARY_GRAPH", "Cache", "CacheUnusable", "Delta", "StoreIndex", "cache_dir"]
+__all__ = ["CACHE_VERSION", "VOCABULARY_GRAPH", "Cache", "CacheUnusable", "StoreIndex", "Update", "cache_dir"]

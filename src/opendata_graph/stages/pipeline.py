@@ -24,19 +24,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pyoxigraph import Store
+
 from ..core import outputs, serialize
 from ..core.errors import BuildError, ConfigError, ErrorList, Location, OdgError
 from ..core.locks import cache_lock, dist_lock, held
 from ..core.terms import Row, value_of
 from ..releases import releases
-from ..source.load import Dataset, load, local_copies
+from ..source import changes
+from ..source.load import Dataset, Record, load, local_copies
 from ..source.schema import KIND_BY_DIRECTORY, use_ontology
+from ..stores.query import query_files
 from . import pictures
-from .cache import Cache, CacheUnusable, Delta, cache_dir
+from .cache import Cache, CacheUnusable, cache_dir
 from .convert import FileConversion, Graph, convert_files, vocabulary
 from .options import Options
 from .publish import Block, Release, Rerender, Spool, Written, iter_blocks, publish, publish_stream
-from .validate import Checking, Report, Result, load_ontology_document, load_turtle_dir
+from .validate import (
+    Checking,
+    Report,
+    Result,
+    check_quotes,
+    load_ontology_document,
+    load_turtle_dir,
+    local_shapes,
+    recheck,
+)
 
 Progress = Callable[[str], None]
 #: The stages of a build and of a validation, in order (each reported as it ends: :class:`Laps`). A full build
@@ -250,14 +263,59 @@ def validate(opts: Options, progress: Progress = lambda _: None) -> Report:
         return Report.of(checked.parts)
 
 
+@dataclass
+class Delta:
+    """A run of what changed (:func:`_incremental`): the report a full run would give, the cache's store if files
+    changed, and the cache's manifest as it now stands."""
+
+    report: Report
+    store: Store | None
+    manifest: dict[str, Any]
+
+
 def _incremental(opts: Options, cache: Cache) -> Delta:
-    """The cache's validation of what changed, and no record of the latest release deleted."""
-    try:
-        delta = cache.validate()
-    except ErrorList as exc:  # a deleted record is also why references to it fail: say so first
-        raise ErrorList(releases.deleted(opts.dist, opts.data, None) + exc.errors) from None
-    _none_deleted(opts, {i for f in delta.manifest["files"].values() for i in f["ids"]})
-    return delta
+    """Load, convert and check what changed since the cache was written (each stage given the change only), and
+    update the cache; raises :class:`CacheUnusable` when the cache cannot answer, and refuses a deleted record of
+    the latest release."""
+    manifest = cache.manifest()
+    shapes = local_shapes(opts.shapes)
+    states = manifest["files"]
+    on_disk = changes.source_files(opts.data)
+    current = {rel: changes.sha256(path) for rel, path in on_disk.items()}  # before anything is read
+    changed = changes.changed(states, on_disk, current)
+    store = None
+    if not changed:
+        cache.touched(manifest, on_disk)
+    else:
+        try:
+            reloaded = changes.reload(opts.data, states, on_disk, changed, manifest.get("release") or {})
+        except ErrorList as exc:  # a deleted record is also why references to it fail: say so first
+            raise ErrorList(releases.deleted(opts.dist, opts.data, None) + exc.errors) from None
+        with cache.update(manifest, on_disk) as update:
+            store = update.store
+            documents = changes.documents(reloaded.dataset.records)
+            texts = local_copies(Dataset(opts.data, documents, {}), opts.seeds)  # the quotes' positions
+            conversion = convert_files(reloaded.dataset, opts.base, reloaded.fresh, texts)
+            x, old_objects = update.replace(conversion, reloaded.files)
+            found = recheck(update.index, update.source_map, x, old_objects, shapes,
+                            query_files(opts.queries, violations=True), opts.base)
+            found["quote"] = _requoted(opts, reloaded, documents)
+            update.results(found)
+            update.states({rel: changes.file_state(on_disk[rel], current[rel], records) if rel in on_disk else None
+                           for rel, records in reloaded.files.items()})
+    _none_deleted(opts, {i for f in manifest["files"].values() for i in f["ids"]})
+    return Delta(cache.report(), store, manifest)
+
+
+def _requoted(opts: Options, reloaded: changes.Reloaded,
+              documents: dict[str, Record]) -> tuple[set[str], list[tuple[str, Result]]]:
+    """The quote check of the reloaded files (their results replace those of the files' shown paths)."""
+    shown = {Location.of(opts.data / rel).path for rel in reloaded.files}
+    if opts.seeds is None:
+        return shown, []
+    records = {**{r.id: r for r in reloaded.fresh}, **documents}
+    found = check_quotes(Dataset(opts.data, records, {}), opts.seeds)
+    return shown, [(r.location.path, r) for r in found if r.location.path in shown]
 
 
 def _none_deleted(opts: Options, ids: set[str]) -> None:

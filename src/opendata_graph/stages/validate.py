@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,17 +23,17 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from pyoxigraph import RdfFormat, Store
 
-from ..core.errors import Location
+from ..core.errors import CacheUnusable, Location
 from ..core.formats import REGISTRY, by_extension
 from ..core.namespaces import SH, curie
-from ..core.terms import Row, literal_parts, rows
+from ..core.terms import Row, Term, is_literal, literal_parts, rows
 from ..source.load import Dataset, local_copies, located_sources, walk
 from .convert import Graph
-from .shapes import DEFAULT_ENGINE, subject_lines
+from .shapes import DEFAULT_ENGINE, ShapesGraph, subject_lines
 
 if TYPE_CHECKING:
     from ..stores.query import QueryFile
-    from .shapes import ShapesGraph, Violation
+    from .shapes import Violation
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
@@ -149,8 +150,6 @@ def shacl_results(graph: Located, violations: Iterable[Violation], shapes: Shape
 
 def _curies(path: str) -> str:
     """A SPARQL path with its IRIs as CURIEs where a prefix is known."""
-    import re
-
     return re.sub(r"<([^<>]*)>", lambda m: curie(m.group(1)), path)
 
 
@@ -406,6 +405,88 @@ class _Pipe:
         return found
 
 
+# -- what a change affects ----------------------------------------------------------------------------------------
+
+class Index(Protocol):
+    """The whole graph after a change, as a run that checks only the change reads it (the build cache's store)."""
+
+    def neighbours_out(self, node: Term) -> set[Term]: ...
+
+    def neighbours_in(self, node: Term) -> set[Term]: ...
+
+    def neighbourhood(self, nodes: set[Term], inverse: set[str]) -> list[Row]:
+        """Every triple a validation of ``nodes`` can read with shapes of reach 1 (:func:`~opendata_graph.stages.
+        shapes.reach`): the nodes' own, their objects' own, those pointing at the nodes by an ``inverse``
+        predicate (an inverse path's or a ``sh:targetObjectsOf``) with their subjects' own, and the vocabulary."""
+        ...
+
+    def stated_with(self, subjects: set[Term]) -> bytes:
+        """N-Triples of every source file that states something about one of ``subjects``."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalShapes:
+    """Shapes whose results for a node depend only on what lies one link from it (:func:`local_shapes`)."""
+
+    shapes: ShapesGraph
+    inverse: set[str]  #: the predicates they follow backwards
+
+
+def local_shapes(shapes_dir: Path) -> LocalShapes:
+    """The shapes of ``shapes_dir`` (already checked by a full run), if a change can be checked locally with them;
+    else :class:`CacheUnusable`."""
+    from .shapes import inverse_predicates, reach, read
+
+    shapes = read(shapes_dir, checked=True)
+    inverse = inverse_predicates(shapes)
+    if reach(shapes) > 1 or inverse is None:
+        raise CacheUnusable("shapes read further than one link from the focus node")
+    return LocalShapes(shapes, inverse)
+
+
+#: The results a change replaces, per kind of check: the keys (focus or subject terms) whose earlier results go,
+#: and the results found for them (each with its key).
+Rechecked = dict[str, tuple[set[str], list[tuple[str, "Result"]]]]
+
+
+def recheck(index: Index, located: Located, changed: set[Term], old_objects: set[Term], shapes: LocalShapes,
+            queries: Sequence[QueryFile], base: str) -> Rechecked:
+    """The SHACL and violation-query results of every node a change can affect: ``changed``, the subjects of the
+    triples added or removed, and ``old_objects``, the objects the removed ones had.
+
+    SHACL re-validates the changed subjects and their neighbours in both directions (no other focus node's
+    results can change with shapes of reach 1), against their neighbourhood. The violation queries are re-run for
+    the changed subjects, the nodes they link to and the nodes linked from the nodes that link to them, over the
+    source files that state something about those subjects (each file states its facts with their reification,
+    sources and types, so a query's answer for a ``?subject`` is decided by those files): the queries must
+    project ``?subject``, else :class:`CacheUnusable`.
+    """
+    from .shapes import Engine
+
+    for qf in queries:
+        if not re.search(r"SELECT[^{]*\?subject\b", qf.text, re.I | re.S):
+            raise CacheUnusable(f"{qf.path.name} does not project ?subject")
+    out_x = old_objects.union(*(index.neighbours_out(n) for n in changed))
+    in_x: set[Term] = set().union(*(index.neighbours_in(n) for n in changed))
+    affected = changed | out_x | in_x
+    found = Engine(shapes.shapes).validate(index.neighbourhood(affected, shapes.inverse))
+    shacl_found = shacl_results(located, [v for v in found if v.focus in affected], shapes.shapes)
+    subjects = changed | out_x | set().union(*(index.neighbours_out(n) for n in in_x))
+    wanted = {s for s in subjects if not is_literal(s)}
+    violations: list[tuple[str, Result]] = []
+    local = Store()  # the files' graphs, copied by pyoxigraph itself (querying them in place is far slower)
+    local.load(index.stated_with(wanted), format=RdfFormat.N_TRIPLES)
+    for qf in queries:
+        solutions = local.query(qf.text)
+        names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
+        for row in solutions:  # type: ignore[union-attr]
+            subject = str(row[names.index("subject")])
+            if subject in wanted:
+                violations.append((subject, violation_result(located, qf, list(row), base)))
+    return {"shacl": (affected, shacl_found), "violation": (subjects, violations)}
+
+
 def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = DEFAULT_ENGINE) -> Report:
     """Validate plain RDF files (their union) against the shapes; results point at the subject's first line.
 
@@ -437,7 +518,5 @@ def validate_rdf(files: Sequence[Path], shapes_dir: Path, engine: str = DEFAULT_
 
 
 def _parser_position(message: str) -> tuple[int, int]:
-    import re
-
     found = re.search(r"line (\d+)(?:,? column (\d+))?", message)
     return (int(found.group(1)), int(found.group(2) or 0)) if found else (0, 0)
