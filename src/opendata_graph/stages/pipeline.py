@@ -1,4 +1,4 @@
-"""The one pipeline: load -> convert -> validate -> publish, through the build cache.
+"""The one pipeline: load -> convert -> validate -> publish, for everything or for what changed.
 
 :func:`build` and :func:`validate` are what ``odg build`` and ``odg validate`` run (the CLI only parses
 arguments). Each stage is a module of its own, called from here and calling nothing above it:
@@ -6,10 +6,12 @@ arguments). Each stage is a module of its own, called from here and calling noth
     load (YAML/CSV -> records) -> convert (records -> triples, with a source map) -> validate (SHACL, violation
     queries, quotes) -> publish (blocks of the dumps -> dist/)
 
-With the cache (:class:`opendata_graph.stages.cache.Cache`, on by default), a run first asks it: when the files
-changed since the last run are known, only what they affect is validated and rendered again, and the bytes
-written are those of a full run; when the cache cannot answer (:class:`CacheUnusable`), the run is a full one
-and writes the cache for the next. Nothing is published unless validation passes.
+Each stage takes everything or what changed since the build cache's state (:class:`opendata_graph.stages.cache.
+Cache`, on by default, persistence only): ``source.changes.reload`` / ``load``, ``convert_files`` of some records
+or all, ``validate.recheck`` / ``validate.Checking``, ``publish.Rerender`` / ``publish.iter_blocks``. A build
+is one path (:func:`_publish`) over a :class:`Work` of either kind, :class:`Changes` or :class:`Everything`
+(when the cache cannot answer: :class:`CacheUnusable`), and writes the bytes a full run writes; the cache is
+written for the next run. Nothing is published unless validation passes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from pyoxigraph import Store
 
@@ -39,7 +41,7 @@ from . import pictures
 from .cache import Cache, CacheUnusable, cache_dir
 from .convert import FileConversion, Graph, convert_files, vocabulary
 from .options import Options
-from .publish import Block, Release, Rerender, Spool, Written, iter_blocks, publish, publish_stream
+from .publish import Block, Release, Rerender, Spool, Written, iter_blocks, publish_stream
 from .validate import (
     Checking,
     Report,
@@ -122,19 +124,24 @@ def failed(report: Report) -> BuildError:
 # -- odg build ---------------------------------------------------------------------------------------------------
 
 def build(opts: Options, progress: Progress = lambda _: None) -> Outcome:
-    """Build and publish a release; raises :class:`BuildError` (nothing written) when validation fails."""
+    """Build and publish a release; raises :class:`BuildError` (nothing written) when validation fails.
+
+    One path: the stages are given what changed since the cache's last build (:class:`Changes`) or, when the
+    cache cannot answer (none, another fingerprint, ``dist/`` touched...), everything (:class:`Everything`), and
+    :func:`_publish` writes the release from either."""
     claim_dist(opts)
     with contextlib.ExitStack() as locks, paused_gc():
         if opts.cache:  # always in this order: the cache, then the release
             locks.enter_context(held(cache_lock(cache_dir(opts.data)), progress))
         locks.enter_context(held(dist_lock(opts.dist), progress))
         cache = Cache(opts) if opts.cached else None
+        work: Work | None = None
         if cache is not None:
             try:
-                return _rebuild(opts, cache, progress)
+                work = Changes(opts, cache, Laps(progress))
             except CacheUnusable as exc:
                 progress(f"full build ({exc})")
-        return _full_build(opts, cache, progress)
+        return _publish(opts, work or Everything(opts, cache, Laps(progress)))
 
 
 def claim_dist(opts: Options) -> None:
@@ -145,96 +152,154 @@ def claim_dist(opts: Options) -> None:
                                                "build cache": cache_dir(opts.data)})
 
 
-def _full_build(opts: Options, cache: Cache | None, progress: Progress) -> Outcome:
-    """Load and convert everything; validate on other threads while the blocks are rendered into the staged
-    release, which is swapped in only once the report conforms (:func:`publish_stream`'s ``gate``)."""
-    lap = Laps(progress)
-    prepared = _prepare(opts, cache, lap)
-    dataset, conversion, triples = prepared.dataset, prepared.conversion, prepared.triples
-    stop_checks = prepared.checking.stop
-    checking = _validation(opts, prepared, cache)
-    outcome: dict[str, Any] = {}
+class Work(Protocol):
+    """A build's stages, run for everything or for what changed: what :func:`_publish` writes a release from."""
 
-    def verdict() -> None:
-        """Raise :class:`BuildError` if the validation failed (waiting for it when ``wait``)."""
-        parts = checking.result()
-        report = outcome["report"] = Report.of(parts)
-        outcome["parts"] = parts
-        if not report.conforms(opts.strict):
-            if cache is not None:
-                cache.cancel()
-            raise failed(report)
+    lap: Laps
+    incremental: bool
 
-    def checked(stream: Iterator[Block]) -> Iterator[Block]:
-        """The blocks, stopped as soon as the validation is known to have failed."""
-        for block in stream:
-            if checking.done():
-                verdict()
-            yield block
+    def release(self) -> Release:
+        """The release's description besides its blocks."""
 
-    def gate() -> None:  # before the release is swapped in: the report conforms, the cache knows the sources
-        verdict()
-        lap("validate")
-        if cache is not None:
-            _keep(cache, progress, functools.partial(cache.sources, dataset, conversion))
-            lap("cache")
+    def blocks(self, compress: Callable[[bytes], Any], park: Callable[[str, bytes], Any],
+               terms: serialize.Terms) -> Iterator[Block]:
+        """The blocks of the dumps, rendered again where they changed."""
 
+    def gate(self) -> None:
+        """Before the release is swapped in: raise :class:`BuildError` unless the checks passed."""
+
+    def abort(self) -> None:
+        """The build failed or was interrupted: stop what still runs; the cache is not kept."""
+
+    def keep(self, blocks: Sequence[Block], files: Mapping[str, Written]) -> Outcome:
+        """The release is in ``dist/``: record it in the cache; what the build did."""
+
+
+def _publish(opts: Options, work: Work) -> Outcome:
+    """Write the release of ``work`` into ``dist/`` (swapped in only once its checks passed: ``gate``)."""
+    release = work.release()
     try:
-        release = _release(opts, dataset.release, {r.id: r.kind.segment for r in dataset.records.values()},
-                           pictures.release_files(pictures.store_of(triples), opts.base))
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool, Spool(opts.dist) as spool:
             # each block is written into the staged release as it is rendered (the Turtle dump, whose head names
             # every prefix used, is parked in the spool and written last)
-            stream = iter_blocks(triples, opts.base, lambda data: pool.submit(serialize.gzipped, data),
-                                 spool.deferred, release.terms)
-            del triples, prepared  # the stream holds the rows until the last block is rendered
-            blocks, files = publish_stream(checked(stream), release, opts.dist, rendered=lambda: lap("serialise"),
-                                           gate=gate)
+            stream = work.blocks(lambda data: pool.submit(serialize.gzipped, data), spool.deferred, release.terms)
+            blocks, files = publish_stream(stream, release, opts.dist, rendered=lambda: work.lap("serialise"),
+                                           gate=work.gate)
     except BaseException:
-        stop_checks()  # a failed or interrupted build: the checks stop feeding and end their readers
-        if cache is not None:
-            cache.cancel()
+        work.abort()
         raise
-    lap("write")
-    if cache is not None:
-        parts = outcome["parts"]
-
-        def record() -> None:
-            generation = cache.commit(parts)
-            if generation is not None:
-                cache.record_release(generation, opts.dist, blocks, files)
-
-        _keep(cache, progress, record)
-        lap("store")
-    return Outcome(outcome["report"], files, lap.timings, rendered=len(blocks), blocks=len(blocks))
+    work.lap("write")
+    return work.keep(blocks, files)
 
 
-def _rebuild(opts: Options, cache: Cache, progress: Progress) -> Outcome:
-    """A build from the cache of the previous one; raises :class:`CacheUnusable` when it cannot answer."""
-    lap = Laps(progress)
-    generation, blocks = cache.previous_release(opts.dist)
-    ontology = load_turtle_dir(opts.ontology)
-    with use_ontology(ontology):
-        delta = _incremental(opts, cache)
-    lap("validate")
-    if not delta.report.conforms(opts.strict):
-        raise failed(delta.report)
-    if delta.manifest.get("generation") != generation:
-        raise CacheUnusable("the validation cache was rewritten since the previous build")
-    store = delta.store or cache.store()
-    pending = cache.pending()
-    kinds = {i: kind for f in delta.manifest["files"].values() for i, (kind, *_) in f["ids"].items()}
-    release = _release(opts, delta.manifest.get("release") or {}, kinds, pictures.release_files(store, opts.base))
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-gzip") as pool:
-        new, rendered = Rerender(store, opts.base, lambda data: pool.submit(serialize.gzipped, data),
-                                 release.terms).apply(blocks, pending)
-        lap("serialise")
-        files = publish(new, release, opts.dist)
-    lap("write")
-    progress(f"incremental: {len(pending)} changed subject(s), {rendered} of {len(new)} blocks rendered again")
-    cache.record_release(generation, opts.dist, new, files)
-    cache.published(pending)
-    return Outcome(delta.report, files, lap.timings, incremental=True, rendered=rendered, blocks=len(new))
+class Everything:
+    """Every stage over everything: load and convert every file; the checks run on other threads while the
+    blocks are rendered, and the release is swapped in only once their report conforms. With ``cache``, it is
+    written anew for the next build."""
+
+    incremental = False
+
+    def __init__(self, opts: Options, cache: Cache | None, lap: Laps) -> None:
+        self.opts, self.cache, self.lap = opts, cache, lap
+        prepared = _prepare(opts, cache, lap)
+        self.dataset, self.conversion, self.triples = prepared.dataset, prepared.conversion, prepared.triples
+        self.stop_checks = prepared.checking.stop
+        self.checking = _validation(opts, prepared, cache)
+        self.report: Report | None = None
+        self.parts: dict[str, list[Result]] = {}
+
+    def release(self) -> Release:
+        return _release(self.opts, self.dataset.release,
+                        {r.id: r.kind.segment for r in self.dataset.records.values()},
+                        pictures.release_files(pictures.store_of(self.triples), self.opts.base))
+
+    def blocks(self, compress: Callable[[bytes], Any], park: Callable[[str, bytes], Any],
+               terms: serialize.Terms) -> Iterator[Block]:
+        triples, self.triples = self.triples, []  # the stream alone holds the rows, until the last block
+        for block in iter_blocks(triples, self.opts.base, compress, park, terms):
+            if self.checking.done():  # stopped as soon as the validation is known to have failed
+                self._verdict()
+            yield block
+
+    def _verdict(self) -> None:
+        self.parts = self.checking.result()
+        self.report = Report.of(self.parts)
+        if not self.report.conforms(self.opts.strict):
+            if self.cache is not None:
+                self.cache.cancel()
+            raise failed(self.report)
+
+    def gate(self) -> None:  # the report conforms, the cache knows the sources
+        self._verdict()
+        self.lap("validate")
+        if self.cache is not None:
+            _keep(self.cache, self.lap.progress, functools.partial(self.cache.sources, self.dataset, self.conversion))
+            self.lap("cache")
+
+    def abort(self) -> None:
+        self.stop_checks()  # the checks stop feeding and end their readers
+        if self.cache is not None:
+            self.cache.cancel()
+
+    def keep(self, blocks: Sequence[Block], files: Mapping[str, Written]) -> Outcome:
+        cache = self.cache
+        if cache is not None:
+            def record() -> None:
+                generation = cache.commit(self.parts)
+                if generation is not None:
+                    cache.record_release(generation, self.opts.dist, blocks, files)
+
+            _keep(cache, self.lap.progress, record)
+            self.lap("store")
+        assert self.report is not None
+        return Outcome(self.report, dict(files), self.lap.timings, rendered=len(blocks), blocks=len(blocks))
+
+
+class Changes:
+    """Every stage over what changed since the cache's last build (:func:`_incremental`); the blocks of the
+    previous release rendered again where their subjects changed. :class:`CacheUnusable` when the cache cannot
+    answer, :class:`BuildError` (before anything is rendered) when the checks fail."""
+
+    incremental = True
+
+    def __init__(self, opts: Options, cache: Cache, lap: Laps) -> None:
+        self.opts, self.cache, self.lap = opts, cache, lap
+        self.generation, self.previous = cache.previous_release(opts.dist)
+        with use_ontology(load_turtle_dir(opts.ontology)):
+            delta = _incremental(opts, cache)
+        lap("validate")
+        if not delta.report.conforms(opts.strict):
+            raise failed(delta.report)
+        if delta.manifest.get("generation") != self.generation:
+            raise CacheUnusable("the validation cache was rewritten since the previous build")
+        self.report, self.manifest = delta.report, delta.manifest
+        self.store = delta.store or cache.store()
+        self.pending = cache.pending()
+        self.rendered = 0
+
+    def release(self) -> Release:
+        kinds = {i: kind for f in self.manifest["files"].values() for i, (kind, *_) in f["ids"].items()}
+        return _release(self.opts, self.manifest.get("release") or {}, kinds,
+                        pictures.release_files(self.store, self.opts.base))
+
+    def blocks(self, compress: Callable[[bytes], Any], park: Callable[[str, bytes], Any],
+               terms: serialize.Terms) -> Iterator[Block]:
+        new, self.rendered = Rerender(self.store, self.opts.base, compress, terms).apply(self.previous, self.pending)
+        yield from new
+
+    def gate(self) -> None:  # checked before anything was rendered
+        pass
+
+    def abort(self) -> None:  # the cache stays as updated: its pending subjects are rendered by the next build
+        pass
+
+    def keep(self, blocks: Sequence[Block], files: Mapping[str, Written]) -> Outcome:
+        self.lap.progress(f"incremental: {len(self.pending)} changed subject(s), {self.rendered} of {len(blocks)} "
+                          "blocks rendered again")
+        self.cache.record_release(self.generation, self.opts.dist, blocks, files)
+        self.cache.published(self.pending)
+        return Outcome(self.report, dict(files), self.lap.timings, incremental=True, rendered=self.rendered,
+                       blocks=len(blocks))
 
 
 # -- odg validate ------------------------------------------------------------------------------------------------
