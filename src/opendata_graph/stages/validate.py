@@ -5,6 +5,9 @@ SHACL runs with no inference (the dumps state every type explicitly), by the eng
 a result prints as
 ``data/organisations/gbif.yaml:14:5: error: <sh:message> [shape, path, value]``. Queries named
 ``*-violation.rq`` must return no rows. Quotes are checked against the local copies of the source documents.
+
+Everything (:class:`Checking`, fed the whole graph) or what changed (:func:`recheck`: the nodes a change can
+affect, read from an :class:`Index` of the graph after it).
 """
 
 from __future__ import annotations
