@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,8 +27,8 @@ from typing import Any
 import yaml
 
 from ..core import mint
-from ..core.errors import DataError, ErrorList, Location, OdgError
-from .schema import ID_RE, KEY, KIND_BY_DIRECTORY, KINDS, Kind, Obj, Ref, Type, suggest
+from ..core.errors import DataError, ErrorList, Location, OdgError, display_path
+from .schema import ID_RE, KEY, KIND_BY_DIRECTORY, KINDS, Kind, ListOf, Obj, Ref, Type, suggest
 
 Key = tuple[str | int, ...]
 #: Refuse files larger than this: a curated record is a few kilobytes...
@@ -80,6 +81,8 @@ class Record:
     positions: dict[Key, tuple[int, int]] = field(default_factory=dict)
     #: The ids it refers to, once :func:`check_references` has walked it.
     references: list[str] | None = None
+    #: :attr:`path` as errors show it, worked out once (a conversion locates every triple it makes).
+    _shown: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def label(self) -> str:
         """What the entity is called: its name (a document's label, an ambiguity's title), else its id."""
@@ -100,7 +103,9 @@ class Record:
         while k and k not in self.positions:
             k = k[:-1]
         line, col = self.positions.get(k, (1, 1))
-        return Location.of(self.path, line, col)
+        if self._shown is None:  # the folder resolved once for all its files (a file name is not resolved)
+            self._shown = os.path.normpath(os.path.join(display_path(self.path.parent), self.path.name))
+        return Location(self._shown, line, col)
 
 
 @dataclass
@@ -616,17 +621,18 @@ def _ids(record: Record | None) -> list[str]:
 
 
 def walk(spec: Type, value: Any, key: Key) -> Iterator[tuple[Key, Type, Any]]:
-    """Every (key path, type, value) in a schema-valid value, depth first."""
-    from .schema import ListOf
-
-    yield key, spec, value
-    if isinstance(spec, Obj) and isinstance(value, dict):
-        for k, v in value.items():
-            if k in spec.fields:
-                yield from walk(spec.fields[k], v, (*key, k))
-    elif isinstance(spec, ListOf) and isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from walk(spec.item, v, (*key, i))
+    """Every (key path, type, value) in a schema-valid value, depth first (a value before what it holds, in
+    the order the file gives them)."""
+    stack = [(key, spec, value)]
+    while stack:
+        key, spec, value = here = stack.pop()
+        yield here
+        if isinstance(spec, Obj) and isinstance(value, dict):
+            fields = spec.fields
+            stack.extend(reversed([((*key, k), fields[k], v) for k, v in value.items() if k in fields]))
+        elif isinstance(spec, ListOf) and isinstance(value, list):
+            item = spec.item
+            stack.extend(reversed([((*key, i), item, v) for i, v in enumerate(value)]))
 
 
 #: The checksum file of a sources folder: ``sha256sum`` format, one line per document copy.
