@@ -28,6 +28,8 @@ MUTANTS: dict[str, tuple[str, str, str]] = {
     "fingerprint (shapes, ontology, queries, seeds)": (
         "stages/cache.py", 'or manifest.get("fingerprint") != fingerprint(self.opts)', "or False"),
     "reach of the shapes": ("stages/validate.py", "if reach(shapes) > 1 or inverse is None:", "if inverse is None:"),
+    "violation queries reading beyond their subject": (
+        "stages/validate.py", "        if reason is not None:\n            raise CacheUnusable(", "        if False:\n            raise CacheUnusable("),
     "unknown kind directory": (
         "source/changes.py", "if strict and any(p.is_dir() and p.name not in KIND_BY_DIRECTORY for p in data.iterdir()):",
         "if False:"),

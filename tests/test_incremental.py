@@ -229,3 +229,83 @@ def test_a_record_replaced_by_a_symbolic_link_is_judged_by_a_full_run(registry: 
     record.symlink_to(outside)
     code, out = same_as_full(registry)
     assert code == 2 and "org-000006.yaml" in out
+
+
+FAR_QUERY = """# title: Organisations in a place whose name starts with Main
+PREFIX schema: <http://schema.org/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?subject ?place WHERE {
+  ?subject schema:location ?place .
+  ?place rdfs:label ?name .
+  FILTER(STRSTARTS(STR(?name), "Main"))
+}
+"""
+
+
+def test_violation_queries_reading_beyond_their_subject_are_run_in_full(registry: Path) -> None:
+    """A violation query whose answer for ``?subject`` reads another node's triples (the organisation's place's
+    label): after an edit of the place, the organisations' answers are the full run's (the analysis calls the
+    query not local, so the run is a full one)."""
+    from opendata_graph.core import paths
+
+    queries = registry / "far-queries"
+    shutil.copytree(paths.queries_dir(), queries, ignore=shutil.ignore_patterns("expected"))
+    (queries / "main-city-violation.rq").write_text(FAR_QUERY, encoding="utf-8")
+    assert same_as_full_with(registry, "--queries", str(queries))[0] == 0  # writes the cache for these queries
+    edit(registry / "data" / "places" / "capital.yaml", "name: Capital City", "name: Main City")
+    code, out = same_as_full_with(registry, "--queries", str(queries))
+    assert code == 1 and "main-city-violation.rq" in out and "org-000001" in out, out
+
+
+LONELY_QUERY = """# title: Places no organisation is located in
+PREFIX schema: <http://schema.org/>
+SELECT ?subject WHERE {
+  ?subject a schema:Place .
+  FILTER NOT EXISTS { ?organisation schema:location ?subject }
+}
+"""
+
+CROWDED_QUERY = """# title: Places where two organisations are located
+PREFIX schema: <http://schema.org/>
+SELECT DISTINCT ?subject WHERE {
+  ?one schema:location ?subject .
+  ?other schema:location ?subject .
+  FILTER(?one != ?other)
+}
+"""
+
+
+def drop_location(data: Path, *numbers: int) -> None:
+    for i in numbers:
+        path = data / "organisations" / f"org-{i:06d}.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text[:text.index("location:")] + text[text.index("memberships:"):], encoding="utf-8")
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    (LONELY_QUERY, (0, "conforms: no problems found\n")),  # the cache's answer was a violation
+    (CROWDED_QUERY, (1, "capital")),  # the cache's answer was "conforms"
+], ids=["lonely", "crowded"])
+def test_violation_queries_reading_links_into_their_subject_are_run_in_full(registry: Path, query: str,
+                                                                           expected: tuple[int, str]) -> None:
+    """A violation query whose answer for ``?subject`` reads the triples of nodes that link to it (who is located
+    in a place). Organisation 30 alone is located in Capital City; organisation 1's file then drops, or gains, its
+    location. The cache re-runs the query for the place over the files that state something about the place or its
+    changed neighbours, which do not include organisation 30's: it found the place deserted (or not crowded) where
+    the full run does not. Such a query makes the run a full one."""
+    from opendata_graph.core import paths
+
+    queries = registry / "into-queries"
+    shutil.copytree(paths.queries_dir(), queries, ignore=shutil.ignore_patterns("expected"))
+    (queries / "place-violation.rq").write_text(query, encoding="utf-8")
+    data = registry / "data"
+    first = data / "organisations" / "org-000001.yaml"
+    located = first.read_text(encoding="utf-8")
+    drop_location(data, *range(1 if query is CROWDED_QUERY else 2, 30))
+    assert same_as_full_with(registry, "--queries", str(queries)) == (0, "conforms: no problems found\n")
+    if query is CROWDED_QUERY:
+        first.write_text(located, encoding="utf-8")  # two organisations in the place now
+    else:
+        drop_location(data, 1)  # one left
+    code, out = same_as_full_with(registry, "--queries", str(queries))
+    assert code == expected[0] and expected[1] in out, out

@@ -2,7 +2,8 @@
 top-level folder setuptools writes and .gitignore files and tools skip.)
 
 Owns: the build's options (``options``), conversion to RDF (``convert``), SHACL shapes and their engines
-(``shapes``, ``xsd``), validation and its reports (``validate``, ``report``), the pictures a release carries
+(``shapes``, ``xsd``), validation and its reports (``validate``, ``report``; ``locality``: which violation
+queries a change may re-run per subject), the pictures a release carries
 (``pictures``), writing the release (``publish``), the build cache (``cache``), the pipeline that runs the stages
 (``pipeline``) and making a versioned release or comparing two (``releasing``).
 

@@ -32,6 +32,7 @@ from ..core.namespaces import SH, curie
 from ..core.terms import Row, Term, is_literal, literal_parts, rows
 from ..source.load import Dataset, local_copies, located_sources, walk
 from .convert import Graph
+from .locality import why_not_local
 from .shapes import DEFAULT_ENGINE, ShapesGraph, subject_lines
 
 if TYPE_CHECKING:
@@ -462,14 +463,17 @@ def recheck(index: Index, located: Located, changed: set[Term], old_objects: set
     results can change with shapes of reach 1), against their neighbourhood. The violation queries are re-run for
     the changed subjects, the nodes they link to and the nodes linked from the nodes that link to them, over the
     source files that state something about those subjects (each file states its facts with their reification,
-    sources and types, so a query's answer for a ``?subject`` is decided by those files): the queries must
-    project ``?subject``, else :class:`CacheUnusable`.
+    sources and types, so a query's answer for a ``?subject`` is decided by those files, when the query reads only
+    what :mod:`.locality` allows): the queries must project ``?subject`` and be local, else :class:`CacheUnusable`.
     """
     from .shapes import Engine
 
     for qf in queries:
         if not re.search(r"SELECT[^{]*\?subject\b", qf.text, re.I | re.S):
             raise CacheUnusable(f"{qf.path.name} does not project ?subject")
+        reason = why_not_local(qf.text)
+        if reason is not None:
+            raise CacheUnusable(f"{qf.path.name} may read beyond its ?subject's files: {reason}")
     out_x = old_objects.union(*(index.neighbours_out(n) for n in changed))
     in_x: set[Term] = set().union(*(index.neighbours_in(n) for n in changed))
     affected = changed | out_x | in_x

@@ -1,0 +1,155 @@
+"""Which violation queries an incremental validation may re-run per subject (stages/locality.py): the project's
+own two, and queries of the same shape; anything reading another node's triples, or all of them, is not."""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from pyoxigraph import RdfFormat, Store
+
+from opendata_graph.core import paths
+from opendata_graph.core.namespaces import ODG, PROV, RDF, RDFS, SCHEMA
+from opendata_graph.stages.locality import why_not_local
+
+from . import registry as generate
+
+P = ("PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+     "PREFIX ex: <http://example.org/> ")
+
+LOCAL = {
+    "a filter on the subject's triples": "SELECT ?subject WHERE { ?subject ?p ?o FILTER(isBlank(?o)) }",
+    "an OPTIONAL on the subject": "SELECT ?subject WHERE { ?subject a ex:C OPTIONAL { ?subject ex:p ?x } "
+                                  "FILTER(!BOUND(?x)) }",
+    "NOT EXISTS reading the statements of its facts": (
+        "SELECT ?subject WHERE { ?subject ?p ?o FILTER NOT EXISTS { ?st rdf:subject ?subject ; rdf:predicate ?p ; "
+        "rdf:object ?o ; prov:wasDerivedFrom ?s . ?s a ex:Excerpt } }"),
+    "a source typed in a UNION under the statement's group": (
+        "SELECT ?subject WHERE { ?subject ?p ?o MINUS { ?st rdf:subject ?subject ; prov:wasDerivedFrom ?s . "
+        "{ ?s a ex:A } UNION { ?s a ex:B } } }"),
+    "VALUES and BIND": "SELECT ?subject ?t WHERE { VALUES ?c { ex:A ex:B } ?subject a ?c BIND(STR(?c) AS ?t) }",
+    "ORDER BY and DISTINCT": "SELECT DISTINCT ?subject WHERE { ?subject ex:p ?o } ORDER BY ?subject",
+}
+
+NOT_LOCAL = {
+    "a node the subject links to": "SELECT ?subject WHERE { ?subject ex:p ?o . ?o ex:q ?x }",
+    "a node linking to the subject": "SELECT ?subject WHERE { ?subject a ex:C FILTER NOT EXISTS { ?x ex:p ?subject } }",
+    "a constant subject": "SELECT ?subject WHERE { ?subject a ex:C . ex:config ex:on true }",
+    "a property path": "SELECT ?subject WHERE { ?subject ex:p/ex:q ?x }",
+    "an aggregate over every subject": "SELECT ?subject (COUNT(*) AS ?n) WHERE { ?subject ?p ?o } GROUP BY ?subject",
+    "LIMIT": "SELECT ?subject WHERE { ?subject ?p ?o } LIMIT 10",
+    "a named graph": "SELECT ?subject WHERE { GRAPH ?g { ?subject ?p ?o } }",
+    "a sub-query": "SELECT ?subject WHERE { { SELECT ?subject WHERE { ?subject ?p ?o } } }",
+    "a blank node in the pattern": "SELECT ?subject WHERE { ?subject ex:p [ ex:q ?x ] }",
+    "a statement's other triples read from another group's anchor (UNION does not carry it)": (
+        "SELECT ?subject WHERE { { ?st rdf:subject ?subject } UNION { ?st ex:p ?x } }"),
+    "a statement variable of MINUS's left side reused on its right (evaluated on its own)": (
+        "SELECT ?subject WHERE { ?subject ?p ?o . ?st rdf:subject ?subject MINUS { ?st ex:flag ?subject } }"),
+    "a source read beyond its type": (
+        "SELECT ?subject WHERE { ?st rdf:subject ?subject ; prov:wasDerivedFrom ?s . ?s ex:text ?t }"),
+    "a statement about another subject": "SELECT ?subject WHERE { ?subject ?p ?o . ?st rdf:subject ?o ; ex:p ?x }",
+    "not SPARQL": "SELECT ?subject WHERE { ?subject",
+}
+
+
+@pytest.mark.parametrize("query", LOCAL.values(), ids=LOCAL.keys())
+def test_local(query: str) -> None:
+    assert why_not_local(P + query) is None
+
+
+@pytest.mark.parametrize("query", NOT_LOCAL.values(), ids=NOT_LOCAL.keys())
+def test_not_local(query: str) -> None:
+    assert why_not_local(P + query)
+
+
+def test_the_projects_violation_queries_are_local() -> None:
+    """Else every incremental validation would run in full (tests/test_incremental.py checks the answers)."""
+    found = sorted(paths.queries_dir().glob("*-violation.rq"))
+    assert len(found) == 2
+    assert {q.name: why_not_local(q.read_text(encoding="utf-8")) for q in found} == {q.name: None for q in found}
+
+
+# -- the analysis against the converter's files: a query it calls local answers for a subject from that subject's
+# files what it answers from the whole graph -------------------------------------------------------------------------
+
+
+
+
+
+BASE = "https://w3id.org/opendata-graph/"
+
+
+@functools.lru_cache(maxsize=1)
+def files() -> tuple[Store, dict[str, Store]]:
+    """A small registry's whole graph, and for each subject the graphs of the files that state something about it
+    (what the cache's re-run reads)."""
+    from opendata_graph.source.load import load
+    from opendata_graph.stages.convert import convert_files
+
+    root = Path(tempfile.mkdtemp(prefix="odg-locality-"))
+    generate.generate(6, root, cohorts=2)
+    rows = convert_files(load(root / "data"), BASE).rows.values()
+    everything = store(r for file in rows for r in file)
+    subjects = {s for file in rows for s, _, _ in file}
+    return everything, {s: store(r for file in rows if any(t[0] == s for t in file) for r in file) for s in subjects}
+
+
+def store(rows: Iterable[tuple[str, str, str]]) -> Store:
+    out = Store()
+    out.load("".join(f"{s} {p} {o} .\n" for s, p, o in rows).encode(), format=RdfFormat.N_TRIPLES)
+    return out
+
+
+def answers(graph: Store, query: str) -> set[str]:
+    return {str(row["subject"]) for row in graph.query(query)}  # type: ignore[index, union-attr]
+
+
+SUBJECTS = st.sampled_from(["?subject"] * 5 + ["?st"] * 3 + ["?src"] * 2 + ["?x"])
+# Few terms, so that a pattern reading another node (who is located in a place, a place's type) comes up often.
+PREDICATES = st.sampled_from([f"<{p}>" for p in (RDF.type, RDF.subject, PROV.wasDerivedFrom, SCHEMA.location,
+                                                 RDFS.label)] + ["?p"])
+OBJECTS = st.sampled_from(["?o", "?subject", "?x", "?y"] + [f"<{c}>" for c in (ODG.Excerpt, SCHEMA.Place,
+                                                                               RDF.Statement)])
+
+
+@st.composite
+def group(draw: st.DrawFn) -> str:
+    patterns = []
+    for _ in range(draw(st.integers(1, 3))):
+        s = draw(SUBJECTS)
+        p = f"<{RDF.type}>" if s == "?src" and draw(st.booleans()) else draw(PREDICATES)
+        patterns.append(f"{s} {p} {draw(OBJECTS)} .")
+        if s == "?st":
+            patterns.append(f"?st <{RDF.subject}> ?subject .")
+        if s == "?src":
+            patterns += [f"?st <{RDF.subject}> ?subject .", f"?st <{PROV.wasDerivedFrom}> ?src ."]
+    return " ".join(draw(st.permutations(patterns)))
+
+
+@st.composite
+def query(draw: st.DrawFn) -> str:
+    body = f"?subject {draw(PREDICATES)} {draw(OBJECTS)} . {draw(group())}"
+    kind = draw(st.sampled_from(["", "NOT EXISTS", "EXISTS", "MINUS", "UNION", "OPTIONAL"]))
+    inner = draw(group())
+    if kind in ("NOT EXISTS", "EXISTS"):
+        body += f" FILTER {kind} {{ {inner} }}"
+    elif kind == "UNION":
+        body = f"{{ {body} }} UNION {{ ?subject ?p ?o . {inner} }}"
+    elif kind:
+        body += f" {kind} {{ {inner} }}"
+    return f"SELECT DISTINCT ?subject WHERE {{ {body} }}"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(text=query())
+def test_a_local_query_answers_for_a_subject_from_its_files(text: str) -> None:
+    assume(why_not_local(text) is None)
+    everything, stated = files()
+    found = answers(everything, text)
+    wrong = [s for s, graph in stated.items() if (s in found) != (s in answers(graph, text))]
+    assert not wrong, (text, wrong[:3])
