@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 from pyoxigraph import RdfFormat, Store
 
 from opendata_graph.core import paths
-from opendata_graph.core.namespaces import ODG, PROV, RDF, RDFS, SCHEMA
 from opendata_graph.stages.locality import why_not_local
 
 from . import registry as generate
+from .checks import BASE
+from .sparql_strategies import query
 
 P = ("PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
      "PREFIX ex: <http://example.org/> ")
@@ -81,9 +81,6 @@ def test_the_projects_violation_queries_are_local() -> None:
 
 
 
-BASE = "https://w3id.org/opendata-graph/"
-
-
 @functools.lru_cache(maxsize=1)
 def files() -> tuple[Store, dict[str, Store]]:
     """A small registry's whole graph, and for each subject the graphs of the files that state something about it
@@ -107,42 +104,6 @@ def store(rows: Iterable[tuple[str, str, str]]) -> Store:
 
 def answers(graph: Store, query: str) -> set[str]:
     return {str(row["subject"]) for row in graph.query(query)}  # type: ignore[index, union-attr]
-
-
-SUBJECTS = st.sampled_from(["?subject"] * 5 + ["?st"] * 3 + ["?src"] * 2 + ["?x"])
-# Few terms, so that a pattern reading another node (who is located in a place, a place's type) comes up often.
-PREDICATES = st.sampled_from([f"<{p}>" for p in (RDF.type, RDF.subject, PROV.wasDerivedFrom, SCHEMA.location,
-                                                 RDFS.label)] + ["?p"])
-OBJECTS = st.sampled_from(["?o", "?subject", "?x", "?y"] + [f"<{c}>" for c in (ODG.Excerpt, SCHEMA.Place,
-                                                                               RDF.Statement)])
-
-
-@st.composite
-def group(draw: st.DrawFn) -> str:
-    patterns = []
-    for _ in range(draw(st.integers(1, 3))):
-        s = draw(SUBJECTS)
-        p = f"<{RDF.type}>" if s == "?src" and draw(st.booleans()) else draw(PREDICATES)
-        patterns.append(f"{s} {p} {draw(OBJECTS)} .")
-        if s == "?st":
-            patterns.append(f"?st <{RDF.subject}> ?subject .")
-        if s == "?src":
-            patterns += [f"?st <{RDF.subject}> ?subject .", f"?st <{PROV.wasDerivedFrom}> ?src ."]
-    return " ".join(draw(st.permutations(patterns)))
-
-
-@st.composite
-def query(draw: st.DrawFn) -> str:
-    body = f"?subject {draw(PREDICATES)} {draw(OBJECTS)} . {draw(group())}"
-    kind = draw(st.sampled_from(["", "NOT EXISTS", "EXISTS", "MINUS", "UNION", "OPTIONAL"]))
-    inner = draw(group())
-    if kind in ("NOT EXISTS", "EXISTS"):
-        body += f" FILTER {kind} {{ {inner} }}"
-    elif kind == "UNION":
-        body = f"{{ {body} }} UNION {{ ?subject ?p ?o . {inner} }}"
-    elif kind:
-        body += f" {kind} {{ {inner} }}"
-    return f"SELECT DISTINCT ?subject WHERE {{ {body} }}"
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])

@@ -34,6 +34,7 @@ from ..source.load import Dataset, local_copies, located_sources, walk
 from .convert import Graph
 from .locality import why_not_local
 from .shapes import DEFAULT_ENGINE, ShapesGraph, subject_lines
+from .violations import Parts, partable, whole
 
 if TYPE_CHECKING:
     from ..stores.query import QueryFile
@@ -246,15 +247,21 @@ class Checking:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="odg-check")
         self._pipes: list[_Pipe] = []
         self._store_pipe: _Pipe | None = None
+        self._parts: Parts | None = None  #: the violation queries' graph in parts (all of them local)
+        # the store reads leniently with the Rust engine, which reads the same lines strictly (a term it cannot
+        # parse fails the validation); pyshacl's parser is laxer, so then the store parses strictly
+        self._lenient = self.engine.engine != "pyshacl"
         self._stop = threading.Event()
         try:
             engine_pipe = _Pipe(folder / "odg-data-graph.nt")
             self._pipes.append(engine_pipe)  # before its reader: an interrupted start still ends it
             engine_pipe.reader = self._pool.submit(self.engine.read_graph, engine_pipe.path)
-            if self.queries:
+            if self.queries and partable(self.queries):
+                self._parts = Parts(folder)
+            elif self.queries:
                 store_pipe = self._store_pipe = _Pipe(folder / "odg-data-store.nt")
                 self._pipes.append(store_pipe)
-                store_pipe.reader = self._pool.submit(self._violation_rows, store_pipe.path)
+                store_pipe.reader = self._pool.submit(whole, store_pipe.path, self.queries, self._lenient)
         except BaseException:
             self.abort()
             raise
@@ -271,6 +278,8 @@ class Checking:
             [f"{rewrite.get(s, s)} {p} {rewrite.get(o, o)} .\n" for s, p, o in rows]).encode("utf-8"))
         if self._store_pipe is not None:
             self._store_pipe.write(text)
+        if self._parts is not None:
+            self._parts.add(rows)
 
     def finish(self, graph: Located, dataset: Dataset | None, seeds_dir: Path | None) -> dict[str, list[Result]]:
         """The results by kind (``shacl``, ``violation``, ``quote``), located with ``graph``'s source map, once
@@ -278,9 +287,15 @@ class Checking:
         try:
             for pipe in self._pipes:
                 pipe.close()
+            parts = self._parts
+            queried = None
+            if parts is not None:  # queried on the second thread while the engine validates
+                parts.close()
+                queried = self._pool.submit(parts.query, self.queries, self._lenient)
             quotes = check_quotes(dataset, seeds_dir) if dataset is not None and seeds_dir is not None else []
             found = sorted(r for _, r in shacl_results(graph, self._pipes[0].result(), self.shapes))
-            rows = self._store_pipe.result() if self._store_pipe is not None else []
+            rows = (self._store_pipe.result() if self._store_pipe is not None
+                    else queried.result() if queried is not None else [])
             violations = sorted(violation_result(graph, qf, row, self.base) for qf, row in rows)
             return {"shacl": found, "violation": violations, "quote": quotes}
         finally:
@@ -299,6 +314,8 @@ class Checking:
     def _end(self) -> None:
         """Every pipe ended (spoiled if not ended yet), the readers joined, the folder removed: whatever fails."""
         try:
+            if self._parts is not None:
+                self._parts.discard()
             for pipe in self._pipes:
                 with contextlib.suppress(Exception):  # a reader's own error is its result, not this one's
                     pipe.close(spoiled=True)
@@ -308,12 +325,6 @@ class Checking:
             finally:
                 self._tmp.cleanup()
 
-    def _violation_rows(self, path: Path) -> list[tuple[QueryFile, list[Any]]]:
-        store = Store()
-        # lenient with the Rust engine, which reads the same lines strictly (a term it cannot parse fails the
-        # validation); pyshacl's parser is laxer, so then the store parses strictly
-        store.load(path=str(path), format=RdfFormat.N_TRIPLES, lenient=self.engine.engine != "pyshacl")
-        return [(qf, list(row)) for qf in self.queries for row in store.query(qf.text)]  # type: ignore[union-attr]
 
 
 class Stopped(Exception):
