@@ -123,6 +123,23 @@ OWN: dict[str, tuple[str, str, str, list[str]]] = {
     "the readers ended when a run stops after its conversion": (
         "stages/pipeline.py", "    except BaseException:  # Ctrl-C included: the checks' readers must not wait",
         "    except ZeroDivisionError:  # Ctrl-C included: the checks' readers must not wait", ["tests/test_checking.py"]),
+    "the violation parts: a statement split from its rdf:subject": (
+        "stages/violations.py", "            if at < len(unowned) and unowned[at] == statement:", "            if False:",
+        ["tests/test_violations.py"]),
+    "the violation parts: a statement about two nodes": (
+        "stages/violations.py", "            if part_of.setdefault(statement, i) != i:",
+        "            if part_of.setdefault(statement, i) != i and False:", ["tests/test_violations.py"]),
+    "the violation parts: a statement about a statement": (
+        "stages/violations.py", "        if any(about in part_of for about in self._abouts):", "        if False:",
+        ["tests/test_violations.py"]),
+    "the violation parts: only the owner's answers": (
+        "stages/violations.py", "                    if mine:", "                    if True:", ["tests/test_violations.py"]),
+    "the violation parts: the cited sources' types": (
+        "stages/violations.py", "                for i in parts or ():\n                    self._files[i].write(line)",
+        "                pass", ["tests/test_violations.py"]),
+    "the violation parts: a subject no part owns": (
+        "stages/violations.py", "                        return self.query(queries, lenient)",
+        "                        continue", ["tests/test_violations.py"]),
     "the checks' rows all written": ("stages/validate.py", "            self._file.write(data)\n", "            pass\n",
                                      ["tests/test_checking.py"]),
     "the release says the quotes were not checked": (

@@ -119,3 +119,85 @@ def test_a_subject_no_triple_states_is_answered_once() -> None:
 def test_queries_the_parts_cannot_answer_alone_run_on_one_store() -> None:
     assert not partable(written("SELECT ?s WHERE { ?s ?p ?o }"))  # no ?subject to know a row's part by
     assert not partable(written("SELECT ?subject WHERE { ?subject <urn:p> ?o . ?o <urn:q> ?x }"))
+
+
+def _unsourced() -> list[QueryFile]:
+    return [QueryFile(paths.queries_dir() / "unsourced-fact-violation.rq")]
+
+
+def _statement(node: str, about: str, source: str = "<urn:x:source>") -> list[Row]:
+    from opendata_graph.core.namespaces import PROV, RDF
+
+    return [(node, f"<{RDF.subject}>", about), (node, f"<{RDF.predicate}>", "<urn:x:p>"),
+            (node, f"<{RDF.object}>", '"x"'), (node, f"<{PROV.wasDerivedFrom}>", source)]
+
+
+def _apart(parts: int = 5) -> tuple[str, str]:
+    """Two nodes owned by different parts."""
+    import zlib
+
+    a = "<urn:x:a>"
+    b = next(f"<urn:x:b{i}>" for i in range(100) if zlib.crc32(f"<urn:x:b{i}>".encode()) % parts
+             != zlib.crc32(a.encode()) % parts)
+    return a, b
+
+
+def test_a_statement_split_from_its_rdf_subject_tangles_the_parts() -> None:
+    """A statement's prov:wasDerivedFrom arrives in a piece without its rdf:subject (and not next to it): its
+    triples went to two parts, so the whole graph answers (the fact is sourced: no violation)."""
+    from opendata_graph.core.namespaces import ODG, RDF
+
+    a, _ = _apart()
+    st_ = "<urn:x:statement>"
+    about, derived = _statement(st_, a)[:3], _statement(st_, a)[3:]
+    other = [("<urn:x:other>", "<urn:x:p>", '"y"')]
+    pieces = [[(a, "<urn:x:p>", '"x"'), *about], other, derived, [("<urn:x:source>", f"<{RDF.type}>", f"<{ODG.Excerpt}>")]]
+    rows = [r for piece in pieces for r in piece]
+    found, tangled = in_parts(pieces, _unsourced(), Path(tempfile.mkdtemp(prefix="odg-parts-")))
+    assert tangled and found == whole(rows, _unsourced())
+    assert not any(s == a for _, s, *_ in found)
+
+
+def test_a_statement_about_two_nodes_tangles_the_parts() -> None:
+    """One statement node with two rdf:subject values (in two pieces): its triples went to both nodes' parts."""
+    from opendata_graph.core.namespaces import ODG, RDF
+
+    a, b = _apart()
+    st_ = "<urn:x:statement>"
+    pieces = [[(a, "<urn:x:p>", '"x"'), *_statement(st_, a)], [("<urn:x:other>", "<urn:x:p>", '"y"')],
+              [(b, "<urn:x:p>", '"x"'), *_statement(st_, b)], [("<urn:x:source>", f"<{RDF.type}>", f"<{ODG.Excerpt}>")]]
+    rows = [r for piece in pieces for r in piece]
+    found, tangled = in_parts(pieces, _unsourced(), Path(tempfile.mkdtemp(prefix="odg-parts-")))
+    assert tangled and found == whole(rows, _unsourced())
+    assert {s for _, s, *_ in found} == {st_, "<urn:x:other>"}  # the statement's own triples: 5 rows, not 4
+
+
+def test_a_statement_about_a_statement_tangles_the_parts() -> None:
+    """A statement reifying a triple of another statement: its triples went to the part of the statement it is
+    about, not to that of the node the other is about."""
+    import zlib
+
+    from opendata_graph.core.namespaces import ODG, RDF
+
+    a, _ = _apart()
+    first = next(f"<urn:x:st{i}>" for i in range(100) if zlib.crc32(f"<urn:x:st{i}>".encode()) % 5
+                 != zlib.crc32(a.encode()) % 5)
+    second = [("<urn:x:meta>", f"<{RDF.subject}>", first), ("<urn:x:meta>", f"<{RDF.predicate}>", f"<{RDF.subject}>"),
+              ("<urn:x:meta>", f"<{RDF.object}>", a), ("<urn:x:meta>", "<http://www.w3.org/ns/prov#wasDerivedFrom>",
+                                                      "<urn:x:source>")]
+    pieces = [[(a, "<urn:x:p>", '"x"'), *_statement(first, a)], second,
+              [("<urn:x:source>", f"<{RDF.type}>", f"<{ODG.Excerpt}>")]]
+    rows = [r for piece in pieces for r in piece]
+    found, tangled = in_parts(pieces, _unsourced(), Path(tempfile.mkdtemp(prefix="odg-parts-")))
+    assert tangled and found == whole(rows, _unsourced())
+    assert (first, f"<{RDF.subject}>") not in {(s, p) for _, s, p, *_ in found}  # sourced by the second
+
+
+def test_an_answer_without_a_subject_is_the_whole_graphs() -> None:
+    """A row whose ?subject is unbound (an OPTIONAL that found nothing) is owned by no part: the whole graph
+    answers, once -- not every part (five rows), nor none."""
+    queries = written("SELECT ?subject ?x WHERE { VALUES ?x { 1 } OPTIONAL { ?subject a <urn:x:Nothing> } }")
+    assert partable(queries)
+    rows = [r for file in files() for r in file]
+    found, tangled = in_parts(files(), queries, Path(tempfile.mkdtemp(prefix="odg-parts-")))
+    assert tangled and found == whole(rows, queries) and len(found) == 1

@@ -18,8 +18,10 @@ use).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import zlib
+from array import array
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -65,22 +67,36 @@ def _projected(text: str) -> set[str]:
 
 class Parts:
     """The graph written part by part as it arrives (:meth:`add`, rows in any order, more than once), then
-    queried part by part (:meth:`query`)."""
+    queried part by part (:meth:`query`).
+
+    What it keeps on the side is small (at 1M triples, ~10 MB rather than the ~75 MB of dictionaries of strings
+    it took first): 64-bit hashes of the statements, of what they are about and of the nodes written to their own
+    part, in arrays; for each source cited, the parts citing it; the types go to a file of their own, from which
+    each part takes its sources' at the end. Two nodes with the same hash could only send the run to one store
+    of the whole graph, or (a node taken for a statement) file an answer under the wrong part: at 2^-64 a pair.
+    """
 
     def __init__(self, folder: Path, parts: int = PARTS) -> None:
+        assert 0 < parts <= 127  # a part's number is a signed byte
         self.paths = [folder / f"odg-violations-{i}.nt" for i in range(parts)]
         self._files: list[BinaryIO] = []
-        for path in self.paths:
+        for path in [*self.paths, folder / "odg-violations-types.nt"]:
             self._files.append(path.open("xb", buffering=1 << 16))
-        self._about: dict[str, str] = {}  #: statement -> the node it is about
-        self._unowned: set[int] = set()  #: hashes of the nodes whose triples went to their own part
-        self._types: dict[str, list[str]] = {}  #: node -> its types
-        self._cited: list[set[str]] = [set() for _ in self.paths]  #: part -> what its triples derive from
+        self._types = self._files.pop()  #: every rdf:type triple, for the parts that cite its subject
+        self._types_path = folder / "odg-violations-types.nt"
+        self._statements = array("q")  #: hash of each statement (a node with an rdf:subject) met...
+        self._statement_parts = array("b")  #: ...the part its triples went to (that of what it is about)...
+        self._abouts = array("q")  #: ...and the hash of what it is about
+        self._unowned = array("q")  #: hashes of the nodes with no rdf:subject (their triples went to their part)
+        self._cited: dict[int, set[int]] = {}  #: hash of a node some triple derives from -> the parts citing it
         self._held: list[Row] = []  #: the last subject's rows: the next piece may go on with them
+        self._part_of: dict[int, int] = {}  #: once closed: hash of a statement -> its part
         self.tangled: str | None = None  #: why the parts cannot be queried alone
 
     def part(self, node: str) -> int:
-        return zlib.crc32(self._about.get(node, node).encode("utf-8")) % len(self.paths)
+        """The part that owns ``node`` (once closed)."""
+        mine = self._part_of.get(hash(node))
+        return mine if mine is not None else zlib.crc32(node.encode("utf-8")) % len(self.paths)
 
     def add(self, rows: Sequence[Row]) -> None:
         if self.tangled is not None:
@@ -94,29 +110,35 @@ class Parts:
         last = rows[-1][0] if rows else None
         self._held = groups.pop(last, []) if last is not None else []
         for subject, group in groups.items():
-            self._add_group(subject, group)
+            if self.tangled is not None:
+                self._write_all(group)
+            else:
+                self._add_group(subject, group)
 
     def _add_group(self, subject: str, group: list[Row]) -> None:
         about = {o for _, p, o in group if p == _ABOUT}
-        owner = subject
-        if about:
-            if len(about) > 1 or (subject in self._about and self._about[subject] not in about):
-                return self._tangle(f"{subject} is about more than one node", group)
-            owner = self._about[subject] = next(iter(about))
-            if not owner.startswith("<") or "\\" in owner:
-                return self._tangle(f"{subject} is about {owner}, not an IRI written plainly", group)
-        else:
-            self._unowned.add(hash(subject))
         if not subject.startswith("<") or "\\" in subject:
             return self._tangle(f"{subject} is not an IRI written plainly", group)
+        if len(about) > 1:
+            return self._tangle(f"{subject} is about more than one node", group)
+        owner = next(iter(about)) if about else subject
+        if not owner.startswith("<") or "\\" in owner:
+            return self._tangle(f"{subject} is about {owner}, not an IRI written plainly", group)
         i = zlib.crc32(owner.encode("utf-8")) % len(self.paths)
-        cited = self._cited[i]
+        if about:
+            self._statements.append(hash(subject))
+            self._statement_parts.append(i)
+            self._abouts.append(hash(owner))
+        else:
+            self._unowned.append(hash(subject))
+        text = "".join([f"{s} {p} {o} .\n" for s, p, o in group])
+        self._files[i].write(text.encode("utf-8"))
         for _, p, o in group:
-            if p == _TYPE:
-                self._types.setdefault(subject, []).append(o)
-            elif p == _DERIVED:
-                cited.add(o)
-        self._files[i].write("".join([f"{s} {p} {o} .\n" for s, p, o in group]).encode("utf-8"))
+            if p == _DERIVED:
+                self._cited.setdefault(hash(o), set()).add(i)
+        types = [f"{s} {p} {o} .\n" for s, p, o in group if p == _TYPE]
+        if types:
+            self._types.write("".join(types).encode("utf-8"))
         return None
 
     def _tangle(self, why: str, group: Sequence[Row] = ()) -> None:
@@ -135,27 +157,42 @@ class Parts:
             self._add_group(held[0][0], held)
         elif held:
             self._write_all(held)
+        self._types.close()
         if self.tangled is None:
             self._check()
         if self.tangled is None:
-            for i, file in enumerate(self._files):
-                file.write("".join([f"{s} {_TYPE} {t} .\n" for s in sorted(self._cited[i])
-                                    for t in self._types.get(s, ())]).encode("utf-8"))
-        self._types.clear()
-        self._cited = []
+            self._copy_types()
+        self._cited.clear()
+        self._unowned = self._abouts = self._statements = array("q")
         self.discard()
 
     def _check(self) -> None:
-        """Statements whose triples went to two parts, or statements about statements: tangled."""
-        for statement, node in self._about.items():
-            if hash(statement) in self._unowned:
-                return self._tangle(f"{statement}'s triples came in part without its rdf:subject")
-            if node in self._about:
-                return self._tangle(f"{statement} is about a statement, {node}")
+        """A statement whose triples went to two parts (about two nodes, or some of them without their
+        rdf:subject), or a statement about a statement: tangled. Else :attr:`_part_of` is filled."""
+        part_of = self._part_of
+        for statement, i in zip(self._statements, self._statement_parts, strict=True):
+            if part_of.setdefault(statement, i) != i:
+                return self._tangle("a statement is about two nodes")
+        unowned = sorted(self._unowned)
+        for statement in part_of:
+            at = bisect.bisect_left(unowned, statement)
+            if at < len(unowned) and unowned[at] == statement:
+                return self._tangle("a statement's triples came in part without its rdf:subject")
+        if any(about in part_of for about in self._abouts):
+            return self._tangle("a statement is about a statement")
         return None
 
+    def _copy_types(self) -> None:
+        """The rdf:type triples of each cited node, into every part citing it."""
+        cited = self._cited
+        with self._types_path.open("rb") as types:
+            for line in types:
+                parts = cited.get(hash(line[:line.index(b" ")].decode("utf-8")))
+                for i in parts or ():
+                    self._files[i].write(line)
+
     def discard(self) -> None:
-        for file in self._files:
+        for file in [*self._files, self._types]:
             with contextlib.suppress(OSError):
                 file.close()
         self._files = []
@@ -169,7 +206,6 @@ class Parts:
             return [(qf, list(row)) for qf in queries for row in store.query(qf.text)]  # type: ignore[union-attr]
         from pyoxigraph import Literal, NamedNode
 
-        self._unowned.clear()
         found: Found = []
         for i, path in enumerate(self.paths):
             store = Store()
