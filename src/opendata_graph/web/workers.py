@@ -45,6 +45,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from ..core import allocator
 from ..stores.querycheck import QueryRefused
 
 #: Address space per worker (bytes): a query that needs more is stopped, not the machine.
@@ -103,27 +104,12 @@ class Timing:
                 f"cpu;dur={self.cpu * 1000:.1f}")
 
 
-def _few_arenas() -> None:
-    """At most two malloc arenas in this process (glibc ``M_ARENA_MAX``): each arena reserves 64 MB of address
-    space, and the store's threads, racing to allocate, made up to one per thread -- under ``RLIMIT_AS`` a worker
-    then failed to start a thread (EAGAIN) on a busy machine. The limit then bounds what a query uses, not how its
-    threads happened to meet. Elsewhere than glibc: nothing to do."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(name).mallopt(-8, 2)  # M_ARENA_MAX = -8 (malloc.h)
-
-
 def _work(conn: Connection, store_path: str, memory: int, max_results: int) -> None:
     """A worker's life: open the store read-only, then answer jobs until told to stop or killed. Whatever a job
     raises becomes an answer; the worker lives on."""
     import resource
 
-    _few_arenas()
+    allocator.few_arenas(2)  # each arena reserves 64 MB of address space, within RLIMIT_AS below
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     from pyoxigraph import Store
