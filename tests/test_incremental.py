@@ -309,3 +309,24 @@ def test_violation_queries_reading_links_into_their_subject_are_run_in_full(regi
         drop_location(data, 1)  # one left
     code, out = same_as_full_with(registry, "--queries", str(queries))
     assert code == expected[0] and expected[1] in out, out
+
+
+def test_a_run_after_an_edit_reads_the_kept_verdicts(registry: Path) -> None:
+    """The full run keeps each violation query's locality verdict; the next run reads it back (no parse): a kept
+    "not local" makes that run a full one (a new generation), a kept "local" an incremental one."""
+    from opendata_graph.core import paths
+    from opendata_graph.stages.locality import digest
+
+    root = cache_dir(registry / "data")
+    manifest = json.loads((root / "manifest.json").read_text())
+    queries = sorted(paths.queries_dir().glob("*-violation.rq"))
+    assert manifest["locality"] == {digest(q.read_text(encoding="utf-8")): None for q in queries}
+    edit(registry / "data" / "people" / "person-000006.yaml", "title: Director", "title: Chair")
+    assert same_as_full(registry)[0] == 0
+    assert json.loads((root / "manifest.json").read_text())["generation"] == manifest["generation"]  # incremental
+    poisoned = json.loads((root / "manifest.json").read_text())
+    poisoned["locality"][digest(queries[0].read_text(encoding="utf-8"))] = "kept as not local"
+    (root / "manifest.json").write_text(json.dumps(poisoned))
+    edit(registry / "data" / "people" / "person-000006.yaml", "title: Chair", "title: Director")
+    assert odg_validate(registry)[0] == 0
+    assert json.loads((root / "manifest.json").read_text())["generation"] != manifest["generation"]  # in full

@@ -128,10 +128,12 @@ class Cache:
             self._writer.load.cancel()
             self._writer = None
 
-    def sources(self, dataset: Dataset, conversion: FileConversion) -> None:
-        """Record where each record placed its nodes, and each file's digest, ids and references."""
+    def sources(self, dataset: Dataset, conversion: FileConversion,
+                locality: Mapping[str, str | None] | None = None) -> None:
+        """Record where each record placed its nodes, and each file's digest, ids and references; ``locality``:
+        the violation queries' verdicts (:mod:`.locality`, by digest of their text), kept for the next run."""
         if self._writer is not None:
-            self._writer.sources(self.opts, dataset, conversion)
+            self._writer.sources(self.opts, dataset, conversion, locality or {})
 
     def commit(self, results: Mapping[str, Sequence[Result]]) -> str | None:
         """Store the run's results, wait for the store, write the manifest; returns the new generation."""
@@ -386,7 +388,8 @@ class _Writer:
         self.db = _db(root / "cache.sqlite")
         self.manifest: dict[str, Any] | None = None
 
-    def sources(self, opts: Options, dataset: Dataset, conversion: FileConversion) -> None:
+    def sources(self, opts: Options, dataset: Dataset, conversion: FileConversion,
+                locality: Mapping[str, str | None]) -> None:
         rel_of = {path: _rel(opts.data, path) for path in conversion.rows}
         db = self.db
         db.execute("BEGIN")
@@ -401,7 +404,7 @@ class _Writer:
                  for rel, path in source_files(opts.data, strict=False).items()}
         self.manifest = {"version": CACHE_VERSION, "fingerprint": fingerprint(opts),
                          "data": str(opts.data.resolve()), "dirty": False, "files": files,
-                         "release": dataset.release}
+                         "release": dataset.release, "locality": dict(locality)}
 
     def finish(self, results: Mapping[str, Sequence[Result]]) -> str | None:
         """Store the run's results, wait for the store, write the manifest; returns the generation."""

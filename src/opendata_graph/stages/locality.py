@@ -21,7 +21,8 @@ re-run got wrong).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..core.namespaces import PROV, RDF
@@ -40,6 +41,22 @@ _NOT_LOCAL = {"Slice": "LIMIT or OFFSET", "Group": "GROUP BY or an aggregate", "
 
 class _NotLocal(Exception):
     pass
+
+
+def digest(text: str) -> str:
+    """What a verdict is kept under (the build cache keeps them: a run after an edit need not parse again)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def verdicts(texts: Iterable[str]) -> dict[str, str | None]:
+    """:func:`why_not_local` of each text, by :func:`digest`."""
+    return {digest(text): why_not_local(text) for text in texts}
+
+
+def remembered(known: Mapping[str, str | None], text: str) -> str | None:
+    """The verdict ``known`` holds for ``text`` (kept by an earlier run of the same code), else worked out."""
+    key = digest(text)
+    return known[key] if key in known else why_not_local(text)
 
 
 @functools.lru_cache(maxsize=64)

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -466,7 +466,8 @@ Rechecked = dict[str, tuple[set[str], list[tuple[str, "Result"]]]]
 
 
 def recheck(index: Index, located: Located, changed: set[Term], old_objects: set[Term], shapes: LocalShapes,
-            queries: Sequence[QueryFile], base: str) -> Rechecked:
+            queries: Sequence[QueryFile], base: str,
+            verdict: Callable[[str], str | None] = why_not_local) -> Rechecked:
     """The SHACL and violation-query results of every node a change can affect: ``changed``, the subjects of the
     triples added or removed, and ``old_objects``, the objects the removed ones had.
 
@@ -482,7 +483,7 @@ def recheck(index: Index, located: Located, changed: set[Term], old_objects: set
     for qf in queries:
         if not re.search(r"SELECT[^{]*\?subject\b", qf.text, re.I | re.S):
             raise CacheUnusable(f"{qf.path.name} does not project ?subject")
-        reason = why_not_local(qf.text)
+        reason = verdict(qf.text)
         if reason is not None:
             raise CacheUnusable(f"{qf.path.name} may read beyond its ?subject's files: {reason}")
     out_x = old_objects.union(*(index.neighbours_out(n) for n in changed))
