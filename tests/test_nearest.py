@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from opendata_graph.core import paths
@@ -39,7 +39,9 @@ def excerpt_with_a_swap(draw: st.DrawFn) -> tuple[str, int, str, str, str, str]:
         start += 1
     while end > at + 1 and text[end - 1].isspace():
         end -= 1
-    return text, start, text[start:end], old, new, kind
+    passage = text[start:end]
+    assume(passage.find(old) != -1 and passage == passage.strip())  # a quote begins and ends with a word
+    return text, start, passage, old, new, kind
 
 
 def test_every_kind_of_swap_is_exercised() -> None:
