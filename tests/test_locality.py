@@ -54,6 +54,8 @@ NOT_LOCAL = {
         "SELECT ?subject WHERE { ?st rdf:subject ?subject ; prov:wasDerivedFrom ?s . ?s ex:text ?t }"),
     "a statement about another subject": "SELECT ?subject WHERE { ?subject ?p ?o . ?st rdf:subject ?o ; ex:p ?x }",
     "not SPARQL": "SELECT ?subject WHERE { ?subject",
+    "no ?subject projected (whose answer is it?)": "SELECT ?s WHERE { ?s ?p ?o FILTER(isBlank(?o)) }",
+    "not a SELECT": "ASK { ?subject ?p ?o }",
 }
 
 

@@ -77,7 +77,7 @@ def why_not_local(text: str) -> str | None:
 
 
 def _where(algebra: Any) -> Any:
-    """A SELECT query's WHERE clause (with its ORDER BY), below its projection and DISTINCT."""
+    """A SELECT query's WHERE clause (with its ORDER BY), below its projection (of ``?subject``) and DISTINCT."""
     if algebra.name != "SelectQuery":
         raise _NotLocal("it is not a SELECT query")
     node = algebra.p
@@ -85,6 +85,8 @@ def _where(algebra: Any) -> Any:
         node = node.p
     if node.name != "Project":
         raise _NotLocal(f"it uses {_NOT_LOCAL.get(node.name, node.name)}")
+    if "subject" not in {str(v) for v in node.get("PV") or ()}:
+        raise _NotLocal("it does not project ?subject (what its answers are about)")
     return node.p
 
 

@@ -476,16 +476,15 @@ def recheck(index: Index, located: Located, changed: set[Term], old_objects: set
     the changed subjects, the nodes they link to and the nodes linked from the nodes that link to them, over the
     source files that state something about those subjects (each file states its facts with their reification,
     sources and types, so a query's answer for a ``?subject`` is decided by those files, when the query reads only
-    what :mod:`.locality` allows): the queries must project ``?subject`` and be local, else :class:`CacheUnusable`.
+    what :mod:`.locality` allows): the queries must be local (which includes projecting ``?subject``), else
+    :class:`CacheUnusable`.
     """
     from .shapes import Engine
 
     for qf in queries:
-        if not re.search(r"SELECT[^{]*\?subject\b", qf.text, re.I | re.S):
-            raise CacheUnusable(f"{qf.path.name} does not project ?subject")
         reason = verdict(qf.text)
         if reason is not None:
-            raise CacheUnusable(f"{qf.path.name} may read beyond its ?subject's files: {reason}")
+            raise CacheUnusable(f"{qf.path.name} is not local: {reason}")
     out_x = old_objects.union(*(index.neighbours_out(n) for n in changed))
     in_x: set[Term] = set().union(*(index.neighbours_in(n) for n in changed))
     affected = changed | out_x | in_x
