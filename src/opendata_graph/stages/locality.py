@@ -38,6 +38,11 @@ _NOT_LOCAL = {"Slice": "LIMIT or OFFSET", "Group": "GROUP BY or an aggregate", "
               "Graph": "GRAPH", "ServiceGraphPattern": "SERVICE", "Project": "a sub-query", "SubSelect": "a sub-query",
               "Distinct": "a sub-query", "Reduced": "a sub-query"}
 
+#: The predicates the analysis follows from a subject (as N-Triples terms): a statement is what has an
+#: ``rdf:subject``; its sources, what it ``prov:wasDerivedFrom``; of a source, only the ``rdf:type`` is read.
+TYPE, ABOUT, DERIVED = f"<{RDF.type}>", f"<{RDF.subject}>", f"<{PROV.wasDerivedFrom}>"
+_THE_SUBJECT = "?subject"
+
 
 class _NotLocal(Exception):
     pass
@@ -95,18 +100,16 @@ def _group(node: Any, statements: frozenset[str], sources: frozenset[str]) -> No
     them and by the enclosing groups; then its nested groups (UNION branches, OPTIONAL and EXISTS parts, which see
     these anchors; MINUS parts, evaluated on their own, which see only ``?subject``)."""
     triples, nested = _collect(node)
-    statements |= {s for s, p, o in triples if p == _REIFIED_SUBJECT and o == _THE_SUBJECT and s.startswith("?")}
-    sources |= {o for s, p, o in triples if p == _DERIVED and s in statements and o.startswith("?")}
+    statements |= {s for s, p, o in triples if p == ABOUT and o == _THE_SUBJECT and s.startswith("?")}
+    sources |= {o for s, p, o in triples if p == DERIVED and s in statements and o.startswith("?")}
     for s, p, _ in triples:
-        if not (s == _THE_SUBJECT or s in statements or (s in sources and p == _TYPE)):
+        if not (s == _THE_SUBJECT or s in statements or (s in sources and p == TYPE)):
             raise _NotLocal(f"it reads the triples of {_show(s)}, not only those of ?subject and its facts' "
                             "statements")
     for child, fresh in nested:
         _group(child, frozenset() if fresh else statements, frozenset() if fresh else sources)
 
 
-_THE_SUBJECT = "?subject"
-_TYPE, _REIFIED_SUBJECT, _DERIVED = f"<{RDF.type}>", f"<{RDF.subject}>", f"<{PROV.wasDerivedFrom}>"
 
 
 def _collect(node: Any) -> tuple[list[tuple[str, str, str]], list[tuple[Any, bool]]]:

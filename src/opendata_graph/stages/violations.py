@@ -28,9 +28,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pyoxigraph import RdfFormat, Store
 
-from ..core.namespaces import PROV, RDF
 from ..core.terms import Row
-from .locality import why_not_local
+from .locality import ABOUT, DERIVED, TYPE, why_not_local
 
 if TYPE_CHECKING:
     from ..stores.query import QueryFile
@@ -40,13 +39,12 @@ Found = list[tuple["QueryFile", list[Any]]]
 #: Parts of the graph: at 1M triples, ~30 MB of store each.
 PARTS = 16
 
-_TYPE, _ABOUT, _DERIVED = f"<{RDF.type}>", f"<{RDF.subject}>", f"<{PROV.wasDerivedFrom}>"
 
-
-def whole(path: Path, queries: Sequence[QueryFile], lenient: bool) -> Found:
-    """Every query's rows over the graph in ``path`` (N-Triples), in one store."""
+def whole(paths: Path | Sequence[Path], queries: Sequence[QueryFile], lenient: bool) -> Found:
+    """Every query's rows over the graph in ``paths`` (N-Triples, their union), in one store."""
     store = Store()
-    store.load(path=str(path), format=RdfFormat.N_TRIPLES, lenient=lenient)
+    for path in [paths] if isinstance(paths, Path) else paths:
+        store.load(path=str(path), format=RdfFormat.N_TRIPLES, lenient=lenient)
     return [(qf, list(row)) for qf in queries for row in store.query(qf.text)]  # type: ignore[union-attr]
 
 
@@ -106,7 +104,7 @@ class Parts:
                 self._add_group(subject, group)
 
     def _add_group(self, subject: str, group: list[Row]) -> None:
-        about = {o for _, p, o in group if p == _ABOUT}
+        about = {o for _, p, o in group if p == ABOUT}
         if not subject.startswith("<") or "\\" in subject:
             return self._tangle(f"{subject} is not an IRI written plainly", group)
         if len(about) > 1:
@@ -124,9 +122,9 @@ class Parts:
         text = "".join([f"{s} {p} {o} .\n" for s, p, o in group])
         self._files[i].write(text.encode("utf-8"))
         for _, p, o in group:
-            if p == _DERIVED:
+            if p == DERIVED:
                 self._cited.setdefault(hash(o), set()).add(i)
-        types = [f"{s} {p} {o} .\n" for s, p, o in group if p == _TYPE]
+        types = [f"{s} {p} {o} .\n" for s, p, o in group if p == TYPE]
         if types:
             self._types.write("".join(types).encode("utf-8"))
         return None
@@ -190,10 +188,7 @@ class Parts:
     def query(self, queries: Sequence[QueryFile], lenient: bool) -> Found:
         """Every query's rows: each part's own (when :attr:`tangled`, the whole graph's, in one store)."""
         if self.tangled is not None:
-            store = Store()
-            for path in self.paths:
-                store.load(path=str(path), format=RdfFormat.N_TRIPLES, lenient=lenient)
-            return [(qf, list(row)) for qf in queries for row in store.query(qf.text)]  # type: ignore[union-attr]
+            return whole(self.paths, queries, lenient)
         from pyoxigraph import Literal, NamedNode
 
         found: Found = []
