@@ -129,6 +129,9 @@ OWN: dict[str, tuple[str, str, str, list[str]]] = {
     "the violation parts: a statement about two nodes": (
         "stages/violations.py", "            if part_of.setdefault(statement, i) != i:",
         "            if part_of.setdefault(statement, i) != i and False:", ["tests/test_violations.py"]),
+    "the violation parts: a statement about two nodes in one piece": (
+        "stages/violations.py", "        if len(about) > 1:", "        if False:",
+        ["tests/test_violations.py"]),
     "the violation parts: a statement about a statement": (
         "stages/violations.py", "        if any(about in part_of for about in self._abouts):", "        if False:",
         ["tests/test_violations.py"]),

@@ -10,6 +10,7 @@ import random
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import RdfFormat, Store
@@ -158,14 +159,17 @@ def test_a_statement_split_from_its_rdf_subject_tangles_the_parts() -> None:
     assert not any(s == a for _, s, *_ in found)
 
 
-def test_a_statement_about_two_nodes_tangles_the_parts() -> None:
-    """One statement node with two rdf:subject values (in two pieces): its triples went to both nodes' parts."""
+@pytest.mark.parametrize("one_piece", [False, True], ids=["in two pieces", "in one piece"])
+def test_a_statement_about_two_nodes_tangles_the_parts(one_piece: bool) -> None:
+    """One statement node with two rdf:subject values: its triples cannot go to both nodes' parts."""
     from opendata_graph.core.namespaces import ODG, RDF
 
     a, b = _apart()
     st_ = "<urn:x:statement>"
     pieces = [[(a, "<urn:x:p>", '"x"'), *_statement(st_, a)], [("<urn:x:other>", "<urn:x:p>", '"y"')],
               [(b, "<urn:x:p>", '"x"'), *_statement(st_, b)], [("<urn:x:source>", f"<{RDF.type}>", f"<{ODG.Excerpt}>")]]
+    if one_piece:
+        pieces = [pieces[0] + pieces[2] + pieces[1], pieces[3]]
     rows = [r for piece in pieces for r in piece]
     found, tangled = in_parts(pieces, _unsourced(), Path(tempfile.mkdtemp(prefix="odg-parts-")))
     assert tangled and found == whole(rows, _unsourced())
