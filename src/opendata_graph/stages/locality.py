@@ -110,8 +110,6 @@ def _group(node: Any, statements: frozenset[str], sources: frozenset[str]) -> No
         _group(child, frozenset() if fresh else statements, frozenset() if fresh else sources)
 
 
-
-
 def _collect(node: Any) -> tuple[list[tuple[str, str, str]], list[tuple[Any, bool]]]:
     """The triple patterns of ``node``'s group and its nested groups (each with whether it starts afresh)."""
     triples: list[tuple[str, str, str]] = []

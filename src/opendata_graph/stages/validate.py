@@ -326,7 +326,6 @@ class Checking:
                 self._tmp.cleanup()
 
 
-
 class Stopped(Exception):
     """The checks were asked to stop (:meth:`Checking.stop`): the run is being abandoned."""
 
