@@ -132,6 +132,17 @@ OWN: dict[str, tuple[str, str, str, list[str]]] = {
     "the violation parts: a statement about two nodes in one piece": (
         "stages/violations.py", "        if len(about) > 1:", "        if False:",
         ["tests/test_violations.py"]),
+    "the violation parts: an escape in a predicate or a cited source": (
+        "stages/violations.py", '        if any("\\\\" in p or (p == DERIVED and "\\\\" in o) for _, p, o in group):',
+        "        if False:", ["tests/test_violations.py"]),
+    "locality: MINUS anchors itself": ("stages/locality.py", "        _monotonic(node.p2, _NONE)\n",
+                                      "        _monotonic(node.p2, anchors)\n", ["tests/test_locality.py"]),
+    "locality: OPTIONAL and MINUS only on the main line": (
+        "stages/locality.py", '    elif name in ("LeftJoin", "Minus"):\n        raise',
+        '    elif name in ("LeftJoin", "Minus"):\n        _required(node.p1, triples, branches)\n        return\n        raise',
+        ["tests/test_locality.py"]),
+    "locality: no EXISTS off the main line": ("stages/locality.py", "    if expr is not None and _exists(expr):",
+                                              "    if False:", ["tests/test_locality.py"]),
     "the violation parts: a statement about a statement": (
         "stages/violations.py", "        if any(about in part_of for about in self._abouts):", "        if False:",
         ["tests/test_violations.py"]),

@@ -32,15 +32,25 @@ def group(draw: st.DrawFn) -> str:
 
 @st.composite
 def query(draw: st.DrawFn) -> str:
+    """A query of a few groups, combined the ways SPARQL evaluates differently: a part (OPTIONAL, MINUS, EXISTS,
+    a sub-group, a UNION branch) placed before or after what binds ?subject, or nested in another."""
     body = f"?subject {draw(PREDICATES)} {draw(OBJECTS)} . {draw(group())}"
-    kind = draw(st.sampled_from(["", "NOT EXISTS", "EXISTS", "MINUS", "UNION", "OPTIONAL"]))
-    inner = draw(group())
-    if kind in ("NOT EXISTS", "EXISTS"):
-        body += f" FILTER {kind} {{ {inner} }}"
-    elif kind == "UNION":
-        body = f"{{ {body} }} UNION {{ ?subject ?p ?o . {inner} }}"
-    elif kind:
-        body += f" {kind} {{ {inner} }}"
+    for _ in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(["", "NOT EXISTS", "EXISTS", "MINUS", "UNION", "OPTIONAL", "BIND EXISTS",
+                                     "sub-group"]))
+        inner = draw(st.one_of(group(), st.builds(lambda a, b: f"{a} OPTIONAL {{ {b} }}", group(), group()),
+                               st.builds(lambda a, b: f"OPTIONAL {{ {b} }} {a}", group(), group())))
+        if kind in ("NOT EXISTS", "EXISTS"):
+            part = f"FILTER {kind} {{ {inner} }}"
+        elif kind == "UNION":
+            part = f"{{ {inner} }} UNION {{ ?subject ?p ?o }}"
+        elif kind == "BIND EXISTS":
+            part = f"BIND(EXISTS {{ {inner} }} AS ?e) FILTER(?e)"
+        elif kind == "sub-group":
+            part = f"{{ {inner} }}"
+        elif kind:
+            part = f"{kind} {{ {inner} }}"
+        else:
+            part = inner
+        body = f"{part} {body}" if draw(st.booleans()) else f"{body} {part}"
     return f"SELECT DISTINCT ?subject WHERE {{ {body} }}"
-
-

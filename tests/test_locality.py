@@ -34,6 +34,11 @@ LOCAL = {
         "{ ?s a ex:A } UNION { ?s a ex:B } } }"),
     "VALUES and BIND": "SELECT ?subject ?t WHERE { VALUES ?c { ex:A ex:B } ?subject a ?c BIND(STR(?c) AS ?t) }",
     "ORDER BY and DISTINCT": "SELECT DISTINCT ?subject WHERE { ?subject ex:p ?o } ORDER BY ?subject",
+    "OPTIONAL on a statement the left side binds": (
+        "SELECT ?subject WHERE { ?subject ex:p ?o . ?st rdf:subject ?subject OPTIONAL { ?st ex:flag ?y } "
+        "FILTER(!BOUND(?y)) }"),
+    "NOT EXISTS after a BIND": "SELECT ?subject WHERE { ?subject ex:p ?o BIND(1 AS ?one) FILTER NOT EXISTS { "
+                               "?subject ex:q ?one } }",
 }
 
 NOT_LOCAL = {
@@ -53,6 +58,23 @@ NOT_LOCAL = {
     "a source read beyond its type": (
         "SELECT ?subject WHERE { ?st rdf:subject ?subject ; prov:wasDerivedFrom ?s . ?s ex:text ?t }"),
     "a statement about another subject": "SELECT ?subject WHERE { ?subject ?p ?o . ?st rdf:subject ?o ; ex:p ?x }",
+    # SPARQL evaluates a group's parts on their own before joining them: ?subject is not bound inside these
+    "OPTIONAL inside MINUS, before the statement is bound": (
+        "SELECT ?subject ?p ?o WHERE { ?subject ex:name ?o . BIND(ex:name AS ?p) MINUS { OPTIONAL { ?statement "
+        "prov:wasDerivedFrom ?source } ?statement rdf:subject ?subject ; rdf:predicate ?p ; rdf:object ?o . } }"),
+    "EXISTS in a sub-group": "SELECT ?subject WHERE { { FILTER EXISTS { ?subject a ex:D } } ?subject a ex:C }",
+    "EXISTS in a BIND before the pattern": (
+        "SELECT ?subject WHERE { BIND(EXISTS { ?subject a ex:D } AS ?e) ?subject a ex:C FILTER(?e) }"),
+    "EXISTS in a UNION branch": (
+        "SELECT ?subject WHERE { { { ?subject a ex:X } UNION { FILTER EXISTS { ?subject a ex:D } } } ?subject ex:n ?n }"),
+    "OPTIONAL before the statement is bound, inside MINUS": (
+        "SELECT ?subject WHERE { ?subject ex:name ?n MINUS { ?subject ex:name ?n OPTIONAL { ?st ex:flag ?y } "
+        "?st rdf:subject ?subject } }"),
+    "OPTIONAL first": "SELECT ?subject WHERE { OPTIONAL { ?subject a ex:D } ?subject a ex:C }",
+    "an OPTIONAL reading a statement the left side does not bind": (
+        "SELECT ?subject WHERE { ?subject ex:p ?o OPTIONAL { ?st ex:flag ?y } ?st rdf:subject ?subject }"),
+    "EXISTS in the projection": "SELECT ?subject (EXISTS { ?o ex:q ?x } AS ?e) WHERE { ?subject ex:p ?o }",
+    "EXISTS in ORDER BY": "SELECT ?subject WHERE { ?subject ex:p ?o } ORDER BY (EXISTS { ?subject ex:q ?x })",
     "not SPARQL": "SELECT ?subject WHERE { ?subject",
     "no ?subject projected (whose answer is it?)": "SELECT ?s WHERE { ?s ?p ?o FILTER(isBlank(?o)) }",
     "not a SELECT": "ASK { ?subject ?p ?o }",
@@ -78,9 +100,6 @@ def test_the_projects_violation_queries_are_local() -> None:
 
 # -- the analysis against the converter's files: a query it calls local answers for a subject from that subject's
 # files what it answers from the whole graph -------------------------------------------------------------------------
-
-
-
 
 
 @functools.lru_cache(maxsize=1)

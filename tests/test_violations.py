@@ -205,3 +205,20 @@ def test_an_answer_without_a_subject_is_the_whole_graphs() -> None:
     rows = [r for file in files() for r in file]
     found, tangled = in_parts(files(), queries, Path(tempfile.mkdtemp(prefix="odg-parts-")))
     assert tangled and found == whole(rows, queries) and len(found) == 1
+
+
+@pytest.mark.parametrize("escaped", ["predicate", "source"])
+def test_an_escape_where_the_parts_compare_text_tangles_them(escaped: str) -> None:
+    """The parts recognise statements and their sources by the text of the rows; a store reads ``\\u0041`` as
+    ``A``. A predicate or a cited source written with an escape sends the run to one store of the whole graph."""
+    from opendata_graph.core.namespaces import ODG, PROV, RDF
+
+    a, _ = _apart()
+    source = "<urn:x:src\\u0041>" if escaped == "source" else "<urn:x:srcA>"
+    derived = f"<{PROV.wasDerivedFrom}>".replace("From", "Fr\\u006Fm") if escaped == "predicate" else \
+        f"<{PROV.wasDerivedFrom}>"
+    rows = [(a, "<urn:x:p>", '"x"'), *_statement("<urn:x:st>", a)[:3], ("<urn:x:st>", derived, source),
+            ("<urn:x:srcA>", f"<{RDF.type}>", f"<{ODG.Excerpt}>")]
+    queries = _unsourced()
+    found, tangled = in_parts([rows], queries, Path(tempfile.mkdtemp(prefix="odg-parts-")))
+    assert tangled and found == whole(rows, queries)

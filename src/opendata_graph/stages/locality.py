@@ -10,29 +10,28 @@ when every triple the query reads about a subject ``s`` is in those files. What 
 * the excerpt or evidence a statement is derived from is typed in every file that cites it.
 
 So a query is *local* when each of its triple patterns has as its subject ``?subject`` itself, a variable
-``?statement`` bound by ``?statement rdf:subject ?subject`` in the same group (or an enclosing one), or --
-only to read its ``rdf:type`` -- a variable bound by ``?statement prov:wasDerivedFrom ?source``. Anything the
-analysis does not know (a property path, a sub-query, an aggregate, LIMIT, a named graph, a pattern about a
-constant or about a node linking to the subject, a text rdflib's parser refuses) is not local, and the validation
-runs in full: the answer is never guessed (tests/test_incremental.py has a query of each kind that the per-subject
-re-run got wrong).
+``?statement`` bound for certain by ``?statement rdf:subject ?subject``, or -- only to read its ``rdf:type`` -- a
+variable bound by ``?statement prov:wasDerivedFrom ?source``; and when what SPARQL evaluates on its own before
+joining it (an OPTIONAL, a MINUS, an EXISTS) sees those bindings: OPTIONAL, MINUS and FILTER (NOT) EXISTS only
+on the query's main line, with nothing non-monotonic inside them (an OPTIONAL that finds nothing in one part of
+the graph, evaluated before ?subject is bound, would change the answer). Anything the analysis does not know (a
+property path, a sub-query, an aggregate, LIMIT, a named graph, a pattern about a constant or about a node linking
+to the subject, a text rdflib's parser refuses) is not local, and the validation runs in full: the answer is never
+guessed (tests/test_incremental.py has queries the per-subject re-run got wrong; tests/test_locality.py the shapes
+a review found the first version of this analysis wrong about).
+
+The same definition lets :mod:`.violations` query the graph in parts.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..core.namespaces import PROV, RDF
 
-#: Operators whose operand(s) are the same group: their patterns hold together.
-_SAME_GROUP = {"OrderBy", "Filter", "Extend", "Join", "ToMultiSet", "values", "GroupGraphPatternSub", "TriplesBlock",
-               "BGP"}
-#: Filter and ORDER BY expressions (their EXISTS parts aside, checked as groups): they read no triples.
-_EXPRESSIONS = ("Builtin_", "Relational", "Conditional", "Additive", "Multiplicative", "Unary", "Function", "Order",
-                "TrueFilter")
 #: What the analysis refuses: the answer for a subject may depend on other subjects' triples, or on all of them.
 _NOT_LOCAL = {"Slice": "LIMIT or OFFSET", "Group": "GROUP BY or an aggregate", "AggregateJoin": "an aggregate",
               "Graph": "GRAPH", "ServiceGraphPattern": "SERVICE", "Project": "a sub-query", "SubSelect": "a sub-query",
@@ -75,9 +74,11 @@ def why_not_local(text: str) -> str | None:
     except Exception as exc:  # pyparsing's and rdflib's own errors: not a query this analysis can read
         return f"rdflib cannot read it ({type(exc).__name__})"
     try:
-        _group(_where(algebra), frozenset(), frozenset())
+        _main(_where(algebra))
     except _NotLocal as exc:
         return str(exc)
+    except Exception as exc:  # an algebra this analysis did not expect: never a guess
+        return f"the analysis cannot read it ({type(exc).__name__})"
     return None
 
 
@@ -95,70 +96,110 @@ def _where(algebra: Any) -> Any:
     return node.p
 
 
-def _group(node: Any, statements: frozenset[str], sources: frozenset[str]) -> None:
-    """Check one group: its own triple patterns (and those of the groups it joins) with the variables anchored by
-    them and by the enclosing groups; then its nested groups (UNION branches, OPTIONAL and EXISTS parts, which see
-    these anchors; MINUS parts, evaluated on their own, which see only ``?subject``)."""
-    triples, nested = _collect(node)
-    statements |= {s for s, p, o in triples if p == ABOUT and o == _THE_SUBJECT and s.startswith("?")}
-    sources |= {o for s, p, o in triples if p == DERIVED and s in statements and o.startswith("?")}
+# SPARQL evaluates a group's parts on their own and then joins them, so what binds ?subject somewhere in a group
+# does not bind it inside an OPTIONAL, MINUS or EXISTS evaluated before the join: an OPTIONAL that found nothing in
+# one part of the graph, or a MINUS that removed something, changes the answer. The analysis therefore allows
+# these operators only on the query's main line (FILTER, BIND, OPTIONAL and MINUS applied to what the main line has
+# bound for certain), and requires what they contain to be *monotonic* (no OPTIONAL, MINUS or EXISTS inside).
+
+Anchors = tuple[frozenset[str], frozenset[str]]  #: variables bound for certain to statements, and to sources
+_NONE: Anchors = (frozenset(), frozenset())
+
+
+def _main(node: Any) -> Anchors:
+    """Check the query's main line; returns what it binds for certain (besides ``?subject``)."""
+    name = node.name
+    if name == "OrderBy":
+        _no_exists(node.expr)
+        return _main(node.p)
+    if name == "Filter":  # EXISTS is evaluated with each solution's bindings: it sees the main line's anchors
+        anchors = _main(node.p)
+        for graph in _exists(node.expr):
+            _monotonic(graph, anchors)
+        return anchors
+    if name == "Extend":
+        _no_exists(node.expr)
+        return _main(node.p)
+    if name == "LeftJoin":  # the optional part is evaluated on its own, then joined with the left's solutions
+        anchors = _main(node.p1)
+        _no_exists(node.get("expr"))
+        _monotonic(node.p2, anchors)
+        return anchors
+    if name == "Minus":  # the removed part is evaluated on its own: it anchors itself
+        anchors = _main(node.p1)
+        _monotonic(node.p2, _NONE)
+        return anchors
+    return _monotonic(node, _NONE)
+
+
+def _monotonic(node: Any, inherited: Anchors) -> Anchors:
+    """Check a group with no OPTIONAL, MINUS or EXISTS (joins, UNIONs, VALUES, BIND and FILTER without EXISTS):
+    each triple pattern about ``?subject``, a statement of its facts or (its type only) their source, anchored by
+    ``inherited`` (what the solutions it is joined with bind for certain) or by the group's own required patterns.
+    Returns what it binds for certain (each UNION branch is checked with that)."""
+    triples: list[tuple[str, str, str]] = []
+    branches: list[Any] = []
+    _required(node, triples, branches)
+    statements = inherited[0] | {s for s, p, o in triples if p == ABOUT and o == _THE_SUBJECT and s.startswith("?")}
+    sources = inherited[1] | {o for s, p, o in triples if p == DERIVED and s in statements and o.startswith("?")}
     for s, p, _ in triples:
         if not (s == _THE_SUBJECT or s in statements or (s in sources and p == TYPE)):
             raise _NotLocal(f"it reads the triples of {_show(s)}, not only those of ?subject and its facts' "
                             "statements")
-    for child, fresh in nested:
-        _group(child, frozenset() if fresh else statements, frozenset() if fresh else sources)
+    anchors = (statements, sources)
+    for branch in branches:
+        _monotonic(branch, anchors)
+    return anchors
 
 
-def _collect(node: Any) -> tuple[list[tuple[str, str, str]], list[tuple[Any, bool]]]:
-    """The triple patterns of ``node``'s group and its nested groups (each with whether it starts afresh)."""
-    triples: list[tuple[str, str, str]] = []
-    nested: list[tuple[Any, bool]] = []
-    for name, part in _walk(node, nested):
-        if name in ("BGP", "TriplesBlock"):
-            triples += [_pattern(t) for t in part.get("triples") or ()]
-    return triples, nested
+def _required(node: Any, triples: list[tuple[str, str, str]], branches: list[Any]) -> None:
+    """The triple patterns a monotonic group requires, and its UNION branches; anything else is not local."""
+    name = node.name
+    if name in _NOT_LOCAL:
+        raise _NotLocal(f"it uses {_NOT_LOCAL[name]}")
+    if name in ("BGP", "TriplesBlock"):
+        triples += [_pattern(t) for t in node.get("triples") or ()]
+    elif name == "Join":
+        _required(node.p1, triples, branches)
+        _required(node.p2, triples, branches)
+    elif name in ("Filter", "Extend"):
+        _no_exists(node.expr)
+        _required(node.p, triples, branches)
+    elif name == "Union":
+        branches += [node.p1, node.p2]
+    elif name == "ToMultiSet" and node.p.name == "values":
+        pass  # VALUES: no triples
+    elif name in ("LeftJoin", "Minus"):
+        raise _NotLocal(f"it uses {'OPTIONAL' if name == 'LeftJoin' else 'MINUS'} inside a part SPARQL evaluates "
+                        "on its own (where ?subject is not yet bound)")
+    else:
+        raise _NotLocal(f"it uses {name}, which this analysis does not know")
 
 
-def _walk(node: Any, nested: list[tuple[Any, bool]]) -> Iterator[tuple[str, Any]]:
+def _exists(expr: Any) -> list[Any]:
+    """The patterns of the EXISTS and NOT EXISTS in an expression (as algebra)."""
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    if isinstance(node, CompValue):
-        name = node.name
-        if name in _NOT_LOCAL:
-            raise _NotLocal(f"it uses {_NOT_LOCAL[name]}")
-        yield name, node
-        if name == "Union":
-            nested += [(node.p1, False), (node.p2, False)]
-            return
-        if name == "Minus":
-            nested.append((node.p2, True))
-            yield from _walk(node.p1, nested)
-            return
-        if name == "LeftJoin":
-            nested.append((node.p2, False))
-            yield from _walk(node.p1, nested)
-            yield from _walk(node.get("expr"), nested)
-            return
-        if name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
-            nested.append((_translated(node.graph), False))
-            return
-        if name not in _SAME_GROUP and not name.startswith(_EXPRESSIONS):
-            raise _NotLocal(f"it uses {name}, which this analysis does not know")
-        for key, value in node.items():
-            if key not in ("_vars", "PV", "datasetClause", "res"):
-                yield from _walk(value, nested)
-    elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
-        for value in node:
-            yield from _walk(value, nested)
+    found: list[Any] = []
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, CompValue):
+            if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+                found.append(node.graph)
+            else:
+                todo += [v for k, v in node.items() if k != "_vars"]
+        elif isinstance(node, (list, tuple)):
+            todo += list(node)
+    for graph in found:
+        if not isinstance(graph, CompValue) or graph.name in ("GroupGraphPatternSub", "TriplesBlock"):
+            raise _NotLocal("it uses EXISTS where rdflib leaves its pattern untranslated")
+    return found
 
 
-def _translated(graph: Any) -> Any:
-    """An EXISTS pattern as algebra (rdflib leaves it as parsed)."""
-    from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    return translateGroupGraphPattern(graph) if isinstance(graph, CompValue) and graph.name != "BGP" else graph
+def _no_exists(expr: Any) -> None:
+    if expr is not None and _exists(expr):
+        raise _NotLocal("it uses EXISTS outside a FILTER of the main pattern")
 
 
 def _pattern(triple: Iterable[Any]) -> tuple[str, str, str]:

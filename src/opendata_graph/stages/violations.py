@@ -12,8 +12,8 @@ answers whose ``?subject`` it owns. The parts wait on disk, in the checks' priva
 What would make a part miss something sends the run back to one store of the whole graph (never a guess): a
 query that is not local or does not project ``?subject``; a node with two ``rdf:subject`` values, a statement
 about a statement, or a statement whose triples came without its ``rdf:subject``; a blank node, or an IRI
-written with an escape, where an owner is worked out (the answer's text of a node must be the one the rows
-use).
+written with an escape, as a subject, an owner, a predicate or a cited source (a node's text must be the one
+the store and the other rows use).
 """
 
 from __future__ import annotations
@@ -109,6 +109,8 @@ class Parts:
             return self._tangle(f"{subject} is not an IRI written plainly", group)
         if len(about) > 1:
             return self._tangle(f"{subject} is about more than one node", group)
+        if any("\\" in p or (p == DERIVED and "\\" in o) for _, p, o in group):
+            return self._tangle(f"{subject} has a predicate or a source written with an escape", group)
         owner = next(iter(about)) if about else subject
         if not owner.startswith("<") or "\\" in owner:
             return self._tangle(f"{subject} is about {owner}, not an IRI written plainly", group)
@@ -151,7 +153,8 @@ class Parts:
         if self.tangled is None:
             self._copy_types()
         self._cited.clear()
-        self._unowned = self._abouts = self._statements = array("q")
+        self._unowned, self._abouts, self._statements, self._statement_parts = (array("q"), array("q"), array("q"),
+                                                                                  array("b"))
         self.discard()
 
     def _check(self) -> None:
