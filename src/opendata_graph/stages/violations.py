@@ -87,6 +87,10 @@ class Parts:
         return mine if mine is not None else zlib.crc32(node.encode("utf-8")) % len(self.paths)
 
     def add(self, rows: Sequence[Row]) -> None:
+        if self.tangled is None and (any("\\" in p for p in {p for _, p, _ in rows})
+                                     or any("\\" in o for _, p, o in rows if p == DERIVED)):
+            self._tangle("a predicate or a cited source written with an escape", self._held)
+            self._held = []
         if self.tangled is not None:
             self._write_all(rows)
             return
@@ -109,8 +113,6 @@ class Parts:
             return self._tangle(f"{subject} is not an IRI written plainly", group)
         if len(about) > 1:
             return self._tangle(f"{subject} is about more than one node", group)
-        if any("\\" in p or (p == DERIVED and "\\" in o) for _, p, o in group):
-            return self._tangle(f"{subject} has a predicate or a source written with an escape", group)
         owner = next(iter(about)) if about else subject
         if not owner.startswith("<") or "\\" in owner:
             return self._tangle(f"{subject} is about {owner}, not an IRI written plainly", group)
