@@ -75,6 +75,24 @@ NOT_LOCAL = {
         "SELECT ?subject WHERE { ?subject ex:p ?o OPTIONAL { ?st ex:flag ?y } ?st rdf:subject ?subject }"),
     "EXISTS in the projection": "SELECT ?subject (EXISTS { ?o ex:q ?x } AS ?e) WHERE { ?subject ex:p ?o }",
     "EXISTS in ORDER BY": "SELECT ?subject WHERE { ?subject ex:p ?o } ORDER BY (EXISTS { ?subject ex:q ?x })",
+    # a second review: EXISTS, OPTIONAL or MINUS applied before anything binds ?subject for certain
+    "EXISTS before ?subject is bound, then OPTIONAL": (
+        "SELECT ?subject WHERE { { FILTER EXISTS { ?subject a ex:D } } OPTIONAL { ?subject a ex:C } }"),
+    "a statement's EXISTS before ?subject is bound": (
+        "SELECT ?subject WHERE { { FILTER EXISTS { ?statement rdf:subject ?subject ; prov:wasDerivedFrom ?source } }"
+        " OPTIONAL { ?subject a ex:Dataset } FILTER NOT EXISTS { ?subject ex:title ?t } }"),
+    "VALUES then EXISTS, then OPTIONAL": (
+        "SELECT ?subject WHERE { { VALUES ?z { 1 } FILTER EXISTS { ?st rdf:subject ?subject ; "
+        "prov:wasDerivedFrom ?src } } OPTIONAL { ?subject a ex:C } }"),
+    "EXISTS before ?subject is bound, then BIND ?subject": (
+        "SELECT ?subject WHERE { { FILTER EXISTS { ?subject a ex:D } } BIND(ex:a AS ?subject) }"),
+    "two OPTIONALs and nothing required": (
+        "SELECT ?subject WHERE { OPTIONAL { ?subject a ex:C } OPTIONAL { ?subject a ex:D } }"),
+    "MINUS after VALUES only": (
+        "SELECT ?subject WHERE { VALUES ?o { ex:C } MINUS { ?subject a ?o } OPTIONAL { ?subject a ex:D } }"),
+    "a new UUID for every part": (
+        "SELECT ?subject WHERE { BIND(IRI(CONCAT('http://example.org/u', STRUUID())) AS ?subject) }"),
+    "RAND in a filter": "SELECT ?subject WHERE { ?subject ex:p ?o FILTER(RAND() < 0.5) }",
     "not SPARQL": "SELECT ?subject WHERE { ?subject",
     "no ?subject projected (whose answer is it?)": "SELECT ?s WHERE { ?s ?p ?o FILTER(isBlank(?o)) }",
     "not a SELECT": "ASK { ?subject ?p ?o }",

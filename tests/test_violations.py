@@ -198,9 +198,9 @@ def test_a_statement_about_a_statement_tangles_the_parts() -> None:
 
 
 def test_an_answer_without_a_subject_is_the_whole_graphs() -> None:
-    """A row whose ?subject is unbound (an OPTIONAL that found nothing) is owned by no part: the whole graph
+    """A row whose ?subject is unbound (a UNION branch that does not bind it) is owned by no part: the whole graph
     answers, once -- not every part (five rows), nor none."""
-    queries = written("SELECT ?subject ?x WHERE { VALUES ?x { 1 } OPTIONAL { ?subject a <urn:x:Nothing> } }")
+    queries = written("SELECT ?subject ?x WHERE { { ?subject a <urn:x:Nothing> } UNION { VALUES ?x { 1 } } }")
     assert partable(queries)
     rows = [r for file in files() for r in file]
     found, tangled = in_parts(files(), queries, Path(tempfile.mkdtemp(prefix="odg-parts-")))

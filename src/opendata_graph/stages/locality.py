@@ -106,37 +106,39 @@ Anchors = tuple[frozenset[str], frozenset[str]]  #: variables bound for certain 
 _NONE: Anchors = (frozenset(), frozenset())
 
 
-def _main(node: Any) -> Anchors:
-    """Check the query's main line; returns what it binds for certain (besides ``?subject``)."""
+def _main(node: Any) -> tuple[Anchors, bool]:
+    """Check the query's main line; returns what it binds for certain (besides ``?subject``), and whether it binds
+    ``?subject`` for certain: an OPTIONAL, a MINUS or an EXISTS applied before it is would test the whole graph
+    (what one part of the graph lacks would change the answer)."""
     name = node.name
-    if name == "OrderBy":
-        _no_exists(node.expr)
+    if name in ("OrderBy", "Extend"):
+        _plain(node.expr)
         return _main(node.p)
     if name == "Filter":  # EXISTS is evaluated with each solution's bindings: it sees the main line's anchors
-        anchors = _main(node.p)
-        for graph in _exists(node.expr):
+        anchors, bound = _main(node.p)
+        graphs = _expression(node.expr)
+        if graphs and not bound:
+            raise _NotLocal("it tests EXISTS before ?subject is bound for certain")
+        for graph in graphs:
             _monotonic(graph, anchors)
-        return anchors
-    if name == "Extend":
-        _no_exists(node.expr)
-        return _main(node.p)
-    if name == "LeftJoin":  # the optional part is evaluated on its own, then joined with the left's solutions
-        anchors = _main(node.p1)
-        _no_exists(node.get("expr"))
-        _monotonic(node.p2, anchors)
-        return anchors
-    if name == "Minus":  # the removed part is evaluated on its own: it anchors itself
-        anchors = _main(node.p1)
-        _monotonic(node.p2, _NONE)
-        return anchors
+        return anchors, bound
+    if name in ("LeftJoin", "Minus"):  # the right part is evaluated on its own, then joined or compared
+        anchors, bound = _main(node.p1)
+        if not bound:
+            raise _NotLocal(f"it uses {'OPTIONAL' if name == 'LeftJoin' else 'MINUS'} before ?subject is bound "
+                            "for certain")
+        _plain(node.get("expr"))
+        _monotonic(node.p2, anchors if name == "LeftJoin" else _NONE)  # what MINUS removes anchors itself
+        return anchors, bound
     return _monotonic(node, _NONE)
 
 
-def _monotonic(node: Any, inherited: Anchors) -> Anchors:
+def _monotonic(node: Any, inherited: Anchors) -> tuple[Anchors, bool]:
     """Check a group with no OPTIONAL, MINUS or EXISTS (joins, UNIONs, VALUES, BIND and FILTER without EXISTS):
     each triple pattern about ``?subject``, a statement of its facts or (its type only) their source, anchored by
     ``inherited`` (what the solutions it is joined with bind for certain) or by the group's own required patterns.
-    Returns what it binds for certain (each UNION branch is checked with that)."""
+    Returns what it binds for certain (each UNION branch is checked with that), and whether a required pattern
+    binds ``?subject``."""
     triples: list[tuple[str, str, str]] = []
     branches: list[Any] = []
     _required(node, triples, branches)
@@ -149,7 +151,7 @@ def _monotonic(node: Any, inherited: Anchors) -> Anchors:
     anchors = (statements, sources)
     for branch in branches:
         _monotonic(branch, anchors)
-    return anchors
+    return anchors, any(_THE_SUBJECT in triple for triple in triples)
 
 
 def _required(node: Any, triples: list[tuple[str, str, str]], branches: list[Any]) -> None:
@@ -163,7 +165,7 @@ def _required(node: Any, triples: list[tuple[str, str, str]], branches: list[Any
         _required(node.p1, triples, branches)
         _required(node.p2, triples, branches)
     elif name in ("Filter", "Extend"):
-        _no_exists(node.expr)
+        _plain(node.expr)
         _required(node.p, triples, branches)
     elif name == "Union":
         branches += [node.p1, node.p2]
@@ -176,8 +178,13 @@ def _required(node: Any, triples: list[tuple[str, str, str]], branches: list[Any
         raise _NotLocal(f"it uses {name}, which this analysis does not know")
 
 
-def _exists(expr: Any) -> list[Any]:
-    """The patterns of the EXISTS and NOT EXISTS in an expression (as algebra)."""
+#: Functions whose value differs from one evaluation to the next: each part would make its own.
+_RANDOM = {"Builtin_RAND", "Builtin_UUID", "Builtin_STRUUID", "Builtin_BNODE", "Builtin_NOW"}
+
+
+def _expression(expr: Any) -> list[Any]:
+    """The patterns of the EXISTS and NOT EXISTS in an expression (as algebra); a function whose value differs
+    from one evaluation to the next is not local."""
     from rdflib.plugins.sparql.parserutils import CompValue
 
     found: list[Any] = []
@@ -185,6 +192,8 @@ def _exists(expr: Any) -> list[Any]:
     while todo:
         node = todo.pop()
         if isinstance(node, CompValue):
+            if node.name in _RANDOM:
+                raise _NotLocal(f"it calls {node.name.removeprefix('Builtin_')}(), new in every evaluation")
             if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
                 found.append(node.graph)
             else:
@@ -197,8 +206,9 @@ def _exists(expr: Any) -> list[Any]:
     return found
 
 
-def _no_exists(expr: Any) -> None:
-    if expr is not None and _exists(expr):
+def _plain(expr: Any) -> None:
+    """An expression without EXISTS (a BIND, ORDER BY, OPTIONAL's condition, or a FILTER off the main line)."""
+    if expr is not None and _expression(expr):
         raise _NotLocal("it uses EXISTS outside a FILTER of the main pattern")
 
 
