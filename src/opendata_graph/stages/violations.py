@@ -67,11 +67,11 @@ class Parts:
     def __init__(self, folder: Path, parts: int = PARTS) -> None:
         assert 0 < parts <= 127  # a part's number is a signed byte
         self.paths = [folder / f"odg-violations-{i}.nt" for i in range(parts)]
+        self._types_path = folder / "odg-violations-types.nt"
         self._files: list[BinaryIO] = []
-        for path in [*self.paths, folder / "odg-violations-types.nt"]:
+        for path in [*self.paths, self._types_path]:
             self._files.append(path.open("xb", buffering=1 << 16))
         self._types = self._files.pop()  #: every rdf:type triple, for the parts that cite its subject
-        self._types_path = folder / "odg-violations-types.nt"
         self._statements = array("q")  #: hash of each statement (a node with an rdf:subject) met...
         self._statement_parts = array("b")  #: ...the part its triples went to (that of what it is about)...
         self._abouts = array("q")  #: ...and the hash of what it is about
@@ -123,14 +123,13 @@ class Parts:
             self._abouts.append(hash(owner))
         else:
             self._unowned.append(hash(subject))
-        text = "".join([f"{s} {p} {o} .\n" for s, p, o in group])
-        self._files[i].write(text.encode("utf-8"))
+        self._files[i].write(_lines(group))
         for _, p, o in group:
             if p == DERIVED:
                 self._cited.setdefault(hash(o), set()).add(i)
-        types = [f"{s} {p} {o} .\n" for s, p, o in group if p == TYPE]
+        types = [row for row in group if row[1] == TYPE]
         if types:
-            self._types.write("".join(types).encode("utf-8"))
+            self._types.write(_lines(types))
         return None
 
     def _tangle(self, why: str, group: Sequence[Row] = ()) -> None:
@@ -140,7 +139,7 @@ class Parts:
 
     def _write_all(self, rows: Iterable[Row]) -> None:
         """Once tangled: the rows go to the first part, which becomes the whole graph with the others."""
-        self._files[0].write("".join([f"{s} {p} {o} .\n" for s, p, o in rows]).encode("utf-8"))
+        self._files[0].write(_lines(rows))
 
     def close(self) -> None:
         """The end of the graph: the held rows written, every part completed with its sources' types."""
@@ -214,3 +213,8 @@ class Parts:
                         found.append((qf, list(row)))
             del store
         return found
+
+
+def _lines(rows: Iterable[Row]) -> bytes:
+    """Rows as N-Triples lines, in the order given."""
+    return "".join([f"{s} {p} {o} .\n" for s, p, o in rows]).encode("utf-8")
